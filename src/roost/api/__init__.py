@@ -1,0 +1,1 @@
+"""The JSON API and WebSocket event stream (the first transport)."""

@@ -1,0 +1,51 @@
+"""The ASGI application: REST under /api/v1, the event WebSocket, docs, health and metrics."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import HTMLResponse
+
+from roost import __version__
+from roost.api import errors
+from roost.api.metrics import Metrics
+from roost.api.middleware import RequestGuard
+from roost.api.routes import admin, auth, conversations, directory, health, me, messages
+from roost.api.ws import events_endpoint
+from roost.config import Settings
+from roost.core.services import Services
+
+LANDING = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Roost</title></head>
+<body><main><h1>Roost is running</h1>
+<p>The web client comes with a later release. Meanwhile: the <a href="/api/docs">API documentation</a>,
+or connect a bot to the WebSocket at <code>/api/v1/events/ws</code>.</p></main></body></html>"""
+
+
+def create_api(services: Services, settings: Settings, health_check: Callable[[], Awaitable[None]]) -> FastAPI:
+    app = FastAPI(
+        title="Roost",
+        version=__version__,
+        description="In-house instant messaging. Ids of conversations, messages and events are decimal strings.",
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    app.state.services = services
+    app.state.settings = settings
+    app.state.health_check = health_check
+    app.state.metrics = Metrics(services)
+    errors.install(app)
+    v1 = APIRouter(prefix="/api/v1")
+    for module in (auth, me, directory, conversations, messages, admin):
+        v1.include_router(module.router)
+    app.include_router(v1)
+    app.include_router(health.router)
+    app.add_api_websocket_route("/api/v1/events/ws", events_endpoint)
+
+    @app.get("/", include_in_schema=False)
+    async def landing() -> HTMLResponse:
+        return HTMLResponse(LANDING)
+
+    app.add_middleware(RequestGuard, max_bytes=settings.http.max_request_bytes)
+    return app

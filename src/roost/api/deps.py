@@ -1,0 +1,72 @@
+"""Request dependencies: the services, and who is asking."""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
+
+from roost.core.auth.service import csrf_for
+from roost.core.services import Services
+from roost.model.auth import TokenInfo
+from roost.model.errors import Forbidden, NotAuthorized
+from roost.model.users import User
+
+SESSION_COOKIE = "roost_session"
+CSRF_HEADER = "x-csrf-token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+bearer = HTTPBearer(auto_error=False, description="A personal API token (POST /api/v1/tokens).")
+cookie = APIKeyCookie(name=SESSION_COOKIE, auto_error=False, description="Browser session from POST /api/v1/login.")
+
+
+def get_services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+@dataclass(frozen=True)
+class Caller:
+    user: User
+    token: TokenInfo
+    secret: str
+
+
+def check_csrf(secret: str, given: str | None) -> None:
+    if not given or not hmac.compare_digest(given, csrf_for(secret)):
+        raise Forbidden("auth.csrf", "Missing or wrong X-CSRF-Token header.")
+
+
+async def current_caller(
+    request: Request,
+    services: ServicesDep,
+    bearer_credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    cookie_secret: Annotated[str | None, Depends(cookie)],
+) -> Caller:
+    """Bearer token, or session cookie plus CSRF token on state-changing requests."""
+    if bearer_credentials is not None:
+        secret = bearer_credentials.credentials
+    elif cookie_secret:
+        secret = cookie_secret
+        if request.method not in SAFE_METHODS:
+            check_csrf(secret, request.headers.get(CSRF_HEADER))
+    else:
+        raise NotAuthorized("auth.required", "Log in first.")
+    user, token = await services.auth.resolve(secret)
+    return Caller(user, token, secret)
+
+
+CallerDep = Annotated[Caller, Depends(current_caller)]
+
+
+async def current_user(caller: CallerDep) -> User:
+    return caller.user
+
+
+Me = Annotated[User, Depends(current_user)]

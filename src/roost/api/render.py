@@ -1,0 +1,108 @@
+"""Core events as JSON frames (the WebSocket protocol of docs/events.md)."""
+
+from __future__ import annotations
+
+from functools import singledispatch
+from typing import Any
+
+from roost.api.schemas.conversations import ConversationOut
+from roost.api.schemas.messages import MessageOut
+from roost.api.schemas.users import PresenceOut, UserOut
+from roost.core.events import (
+    ConversationChanged,
+    Event,
+    MembershipChanged,
+    MessageCreated,
+    MessageDeleted,
+    MessageEdited,
+    PresenceChanged,
+    ReactionsChanged,
+    ReadMarkerMoved,
+    SessionsRevoked,
+    TypingChanged,
+    UserChanged,
+)
+
+MESSAGE_TYPES: dict[type, str] = {
+    MessageCreated: "message.created",
+    MessageEdited: "message.edited",
+    MessageDeleted: "message.deleted",
+    ReactionsChanged: "reaction.changed",
+}
+
+
+@singledispatch
+def _render(event: object) -> dict[str, Any]:
+    raise TypeError(f"no JSON form for {type(event).__name__}")
+
+
+def _message_event(event: MessageCreated | MessageEdited | MessageDeleted | ReactionsChanged) -> dict[str, Any]:
+    return {
+        "type": MESSAGE_TYPES[type(event)],
+        "event_id": str(event.event_id),
+        "message": MessageOut.from_model(event.message).model_dump(mode="json"),
+    }
+
+
+for _kind in MESSAGE_TYPES:
+    _render.register(_kind)(_message_event)
+
+
+@_render.register
+def _(event: ReadMarkerMoved) -> dict[str, Any]:
+    return {
+        "type": "read.moved",
+        "event_id": str(event.event_id),
+        "conversation_id": str(event.conversation_id),
+        "user_id": event.user_id,
+        "message_id": str(event.message_id),
+    }
+
+
+@_render.register
+def _(event: ConversationChanged) -> dict[str, Any]:
+    return {
+        "type": f"conversation.{event.change}",
+        "event_id": str(event.event_id),
+        "conversation": ConversationOut.from_model(event.conversation).model_dump(mode="json"),
+    }
+
+
+@_render.register
+def _(event: MembershipChanged) -> dict[str, Any]:
+    return {
+        "type": f"member.{event.change}",
+        "event_id": str(event.event_id),
+        "conversation_id": str(event.conversation_id),
+        "user_id": event.user_id,
+        "role": event.role.value if event.role else None,
+    }
+
+
+@_render.register
+def _(event: PresenceChanged) -> dict[str, Any]:
+    return {"type": "presence", **PresenceOut.from_model(event.presence).model_dump(mode="json")}
+
+
+@_render.register
+def _(event: TypingChanged) -> dict[str, Any]:
+    return {
+        "type": "typing",
+        "conversation_id": str(event.conversation_id),
+        "user_id": event.user_id,
+        "active": event.active,
+    }
+
+
+@_render.register
+def _(event: UserChanged) -> dict[str, Any]:
+    return {"type": "user.updated", "user": UserOut.from_model(event.user).model_dump(mode="json")}
+
+
+@_render.register
+def _(event: SessionsRevoked) -> dict[str, Any]:
+    return {"type": "session.revoked", "reason": event.reason}
+
+
+def render_event(event: Event) -> dict[str, Any]:
+    return _render(event)

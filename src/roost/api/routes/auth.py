@@ -1,0 +1,57 @@
+"""Login, logout, sessions and personal API tokens."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+
+from roost.api.deps import SESSION_COOKIE, CallerDep, Me, ServicesDep
+from roost.api.schemas.auth import LoginIn, LoginOut, NewTokenOut, TokenIn, TokenOut
+from roost.api.schemas.common import Ok
+from roost.api.schemas.users import UserOut
+
+router = APIRouter(tags=["auth"])
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+@router.post("/login")
+async def login(body: LoginIn, request: Request, response: Response, services: ServicesDep) -> LoginOut:
+    """Check the password; set an HttpOnly session cookie and return the CSRF token."""
+    agent = request.headers.get("user-agent", "")
+    user, issued = await services.auth.login(body.username, body.password, client_address(request), agent)
+    secure = request.url.scheme == "https" or request.app.state.settings.http.behind_proxy
+    max_age = request.app.state.settings.auth.session_days * 86400
+    response.set_cookie(
+        SESSION_COOKIE, issued.secret, max_age=max_age, httponly=True, samesite="strict", secure=secure, path="/"
+    )
+    return LoginOut(user=UserOut.from_model(user), csrf_token=issued.csrf, session_id=issued.info.id)
+
+
+@router.post("/logout")
+async def logout(caller: CallerDep, response: Response, services: ServicesDep) -> Ok:
+    await services.auth.revoke(caller.user, caller.token.id)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return Ok()
+
+
+@router.get("/sessions")
+async def list_sessions(caller: CallerDep, services: ServicesDep) -> list[TokenOut]:
+    """The caller's login sessions and API tokens."""
+    tokens = await services.auth.list_tokens(caller.user)
+    return [TokenOut.from_model(t, caller.token.id) for t in tokens]
+
+
+@router.delete("/sessions/{token_id}")
+async def revoke_session(token_id: int, me: Me, services: ServicesDep) -> Ok:
+    """End one of the caller's sessions or tokens, live connections included."""
+    await services.auth.revoke(me, token_id)
+    return Ok()
+
+
+@router.post("/tokens", status_code=201)
+async def create_token(body: TokenIn, me: Me, services: ServicesDep) -> NewTokenOut:
+    """A personal API token for scripts and bots; its secret is shown only here."""
+    issued = await services.auth.create_api_token(me, body.name)
+    return NewTokenOut(token=TokenOut.from_model(issued.info), secret=issued.secret)

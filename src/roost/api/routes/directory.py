@@ -1,0 +1,70 @@
+"""The organisation's directory, roster, groups and presence."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from roost.api.deps import Me, ServicesDep
+from roost.api.schemas.users import ContactOut, GroupOut, PeopleOut, PersonOut, PresenceOut, UserOut
+from roost.core.services import Services
+from roost.model.presence import Presence, Show
+from roost.model.users import User
+
+router = APIRouter(tags=["directory"])
+
+
+def person(services: Services, user: User) -> PersonOut:
+    live = services.presence.of(user.id) or Presence(user.id, Show.UNAVAILABLE, "", user.last_seen_at)
+    return PersonOut(**UserOut.from_model(user).model_dump(), presence=PresenceOut.from_model(live))
+
+
+@router.get("/people")
+async def people(
+    me: Me,
+    services: ServicesDep,
+    q: Annotated[str, Query(max_length=200)] = "",
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> PeopleOut:
+    """Everyone in the organisation, by user id, with presence; `q` searches name, id and title."""
+    users, next_cursor = await services.directory.people(q, after=cursor, limit=limit)
+    return PeopleOut(items=[person(services, u) for u in users], next_cursor=next_cursor)
+
+
+@router.get("/people/{user_id}")
+async def get_person(user_id: int, me: Me, services: ServicesDep) -> PersonOut:
+    return person(services, await services.accounts.get(user_id))
+
+
+@router.get("/presence")
+async def online(me: Me, services: ServicesDep) -> list[PresenceOut]:
+    """Presence of everyone online now (offline people: see /people)."""
+    return [PresenceOut.from_model(p) for p in services.presence.online()]
+
+
+@router.get("/roster")
+async def roster(me: Me, services: ServicesDep) -> list[ContactOut]:
+    """The caller's contacts with RFC 6121 subscription states."""
+    return [
+        ContactOut(
+            contact=c.contact, name=c.name, subscription=c.subscription.value, ask=c.ask, groups=list(c.groups),
+            shared=c.shared,
+        )
+        for c in await services.directory.roster(me)
+    ]
+
+
+@router.get("/groups")
+async def groups(me: Me, services: ServicesDep) -> list[GroupOut]:
+    return [
+        GroupOut(
+            id=g.id,
+            name=g.name,
+            description=g.description,
+            default_room_id=str(g.default_room_id) if g.default_room_id else None,
+            member_ids=list(g.member_ids),
+        )
+        for g in await services.directory.groups()
+    ]

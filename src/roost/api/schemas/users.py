@@ -1,0 +1,88 @@
+"""People, profiles and presence."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from roost.api.schemas.common import In
+from roost.model.presence import Presence, Show
+from roost.model.users import User
+
+
+class PresenceOut(BaseModel):
+    user_id: int
+    show: Show
+    status: str
+    last_seen_at: datetime | None
+
+    @classmethod
+    def from_model(cls, p: Presence) -> PresenceOut:
+        return cls(user_id=p.user_id, show=p.show, status=p.status, last_seen_at=p.last_seen_at)
+
+
+class UserOut(BaseModel):
+    id: int
+    username: str
+    display_name: str
+    title: str
+    department: str
+    is_admin: bool
+    is_disabled: bool
+    last_seen_at: datetime | None
+
+    @classmethod
+    def from_model(cls, u: User) -> UserOut:
+        return cls(
+            id=u.id,
+            username=u.username,
+            display_name=u.display_name,
+            title=u.title,
+            department=u.department,
+            is_admin=u.is_admin,
+            is_disabled=u.is_disabled,
+            last_seen_at=u.last_seen_at,
+        )
+
+
+class PersonOut(UserOut):
+    presence: PresenceOut
+
+
+class PeopleOut(BaseModel):
+    items: list[PersonOut]
+    next_cursor: str | None
+
+
+class ProfileIn(In):
+    display_name: str | None = Field(None, max_length=200)
+    title: str | None = Field(None, max_length=200)
+    department: str | None = Field(None, max_length=200)
+
+
+class PasswordIn(In):
+    current_password: str = Field(max_length=1024)
+    new_password: str = Field(max_length=1024)
+
+
+class PresenceIn(In):
+    show: Show
+    status: str = Field("", max_length=500)
+
+
+class ContactOut(BaseModel):
+    contact: str
+    name: str
+    subscription: str
+    ask: bool
+    groups: list[str]
+    shared: bool
+
+
+class GroupOut(BaseModel):
+    id: int
+    name: str
+    description: str
+    default_room_id: str | None
+    member_ids: list[int]

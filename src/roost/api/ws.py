@@ -1,0 +1,246 @@
+"""The WebSocket event stream: one per client, for live events and commands.
+
+Protocol: docs/events.md. On connect the session is registered with the
+router first and buffers live events while the archive replays what the
+client missed (`?since=<event id>`); the buffer is then flushed without the
+events the replay already carried, so there is no gap and no duplicate.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import secrets
+from typing import Any
+
+from fastapi import WebSocket, WebSocketDisconnect
+from pydantic import ValidationError
+
+from roost.api.commands import Command, PingCommand, PresenceCommand, ReadCommand, SendCommand, TypingCommand, command_adapter
+from roost.api.deps import SESSION_COOKIE
+from roost.api.metrics import Metrics
+from roost.api.render import render_event
+from roost.api.schemas.messages import MessageOut
+from roost.api.schemas.users import UserOut
+from roost.config import Settings
+from roost.core.events import DurableEvent, Event, MessageCreated
+from roost.core.services import Services
+from roost.model.auth import TokenInfo
+from roost.model.errors import NotAuthorized, RoostError
+from roost.model.presence import Show
+from roost.model.users import User
+
+log = logging.getLogger(__name__)
+DURABLE = DurableEvent.__args__  # type: ignore[attr-defined]
+CLOSE_UNAUTHORIZED = 4401
+CLOSE_REVOKED = 4403
+CLOSE_TOO_SLOW = 4008
+CLOSE_GOING_AWAY = 1001
+
+
+class WebSocketSession:
+    """A browser or bot connected over the WebSocket: a core Session."""
+
+    def __init__(self, ws: WebSocket, user: User, token: TokenInfo, services: Services, settings: Settings) -> None:
+        self.ws = ws
+        self.user = user
+        self._token_id = token.id
+        self._id = secrets.token_hex(8)
+        self.services = services
+        self.settings = settings
+        self.metrics: Metrics = ws.app.state.metrics
+        self._queue: asyncio.Queue[dict[str, Any] | Event | None] = asyncio.Queue(settings.limits.ws_queue_max)
+        self._buffer: list[Event] | None = []
+        self._closed = False
+
+    @property
+    def id(self) -> str:
+        return self._id
+
+    @property
+    def user_id(self) -> int:
+        return self.user.id
+
+    @property
+    def token_id(self) -> int | None:
+        return self._token_id
+
+    def deliver(self, event: Event) -> None:
+        if self._closed:
+            return
+        if self._buffer is not None:
+            self._buffer.append(event)
+            if len(self._buffer) > self.settings.limits.ws_queue_max:
+                self._abort(CLOSE_TOO_SLOW, "too many events during catch-up")
+            return
+        self._put(event)
+
+    def _put(self, item: dict[str, Any] | Event) -> None:
+        try:
+            self._queue.put_nowait(item)
+        except asyncio.QueueFull:
+            self._abort(CLOSE_TOO_SLOW, "client too slow")
+
+    def _abort(self, code: int, reason: str) -> None:
+        if not self._closed:
+            asyncio.get_running_loop().create_task(self._close(code, reason))
+
+    async def close(self, reason: str) -> None:
+        code = CLOSE_GOING_AWAY if reason == "server shutting down" else CLOSE_REVOKED
+        await self._close(code, reason)
+
+    async def _close(self, code: int, reason: str) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        with contextlib.suppress(Exception):
+            await self.ws.send_text(json.dumps({"type": "closing", "reason": reason}))
+        with contextlib.suppress(Exception):
+            await self.ws.close(code=code, reason=reason)
+
+    async def run(self, since: int | None) -> None:
+        router = self.services.router
+        router.register(self)
+        writer = asyncio.create_task(self._write_loop())
+        try:
+            await self._start(since)
+            await self.services.presence.set(self, Show.AVAILABLE, "")
+            await self._read_loop()
+        finally:
+            self._closed = True
+            router.unregister(self)
+            self._queue.put_nowait(None) if not self._queue.full() else writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await writer
+            await self.services.presence.session_ended(self)
+
+    async def _start(self, since: int | None) -> None:
+        last_id = await self.services.catchup.last_event_id()
+        hello = {
+            "type": "hello",
+            "session_id": self._id,
+            "user": UserOut.from_model(self.user).model_dump(mode="json"),
+            "last_event_id": str(last_id),
+        }
+        self._put(hello)
+        if since is not None:
+            caught = await self.services.catchup.since(self.user, since)
+            for event in caught.events:
+                self._put(event)
+            last_id = caught.last_event_id
+            done = {"type": "caught_up", "last_event_id": str(last_id), "complete": caught.complete}
+            self._put(done)
+        buffered, self._buffer = self._buffer or [], None
+        for event in buffered:
+            if not (isinstance(event, DURABLE) and event.event_id <= last_id):
+                self._put(event)
+
+    async def _write_loop(self) -> None:
+        while (item := await self._queue.get()) is not None:
+            frame = item if isinstance(item, dict) else render_event(item)
+            await self.ws.send_text(json.dumps(frame, ensure_ascii=False))
+            if isinstance(item, MessageCreated):
+                self.metrics.observe_delivery(item.message.created_at)
+
+    async def _read_loop(self) -> None:
+        limit = self.settings.limits.ws_message_max_bytes
+        while not self._closed:
+            try:
+                text = await self.ws.receive_text()
+            except (WebSocketDisconnect, RuntimeError, KeyError):
+                return
+            if len(text) > limit:
+                self._put(_error(None, "command.too_large", f"A command is limited to {limit} bytes."))
+                continue
+            await self._handle(text)
+
+    async def _handle(self, text: str) -> None:
+        try:
+            command = command_adapter.validate_json(text)
+        except ValidationError as error:
+            self._put(_error(_client_id_of(text), "command.invalid", _first_problem(error)))
+            return
+        try:
+            reply = await self._execute(command)
+        except RoostError as error:
+            self._put(_error(command.client_id, error.code, error.message))
+            return
+        except Exception:
+            log.exception("command failed")
+            self._put(_error(command.client_id, "server.error", "Internal error."))
+            return
+        self._put({"type": "ack", "client_id": command.client_id, **reply})
+
+    async def _execute(self, command: Command) -> dict[str, Any]:
+        services = self.services
+        if isinstance(command, SendCommand):
+            appended = await services.archive.send(
+                self.user, command.conversation_id, command.body, client_id=command.client_id, reply_to=command.reply_to
+            )
+            self.metrics.messages.inc()
+            return {"message": MessageOut.from_model(appended.message).model_dump(mode="json")}
+        if isinstance(command, TypingCommand):
+            await services.conversations.set_typing(self.user, command.conversation_id, command.active)
+        elif isinstance(command, ReadCommand):
+            await services.conversations.mark_read(self.user, command.conversation_id, command.message_id)
+        elif isinstance(command, PresenceCommand):
+            await services.presence.set(self, command.show, command.status)
+        elif isinstance(command, PingCommand):
+            return {"pong": True}
+        return {}
+
+
+def _error(client_id: str | None, code: str, message: str) -> dict[str, Any]:
+    return {"type": "error", "client_id": client_id, "error": {"code": code, "message": message}}
+
+
+def _client_id_of(text: str) -> str | None:
+    with contextlib.suppress(ValueError, AttributeError, TypeError):
+        value = json.loads(text).get("client_id")
+        return value if isinstance(value, str) and len(value) <= 128 else None
+    return None
+
+
+def _first_problem(error: ValidationError) -> str:
+    first = error.errors()[0]
+    where = ".".join(str(p) for p in first["loc"]) or "command"
+    return f"{where}: {first['msg']}"
+
+
+def origin_allowed(ws: WebSocket, settings: Settings) -> bool:
+    origin = ws.headers.get("origin")
+    if origin is None:
+        return True  # not a browser: browsers always send Origin on WebSockets
+    host = ws.headers.get("host", "")
+    own = {f"http://{host}", f"https://{host}"}
+    return origin in own or origin in settings.http.allowed_origins
+
+
+async def authenticate(ws: WebSocket, services: Services, settings: Settings) -> tuple[User, TokenInfo]:
+    header = ws.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return await services.auth.resolve(header[7:].strip())
+    secret = ws.cookies.get(SESSION_COOKIE)
+    if not secret:
+        raise NotAuthorized("auth.required", "Log in first.")
+    if not origin_allowed(ws, settings):
+        raise NotAuthorized("auth.origin", "This page's origin may not open a session.")
+    return await services.auth.resolve(secret)
+
+
+async def events_endpoint(ws: WebSocket) -> None:
+    """GET /api/v1/events/ws: the event stream (see docs/events.md)."""
+    services: Services = ws.app.state.services
+    settings: Settings = ws.app.state.settings
+    await ws.accept()
+    try:
+        user, token = await authenticate(ws, services, settings)
+        since_text = ws.query_params.get("since")
+        since = int(since_text) if since_text and since_text.isdigit() and len(since_text) <= 19 else None
+    except RoostError as error:
+        await ws.send_text(json.dumps(_error(None, error.code, error.message)))
+        await ws.close(code=CLOSE_UNAUTHORIZED, reason=error.code)
+        return
+    await WebSocketSession(ws, user, token, services, settings).run(since)

@@ -1,0 +1,90 @@
+"""The composition root: config -> store -> bus -> core services -> transports."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import timedelta
+
+from roost.bus.local import LocalBus
+from roost.config import Settings
+from roost.core.accounts.service import AccountsService
+from roost.core.admin.service import AdminService
+from roost.core.archive.catchup import CatchUpService
+from roost.core.archive.service import ArchiveLimits, ArchiveService
+from roost.core.auth.service import AuthService
+from roost.core.auth.throttle import Throttle
+from roost.core.clock import Clock, SystemClock
+from roost.core.conversations.service import ConversationService
+from roost.core.directory.service import DirectoryService
+from roost.core.presence.service import PresenceService
+from roost.core.routing.service import Router
+from roost.core.services import Services
+from roost.model.ids import IdGenerator
+from roost.store.sql.stores import SqlStores, open_stores
+
+
+@dataclass
+class Runtime:
+    """Everything a running server (or one CLI command) holds; `start` in the event loop."""
+
+    settings: Settings
+    stores: SqlStores
+    bus: LocalBus
+    services: Services
+
+    def start(self) -> None:
+        self.stores.writer.start()
+
+    async def stop(self) -> None:
+        await self.stores.close()
+
+
+def build_services(settings: Settings, stores: SqlStores, bus: LocalBus, clock: Clock) -> Services:
+    router = Router(bus)
+    ids = IdGenerator(node=int(os.environ.get("ROOST_NODE_ID", "0")))
+    accounts = AccountsService(stores.users, stores.tokens, router, clock, settings.limits.password_min_chars)
+    auth_settings = settings.auth
+    auth = AuthService(
+        accounts,
+        stores.tokens,
+        router,
+        clock,
+        account_throttle=Throttle(
+            clock, free=auth_settings.throttle_free_failures, max_delay=auth_settings.throttle_max_delay_seconds
+        ),
+        address_throttle=Throttle(
+            clock, free=auth_settings.address_throttle_free_failures, max_delay=auth_settings.throttle_max_delay_seconds
+        ),
+        session_lifetime=timedelta(days=auth_settings.session_days),
+    )
+    conversations = ConversationService(stores.conversations, stores.users, router, ids, clock)
+    limits = ArchiveLimits(
+        settings.limits.message_max_chars, settings.limits.history_page_max, settings.limits.search_results_max
+    )
+    archive = ArchiveService(stores.messages, stores.search, stores.users, conversations, router, ids, clock, limits)
+    directory = DirectoryService(stores.directory, accounts, conversations, settings.shared_roster)
+    return Services(
+        clock=clock,
+        router=router,
+        accounts=accounts,
+        auth=auth,
+        directory=directory,
+        presence=PresenceService(stores.users, router, clock),
+        conversations=conversations,
+        archive=archive,
+        catchup=CatchUpService(stores.events, stores.messages, conversations, settings.limits.catchup_max_events),
+        admin=AdminService(accounts, directory),
+    )
+
+
+def build_runtime(settings: Settings) -> Runtime:
+    """Migrate the database and wire every layer (call `start()` inside the event loop)."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    stores = open_stores(
+        settings.database_url,
+        synchronous=settings.database.sqlite_synchronous,
+        batch_max=settings.database.batch_max,
+    )
+    bus = LocalBus()
+    return Runtime(settings, stores, bus, build_services(settings, stores, bus, SystemClock()))

@@ -1,0 +1,1 @@
+"""Event distribution between core services and live sessions (one node or several)."""

@@ -1,0 +1,164 @@
+"""Typed settings: roost.toml, then ROOST_* environment overrides (ROOST_HTTP__PORT=8443).
+
+Every setting and its default is documented in docs/configuration.md.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+
+class ConfigError(Exception):
+    """A bad configuration: the message names the key and why, on one line."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class HttpSettings(_Section):
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=0, le=65535)
+    tls: Literal["auto", "on", "off"] = "auto"  # auto: plain HTTP on loopback only, TLS elsewhere
+    behind_proxy: bool = False  # a TLS-terminating proxy is in front: plain HTTP is fine
+    max_request_bytes: int = Field(1_048_576, ge=1024)
+    allowed_origins: list[str] = []  # extra Origins accepted on the WebSocket (the own origin always is)
+
+
+class TlsSettings(_Section):
+    cert_file: str = ""  # default: <data_dir>/tls/cert.pem (made by roost init)
+    key_file: str = ""
+
+
+class DatabaseSettings(_Section):
+    url: str = ""  # default: sqlite:///<data_dir>/roost.db ; or postgresql://user:pass@host/db
+    sqlite_synchronous: Literal["FULL", "EXTRA"] = "FULL"
+    batch_max: int = Field(256, ge=1, le=10_000)
+    pool_size: int = Field(10, ge=1, le=200)
+
+
+class LimitSettings(_Section):
+    message_max_chars: int = Field(100_000, ge=1)
+    history_page_max: int = Field(200, ge=1)
+    search_results_max: int = Field(100, ge=1)
+    catchup_max_events: int = Field(1000, ge=10)
+    ws_queue_max: int = Field(2000, ge=10)  # events queued for one slow client before it is dropped
+    ws_message_max_bytes: int = Field(1_048_576, ge=1024)
+    password_min_chars: int = Field(8, ge=1)
+
+
+class AuthSettings(_Section):
+    session_days: int = Field(30, ge=1)
+    throttle_free_failures: int = Field(5, ge=0)
+    throttle_max_delay_seconds: float = Field(30.0, gt=0)
+    address_throttle_free_failures: int = Field(20, ge=0)
+
+
+class PresenceSettings(_Section):
+    ping_interval_seconds: float = Field(20.0, gt=0)
+    ping_timeout_seconds: float = Field(20.0, gt=0)
+
+
+class LogSettings(_Section):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    json_output: bool = Field(False, alias="json")
+
+
+class RetentionSettings(_Section):
+    message_days: int = Field(0, ge=0)  # 0: keep forever
+
+
+class Settings(BaseSettings):
+    """The whole configuration."""
+
+    model_config = SettingsConfigDict(env_prefix="ROOST_", env_nested_delimiter="__", extra="forbid")
+
+    domain: str = "localhost"
+    data_dir: Path = Path("data")
+    shared_roster: bool = True
+    http: HttpSettings = HttpSettings()
+    tls: TlsSettings = TlsSettings()
+    database: DatabaseSettings = DatabaseSettings()
+    limits: LimitSettings = LimitSettings()
+    auth: AuthSettings = AuthSettings()
+    presence: PresenceSettings = PresenceSettings()
+    log: LogSettings = LogSettings()
+    retention: RetentionSettings = RetentionSettings()
+
+    @field_validator("domain")
+    @classmethod
+    def _domain(cls, value: str) -> str:
+        value = value.strip().lower()
+        if not value or any(c in value for c in " @/\"'<>:"):
+            raise ValueError("must be a host name such as chat.example.org")
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (env_settings, init_settings)
+
+    @property
+    def database_url(self) -> str:
+        return self.database.url or f"sqlite:///{(self.data_dir / 'roost.db').resolve()}"
+
+    @property
+    def cert_file(self) -> Path:
+        return Path(self.tls.cert_file) if self.tls.cert_file else self.data_dir / "tls" / "cert.pem"
+
+    @property
+    def key_file(self) -> Path:
+        return Path(self.tls.key_file) if self.tls.key_file else self.data_dir / "tls" / "key.pem"
+
+    @property
+    def http_uses_tls(self) -> bool:
+        if self.http.tls != "auto":
+            return self.http.tls == "on"
+        return not (self.http.behind_proxy or is_loopback(self.http.host))
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _describe(error: ValidationError) -> str:
+    first = error.errors()[0]
+    key = ".".join(str(part) for part in first["loc"]) or "(file)"
+    reason = first["msg"]
+    if first["type"] == "extra_forbidden":
+        reason = "unknown setting"
+    return f"config error: {key}: {reason}"
+
+
+def load_settings(path: Path | None) -> Settings:
+    """Read the TOML file (if any) and the environment; ConfigError on the first problem."""
+    data: dict[str, Any] = {}
+    if path is not None and path.exists():
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+            raise ConfigError(f"config error: {path}: not valid TOML ({error})") from None
+    try:
+        settings = Settings(**data)
+    except ValidationError as error:
+        raise ConfigError(_describe(error)) from None
+    if path is not None and not settings.data_dir.is_absolute() and "data_dir" in data:
+        settings.data_dir = (path.parent / settings.data_dir).resolve()
+    return settings

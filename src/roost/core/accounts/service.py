@@ -1,0 +1,129 @@
+"""Accounts: creating people, their passwords, profiles and flags."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from roost.core.accounts import passwords
+from roost.core.clock import Clock
+from roost.core.events import SessionsRevoked, UserChanged
+from roost.core.routing.service import Router
+from roost.model.errors import BadRequest, NotAuthorized, NotFound
+from roost.model.users import NewUser, User, normalize_username
+from roost.store.protocols import TokenStore, UserStore
+
+PROFILE_FIELD_MAX = 200
+
+
+def check_profile_field(name: str, value: str) -> str:
+    value = value.strip()
+    if len(value) > PROFILE_FIELD_MAX:
+        raise BadRequest(f"user.{name}_long", f"The {name.replace('_', ' ')} is longer than {PROFILE_FIELD_MAX} characters.")
+    if any(ord(c) < 32 for c in value):
+        raise BadRequest(f"user.{name}_char", f"The {name.replace('_', ' ')} contains control characters.")
+    return value
+
+
+@dataclass(frozen=True)
+class AccountsService:
+    """The organisation's accounts; only admins (or the local CLI) change other people."""
+
+    users: UserStore
+    tokens: TokenStore
+    router: Router
+    clock: Clock
+    password_min: int = 8
+
+    async def create(self, new: NewUser, password: str) -> User:
+        username = normalize_username(new.username)
+        fields = {f: check_profile_field(f, getattr(new, f)) for f in ("display_name", "title", "department")}
+        prepared = passwords.prepare(password, self.password_min)
+        creds = await asyncio.to_thread(passwords.derive, prepared)
+        user = NewUser(username=username, is_admin=new.is_admin, **fields)
+        return await self.users.create(user, creds, self.clock.now())
+
+    async def get(self, user_id: int) -> User:
+        user = await self.users.get(user_id)
+        if user is None:
+            raise NotFound("user.not_found", "No such user.")
+        return user
+
+    async def by_username(self, username: str) -> User:
+        user = await self.users.get_by_username(normalize_username(username))
+        if user is None:
+            raise NotFound("user.not_found", f"No user {username!r}.")
+        return user
+
+    async def check_password(self, username: str, password: str) -> User:
+        """The user whose password this is, or NotAuthorized (same time either way)."""
+        try:
+            user = await self.users.get_by_username(normalize_username(username))
+        except BadRequest:
+            user = None
+        creds = await self.users.get_credentials(user.id) if user else None
+        prepared = passwords.prepare(password, 0)
+        if user is None or creds is None or user.is_disabled:
+            await asyncio.to_thread(passwords.burn, prepared)
+            raise NotAuthorized("auth.failed", "Wrong user id or password.")
+        if not await asyncio.to_thread(passwords.verify, creds.argon2_hash, prepared):
+            raise NotAuthorized("auth.failed", "Wrong user id or password.")
+        return user
+
+    async def set_password(self, user_id: int, password: str) -> None:
+        await self.get(user_id)
+        prepared = passwords.prepare(password, self.password_min)
+        await self.users.set_credentials(user_id, await asyncio.to_thread(passwords.derive, prepared))
+
+    async def change_own_password(self, user: User, current: str, new: str) -> None:
+        await self.check_password(user.username, current)
+        await self.set_password(user.id, new)
+
+    async def update_profile(
+        self, user_id: int, *, display_name: str | None = None, title: str | None = None, department: str | None = None
+    ) -> User:
+        given = {"display_name": display_name, "title": title, "department": department}
+        values = {k: check_profile_field(k, v) for k, v in given.items() if v is not None}
+        if values.get("display_name") == "":
+            raise BadRequest("user.display_name_empty", "The display name is empty.")
+        user = await self.users.update(user_id, **values) if values else await self.get(user_id)
+        if user is None:
+            raise NotFound("user.not_found", "No such user.")
+        self.router.send(UserChanged(user), None)
+        return user
+
+    async def set_disabled(self, user_id: int, disabled: bool) -> User:
+        """Disabling ends every live session and login of the user at once."""
+        user = await self.users.update(user_id, is_disabled=disabled)
+        if user is None:
+            raise NotFound("user.not_found", "No such user.")
+        if disabled:
+            await self.tokens.delete(user_id)
+            self.router.send(SessionsRevoked(user_id, None, "account disabled"), frozenset({user_id}))
+        return user
+
+    async def set_admin(self, user_id: int, is_admin: bool) -> User:
+        if not is_admin:
+            await self._keep_one_admin(user_id)
+        user = await self.users.update(user_id, is_admin=is_admin)
+        if user is None:
+            raise NotFound("user.not_found", "No such user.")
+        return user
+
+    async def delete(self, user_id: int) -> None:
+        """Remove the account; its messages stay in history under its name."""
+        await self._keep_one_admin(user_id)
+        await self.get(user_id)
+        await self.users.mark_deleted(user_id)
+        self.router.send(SessionsRevoked(user_id, None, "account deleted"), frozenset({user_id}))
+
+    async def _keep_one_admin(self, user_id: int) -> None:
+        user = await self.get(user_id)
+        if user.is_admin and await self.users.count_admins() <= 1:
+            raise BadRequest("user.last_admin", "This is the last admin: make someone else admin first.")
+
+    async def search(self, text: str, *, after: str | None, limit: int, include_disabled: bool = False) -> list[User]:
+        return await self.users.search(text.strip(), after=after, limit=limit, include_disabled=include_disabled)
+
+    async def get_many(self, user_ids: list[int]) -> list[User]:
+        return await self.users.get_many(user_ids)

@@ -1,0 +1,79 @@
+"""Catch-up: the events a reconnecting client missed, rebuilt from the durable log."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, cast
+
+from roost.core.conversations.service import ConversationService
+from roost.core.events import (
+    ConversationChanged,
+    DurableEvent,
+    MembershipChanged,
+    MessageCreated,
+    MessageDeleted,
+    MessageEdited,
+    ReactionsChanged,
+    ReadMarkerMoved,
+)
+from roost.model.messages import LogEntry, Message
+from roost.model.users import User
+from roost.store.protocols import ConversationStore, EventLog, MessageStore
+
+MESSAGE_EVENTS = {
+    "message.created": MessageCreated,
+    "message.edited": MessageEdited,
+    "message.deleted": MessageDeleted,
+    "reaction.changed": ReactionsChanged,
+}
+
+
+@dataclass(frozen=True)
+class CatchUp:
+    events: list[DurableEvent]
+    last_event_id: int
+    complete: bool  # False: more than the limit was missed; the client should reload
+
+
+@dataclass(frozen=True)
+class CatchUpService:
+    """Rebuilds each logged change from current state: the client upserts, so repeats are harmless."""
+
+    log: EventLog
+    messages: MessageStore
+    conversations: ConversationService
+    limit: int = 1000
+
+    async def last_event_id(self) -> int:
+        return await self.log.last_id()
+
+    async def since(self, user: User, event_id: int) -> CatchUp:
+        store: ConversationStore = self.conversations.store
+        mine = await store.conversation_ids_of(user.id)
+        entries = await self.log.since(since=event_id, conversation_ids=mine, user_id=user.id, limit=self.limit + 1)
+        complete = len(entries) <= self.limit
+        entries = entries[: self.limit]
+        loaded = await self.messages.get_many([e.ref_id for e in entries if e.kind in MESSAGE_EVENTS and e.ref_id])
+        by_id = {m.id: m for m in loaded}
+        events = [ev for entry in entries if (ev := await self._rebuild(entry, by_id)) is not None]
+        last = entries[-1].id if entries else event_id
+        return CatchUp(events=events, last_event_id=last, complete=complete)
+
+    async def _rebuild(self, entry: LogEntry, messages: dict[int, Message]) -> DurableEvent | None:
+        if entry.kind in MESSAGE_EVENTS:
+            message = messages.get(entry.ref_id or 0)
+            return MESSAGE_EVENTS[entry.kind](message, entry.id) if message else None
+        if entry.kind == "read.moved" and entry.conversation_id and entry.user_id and entry.ref_id:
+            return ReadMarkerMoved(entry.conversation_id, entry.user_id, entry.ref_id, entry.id)
+        if entry.conversation_id is None:
+            return None
+        if entry.kind.startswith("conversation."):
+            conversation = await self.conversations.store.get(entry.conversation_id)
+            change = cast(Literal["created", "updated"], entry.kind.split(".")[1])
+            return ConversationChanged(conversation, change, entry.id) if conversation else None
+        if entry.kind.startswith("member.") and entry.user_id is not None:
+            member = await self.conversations.store.member(entry.conversation_id, entry.user_id)
+            kind = cast(Literal["added", "removed", "updated"], entry.kind.split(".")[1])
+            role = member.role if member else None
+            return MembershipChanged(entry.conversation_id, entry.user_id, role, kind, entry.id)
+        return None

@@ -1,0 +1,14 @@
+"""Finding @mentions in a message body."""
+
+from __future__ import annotations
+
+import re
+
+MENTION = re.compile(r"(?<![\w@])@([^\s@/\"&'<>:,.;!?()\[\]{}]+)")
+MENTIONS_MAX = 50
+
+
+def mentioned_usernames(body: str) -> list[str]:
+    """Lower-cased usernames written as @name, in order, each once."""
+    names = dict.fromkeys(match.group(1).lower() for match in MENTION.finditer(body))
+    return list(names)[:MENTIONS_MAX]

@@ -1,0 +1,190 @@
+"""Messages: sending, editing, deleting, reacting, history, search and catch-up."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from roost.core.archive.mentions import mentioned_usernames
+from roost.core.clock import Clock
+from roost.core.conversations.service import ConversationService
+from roost.core.events import MessageCreated, MessageDeleted, MessageEdited, ReactionsChanged
+from roost.core.routing.service import Router
+from roost.model.conversations import Role
+from roost.model.errors import BadRequest, Forbidden, NotFound, TooLarge
+from roost.model.ids import IdGenerator
+from roost.model.messages import Appended, HistoryPage, Message, MessageVersion, NewMessage, SearchQuery
+from roost.model.users import User
+from roost.store.protocols import MessageStore, SearchStore, UserStore
+
+CLIENT_ID_MAX = 128
+EMOJI_MAX = 64
+
+
+@dataclass(frozen=True)
+class ArchiveLimits:
+    message_max_chars: int = 100_000
+    page_max: int = 200
+    search_max: int = 100
+
+
+@dataclass(frozen=True)
+class ArchiveService:
+    """Every message goes through here; it is stored before anyone is told of it."""
+
+    messages: MessageStore
+    searcher: SearchStore
+    users: UserStore
+    conversations: ConversationService
+    router: Router
+    ids: IdGenerator
+    clock: Clock
+    limits: ArchiveLimits = ArchiveLimits()
+
+    def _check_body(self, body: str) -> str:
+        if not body.strip():
+            raise BadRequest("message.empty", "The message is empty.")
+        if len(body) > self.limits.message_max_chars:
+            raise TooLarge(
+                "message.too_long", f"The message is longer than {self.limits.message_max_chars} characters."
+            )
+        if "\x00" in body:
+            raise BadRequest("message.nul", "The message contains a NUL character.")
+        return body
+
+    async def _mentions(self, conversation_id: int, body: str) -> tuple[int, ...]:
+        if "@" not in body:
+            return ()
+        members = await self.conversations.member_ids(conversation_id)
+        found: list[int] = []
+        for name in mentioned_usernames(body):
+            user = await self.users.get_by_username(name)
+            if user is not None and user.id in members:
+                found.append(user.id)
+        return tuple(found)
+
+    async def send(
+        self, sender: User, conversation_id: int, body: str, *, client_id: str | None = None, reply_to: int | None = None
+    ) -> Appended:
+        """Store a message (once per client id) and deliver it to every member's sessions."""
+        body = self._check_body(body)
+        if client_id is not None and not 0 < len(client_id) <= CLIENT_ID_MAX:
+            raise BadRequest("message.client_id", f"A client id has 1 to {CLIENT_ID_MAX} characters.")
+        if sender.id not in await self.conversations.member_ids(conversation_id):
+            raise NotFound("conversation.not_found", "No such conversation.")
+        if reply_to is not None:
+            await self._in_conversation(reply_to, conversation_id)
+        new = NewMessage(conversation_id, sender.id, client_id, body, reply_to, await self._mentions(conversation_id, body))
+        appended = await self.messages.append(
+            new, message_id=self.ids.next_id(), event_id=self.ids.next_id(), now=self.clock.now()
+        )
+        if appended.created:
+            recipients = await self.conversations.member_ids(conversation_id)
+            self.router.send(MessageCreated(appended.message, appended.event_id), recipients)
+        return appended
+
+    async def _in_conversation(self, message_id: int, conversation_id: int) -> Message:
+        message = await self.messages.get(message_id)
+        if message is None or message.conversation_id != conversation_id:
+            raise NotFound("message.not_found", "No such message in this conversation.")
+        return message
+
+    async def _visible(self, user: User, message_id: int) -> Message:
+        message = await self.messages.get(message_id)
+        if message is None or user.id not in await self.conversations.member_ids(message.conversation_id):
+            raise NotFound("message.not_found", "No such message.")
+        return message
+
+    async def get(self, user: User, message_id: int) -> Message:
+        return await self._visible(user, message_id)
+
+    async def edit(self, user: User, message_id: int, body: str) -> Message:
+        """Replace a message's body (its sender only); earlier versions are kept."""
+        message = await self._visible(user, message_id)
+        if message.sender_id != user.id:
+            raise Forbidden("message.not_yours", "Only the sender can edit a message.")
+        if message.is_deleted:
+            raise BadRequest("message.deleted", "A deleted message cannot be edited.")
+        body = self._check_body(body)
+        mentions = await self._mentions(message.conversation_id, body)
+        event_id = self.ids.next_id()
+        await self.messages.edit(message_id, body, mentions, event_id=event_id, now=self.clock.now())
+        return await self._announce(message, MessageEdited, event_id)
+
+    async def delete(self, user: User, message_id: int) -> Message:
+        """Delete a message (its sender, or a room admin); a tombstone stays."""
+        message = await self._visible(user, message_id)
+        if message.sender_id != user.id:
+            member = await self.conversations.require_member(user.id, message.conversation_id)
+            if member.role.rank < Role.ADMIN.rank:
+                raise Forbidden("message.not_yours", "Only the sender or a room admin can delete a message.")
+        if message.is_deleted:
+            return message
+        event_id = self.ids.next_id()
+        await self.messages.delete(message_id, actor_id=user.id, event_id=event_id, now=self.clock.now())
+        return await self._announce(message, MessageDeleted, event_id)
+
+    async def react(self, user: User, message_id: int, emoji: str, *, add: bool) -> Message:
+        emoji = emoji.strip()
+        if not emoji or len(emoji) > EMOJI_MAX or any(c.isspace() for c in emoji):
+            raise BadRequest("reaction.emoji", "A reaction is one emoji or short name without spaces.")
+        message = await self._visible(user, message_id)
+        if message.is_deleted:
+            raise BadRequest("message.deleted", "You cannot react to a deleted message.")
+        event_id = self.ids.next_id()
+        changed = await self.messages.react(
+            message_id, message.conversation_id, user.id, emoji, add=add, event_id=event_id
+        )
+        return await self._announce(message, ReactionsChanged, event_id) if changed else message
+
+    async def _announce(
+        self, message: Message, kind: type[MessageEdited | MessageDeleted | ReactionsChanged], event_id: int
+    ) -> Message:
+        current = await self.messages.get(message.id)
+        assert current is not None
+        recipients = await self.conversations.member_ids(message.conversation_id)
+        self.router.send(kind(current, event_id), recipients)
+        return current
+
+    async def versions(self, user: User, message_id: int) -> list[MessageVersion]:
+        await self._visible(user, message_id)
+        return await self.messages.versions(message_id)
+
+    async def history(
+        self,
+        user: User,
+        conversation_id: int,
+        *,
+        before: int | None = None,
+        after: int | None = None,
+        around: int | None = None,
+        limit: int = 50,
+    ) -> HistoryPage:
+        """A page of history; members only."""
+        if sum(x is not None for x in (before, after, around)) > 1:
+            raise BadRequest("history.cursor", "Give at most one of before, after and around.")
+        if not 1 <= limit <= self.limits.page_max:
+            raise BadRequest("history.limit", f"The page size is 1 to {self.limits.page_max}.")
+        await self.conversations.require_member(user.id, conversation_id)
+        return await self.messages.history(conversation_id, before=before, after=after, around=around, limit=limit)
+
+    async def search(self, user: User, query: SearchQuery) -> list[Message]:
+        """Full-text search, only ever in conversations the user is a member of."""
+        if not query.text.strip():
+            raise BadRequest("search.empty", "Give some text to search for.")
+        if not 1 <= query.limit <= self.limits.search_max:
+            raise BadRequest("search.limit", f"The page size is 1 to {self.limits.search_max}.")
+        mine = await self.conversations.store.conversation_ids_of(user.id)
+        if query.conversation_ids:
+            allowed = [c for c in query.conversation_ids if c in set(mine)]
+            if len(allowed) != len(query.conversation_ids):
+                raise NotFound("conversation.not_found", "No such conversation.")
+            mine = allowed
+        scoped = SearchQuery(
+            text=query.text,
+            conversation_ids=tuple(mine),
+            sender_id=query.sender_id,
+            since=query.since,
+            until=query.until,
+            limit=query.limit,
+        )
+        return await self.searcher.search(scoped)

@@ -1,0 +1,262 @@
+"""Direct conversations and group rooms: membership, roles, settings, read markers, typing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from roost.core.clock import Clock
+from roost.core.events import ConversationChanged, MembershipChanged, ReadMarkerMoved, TypingChanged
+from roost.core.routing.service import Router
+from roost.model.conversations import (
+    Conversation,
+    ConversationKind,
+    ConversationSummary,
+    Member,
+    NewRoom,
+    Role,
+    Visibility,
+)
+from roost.model.errors import BadRequest, Forbidden, NotFound
+from roost.model.ids import IdGenerator
+from roost.model.users import User
+from roost.store.protocols import ConversationStore, UserStore
+
+NAME_MAX = 200
+TOPIC_MAX = 2000
+MEMBERS_PER_CALL_MAX = 500
+
+
+def check_name(name: str) -> str:
+    name = name.strip()
+    if not name or len(name) > NAME_MAX:
+        raise BadRequest("room.name", f"A room name has 1 to {NAME_MAX} characters.")
+    return name
+
+
+def check_topic(topic: str) -> str:
+    if len(topic) > TOPIC_MAX:
+        raise BadRequest("room.topic", f"A topic has at most {TOPIC_MAX} characters.")
+    return topic.strip()
+
+
+@dataclass
+class ConversationService:
+    """The rules of who is in which conversation and who may change it."""
+
+    store: ConversationStore
+    users: UserStore
+    router: Router
+    ids: IdGenerator
+    clock: Clock
+    _members: dict[int, frozenset[int]] = field(default_factory=dict)
+
+    async def member_ids(self, conversation_id: int) -> frozenset[int]:
+        """Members of a conversation (cached; every change here refreshes it)."""
+        cached = self._members.get(conversation_id)
+        if cached is None:
+            cached = frozenset(m.user_id for m in await self.store.members(conversation_id))
+            self._members[conversation_id] = cached
+        return cached
+
+    async def _refresh(self, conversation_id: int) -> frozenset[int]:
+        self._members.pop(conversation_id, None)
+        return await self.member_ids(conversation_id)
+
+    def forget_user(self, user_id: int) -> None:
+        for key in [k for k, v in self._members.items() if user_id in v]:
+            del self._members[key]
+
+    async def require_member(self, user_id: int, conversation_id: int) -> Member:
+        """The caller's membership, or NotFound: non-members cannot tell it exists."""
+        member = await self.store.member(conversation_id, user_id)
+        if member is None:
+            raise NotFound("conversation.not_found", "No such conversation.")
+        return member
+
+    async def _require_role(self, user_id: int, conversation_id: int, role: Role) -> Member:
+        member = await self.require_member(user_id, conversation_id)
+        if member.role.rank < role.rank:
+            raise Forbidden("room.role", f"Only a room {role.value} may do this.")
+        return member
+
+    async def get(self, user: User, conversation_id: int) -> Conversation:
+        conversation = await self.store.get(conversation_id)
+        if conversation is None or not await self._may_see(user, conversation):
+            raise NotFound("conversation.not_found", "No such conversation.")
+        return conversation
+
+    async def _may_see(self, user: User, conversation: Conversation) -> bool:
+        if conversation.kind is ConversationKind.ROOM and conversation.visibility is Visibility.OPEN:
+            return True
+        return user.id in await self.member_ids(conversation.id)
+
+    async def _room(self, conversation_id: int) -> Conversation:
+        conversation = await self.store.get(conversation_id)
+        if conversation is None or conversation.kind is not ConversationKind.ROOM:
+            raise NotFound("conversation.not_found", "No such room.")
+        return conversation
+
+    async def create_room(self, creator: User, room: NewRoom, member_ids: list[int] | None = None) -> Conversation:
+        others = await self._existing_users(member_ids or [])
+        conversation = Conversation(
+            id=self.ids.next_id(),
+            kind=ConversationKind.ROOM,
+            name=check_name(room.name),
+            topic=check_topic(room.topic),
+            visibility=room.visibility,
+            is_archived=False,
+            created_by=creator.id,
+            created_at=self.clock.now(),
+            last_message_id=0,
+        )
+        members = [(creator.id, Role.OWNER)] + [(u, Role.MEMBER) for u in others if u != creator.id]
+        return await self._create(conversation, members, None)
+
+    async def _create(self, conversation: Conversation, members: list[tuple[int, Role]], key: str | None) -> Conversation:
+        event_id = self.ids.next_id()
+        await self.store.create(conversation, members, direct_key=key, event_id=event_id)
+        recipients = await self._refresh(conversation.id)
+        self.router.send(ConversationChanged(conversation, "created", event_id), recipients)
+        return conversation
+
+    async def _existing_users(self, user_ids: list[int] | tuple[int, ...]) -> list[int]:
+        wanted = list(dict.fromkeys(user_ids))
+        if len(wanted) > MEMBERS_PER_CALL_MAX:
+            raise BadRequest("room.members_many", f"Add at most {MEMBERS_PER_CALL_MAX} members at once.")
+        found = {u.id for u in await self.users.get_many(wanted) if not u.is_disabled}
+        missing = [u for u in wanted if u not in found]
+        if missing:
+            raise NotFound("user.not_found", f"No such user: {missing[0]}.")
+        return wanted
+
+    async def open_direct(self, user: User, other_id: int) -> Conversation:
+        """The one direct conversation between two people, made on first use."""
+        await self._existing_users([other_id])
+        pair = sorted({user.id, other_id})
+        key = ",".join(str(p) for p in pair)
+        existing = await self.store.get_direct(key)
+        if existing is not None:
+            return existing
+        conversation = Conversation(
+            id=self.ids.next_id(),
+            kind=ConversationKind.DIRECT,
+            name="",
+            topic="",
+            visibility=Visibility.INVITE,
+            is_archived=False,
+            created_by=user.id,
+            created_at=self.clock.now(),
+            last_message_id=0,
+        )
+        return await self._create(conversation, [(p, Role.MEMBER) for p in pair], key)
+
+    async def list_for(self, user: User) -> list[ConversationSummary]:
+        return await self.store.summaries(user.id)
+
+    async def open_rooms(self, text: str, limit: int) -> list[Conversation]:
+        return await self.store.open_rooms(text.strip(), limit)
+
+    async def members(self, user: User, conversation_id: int) -> list[Member]:
+        conversation = await self.get(user, conversation_id)
+        return await self.store.members(conversation.id)
+
+    async def join(self, user: User, conversation_id: int) -> Member:
+        """Join an open room."""
+        room = await self._room(conversation_id)
+        if room.visibility is not Visibility.OPEN and user.id not in await self.member_ids(room.id):
+            raise NotFound("conversation.not_found", "No such room.")
+        await self._set_member(room.id, user.id, Role.MEMBER, only_new=True)
+        return await self.require_member(user.id, room.id)
+
+    async def invite(self, actor: User, conversation_id: int, user_ids: list[int]) -> None:
+        """Add people: any member of an open room, admins of an invite-only one."""
+        room = await self._room(conversation_id)
+        needed = Role.MEMBER if room.visibility is Visibility.OPEN else Role.ADMIN
+        await self._require_role(actor.id, room.id, needed)
+        for user_id in await self._existing_users(user_ids):
+            await self._set_member(room.id, user_id, Role.MEMBER, only_new=True)
+
+    async def add_member(self, conversation_id: int, user_id: int) -> None:
+        """Admin-side add (directory groups' default rooms), without a caller's role check."""
+        await self._set_member(conversation_id, user_id, Role.MEMBER, only_new=True)
+
+    async def set_role(self, actor: User, conversation_id: int, user_id: int, role: Role) -> None:
+        room = await self._room(conversation_id)
+        me = await self._require_role(actor.id, room.id, Role.ADMIN)
+        target = await self.require_member(user_id, room.id)
+        if role.rank > me.role.rank or target.role.rank > me.role.rank:
+            raise Forbidden("room.role", "You cannot give or change a role above your own.")
+        if target.role is Role.OWNER and role is not Role.OWNER:
+            await self._keep_an_owner(room.id, user_id)
+        await self._set_member(room.id, user_id, role, only_new=False)
+
+    async def _set_member(self, conversation_id: int, user_id: int, role: Role, *, only_new: bool) -> None:
+        if only_new and user_id in await self.member_ids(conversation_id):
+            return
+        before = await self.member_ids(conversation_id)
+        event_id = self.ids.next_id()
+        if await self.store.set_member(conversation_id, user_id, role, event_id=event_id):
+            recipients = await self._refresh(conversation_id)
+            change = "updated" if user_id in before else "added"
+            self.router.send(MembershipChanged(conversation_id, user_id, role, change, event_id), recipients)
+
+    async def remove(self, actor: User, conversation_id: int, user_id: int) -> None:
+        """Remove someone (room admins), or leave (anyone, for themselves)."""
+        room = await self._room(conversation_id)
+        if user_id == actor.id:
+            member = await self.require_member(actor.id, room.id)
+        else:
+            me = await self._require_role(actor.id, room.id, Role.ADMIN)
+            member = await self.require_member(user_id, room.id)
+            if member.role.rank > me.role.rank:
+                raise Forbidden("room.role", "You cannot remove someone whose role is above yours.")
+        if member.role is Role.OWNER:
+            await self._keep_an_owner(room.id, user_id)
+        before = await self.member_ids(room.id)
+        event_id = self.ids.next_id()
+        if await self.store.remove_member(room.id, user_id, event_id=event_id):
+            await self._refresh(room.id)
+            self.router.send(MembershipChanged(room.id, user_id, None, "removed", event_id), before)
+
+    async def _keep_an_owner(self, conversation_id: int, leaving: int) -> None:
+        owners = [m for m in await self.store.members(conversation_id) if m.role is Role.OWNER]
+        if [m.user_id for m in owners] == [leaving] and len(await self.member_ids(conversation_id)) > 1:
+            raise BadRequest("room.last_owner", "Make someone else owner first.")
+
+    async def update(self, actor: User, conversation_id: int, **changes: Any) -> Conversation:
+        """Rename, change the topic or visibility, archive or unarchive a room (its admins)."""
+        room = await self._room(conversation_id)
+        await self._require_role(actor.id, room.id, Role.ADMIN)
+        values: dict[str, Any] = {}
+        if changes.get("name") is not None:
+            values["name"] = check_name(changes["name"])
+        if changes.get("topic") is not None:
+            values["topic"] = check_topic(changes["topic"])
+        if changes.get("visibility") is not None:
+            values["visibility"] = Visibility(changes["visibility"]).value
+        if changes.get("is_archived") is not None:
+            values["is_archived"] = bool(changes["is_archived"])
+        if not values:
+            return room
+        event_id = self.ids.next_id()
+        await self.store.update(room.id, event_id, actor.id, **values)
+        updated = await self._room(room.id)
+        self.router.send(ConversationChanged(updated, "updated", event_id), await self.member_ids(room.id))
+        return updated
+
+    async def mark_read(self, user: User, conversation_id: int, message_id: int) -> bool:
+        """Move the user's read marker; every member's sessions learn it (for "seen by")."""
+        await self.require_member(user.id, conversation_id)
+        event_id = self.ids.next_id()
+        moved = await self.store.set_last_read(conversation_id, user.id, message_id, event_id=event_id)
+        if moved:
+            event = ReadMarkerMoved(conversation_id, user.id, message_id, event_id)
+            self.router.send(event, await self.member_ids(conversation_id))
+        return moved
+
+    async def set_typing(self, user: User, conversation_id: int, active: bool) -> None:
+        recipients = await self.member_ids(conversation_id)
+        if user.id not in recipients:
+            raise NotFound("conversation.not_found", "No such conversation.")
+        self.router.send(TypingChanged(conversation_id, user.id, active), recipients)

@@ -1,0 +1,84 @@
+"""The directory: the organisation's people as everyone's buddy list, and groups."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from roost.core.accounts.service import AccountsService
+from roost.core.conversations.service import ConversationService
+from roost.model.conversations import NewRoom, Visibility
+from roost.model.directory import Contact, Group, Subscription
+from roost.model.errors import BadRequest
+from roost.model.users import User
+from roost.store.protocols import DirectoryStore
+
+PAGE_MAX = 200
+ORGANISATION_GROUP = "Colleagues"
+
+
+@dataclass(frozen=True)
+class DirectoryService:
+    """Shared roster: every active member is a contact of every other, with presence both ways."""
+
+    store: DirectoryStore
+    accounts: AccountsService
+    conversations: ConversationService
+    shared_roster: bool = True
+
+    async def people(self, text: str, *, after: str | None, limit: int) -> tuple[list[User], str | None]:
+        """A page of the directory by username; the cursor is the last username."""
+        if not 1 <= limit <= PAGE_MAX:
+            raise BadRequest("directory.limit", f"The page size is 1 to {PAGE_MAX}.")
+        page = await self.accounts.search(text, after=after, limit=limit + 1)
+        more = len(page) > limit
+        page = page[:limit]
+        return page, (page[-1].username if more and page else None)
+
+    async def roster(self, owner: User) -> list[Contact]:
+        """The contacts of `owner` (RFC 6121 items): the directory, plus hand-made items."""
+        own = {c.contact: c for c in await self.store.contacts(owner.id)}
+        if not self.shared_roster:
+            return list(own.values())
+        groups_of: dict[int, list[str]] = {}
+        for group in await self.store.groups():
+            for member in group.member_ids:
+                groups_of.setdefault(member, []).append(group.name)
+        contacts: list[Contact] = []
+        after: str | None = None
+        while batch := await self.accounts.search("", after=after, limit=PAGE_MAX):
+            for user in batch:
+                if user.id != owner.id and user.username not in own:
+                    names = tuple(groups_of.get(user.id, [ORGANISATION_GROUP]))
+                    contacts.append(
+                        Contact(owner.id, user.username, user.display_name, Subscription.BOTH, False, names, True)
+                    )
+            after = batch[-1].username
+        return contacts + list(own.values())
+
+    async def groups(self) -> list[Group]:
+        return await self.store.groups()
+
+    async def create_group(self, creator: User, name: str, description: str = "", *, with_room: bool) -> Group:
+        name = name.strip()
+        if not name or len(name) > 200:
+            raise BadRequest("group.name", "A group name has 1 to 200 characters.")
+        room_id = None
+        if with_room:
+            room = await self.conversations.create_room(creator, NewRoom(name, description, Visibility.INVITE))
+            room_id = room.id
+        return await self.store.create_group(name, description, room_id)
+
+    async def add_to_group(self, group_name: str, user: User) -> None:
+        """Put someone in a group; they join its default room too."""
+        group = await self.store.group_by_name(group_name)
+        await self.store.set_group_member(group.id, user.id, present=True)
+        if group.default_room_id is not None:
+            await self.conversations.add_member(group.default_room_id, user.id)
+
+    async def remove_from_group(self, group_name: str, user: User) -> None:
+        group = await self.store.group_by_name(group_name)
+        await self.store.set_group_member(group.id, user.id, present=False)
+
+    async def delete_group(self, group_name: str) -> None:
+        group = await self.store.group_by_name(group_name)
+        await self.store.delete_group(group.id)

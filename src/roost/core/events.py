@@ -1,0 +1,97 @@
+"""Typed domain events: what happened, delivered to sessions in their own protocol."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from roost.model.conversations import Conversation, Role
+from roost.model.messages import Message
+from roost.model.presence import Presence
+from roost.model.users import User
+
+
+@dataclass(frozen=True, slots=True)
+class MessageCreated:
+    message: Message
+    event_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class MessageEdited:
+    message: Message
+    event_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class MessageDeleted:
+    message: Message
+    event_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class ReactionsChanged:
+    message: Message
+    event_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class ReadMarkerMoved:
+    conversation_id: int
+    user_id: int
+    message_id: int
+    event_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationChanged:
+    conversation: Conversation
+    change: Literal["created", "updated"]
+    event_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class MembershipChanged:
+    conversation_id: int
+    user_id: int
+    role: Role | None
+    change: Literal["added", "removed", "updated"]
+    event_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class PresenceChanged:
+    presence: Presence
+
+
+@dataclass(frozen=True, slots=True)
+class TypingChanged:
+    conversation_id: int
+    user_id: int
+    active: bool
+
+
+@dataclass(frozen=True, slots=True)
+class UserChanged:
+    user: User
+
+
+@dataclass(frozen=True, slots=True)
+class SessionsRevoked:
+    """Close live sessions of `user_id`: all of them, or those of one token."""
+
+    user_id: int
+    token_id: int | None
+    reason: str
+
+
+DurableEvent = (
+    MessageCreated
+    | MessageEdited
+    | MessageDeleted
+    | ReactionsChanged
+    | ReadMarkerMoved
+    | ConversationChanged
+    | MembershipChanged
+)
+Event = DurableEvent | PresenceChanged | TypingChanged | UserChanged | SessionsRevoked

@@ -1,0 +1,30 @@
+"""The frozen bundle of core services that transports are given."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from roost.core.accounts.service import AccountsService
+from roost.core.admin.service import AdminService
+from roost.core.archive.catchup import CatchUpService
+from roost.core.archive.service import ArchiveService
+from roost.core.auth.service import AuthService
+from roost.core.clock import Clock
+from roost.core.conversations.service import ConversationService
+from roost.core.directory.service import DirectoryService
+from roost.core.presence.service import PresenceService
+from roost.core.routing.service import Router
+
+
+@dataclass(frozen=True)
+class Services:
+    clock: Clock
+    router: Router
+    accounts: AccountsService
+    auth: AuthService
+    directory: DirectoryService
+    presence: PresenceService
+    conversations: ConversationService
+    archive: ArchiveService
+    catchup: CatchUpService
+    admin: AdminService

@@ -1,0 +1,94 @@
+"""Messages, their history and reactions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Reaction:
+    emoji: str
+    user_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One message as stored: `id` sorts by time and is the cursor everywhere."""
+
+    id: int
+    conversation_id: int
+    sender_id: int
+    client_id: str | None
+    body: str
+    created_at: datetime
+    edited_at: datetime | None = None
+    deleted_at: datetime | None = None
+    reply_to: int | None = None
+    mentions: tuple[int, ...] = ()
+    reactions: tuple[Reaction, ...] = ()
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+
+@dataclass(frozen=True, slots=True)
+class NewMessage:
+    """A message the core has checked and is about to store."""
+
+    conversation_id: int
+    sender_id: int
+    client_id: str | None
+    body: str
+    reply_to: int | None = None
+    mentions: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class MessageVersion:
+    """An earlier body of an edited message."""
+
+    message_id: int
+    body: str
+    replaced_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Appended:
+    """The result of storing a message: `created` is False for a re-sent duplicate."""
+
+    message: Message
+    created: bool
+    event_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryPage:
+    """Messages in ascending id order, with whether more exist on each side."""
+
+    messages: tuple[Message, ...]
+    has_before: bool
+    has_after: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SearchQuery:
+    text: str
+    conversation_ids: tuple[int, ...] = ()
+    sender_id: int | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    limit: int = 50
+
+
+@dataclass(frozen=True, slots=True)
+class LogEntry:
+    """One row of the durable event log that reconnecting clients replay."""
+
+    id: int
+    kind: str
+    conversation_id: int | None
+    user_id: int | None
+    ref_id: int | None
+    data: dict[str, str] = field(default_factory=dict)

@@ -1,0 +1,84 @@
+"""`roost serve`: the HTTP listener (API + WebSocket) on one event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+import uvicorn
+from fastapi import FastAPI
+from sqlalchemy import text
+
+from roost.api.app import create_api
+from roost.app import Runtime, build_runtime
+from roost.config import Settings
+from roost.tls import server_context
+
+log = logging.getLogger(__name__)
+REVOCATION_CHECK_SECONDS = 2.0
+
+
+async def _sweep_revoked(runtime: Runtime) -> None:
+    while True:
+        await asyncio.sleep(REVOCATION_CHECK_SECONDS)
+        try:
+            await runtime.services.auth.sweep_revoked()
+        except Exception:
+            log.warning("revocation sweep failed", exc_info=True)
+
+
+def build_app(settings: Settings) -> FastAPI:
+    runtime = build_runtime(settings)
+
+    async def health_check() -> None:
+        async with runtime.stores.db.reader.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        runtime.start()
+        sweeper = asyncio.create_task(_sweep_revoked(runtime))
+        log.info("roost ready domain=%s", settings.domain)
+        try:
+            yield
+        finally:
+            sweeper.cancel()
+            await runtime.services.router.close_all("server shutting down")
+            await runtime.stop()  # flushes every queued write before closing the database
+            log.info("roost stopped")
+
+    app = create_api(runtime.services, settings, health_check)
+    app.router.lifespan_context = lifespan
+    return app
+
+
+def serve(settings: Settings) -> None:
+    """Run until SIGINT/SIGTERM; then stop accepting, flush writes, tell clients, exit 0."""
+    app = build_app(settings)
+    tls = settings.http_uses_tls
+    if tls and not settings.cert_file.exists():
+        raise SystemExit(f"TLS certificate {settings.cert_file} not found: run `roost init` or set tls.cert_file")
+    config = uvicorn.Config(
+        app,
+        host=settings.http.host,
+        port=settings.http.port,
+        log_config=None,
+        access_log=False,
+        proxy_headers=settings.http.behind_proxy,
+        ws_ping_interval=settings.presence.ping_interval_seconds,
+        ws_ping_timeout=settings.presence.ping_timeout_seconds,
+        ws_max_size=settings.limits.ws_message_max_bytes,
+        timeout_graceful_shutdown=5,
+        ssl_certfile=str(settings.cert_file) if tls else None,
+        ssl_keyfile=str(settings.key_file) if tls else None,
+    )
+    server = uvicorn.Server(config)
+    if tls:
+        config.load()
+        config.ssl = server_context(settings.cert_file, settings.key_file)
+    scheme = "https" if tls else "http"
+    host = "localhost" if settings.http.host in ("127.0.0.1", "::1") else settings.http.host
+    log.info("open %s://%s:%s/", scheme, host, settings.http.port)
+    server.run()

@@ -1,0 +1,1 @@
+"""Persistence: narrow protocols per area, and their SQL implementation."""

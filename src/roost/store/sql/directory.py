@@ -1,0 +1,103 @@
+"""Directory groups and hand-made roster items in SQL."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from roost.model.directory import Contact, Group, Subscription
+from roost.model.errors import Conflict, NotFound
+from roost.store.sql import tables as t
+from roost.store.sql.engine import Database
+from roost.store.sql.writer import Writer
+
+
+@dataclass
+class SqlDirectoryStore:
+    db: Database
+    writer: Writer
+
+    async def create_group(self, name: str, description: str, default_room_id: int | None) -> Group:
+        async def write(conn: AsyncConnection) -> int:
+            if await conn.scalar(select(t.groups.c.id).where(t.groups.c.name == name)) is not None:
+                raise Conflict("group.exists", f"A group named {name!r} exists.")
+            values = {"name": name, "description": description, "default_room_id": default_room_id}
+            result = await conn.execute(t.groups.insert().values(**values))
+            return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+        group_id = await self.writer.write(write)
+        return Group(group_id, name, description, default_room_id)
+
+    async def groups(self) -> list[Group]:
+        async with self.db.reader.connect() as conn:
+            members: dict[int, list[int]] = defaultdict(list)
+            for row in await conn.execute(select(t.group_members).order_by(t.group_members.c.user_id)):
+                members[row.group_id].append(row.user_id)
+            rows = list(await conn.execute(select(t.groups).order_by(t.groups.c.name)))
+        return [Group(r.id, r.name, r.description, r.default_room_id, tuple(members[r.id])) for r in rows]
+
+    async def group_by_name(self, name: str) -> Group:
+        for group in await self.groups():
+            if group.name == name:
+                return group
+        raise NotFound("group.not_found", f"No group named {name!r}.")
+
+    async def delete_group(self, group_id: int) -> None:
+        async def write(conn: AsyncConnection) -> None:
+            await conn.execute(t.group_members.delete().where(t.group_members.c.group_id == group_id))
+            await conn.execute(t.groups.delete().where(t.groups.c.id == group_id))
+
+        await self.writer.write(write)
+
+    async def set_group_member(self, group_id: int, user_id: int, *, present: bool) -> None:
+        gm = t.group_members
+
+        async def write(conn: AsyncConnection) -> None:
+            key = (gm.c.group_id == group_id) & (gm.c.user_id == user_id)
+            exists = await conn.scalar(select(gm.c.user_id).where(key)) is not None
+            if present and not exists:
+                await conn.execute(gm.insert().values(group_id=group_id, user_id=user_id))
+            elif not present and exists:
+                await conn.execute(gm.delete().where(key))
+
+        await self.writer.write(write)
+
+    async def contacts(self, owner_id: int) -> list[Contact]:
+        query = select(t.contacts).where(t.contacts.c.owner_id == owner_id).order_by(t.contacts.c.contact)
+        async with self.db.reader.connect() as conn:
+            rows = list(await conn.execute(query))
+        return [
+            Contact(
+                r.owner_id, r.contact, r.name, Subscription(r.subscription), bool(r.ask), tuple(json.loads(r.groups)), False
+            )
+            for r in rows
+        ]
+
+    async def put_contact(self, contact: Contact) -> None:
+        c = t.contacts
+        values = {
+            "name": contact.name,
+            "subscription": contact.subscription.value,
+            "ask": contact.ask,
+            "groups": json.dumps(list(contact.groups)),
+        }
+
+        async def write(conn: AsyncConnection) -> None:
+            key = (c.c.owner_id == contact.owner_id) & (c.c.contact == contact.contact)
+            await conn.execute(c.delete().where(key))
+            await conn.execute(c.insert().values(owner_id=contact.owner_id, contact=contact.contact, **values))
+
+        await self.writer.write(write)
+
+    async def delete_contact(self, owner_id: int, contact: str) -> bool:
+        c = t.contacts
+
+        async def write(conn: AsyncConnection) -> bool:
+            key = (c.c.owner_id == owner_id) & (c.c.contact == contact)
+            return bool((await conn.execute(c.delete().where(key))).rowcount)
+
+        return await self.writer.write(write)

@@ -1,0 +1,79 @@
+"""Engines and connection set-up: SQLite (WAL, one writer) or PostgreSQL."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import NullPool
+
+log = logging.getLogger(__name__)
+
+
+def async_url(url: str) -> str:
+    """Pick the asyncio driver for a plain database URL."""
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        return str(parsed.set(drivername="sqlite+aiosqlite"))
+    if backend == "postgresql":
+        return parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+    raise ValueError(f"unsupported database {backend!r}: use sqlite or postgresql")
+
+
+def sync_url(url: str) -> str:
+    """Pick the blocking driver (for migrations) for a plain database URL."""
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    driver = "sqlite" if backend == "sqlite" else "postgresql+psycopg"
+    return parsed.set(drivername=driver).render_as_string(hide_password=False)
+
+
+def _sqlite_pragmas(synchronous: str) -> Any:
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        # FULL: in WAL mode the log is fsynced at every commit, so an acknowledged
+        # message survives a power cut, not only a process crash (NORMAL would not).
+        cursor.execute(f"PRAGMA synchronous={synchronous}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()
+
+    return on_connect
+
+
+@dataclass
+class Database:
+    """A writer engine (exactly one connection on SQLite) and a reader engine."""
+
+    writer: AsyncEngine
+    reader: AsyncEngine
+    dialect: str
+
+    async def dispose(self) -> None:
+        await self.writer.dispose()
+        if self.reader is not self.writer:
+            await self.reader.dispose()
+
+
+def open_database(url: str, *, synchronous: str = "FULL", pool_size: int = 10) -> Database:
+    """Create the engines for `url` (a plain sqlite:/// or postgresql:// URL)."""
+    target = async_url(url)
+    if target.startswith("sqlite"):
+        writer = create_async_engine(target, pool_size=1, max_overflow=0)
+        reader = create_async_engine(target, pool_size=pool_size, max_overflow=0)
+        for engine in (writer, reader):
+            event.listen(engine.sync_engine, "connect", _sqlite_pragmas(synchronous))
+        return Database(writer=writer, reader=reader, dialect="sqlite")
+    engine = create_async_engine(target, pool_size=pool_size, max_overflow=pool_size)
+    return Database(writer=engine, reader=engine, dialect="postgresql")
+
+
+def open_sync_engine_args(url: str) -> tuple[str, dict[str, Any]]:
+    """URL and options for a short-lived blocking engine (migrations, tools)."""
+    return sync_url(url), {"poolclass": NullPool}

@@ -1,0 +1,52 @@
+"""Open every SQL store over one database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from roost.store.sql.conversations import SqlConversationStore
+from roost.store.sql.directory import SqlDirectoryStore
+from roost.store.sql.engine import Database, open_database
+from roost.store.sql.events import SqlEventLog
+from roost.store.sql.messages import SqlMessageStore
+from roost.store.sql.migrate import upgrade
+from roost.store.sql.search import SqlSearchStore
+from roost.store.sql.tokens import SqlTokenStore
+from roost.store.sql.users import SqlUserStore
+from roost.store.sql.writer import Writer
+
+
+@dataclass
+class SqlStores:
+    db: Database
+    writer: Writer
+    users: SqlUserStore
+    tokens: SqlTokenStore
+    directory: SqlDirectoryStore
+    conversations: SqlConversationStore
+    messages: SqlMessageStore
+    search: SqlSearchStore
+    events: SqlEventLog
+
+    async def close(self) -> None:
+        await self.writer.stop()
+        await self.db.dispose()
+
+
+def open_stores(url: str, *, synchronous: str = "FULL", batch_max: int = 256, migrate: bool = True) -> SqlStores:
+    """Migrate (blocking) and open the stores; call `writer.start()` inside the event loop."""
+    if migrate:
+        upgrade(url)
+    db = open_database(url, synchronous=synchronous)
+    writer = Writer(db.writer, batch_max=batch_max)
+    return SqlStores(
+        db=db,
+        writer=writer,
+        users=SqlUserStore(db, writer),
+        tokens=SqlTokenStore(db, writer),
+        directory=SqlDirectoryStore(db, writer),
+        conversations=SqlConversationStore(db, writer),
+        messages=SqlMessageStore(db, writer),
+        search=SqlSearchStore(db),
+        events=SqlEventLog(db),
+    )

@@ -1,0 +1,170 @@
+"""The schema, in SQLAlchemy Core; Alembic migrations create it."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("display_name", String(200), nullable=False, default=""),
+    Column("title", String(200), nullable=False, default=""),
+    Column("department", String(200), nullable=False, default=""),
+    Column("is_admin", Boolean, nullable=False, default=False),
+    Column("is_disabled", Boolean, nullable=False, default=False),
+    Column("is_deleted", Boolean, nullable=False, default=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_seen_at", DateTime(timezone=True)),
+)
+
+credentials = Table(
+    "credentials",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("argon2_hash", String(200), nullable=False),
+    Column("scram_sha1_salt", LargeBinary, nullable=False),
+    Column("scram_sha1_iterations", Integer, nullable=False),
+    Column("scram_sha1_stored_key", LargeBinary, nullable=False),
+    Column("scram_sha1_server_key", LargeBinary, nullable=False),
+    Column("scram_sha256_salt", LargeBinary, nullable=False),
+    Column("scram_sha256_iterations", Integer, nullable=False),
+    Column("scram_sha256_stored_key", LargeBinary, nullable=False),
+    Column("scram_sha256_server_key", LargeBinary, nullable=False),
+)
+
+tokens = Table(
+    "tokens",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("secret_hash", LargeBinary, nullable=False, unique=True),
+    Column("kind", String(16), nullable=False),
+    Column("name", String(200), nullable=False, default=""),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_used_at", DateTime(timezone=True)),
+    Column("expires_at", DateTime(timezone=True)),
+)
+
+groups = Table(
+    "groups",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("description", Text, nullable=False, default=""),
+    Column("default_room_id", BigInteger),
+)
+
+group_members = Table(
+    "group_members",
+    metadata,
+    Column("group_id", Integer, ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+)
+
+contacts = Table(
+    "contacts",
+    metadata,
+    Column("owner_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("contact", String(1024), primary_key=True),
+    Column("name", String(200), nullable=False, default=""),
+    Column("subscription", String(8), nullable=False, default="none"),
+    Column("ask", Boolean, nullable=False, default=False),
+    Column("groups", Text, nullable=False, default="[]"),
+)
+
+conversations = Table(
+    "conversations",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("kind", String(8), nullable=False),
+    Column("name", String(200), nullable=False, default=""),
+    Column("topic", Text, nullable=False, default=""),
+    Column("visibility", String(8), nullable=False),
+    Column("is_archived", Boolean, nullable=False, default=False),
+    Column("created_by", Integer),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_message_id", BigInteger, nullable=False, default=0),
+    Column("direct_key", String(40), unique=True),
+)
+
+members = Table(
+    "members",
+    metadata,
+    Column("conversation_id", BigInteger, ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("role", String(8), nullable=False),
+    Column("last_read_id", BigInteger, nullable=False, default=0),
+    Index("ix_members_user", "user_id"),
+)
+
+messages = Table(
+    "messages",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("conversation_id", BigInteger, nullable=False),
+    Column("sender_id", Integer, nullable=False),
+    Column("client_id", String(128)),
+    Column("body", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("edited_at", DateTime(timezone=True)),
+    Column("deleted_at", DateTime(timezone=True)),
+    Column("reply_to", BigInteger),
+    Column("mentions", Text, nullable=False, default=""),
+    UniqueConstraint("sender_id", "client_id", name="uq_messages_sender_client"),
+    Index("ix_messages_conversation", "conversation_id", "id"),
+)
+
+message_versions = Table(
+    "message_versions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("message_id", BigInteger, nullable=False, index=True),
+    Column("body", Text, nullable=False),
+    Column("replaced_at", DateTime(timezone=True), nullable=False),
+)
+
+reactions = Table(
+    "reactions",
+    metadata,
+    Column("message_id", BigInteger, primary_key=True),
+    Column("user_id", Integer, primary_key=True),
+    Column("emoji", String(64), primary_key=True),
+)
+
+mentions = Table(
+    "mentions",
+    metadata,
+    Column("conversation_id", BigInteger, primary_key=True),
+    Column("user_id", Integer, primary_key=True),
+    Column("message_id", BigInteger, primary_key=True),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("kind", String(32), nullable=False),
+    Column("conversation_id", BigInteger),
+    Column("user_id", Integer),
+    Column("ref_id", BigInteger),
+    Index("ix_events_conversation", "conversation_id", "id"),
+    Index("ix_events_user", "user_id", "id"),
+)

@@ -1,0 +1,157 @@
+"""Accounts and their credentials in SQL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from roost.model.errors import Conflict
+from roost.model.users import Credentials, NewUser, ScramKeys, User
+from roost.store.sql import tables as t
+from roost.store.sql.convert import user_from_row
+from roost.store.sql.engine import Database
+from roost.store.sql.writer import Writer
+
+
+def _credential_values(creds: Credentials) -> dict[str, Any]:
+    values: dict[str, Any] = {"argon2_hash": creds.argon2_hash}
+    for name, keys in (("scram_sha1", creds.scram_sha1), ("scram_sha256", creds.scram_sha256)):
+        values[f"{name}_salt"] = keys.salt
+        values[f"{name}_iterations"] = keys.iterations
+        values[f"{name}_stored_key"] = keys.stored_key
+        values[f"{name}_server_key"] = keys.server_key
+    return values
+
+
+def _scram(row: Any, name: str) -> ScramKeys:
+    return ScramKeys(
+        salt=getattr(row, f"{name}_salt"),
+        iterations=getattr(row, f"{name}_iterations"),
+        stored_key=getattr(row, f"{name}_stored_key"),
+        server_key=getattr(row, f"{name}_server_key"),
+    )
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+@dataclass
+class SqlUserStore:
+    """Users and credentials."""
+
+    db: Database
+    writer: Writer
+
+    async def create(self, new: NewUser, creds: Credentials, now: datetime) -> User:
+        async def write(conn: AsyncConnection) -> int:
+            exists = await conn.scalar(select(t.users.c.id).where(t.users.c.username == new.username))
+            if exists is not None:
+                raise Conflict("user.exists", f"The user id {new.username!r} is taken.")
+            result = await conn.execute(
+                t.users.insert().values(
+                    username=new.username,
+                    display_name=new.display_name or new.username,
+                    title=new.title,
+                    department=new.department,
+                    is_admin=new.is_admin,
+                    is_disabled=False,
+                    is_deleted=False,
+                    created_at=now,
+                )
+            )
+            user_id = int(result.inserted_primary_key[0])  # type: ignore[index]
+            await conn.execute(t.credentials.insert().values(user_id=user_id, **_credential_values(creds)))
+            return user_id
+
+        user_id = await self.writer.write(write)
+        user = await self.get(user_id)
+        assert user is not None
+        return user
+
+    async def get(self, user_id: int) -> User | None:
+        query = select(t.users).where(t.users.c.id == user_id, t.users.c.is_deleted.is_(False))
+        async with self.db.reader.connect() as conn:
+            row = (await conn.execute(query)).first()
+        return user_from_row(row) if row else None
+
+    async def get_by_username(self, username: str) -> User | None:
+        query = select(t.users).where(t.users.c.username == username, t.users.c.is_deleted.is_(False))
+        async with self.db.reader.connect() as conn:
+            row = (await conn.execute(query)).first()
+        return user_from_row(row) if row else None
+
+    async def get_many(self, user_ids: list[int]) -> list[User]:
+        query = select(t.users).where(t.users.c.id.in_(user_ids))
+        async with self.db.reader.connect() as conn:
+            return [user_from_row(row) for row in await conn.execute(query)]
+
+    async def search(self, text: str, *, after: str | None, limit: int, include_disabled: bool) -> list[User]:
+        """Users ordered by username, matching `text` in username, name or title."""
+        query = select(t.users).where(t.users.c.is_deleted.is_(False))
+        if not include_disabled:
+            query = query.where(t.users.c.is_disabled.is_(False))
+        if text:
+            pattern = f"%{_escape_like(text.lower())}%"
+            fields = (t.users.c.username, t.users.c.display_name, t.users.c.title, t.users.c.department)
+            query = query.where(or_(*(func.lower(f).like(pattern, escape="\\") for f in fields)))
+        if after is not None:
+            query = query.where(t.users.c.username > after)
+        query = query.order_by(t.users.c.username).limit(limit)
+        async with self.db.reader.connect() as conn:
+            return [user_from_row(row) for row in await conn.execute(query)]
+
+    async def active_ids(self) -> list[int]:
+        query = select(t.users.c.id).where(t.users.c.is_deleted.is_(False), t.users.c.is_disabled.is_(False))
+        async with self.db.reader.connect() as conn:
+            return list((await conn.scalars(query)).all())
+
+    async def update(self, user_id: int, **values: Any) -> User | None:
+        """Change profile fields or flags (display_name, title, department, is_admin, ...)."""
+
+        async def write(conn: AsyncConnection) -> None:
+            await conn.execute(update(t.users).where(t.users.c.id == user_id).values(**values))
+
+        await self.writer.write(write)
+        return await self.get(user_id)
+
+    async def mark_deleted(self, user_id: int) -> None:
+        """Keep the row (history names its sender) but remove every way in."""
+
+        async def write(conn: AsyncConnection) -> None:
+            await conn.execute(
+                update(t.users).where(t.users.c.id == user_id).values(is_deleted=True, is_disabled=True)
+            )
+            for table in (t.credentials, t.tokens, t.members, t.group_members):
+                await conn.execute(table.delete().where(table.c.user_id == user_id))
+
+        await self.writer.write(write)
+
+    async def set_credentials(self, user_id: int, creds: Credentials) -> None:
+        async def write(conn: AsyncConnection) -> None:
+            await conn.execute(
+                update(t.credentials).where(t.credentials.c.user_id == user_id).values(**_credential_values(creds))
+            )
+
+        await self.writer.write(write)
+
+    async def get_credentials(self, user_id: int) -> Credentials | None:
+        query = select(t.credentials).where(t.credentials.c.user_id == user_id)
+        async with self.db.reader.connect() as conn:
+            row = (await conn.execute(query)).first()
+        if row is None:
+            return None
+        return Credentials(
+            argon2_hash=row.argon2_hash, scram_sha1=_scram(row, "scram_sha1"), scram_sha256=_scram(row, "scram_sha256")
+        )
+
+    async def count_admins(self) -> int:
+        query = select(func.count()).where(
+            t.users.c.is_admin.is_(True), t.users.c.is_disabled.is_(False), t.users.c.is_deleted.is_(False)
+        )
+        async with self.db.reader.connect() as conn:
+            return int(await conn.scalar(query) or 0)
