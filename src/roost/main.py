@@ -136,7 +136,7 @@ def main(argv: list[str] | None = None) -> None:
         if args.command == "init":
             asyncio.run(_init(settings, config_path, wrote))
         elif args.command == "serve":
-            from roost.server import serve  # the HTTP stack loads only when serving
+            from roost.server import serve  # noqa: PLC0415 - the HTTP stack loads only when serving
 
             serve(settings)
         else:

@@ -44,7 +44,7 @@ def error_response(status: int, code: str, message: str, headers: dict[str, str]
 def status_for(error: RoostError) -> int:
     for kind in type(error).__mro__:
         if kind in STATUS:
-            return STATUS[kind]  # type: ignore[index]
+            return STATUS[kind]
     return 400
 
 

@@ -43,7 +43,9 @@ class RequestGuard:
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
             await self._refuse(send)
             return
-        started = False
+        await self.app(scope, self._counting(receive), self._with_headers(send))
+
+    def _counting(self, receive: Receive) -> Receive:
         seen = 0
 
         async def counted_receive() -> Message:
@@ -55,18 +57,16 @@ class RequestGuard:
                     raise _TooLarge
             return message
 
+        return counted_receive
+
+    @staticmethod
+    def _with_headers(send: Send) -> Send:
         async def guarded_send(message: Message) -> None:
-            nonlocal started
             if message["type"] == "http.response.start":
-                started = True
                 message["headers"] = list(message.get("headers", [])) + SECURITY_HEADERS
             await send(message)
 
-        try:
-            await self.app(scope, counted_receive, guarded_send)
-        except _TooLarge:
-            if not started:
-                await self._refuse(send)
+        return guarded_send
 
     async def _refuse(self, send: Send) -> None:
         body = json.dumps(

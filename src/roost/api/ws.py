@@ -18,7 +18,15 @@ from typing import Any
 from fastapi import WebSocket, WebSocketDisconnect
 from pydantic import ValidationError
 
-from roost.api.commands import Command, PingCommand, PresenceCommand, ReadCommand, SendCommand, TypingCommand, command_adapter
+from roost.api.commands import (
+    Command,
+    PingCommand,
+    PresenceCommand,
+    ReadCommand,
+    SendCommand,
+    TypingCommand,
+    command_adapter,
+)
 from roost.api.deps import SESSION_COOKIE
 from roost.api.metrics import Metrics
 from roost.api.render import render_event
@@ -33,7 +41,7 @@ from roost.model.presence import Show
 from roost.model.users import User
 
 log = logging.getLogger(__name__)
-DURABLE = DurableEvent.__args__  # type: ignore[attr-defined]
+DURABLE = DurableEvent.__args__
 CLOSE_UNAUTHORIZED = 4401
 CLOSE_REVOKED = 4403
 CLOSE_TOO_SLOW = 4008
@@ -133,9 +141,9 @@ class WebSocketSession:
             done = {"type": "caught_up", "last_event_id": str(last_id), "complete": caught.complete}
             self._put(done)
         buffered, self._buffer = self._buffer or [], None
-        for event in buffered:
-            if not (isinstance(event, DURABLE) and event.event_id <= last_id):
-                self._put(event)
+        for pending in buffered:
+            if not (isinstance(pending, DURABLE) and pending.event_id <= last_id):
+                self._put(pending)
 
     async def _write_loop(self) -> None:
         while (item := await self._queue.get()) is not None:

@@ -40,7 +40,7 @@ def ensure_certificate(settings: Settings) -> bool:
 
 async def ensure_admin(admin: AdminService, username: str = "admin") -> str | None:
     """Create the first admin if there is no admin yet; returns a generated password."""
-    if await admin.accounts.users.count_admins() > 0:
+    if await admin.has_admin():
         return None
     password = os.environ.get("ROOST_ADMIN_PASSWORD") or None
     new = NewUser(username, display_name="Administrator", is_admin=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import getpass
 import sys
 from pathlib import Path
@@ -72,7 +73,8 @@ async def make_admin(admin: AdminService, args: argparse.Namespace) -> None:
 
 
 async def import_csv(admin: AdminService, args: argparse.Namespace) -> None:
-    results = await admin.import_csv(None, Path(args.file).read_text(encoding="utf-8-sig"))
+    text = await asyncio.to_thread(Path(args.file).read_text, encoding="utf-8-sig")
+    results = await admin.import_csv(None, text)
     failed = 0
     for result in results:
         if result.error:

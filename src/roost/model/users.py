@@ -8,7 +8,7 @@ from datetime import datetime
 
 from roost.model.errors import BadRequest
 
-FORBIDDEN_USERNAME_CHARS = frozenset(' @/"&\'<>:\\')
+FORBIDDEN_USERNAME_CHARS = frozenset(" @/\"&'<>:\\")
 USERNAME_MAX = 64
 
 

@@ -28,7 +28,14 @@ class UserStore(Protocol):
 
 class TokenStore(Protocol):
     async def create(
-        self, *, user_id: int, kind: TokenKind, name: str, secret_hash: bytes, now: datetime, expires_at: datetime | None
+        self,
+        *,
+        user_id: int,
+        kind: TokenKind,
+        name: str,
+        secret_hash: bytes,
+        now: datetime,
+        expires_at: datetime | None,
     ) -> TokenInfo: ...
     async def find(self, secret_hash: bytes) -> TokenInfo | None: ...
     async def existing(self, token_ids: list[int]) -> set[int]: ...

@@ -104,7 +104,10 @@ async def import_users(
 ) -> list[ImportRowOut]:
     """Bulk-create accounts from CSV (header: username,password,display_name,title,department,admin)."""
     results = await services.admin.import_csv(me, csv_text)
-    return [ImportRowOut(line=r.line, username=r.username, generated_password=r.generated_password, error=r.error) for r in results]
+    return [
+        ImportRowOut(line=r.line, username=r.username, generated_password=r.generated_password, error=r.error)
+        for r in results
+    ]
 
 
 @router.get("/groups")

@@ -63,7 +63,9 @@ async def open_direct(body: DirectIn, me: Me, services: ServicesDep) -> Conversa
 
 
 @router.patch("/rooms/{conversation_id}")
-async def update_room(conversation_id: ConversationId, body: RoomUpdateIn, me: Me, services: ServicesDep) -> ConversationOut:
+async def update_room(
+    conversation_id: ConversationId, body: RoomUpdateIn, me: Me, services: ServicesDep
+) -> ConversationOut:
     """Rename, change topic or visibility, archive or unarchive (room admins)."""
     room = await services.conversations.update(me, conversation_id, **body.model_dump(exclude_none=True))
     return ConversationOut.from_model(room)

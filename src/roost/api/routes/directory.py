@@ -49,7 +49,11 @@ async def roster(me: Me, services: ServicesDep) -> list[ContactOut]:
     """The caller's contacts with RFC 6121 subscription states."""
     return [
         ContactOut(
-            contact=c.contact, name=c.name, subscription=c.subscription.value, ask=c.ask, groups=list(c.groups),
+            contact=c.contact,
+            name=c.name,
+            subscription=c.subscription.value,
+            ask=c.ask,
+            groups=list(c.groups),
             shared=c.shared,
         )
         for c in await services.directory.roster(me)

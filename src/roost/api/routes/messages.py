@@ -37,7 +37,9 @@ async def history(
 @router.post("/conversations/{conversation_id}/messages", status_code=201)
 async def send(conversation_id: BigId, body: SendIn, me: Me, services: ServicesDep, response: Response) -> MessageOut:
     """Store and deliver a message; answered after it is committed. A re-sent client_id returns 200."""
-    appended = await services.archive.send(me, conversation_id, body.body, client_id=body.client_id, reply_to=body.reply_to)
+    appended = await services.archive.send(
+        me, conversation_id, body.body, client_id=body.client_id, reply_to=body.reply_to
+    )
     if not appended.created:
         response.status_code = 200
     return MessageOut.from_model(appended.message)

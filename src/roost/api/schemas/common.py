@@ -16,7 +16,7 @@ def _to_int(value: Any) -> Any:
 Id = Annotated[
     int,
     BeforeValidator(_to_int),
-    PlainSerializer(lambda v: str(v), return_type=str),
+    PlainSerializer(str, return_type=str),
     WithJsonSchema({"type": "string", "pattern": "^[0-9]{1,19}$", "description": "64-bit id as a decimal string"}),
 ]
 

@@ -19,7 +19,9 @@ PROFILE_FIELD_MAX = 200
 def check_profile_field(name: str, value: str) -> str:
     value = value.strip()
     if len(value) > PROFILE_FIELD_MAX:
-        raise BadRequest(f"user.{name}_long", f"The {name.replace('_', ' ')} is longer than {PROFILE_FIELD_MAX} characters.")
+        raise BadRequest(
+            f"user.{name}_long", f"The {name.replace('_', ' ')} is longer than {PROFILE_FIELD_MAX} characters."
+        )
     if any(ord(c) < 32 for c in value):
         raise BadRequest(f"user.{name}_char", f"The {name.replace('_', ' ')} contains control characters.")
     return value

@@ -39,6 +39,9 @@ class AdminService:
     accounts: AccountsService
     directory: DirectoryService
 
+    async def has_admin(self) -> bool:
+        return await self.accounts.users.count_admins() > 0
+
     @staticmethod
     def check_admin(actor: User | None) -> None:
         if actor is not None and not actor.is_admin:
@@ -96,7 +99,9 @@ class AdminService:
             raise BadRequest("import.header", "The first line must name the columns, including 'username'.")
         unknown = set(reader.fieldnames) - set(IMPORT_COLUMNS)
         if unknown:
-            raise BadRequest("import.column", f"Unknown column {sorted(unknown)[0]!r}; known: {', '.join(IMPORT_COLUMNS)}.")
+            raise BadRequest(
+                "import.column", f"Unknown column {sorted(unknown)[0]!r}; known: {', '.join(IMPORT_COLUMNS)}."
+            )
         return [await self._import_row(reader.line_num, row) for row in _limited(reader)]
 
     async def _import_row(self, line: int, row: dict[str, str]) -> ImportResult:
@@ -128,7 +133,7 @@ class AdminService:
 
 
 def _limited(reader: csv.DictReader[str]) -> list[dict[str, str]]:
-    rows = []
+    rows: list[dict[str, str]] = []
     for row in reader:
         if len(rows) >= IMPORT_ROWS_MAX:
             raise BadRequest("import.rows", f"Import at most {IMPORT_ROWS_MAX} rows at once.")

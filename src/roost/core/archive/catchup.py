@@ -20,7 +20,7 @@ from roost.model.messages import LogEntry, Message
 from roost.model.users import User
 from roost.store.protocols import ConversationStore, EventLog, MessageStore
 
-MESSAGE_EVENTS = {
+MESSAGE_EVENTS: dict[str, type[MessageCreated | MessageEdited | MessageDeleted | ReactionsChanged]] = {
     "message.created": MessageCreated,
     "message.edited": MessageEdited,
     "message.deleted": MessageDeleted,
@@ -63,17 +63,22 @@ class CatchUpService:
         if entry.kind in MESSAGE_EVENTS:
             message = messages.get(entry.ref_id or 0)
             return MESSAGE_EVENTS[entry.kind](message, entry.id) if message else None
-        if entry.kind == "read.moved" and entry.conversation_id and entry.user_id and entry.ref_id:
-            return ReadMarkerMoved(entry.conversation_id, entry.user_id, entry.ref_id, entry.id)
-        if entry.conversation_id is None:
+        if entry.conversation_id is None or entry.user_id is None:
             return None
+        if entry.kind == "read.moved":
+            return ReadMarkerMoved(entry.conversation_id, entry.user_id, entry.ref_id or 0, entry.id)
         if entry.kind.startswith("conversation."):
-            conversation = await self.conversations.store.get(entry.conversation_id)
-            change = cast(Literal["created", "updated"], entry.kind.split(".")[1])
-            return ConversationChanged(conversation, change, entry.id) if conversation else None
-        if entry.kind.startswith("member.") and entry.user_id is not None:
-            member = await self.conversations.store.member(entry.conversation_id, entry.user_id)
-            kind = cast(Literal["added", "removed", "updated"], entry.kind.split(".")[1])
-            role = member.role if member else None
-            return MembershipChanged(entry.conversation_id, entry.user_id, role, kind, entry.id)
+            return await self._conversation(entry, entry.conversation_id)
+        if entry.kind.startswith("member."):
+            return await self._membership(entry, entry.conversation_id, entry.user_id)
         return None
+
+    async def _conversation(self, entry: LogEntry, conversation_id: int) -> ConversationChanged | None:
+        conversation = await self.conversations.store.get(conversation_id)
+        change = cast(Literal["created", "updated"], entry.kind.split(".")[1])
+        return ConversationChanged(conversation, change, entry.id) if conversation else None
+
+    async def _membership(self, entry: LogEntry, conversation_id: int, user_id: int) -> MembershipChanged:
+        member = await self.conversations.store.member(conversation_id, user_id)
+        change = cast(Literal["added", "removed", "updated"], entry.kind.split(".")[1])
+        return MembershipChanged(conversation_id, user_id, member.role if member else None, change, entry.id)

@@ -63,7 +63,13 @@ class ArchiveService:
         return tuple(found)
 
     async def send(
-        self, sender: User, conversation_id: int, body: str, *, client_id: str | None = None, reply_to: int | None = None
+        self,
+        sender: User,
+        conversation_id: int,
+        body: str,
+        *,
+        client_id: str | None = None,
+        reply_to: int | None = None,
     ) -> Appended:
         """Store a message (once per client id) and deliver it to every member's sessions."""
         body = self._check_body(body)
@@ -73,7 +79,9 @@ class ArchiveService:
             raise NotFound("conversation.not_found", "No such conversation.")
         if reply_to is not None:
             await self._in_conversation(reply_to, conversation_id)
-        new = NewMessage(conversation_id, sender.id, client_id, body, reply_to, await self._mentions(conversation_id, body))
+        new = NewMessage(
+            conversation_id, sender.id, client_id, body, reply_to, await self._mentions(conversation_id, body)
+        )
         appended = await self.messages.append(
             new, message_id=self.ids.next_id(), event_id=self.ids.next_id(), now=self.clock.now()
         )

@@ -46,7 +46,7 @@ class Throttle:
             return 0.0
         if state.failures < self.free:
             return 0.0
-        delay = min(self.base_delay * 2 ** (state.failures - self.free), self.max_delay)
+        delay = min(self.base_delay * 2.0 ** (state.failures - self.free), self.max_delay)
         return max(0.0, state.last + delay - now)
 
     def failed(self, key: str) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from roost.core.clock import Clock
 from roost.core.events import ConversationChanged, MembershipChanged, ReadMarkerMoved, TypingChanged
@@ -113,7 +113,9 @@ class ConversationService:
         members = [(creator.id, Role.OWNER)] + [(u, Role.MEMBER) for u in others if u != creator.id]
         return await self._create(conversation, members, None)
 
-    async def _create(self, conversation: Conversation, members: list[tuple[int, Role]], key: str | None) -> Conversation:
+    async def _create(
+        self, conversation: Conversation, members: list[tuple[int, Role]], key: str | None
+    ) -> Conversation:
         event_id = self.ids.next_id()
         await self.store.create(conversation, members, direct_key=key, event_id=event_id)
         recipients = await self._refresh(conversation.id)
@@ -198,7 +200,7 @@ class ConversationService:
         event_id = self.ids.next_id()
         if await self.store.set_member(conversation_id, user_id, role, event_id=event_id):
             recipients = await self._refresh(conversation_id)
-            change = "updated" if user_id in before else "added"
+            change: Literal["added", "updated"] = "updated" if user_id in before else "added"
             self.router.send(MembershipChanged(conversation_id, user_id, role, change, event_id), recipients)
 
     async def remove(self, actor: User, conversation_id: int, user_id: int) -> None:

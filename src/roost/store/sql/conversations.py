@@ -43,7 +43,9 @@ class SqlConversationStore:
             rows = [{"conversation_id": c.id, "user_id": u, "role": r.value, "last_read_id": 0} for u, r in members]
             if rows:
                 await conn.execute(t.members.insert(), rows)
-            await append_event(conn, event_id, "conversation.created", c.id, c.created_by, c.id)
+            await append_event(
+                conn, event_id, "conversation.created", conversation_id=c.id, user_id=c.created_by, ref_id=c.id
+            )
 
         await self.writer.write(write)
         return conversation
@@ -63,7 +65,14 @@ class SqlConversationStore:
     async def update(self, conversation_id: int, event_id: int, actor_id: int, **values: Any) -> None:
         async def write(conn: AsyncConnection) -> None:
             await conn.execute(update(t.conversations).where(t.conversations.c.id == conversation_id).values(**values))
-            await append_event(conn, event_id, "conversation.updated", conversation_id, actor_id, conversation_id)
+            await append_event(
+                conn,
+                event_id,
+                "conversation.updated",
+                conversation_id=conversation_id,
+                user_id=actor_id,
+                ref_id=conversation_id,
+            )
 
         await self.writer.write(write)
 
@@ -98,7 +107,9 @@ class SqlConversationStore:
             else:
                 await conn.execute(update(t.members).where(where).values(role=role.value))
                 kind = "member.updated"
-            await append_event(conn, event_id, kind, conversation_id, user_id, conversation_id)
+            await append_event(
+                conn, event_id, kind, conversation_id=conversation_id, user_id=user_id, ref_id=conversation_id
+            )
             return True
 
         return await self.writer.write(write)
@@ -108,7 +119,14 @@ class SqlConversationStore:
             where = and_(t.members.c.conversation_id == conversation_id, t.members.c.user_id == user_id)
             removed = (await conn.execute(t.members.delete().where(where))).rowcount
             if removed:
-                await append_event(conn, event_id, "member.removed", conversation_id, user_id, conversation_id)
+                await append_event(
+                    conn,
+                    event_id,
+                    "member.removed",
+                    conversation_id=conversation_id,
+                    user_id=user_id,
+                    ref_id=conversation_id,
+                )
             return bool(removed)
 
         return await self.writer.write(write)
@@ -129,7 +147,9 @@ class SqlConversationStore:
                 )
             ).rowcount
             if moved:
-                await append_event(conn, event_id, "read.moved", conversation_id, user_id, message_id)
+                await append_event(
+                    conn, event_id, "read.moved", conversation_id=conversation_id, user_id=user_id, ref_id=message_id
+                )
             return bool(moved)
 
         return await self.writer.write(write)
@@ -191,9 +211,7 @@ class SqlConversationStore:
 
     async def open_rooms(self, text: str, limit: int) -> list[Conversation]:
         c = t.conversations
-        query = select(c).where(
-            c.c.kind == "room", c.c.visibility == Visibility.OPEN.value, c.c.is_archived.is_(False)
-        )
+        query = select(c).where(c.c.kind == "room", c.c.visibility == Visibility.OPEN.value, c.c.is_archived.is_(False))
         if text:
             query = query.where(func.lower(c.c.name).contains(text.lower(), autoescape=True))
         query = query.order_by(c.c.name).limit(limit)

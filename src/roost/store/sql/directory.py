@@ -72,7 +72,13 @@ class SqlDirectoryStore:
             rows = list(await conn.execute(query))
         return [
             Contact(
-                r.owner_id, r.contact, r.name, Subscription(r.subscription), bool(r.ask), tuple(json.loads(r.groups)), False
+                r.owner_id,
+                r.contact,
+                r.name,
+                Subscription(r.subscription),
+                bool(r.ask),
+                tuple(json.loads(r.groups)),
+                False,
             )
             for r in rows
         ]

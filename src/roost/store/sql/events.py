@@ -11,10 +11,18 @@ from roost.store.sql.engine import Database
 
 
 async def append_event(
-    conn: AsyncConnection, event_id: int, kind: str, conversation_id: int | None, user_id: int | None, ref_id: int | None
+    conn: AsyncConnection,
+    event_id: int,
+    kind: str,
+    *,
+    conversation_id: int | None,
+    user_id: int | None,
+    ref_id: int | None,
 ) -> None:
     await conn.execute(
-        t.events.insert().values(id=event_id, kind=kind, conversation_id=conversation_id, user_id=user_id, ref_id=ref_id)
+        t.events.insert().values(
+            id=event_id, kind=kind, conversation_id=conversation_id, user_id=user_id, ref_id=ref_id
+        )
     )
 
 
@@ -30,7 +38,10 @@ async def read_events(
         .limit(limit)
     )
     async with db.reader.connect() as conn:
-        return [LogEntry(row.id, row.kind, row.conversation_id, row.user_id, row.ref_id) for row in await conn.execute(query)]
+        return [
+            LogEntry(row.id, row.kind, row.conversation_id, row.user_id, row.ref_id)
+            for row in await conn.execute(query)
+        ]
 
 
 async def last_event_id(db: Database) -> int:

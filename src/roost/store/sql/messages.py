@@ -57,7 +57,14 @@ class SqlMessageStore:
                 if existing is not None:
                     return Appended(message_from_row(existing), created=False, event_id=0)
             await self._insert(conn, new, message_id, now)
-            await append_event(conn, event_id, "message.created", new.conversation_id, new.sender_id, message_id)
+            await append_event(
+                conn,
+                event_id,
+                "message.created",
+                conversation_id=new.conversation_id,
+                user_id=new.sender_id,
+                ref_id=message_id,
+            )
             message = Message(
                 id=message_id,
                 conversation_id=new.conversation_id,
@@ -127,7 +134,9 @@ class SqlMessageStore:
             return HistoryPage(tuple(await hydrate(conn, rows)), has_before=has_before, has_after=has_after)
 
     @staticmethod
-    async def _older(conn: AsyncConnection, base: Select[Any], before: int | None, limit: int) -> tuple[list[Any], bool]:
+    async def _older(
+        conn: AsyncConnection, base: Select[Any], before: int | None, limit: int
+    ) -> tuple[list[Any], bool]:
         query = base if before is None else base.where(t.messages.c.id < before)
         rows = list(await conn.execute(query.order_by(t.messages.c.id.desc()).limit(limit + 1)))
         return list(reversed(rows[:limit])), len(rows) > limit
@@ -138,20 +147,31 @@ class SqlMessageStore:
         rows = list(await conn.execute(query))
         return rows[:limit], len(rows) > limit
 
-    async def edit(self, message_id: int, body: str, mentions: tuple[int, ...], *, event_id: int, now: datetime) -> None:
+    async def edit(
+        self, message_id: int, body: str, mentions: tuple[int, ...], *, event_id: int, now: datetime
+    ) -> None:
         """Replace the body, keeping the previous one as a version."""
 
         async def write(conn: AsyncConnection) -> None:
             row = (await conn.execute(select(t.messages).where(t.messages.c.id == message_id))).first()
             if row is None:
                 raise NotFound("message.not_found", "No such message.")
-            await conn.execute(t.message_versions.insert().values(message_id=message_id, body=row.body, replaced_at=now))
+            await conn.execute(
+                t.message_versions.insert().values(message_id=message_id, body=row.body, replaced_at=now)
+            )
             await conn.execute(
                 update(t.messages)
                 .where(t.messages.c.id == message_id)
                 .values(body=body, edited_at=now, mentions=encode_ids(mentions))
             )
-            await append_event(conn, event_id, "message.edited", row.conversation_id, row.sender_id, message_id)
+            await append_event(
+                conn,
+                event_id,
+                "message.edited",
+                conversation_id=row.conversation_id,
+                user_id=row.sender_id,
+                ref_id=message_id,
+            )
 
         await self.writer.write(write)
 
@@ -167,7 +187,14 @@ class SqlMessageStore:
             )
             for table in (t.message_versions, t.reactions, t.mentions):
                 await conn.execute(table.delete().where(table.c.message_id == message_id))
-            await append_event(conn, event_id, "message.deleted", row.conversation_id, actor_id, message_id)
+            await append_event(
+                conn,
+                event_id,
+                "message.deleted",
+                conversation_id=row.conversation_id,
+                user_id=actor_id,
+                ref_id=message_id,
+            )
 
         await self.writer.write(write)
 
@@ -186,7 +213,9 @@ class SqlMessageStore:
                 await conn.execute(r.insert().values(message_id=message_id, user_id=user_id, emoji=emoji))
             else:
                 await conn.execute(r.delete().where(key))
-            await append_event(conn, event_id, "reaction.changed", conversation_id, user_id, message_id)
+            await append_event(
+                conn, event_id, "reaction.changed", conversation_id=conversation_id, user_id=user_id, ref_id=message_id
+            )
             return True
 
         return await self.writer.write(write)
@@ -195,4 +224,7 @@ class SqlMessageStore:
         v = t.message_versions
         query = select(v).where(v.c.message_id == message_id).order_by(v.c.id)
         async with self.db.reader.connect() as conn:
-            return [MessageVersion(row.message_id, row.body, utc_required(row.replaced_at)) for row in await conn.execute(query)]
+            return [
+                MessageVersion(row.message_id, row.body, utc_required(row.replaced_at))
+                for row in await conn.execute(query)
+            ]

@@ -39,7 +39,9 @@ def _sqlite_conditions(terms: list[str]) -> list[ColumnElement[bool]]:
     if long_terms:
         # Each term is a quoted phrase: trigram phrases are substring matches.
         match = " AND ".join('"' + term.replace('"', '""') + '"' for term in long_terms)
-        fts = select(literal_column("rowid")).select_from(text("messages_fts")).where(text("messages_fts MATCH :fts"))
+        fts: Any = (
+            select(literal_column("rowid")).select_from(text("messages_fts")).where(text("messages_fts MATCH :fts"))
+        )
         conditions.append(t.messages.c.id.in_(fts.params(fts=match)))
     for term in terms:
         if len(term) < TRIGRAM:  # too short for the trigram index: a scan, still correct

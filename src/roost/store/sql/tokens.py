@@ -34,7 +34,14 @@ class SqlTokenStore:
     writer: Writer
 
     async def create(
-        self, *, user_id: int, kind: TokenKind, name: str, secret_hash: bytes, now: datetime, expires_at: datetime | None
+        self,
+        *,
+        user_id: int,
+        kind: TokenKind,
+        name: str,
+        secret_hash: bytes,
+        now: datetime,
+        expires_at: datetime | None,
     ) -> TokenInfo:
         async def write(conn: AsyncConnection) -> int:
             result = await conn.execute(

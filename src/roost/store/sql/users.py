@@ -123,9 +123,7 @@ class SqlUserStore:
         """Keep the row (history names its sender) but remove every way in."""
 
         async def write(conn: AsyncConnection) -> None:
-            await conn.execute(
-                update(t.users).where(t.users.c.id == user_id).values(is_deleted=True, is_disabled=True)
-            )
+            await conn.execute(update(t.users).where(t.users.c.id == user_id).values(is_deleted=True, is_disabled=True))
             for table in (t.credentials, t.tokens, t.members, t.group_members):
                 await conn.execute(table.delete().where(table.c.user_id == user_id))
 
