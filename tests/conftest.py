@@ -1,0 +1,66 @@
+"""Shared fixtures: a real server per test module, and people made through the admin API."""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.client import Person, person
+from tests.support.server import ADMIN_PASSWORD, ServerProcess
+
+POSTGRES_URL = os.environ.get("ROOST_TEST_POSTGRES", "")
+_names = itertools.count(1)
+
+MakePerson = Callable[..., Awaitable[Person]]
+
+
+def database_params() -> list[object]:
+    params: list[object] = ["sqlite"]
+    params.append(
+        pytest.param("postgresql", marks=pytest.mark.skipif(not POSTGRES_URL, reason="ROOST_TEST_POSTGRES not set"))
+    )
+    return params
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """A server on SQLite, shared by the tests of one module (each test makes its own people)."""
+    proc = ServerProcess(tmp_path_factory.mktemp("roost"))
+    proc.init()
+    proc.start()
+    yield proc
+    if proc.process is not None:
+        proc.stop()
+
+
+@pytest.fixture
+async def admin(server: ServerProcess) -> AsyncIterator[Person]:
+    boss = await person(server.url, "admin", ADMIN_PASSWORD, 1)
+    yield boss
+    await boss.close()
+
+
+@pytest.fixture
+async def make_person(server: ServerProcess, admin: Person) -> AsyncIterator[MakePerson]:
+    made: list[Person] = []
+
+    async def make(prefix: str = "user", **fields: object) -> Person:
+        username = f"{prefix}{next(_names)}-{os.getpid()}"
+        password = "password-" + username
+        body = {"username": username, "password": password, "display_name": username.title(), **fields}
+        created = await admin.post("/api/v1/admin/users", body, 201)
+        someone = await person(server.url, username, password, created["user"]["id"])
+        made.append(someone)
+        return someone
+
+    yield make
+    for someone in made:
+        await someone.close()
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite:///{path}"
