@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator
 
 import uvicorn
 from fastapi import FastAPI
-from sqlalchemy import text
 
 from roost.api.app import create_api
 from roost.app import Runtime, build_runtime
@@ -18,6 +17,7 @@ from roost.tls import server_context
 
 log = logging.getLogger(__name__)
 REVOCATION_CHECK_SECONDS = 2.0
+RETENTION_EVERY_SECONDS = 3600.0
 
 
 async def _sweep_revoked(runtime: Runtime) -> None:
@@ -29,27 +29,39 @@ async def _sweep_revoked(runtime: Runtime) -> None:
             log.warning("revocation sweep failed", exc_info=True)
 
 
+async def _expire_messages(runtime: Runtime) -> None:
+    days = runtime.settings.retention.message_days
+    while days > 0:
+        try:
+            removed = await runtime.services.archive.expire(days)
+            if removed:
+                log.info("retention removed messages=%d", removed)
+        except Exception:
+            log.warning("retention run failed", exc_info=True)
+        await asyncio.sleep(RETENTION_EVERY_SECONDS)
+
+
 def build_app(settings: Settings) -> FastAPI:
     runtime = build_runtime(settings)
-
-    async def health_check() -> None:
-        async with runtime.stores.db.reader.connect() as conn:
-            await conn.execute(text("SELECT 1"))
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         runtime.start()
-        sweeper = asyncio.create_task(_sweep_revoked(runtime))
+        background = [
+            asyncio.create_task(_sweep_revoked(runtime)),
+            asyncio.create_task(_expire_messages(runtime)),
+        ]
         log.info("roost ready domain=%s", settings.domain)
         try:
             yield
         finally:
-            sweeper.cancel()
+            for task in background:
+                task.cancel()
             await runtime.services.router.close_all("server shutting down")
             await runtime.stop()  # flushes every queued write before closing the database
             log.info("roost stopped")
 
-    app = create_api(runtime.services, settings, health_check)
+    app = create_api(runtime.services, settings, runtime.stores.ping)
     app.router.lifespan_context = lifespan
     return app
 

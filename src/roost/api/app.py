@@ -11,6 +11,7 @@ from roost import __version__
 from roost.api import errors
 from roost.api.metrics import Metrics
 from roost.api.middleware import RequestGuard
+from roost.api.render import FrameCache
 from roost.api.routes import admin, auth, conversations, directory, health, me, messages
 from roost.api.ws import events_endpoint
 from roost.config import Settings
@@ -35,6 +36,7 @@ def create_api(services: Services, settings: Settings, health_check: Callable[[]
     app.state.settings = settings
     app.state.health_check = health_check
     app.state.metrics = Metrics(services)
+    app.state.frames = FrameCache()
     errors.install(app)
     v1 = APIRouter(prefix="/api/v1")
     for module in (auth, me, directory, conversations, messages, admin):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from collections import OrderedDict
 from functools import singledispatch
 from typing import Any
 
@@ -106,3 +108,26 @@ def _(event: SessionsRevoked) -> dict[str, Any]:
 
 def render_event(event: Event) -> dict[str, Any]:
     return _render(event)
+
+
+class FrameCache:
+    """The JSON text of recent events: one event goes to many sessions, rendered once.
+
+    Keyed by object identity; the event is kept alongside so its id cannot be reused
+    while cached.
+    """
+
+    def __init__(self, size: int = 256) -> None:
+        self._size = size
+        self._frames: OrderedDict[int, tuple[Event, str]] = OrderedDict()
+
+    def text(self, event: Event) -> str:
+        key = id(event)
+        hit = self._frames.get(key)
+        if hit is not None and hit[0] is event:
+            return hit[1]
+        text = json.dumps(render_event(event), ensure_ascii=False)
+        self._frames[key] = (event, text)
+        if len(self._frames) > self._size:
+            self._frames.popitem(last=False)
+        return text

@@ -29,7 +29,7 @@ from roost.api.commands import (
 )
 from roost.api.deps import SESSION_COOKIE
 from roost.api.metrics import Metrics
-from roost.api.render import render_event
+from roost.api.render import FrameCache
 from roost.api.schemas.messages import MessageOut
 from roost.api.schemas.users import UserOut
 from roost.config import Settings
@@ -146,9 +146,10 @@ class WebSocketSession:
                 self._put(pending)
 
     async def _write_loop(self) -> None:
+        frames: FrameCache = self.ws.app.state.frames
         while (item := await self._queue.get()) is not None:
-            frame = item if isinstance(item, dict) else render_event(item)
-            await self.ws.send_text(json.dumps(frame, ensure_ascii=False))
+            text = json.dumps(item, ensure_ascii=False) if isinstance(item, dict) else frames.text(item)
+            await self.ws.send_text(text)
             if isinstance(item, MessageCreated):
                 self.metrics.observe_delivery(item.message.created_at)
 

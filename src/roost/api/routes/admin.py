@@ -112,16 +112,7 @@ async def import_users(
 
 @router.get("/groups")
 async def list_groups(me: Me, services: ServicesDep) -> list[GroupOut]:
-    return [
-        GroupOut(
-            id=g.id,
-            name=g.name,
-            description=g.description,
-            default_room_id=str(g.default_room_id) if g.default_room_id else None,
-            member_ids=list(g.member_ids),
-        )
-        for g in await services.admin.groups(me)
-    ]
+    return [GroupOut.from_model(g) for g in await services.admin.groups(me)]
 
 
 @router.post("/groups", status_code=201)

@@ -62,13 +62,4 @@ async def roster(me: Me, services: ServicesDep) -> list[ContactOut]:
 
 @router.get("/groups")
 async def groups(me: Me, services: ServicesDep) -> list[GroupOut]:
-    return [
-        GroupOut(
-            id=g.id,
-            name=g.name,
-            description=g.description,
-            default_room_id=str(g.default_room_id) if g.default_room_id else None,
-            member_ids=list(g.member_ids),
-        )
-        for g in await services.directory.groups()
-    ]
+    return [GroupOut.from_model(g) for g in await services.directory.groups()]

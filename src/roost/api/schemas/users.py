@@ -7,6 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from roost.api.schemas.common import In
+from roost.model.directory import Group
 from roost.model.presence import Presence, Show
 from roost.model.users import User
 
@@ -86,3 +87,8 @@ class GroupOut(BaseModel):
     description: str
     default_room_id: str | None
     member_ids: list[int]
+
+    @classmethod
+    def from_model(cls, g: Group) -> GroupOut:
+        room = str(g.default_room_id) if g.default_room_id else None
+        return cls(id=g.id, name=g.name, description=g.description, default_room_id=room, member_ids=list(g.member_ids))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from roost.core.archive.mentions import mentioned_usernames
 from roost.core.clock import Clock
@@ -152,6 +153,16 @@ class ArchiveService:
         recipients = await self.conversations.member_ids(message.conversation_id)
         self.router.send(kind(current, event_id), recipients)
         return current
+
+    async def expire(self, days: int) -> int:
+        """Retention: remove messages older than `days` days (0 keeps everything); returns how many."""
+        if days <= 0:
+            return 0
+        cutoff = self.clock.now() - timedelta(days=days)
+        total = 0
+        while removed := await self.messages.purge_before(cutoff):
+            total += removed
+        return total
 
     async def versions(self, user: User, message_id: int) -> list[MessageVersion]:
         await self._visible(user, message_id)

@@ -37,6 +37,59 @@ async def hydrate(conn: AsyncConnection, rows: list[Any]) -> list[Message]:
     return [message_from_row(row, reactions.get(row.id, ())) for row in rows]
 
 
+_Pending = tuple[NewMessage, int, int, datetime]
+
+
+def _message_row(message: Message) -> dict[str, Any]:
+    return {
+        "id": message.id,
+        "conversation_id": message.conversation_id,
+        "sender_id": message.sender_id,
+        "client_id": message.client_id,
+        "body": message.body,
+        "created_at": message.created_at,
+        "edited_at": None,
+        "deleted_at": None,
+        "reply_to": message.reply_to,
+        "mentions": encode_ids(message.mentions),
+    }
+
+
+async def _stored_by_client_id(conn: AsyncConnection, news: list[NewMessage]) -> dict[tuple[int, str | None], Message]:
+    """Messages already stored under the (sender, client id) pairs of `news`."""
+    keyed = {(n.sender_id, n.client_id) for n in news if n.client_id is not None}
+    if not keyed:
+        return {}
+    m = t.messages
+    query = select(m).where(
+        m.c.client_id.in_({cid for _, cid in keyed}), m.c.sender_id.in_({sender for sender, _ in keyed})
+    )
+    rows = list(await conn.execute(query))
+    return {(r.sender_id, r.client_id): message_from_row(r) for r in rows if (r.sender_id, r.client_id) in keyed}
+
+
+async def _insert_all(
+    conn: AsyncConnection,
+    rows: list[dict[str, Any]],
+    events: list[dict[str, Any]],
+    mentioned: list[dict[str, Any]],
+    latest: dict[int, int],
+) -> None:
+    if not rows:
+        return
+    await conn.execute(t.messages.insert(), rows)
+    await conn.execute(t.events.insert(), events)
+    if mentioned:
+        await conn.execute(t.mentions.insert(), mentioned)
+    c = t.conversations
+    for conversation_id, message_id in latest.items():
+        await conn.execute(
+            update(c)
+            .where(c.c.id == conversation_id, c.c.last_message_id < message_id)
+            .values(last_message_id=message_id)
+        )
+
+
 @dataclass
 class SqlMessageStore:
     db: Database
@@ -44,27 +97,21 @@ class SqlMessageStore:
 
     async def append(self, new: NewMessage, *, message_id: int, event_id: int, now: datetime) -> Appended:
         """Store a message once: a re-sent (sender, client_id) returns the stored one."""
+        return await self.writer.write_batched(self._append_batch, (new, message_id, event_id, now))
 
-        async def write(conn: AsyncConnection) -> Appended:
-            if new.client_id is not None:
-                existing = (
-                    await conn.execute(
-                        select(t.messages).where(
-                            t.messages.c.sender_id == new.sender_id, t.messages.c.client_id == new.client_id
-                        )
-                    )
-                ).first()
-                if existing is not None:
-                    return Appended(message_from_row(existing), created=False, event_id=0)
-            await self._insert(conn, new, message_id, now)
-            await append_event(
-                conn,
-                event_id,
-                "message.created",
-                conversation_id=new.conversation_id,
-                user_id=new.sender_id,
-                ref_id=message_id,
-            )
+    async def _append_batch(self, conn: AsyncConnection, items: list[_Pending]) -> list[Appended]:
+        """Store the messages queued together in a few multi-row statements."""
+        known = await _stored_by_client_id(conn, [new for new, *_ in items])
+        results: list[Appended] = []
+        rows: list[dict[str, Any]] = []
+        events: list[dict[str, Any]] = []
+        mentioned: list[dict[str, Any]] = []
+        latest: dict[int, int] = {}
+        for new, message_id, event_id, now in items:
+            key = (new.sender_id, new.client_id)
+            if new.client_id is not None and key in known:
+                results.append(Appended(known[key], created=False, event_id=0))
+                continue
             message = Message(
                 id=message_id,
                 conversation_id=new.conversation_id,
@@ -75,34 +122,25 @@ class SqlMessageStore:
                 reply_to=new.reply_to,
                 mentions=new.mentions,
             )
-            return Appended(message, created=True, event_id=event_id)
-
-        return await self.writer.write(write)
-
-    @staticmethod
-    async def _insert(conn: AsyncConnection, new: NewMessage, message_id: int, now: datetime) -> None:
-        await conn.execute(
-            t.messages.insert().values(
-                id=message_id,
-                conversation_id=new.conversation_id,
-                sender_id=new.sender_id,
-                client_id=new.client_id,
-                body=new.body,
-                created_at=now,
-                reply_to=new.reply_to,
-                mentions=encode_ids(new.mentions),
+            if new.client_id is not None:
+                known[key] = message
+            rows.append(_message_row(message))
+            events.append(
+                {
+                    "id": event_id,
+                    "kind": "message.created",
+                    "conversation_id": new.conversation_id,
+                    "user_id": new.sender_id,
+                    "ref_id": message_id,
+                }
             )
-        )
-        await conn.execute(
-            update(t.conversations)
-            .where(t.conversations.c.id == new.conversation_id, t.conversations.c.last_message_id < message_id)
-            .values(last_message_id=message_id)
-        )
-        if new.mentions:
-            rows = [
+            mentioned += [
                 {"conversation_id": new.conversation_id, "user_id": u, "message_id": message_id} for u in new.mentions
             ]
-            await conn.execute(t.mentions.insert(), rows)
+            latest[new.conversation_id] = max(latest.get(new.conversation_id, 0), message_id)
+            results.append(Appended(message, created=True, event_id=event_id))
+        await _insert_all(conn, rows, events, mentioned, latest)
+        return results
 
     async def get(self, message_id: int) -> Message | None:
         found = await self.get_many([message_id])
@@ -217,6 +255,20 @@ class SqlMessageStore:
                 conn, event_id, "reaction.changed", conversation_id=conversation_id, user_id=user_id, ref_id=message_id
             )
             return True
+
+        return await self.writer.write(write)
+
+    async def purge_before(self, cutoff: datetime, batch: int = 1000) -> int:
+        """Remove up to `batch` messages older than `cutoff` with everything attached to them."""
+
+        async def write(conn: AsyncConnection) -> int:
+            old = select(t.messages.c.id).where(t.messages.c.created_at < cutoff).limit(batch)
+            ids = list((await conn.scalars(old)).all())
+            if ids:
+                for table in (t.message_versions, t.reactions, t.mentions):
+                    await conn.execute(table.delete().where(table.c.message_id.in_(ids)))
+                await conn.execute(t.messages.delete().where(t.messages.c.id.in_(ids)))
+            return len(ids)
 
         return await self.writer.write(write)
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import text
+
 from roost.store.sql.conversations import SqlConversationStore
 from roost.store.sql.directory import SqlDirectoryStore
 from roost.store.sql.engine import Database, open_database
@@ -27,6 +29,11 @@ class SqlStores:
     messages: SqlMessageStore
     search: SqlSearchStore
     events: SqlEventLog
+
+    async def ping(self) -> None:
+        """Raise if the database does not answer."""
+        async with self.db.reader.connect() as conn:
+            await conn.execute(text("SELECT 1"))
 
     async def close(self) -> None:
         await self.writer.stop()
