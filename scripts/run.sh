@@ -3,7 +3,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup-venv.sh runtime
-if [ ! -f roost.toml ]; then
-  .venv/bin/roost init
-fi
+.venv/bin/roost init   # idempotent: makes only what is missing (config, data, certificate, first admin)
 exec .venv/bin/roost serve

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -40,9 +39,15 @@ class Runtime:
         await self.stores.close()
 
 
-def build_services(settings: Settings, stores: SqlStores, bus: LocalBus, clock: Clock) -> Services:
+# Ids made by the admin CLI carry their own node number, so they never collide with the server's.
+ADMIN_TOOL_NODE = 1023
+
+
+def build_services(
+    settings: Settings, stores: SqlStores, bus: LocalBus, clock: Clock, *, node: int | None = None
+) -> Services:
     router = Router(bus)
-    ids = IdGenerator(node=int(os.environ.get("ROOST_NODE_ID", "0")))
+    ids = IdGenerator(node=settings.node_id if node is None else node)
     accounts = AccountsService(stores.users, stores.tokens, router, clock, settings.limits.password_min_chars)
     auth_settings = settings.auth
     auth = AuthService(
@@ -78,13 +83,14 @@ def build_services(settings: Settings, stores: SqlStores, bus: LocalBus, clock: 
     )
 
 
-def build_runtime(settings: Settings) -> Runtime:
+def build_runtime(settings: Settings, *, node: int | None = None) -> Runtime:
     """Migrate the database and wire every layer (call `start()` inside the event loop)."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     stores = open_stores(
         settings.database_url,
         synchronous=settings.database.sqlite_synchronous,
         batch_max=settings.database.batch_max,
+        pool_size=settings.database.pool_size,
     )
     bus = LocalBus()
-    return Runtime(settings, stores, bus, build_services(settings, stores, bus, SystemClock()))
+    return Runtime(settings, stores, bus, build_services(settings, stores, bus, SystemClock(), node=node))

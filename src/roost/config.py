@@ -6,12 +6,13 @@ Every setting and its default is documented in docs/configuration.md.
 from __future__ import annotations
 
 import ipaddress
+import re
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, SettingsError
 
 
 class ConfigError(Exception):
@@ -82,6 +83,7 @@ class Settings(BaseSettings):
     domain: str = "localhost"
     data_dir: Path = Path("data")
     shared_roster: bool = True
+    node_id: int = Field(0, ge=0, le=1022)  # distinct per server process when several share one database
     http: HttpSettings = HttpSettings()
     tls: TlsSettings = TlsSettings()
     database: DatabaseSettings = DatabaseSettings()
@@ -159,6 +161,10 @@ def load_settings(path: Path | None) -> Settings:
         settings = Settings(**data)
     except ValidationError as error:
         raise ConfigError(_describe(error)) from None
+    except SettingsError as error:  # an environment value that should be JSON (a list, a whole section)
+        field = re.search(r'field "([^"]+)"', str(error))
+        key = field.group(1) if field else "environment"
+        raise ConfigError(f'config error: {key}: a list from the environment must be JSON, e.g. ["a", "b"]') from None
     if path is not None and not settings.data_dir.is_absolute() and "data_dir" in data:
         settings.data_dir = (path.parent / settings.data_dir).resolve()
     return settings

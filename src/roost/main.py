@@ -9,7 +9,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from roost.app import build_runtime
+from roost.app import ADMIN_TOOL_NODE, build_runtime
 from roost.cli import init as init_cmd
 from roost.cli import users
 from roost.config import ConfigError, Settings, load_settings
@@ -93,7 +93,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 async def _run_admin(settings: Settings, command: AdminCommand, args: argparse.Namespace) -> None:
-    runtime = build_runtime(settings)
+    runtime = build_runtime(settings, node=ADMIN_TOOL_NODE)
     runtime.start()
     try:
         await command(runtime.services.admin, args)
@@ -105,7 +105,7 @@ async def _init(settings: Settings, config_path: Path, wrote: bool) -> None:
     print(f"config: {config_path} ({'written' if wrote else 'kept'})")
     made = init_cmd.ensure_certificate(settings)
     print(f"TLS certificate: {settings.cert_file} ({'made, self-signed' if made else 'kept'})")
-    runtime = build_runtime(settings)
+    runtime = build_runtime(settings, node=ADMIN_TOOL_NODE)
     runtime.start()
     try:
         print(f"database: {settings.database_url.split('@')[-1]} (migrated)")
@@ -126,6 +126,9 @@ def main(argv: list[str] | None = None) -> None:
     wrote = False
     if args.command == "init":
         wrote = init_cmd.write_config(config_path, args.domain, args.data_dir)
+    elif not config_path.exists():
+        print(f"config error: {config_path}: not found (run `roost init` first, or give --config)", file=sys.stderr)
+        raise SystemExit(2)
     try:
         settings = load_settings(config_path)
     except ConfigError as error:
@@ -143,6 +146,9 @@ def main(argv: list[str] | None = None) -> None:
             asyncio.run(_run_admin(settings, args.run, args))
     except RoostError as error:
         print(f"error: {error.message}", file=sys.stderr)
+        raise SystemExit(1) from None
+    except BrokenPipeError:  # `roost user list | head`: the reader left, nothing to report
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         raise SystemExit(1) from None
 
 

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from types import FrameType
 
 import uvicorn
 from fastapi import FastAPI
@@ -39,6 +40,15 @@ async def _expire_messages(runtime: Runtime) -> None:
         except Exception:
             log.warning("retention run failed", exc_info=True)
         await asyncio.sleep(RETENTION_EVERY_SECONDS)
+
+
+class _Server(uvicorn.Server):
+    """uvicorn re-raises the stop signal after its graceful shutdown, so the process would die
+    of it (status -15 for SIGTERM); Roost has stopped cleanly by then and exits 0."""
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        super().handle_exit(sig, frame)
+        self._captured_signals.clear()
 
 
 def build_app(settings: Settings) -> FastAPI:
@@ -86,7 +96,7 @@ def serve(settings: Settings) -> None:
         ssl_certfile=str(settings.cert_file) if tls else None,
         ssl_keyfile=str(settings.key_file) if tls else None,
     )
-    server = uvicorn.Server(config)
+    server = _Server(config)
     if tls:
         config.load()
         config.ssl = server_context(settings.cert_file, settings.key_file)

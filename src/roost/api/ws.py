@@ -30,6 +30,7 @@ from roost.api.commands import (
 from roost.api.deps import SESSION_COOKIE
 from roost.api.metrics import Metrics
 from roost.api.render import FrameCache
+from roost.api.schemas.common import ID_MAX
 from roost.api.schemas.messages import MessageOut
 from roost.api.schemas.users import UserOut
 from roost.config import Settings
@@ -158,7 +159,10 @@ class WebSocketSession:
         while not self._closed:
             try:
                 text = await self.ws.receive_text()
-            except (WebSocketDisconnect, RuntimeError, KeyError):
+            except KeyError:  # a binary frame has no "text": say so, and keep the connection
+                self._put(_error(None, "command.binary", "Send commands as JSON in text frames."))
+                continue
+            except (WebSocketDisconnect, RuntimeError):
                 return
             if len(text) > limit:
                 self._put(_error(None, "command.too_large", f"A command is limited to {limit} bytes."))
@@ -188,7 +192,6 @@ class WebSocketSession:
             appended = await services.archive.send(
                 self.user, command.conversation_id, command.body, client_id=command.client_id, reply_to=command.reply_to
             )
-            self.metrics.messages.inc()
             return {"message": MessageOut.from_model(appended.message).model_dump(mode="json")}
         if isinstance(command, TypingCommand):
             await services.conversations.set_typing(self.user, command.conversation_id, command.active)
@@ -248,6 +251,7 @@ async def events_endpoint(ws: WebSocket) -> None:
         user, token = await authenticate(ws, services, settings)
         since_text = ws.query_params.get("since")
         since = int(since_text) if since_text and since_text.isdigit() and len(since_text) <= 19 else None
+        since = since if since is not None and since <= ID_MAX else None  # past 64 bits: no such event
     except RoostError as error:
         await ws.send_text(json.dumps(_error(None, error.code, error.message)))
         await ws.close(code=CLOSE_UNAUTHORIZED, reason=error.code)

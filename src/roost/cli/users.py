@@ -73,7 +73,12 @@ async def make_admin(admin: AdminService, args: argparse.Namespace) -> None:
 
 
 async def import_csv(admin: AdminService, args: argparse.Namespace) -> None:
-    text = await asyncio.to_thread(Path(args.file).read_text, encoding="utf-8-sig")
+    try:
+        text = await asyncio.to_thread(Path(args.file).read_text, encoding="utf-8-sig")
+    except OSError as error:
+        raise SystemExit(f"error: cannot read {args.file}: {error.strerror or error}") from None
+    except UnicodeDecodeError:
+        raise SystemExit(f"error: cannot read {args.file}: it is not UTF-8 text") from None
     results = await admin.import_csv(None, text)
     failed = 0
     for result in results:

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request, Response
 
 from roost.api.deps import SESSION_COOKIE, CallerDep, Me, ServicesDep
 from roost.api.schemas.auth import LoginIn, LoginOut, NewTokenOut, TokenIn, TokenOut
-from roost.api.schemas.common import Ok
+from roost.api.schemas.common import Ok, SerialId
 from roost.api.schemas.users import UserOut
 
 router = APIRouter(tags=["auth"])
@@ -44,7 +44,7 @@ async def list_sessions(caller: CallerDep, services: ServicesDep) -> list[TokenO
 
 
 @router.delete("/sessions/{token_id}")
-async def revoke_session(token_id: int, me: Me, services: ServicesDep) -> Ok:
+async def revoke_session(token_id: SerialId, me: Me, services: ServicesDep) -> Ok:
     """End one of the caller's sessions or tokens, live connections included."""
     await services.auth.revoke(me, token_id)
     return Ok()

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from roost.api.deps import Me, ServicesDep
-from roost.api.schemas.common import Ok
+from roost.api.schemas.common import Ok, SerialId
 from roost.api.schemas.conversations import (
     ConversationOut,
     DirectIn,
@@ -89,13 +89,15 @@ async def join(conversation_id: ConversationId, me: Me, services: ServicesDep) -
 
 
 @router.put("/rooms/{conversation_id}/members/{user_id}/role")
-async def set_role(conversation_id: ConversationId, user_id: int, body: RoleIn, me: Me, services: ServicesDep) -> Ok:
+async def set_role(
+    conversation_id: ConversationId, user_id: SerialId, body: RoleIn, me: Me, services: ServicesDep
+) -> Ok:
     await services.conversations.set_role(me, conversation_id, user_id, body.role)
     return Ok()
 
 
 @router.delete("/rooms/{conversation_id}/members/{user_id}")
-async def remove_member(conversation_id: ConversationId, user_id: int, me: Me, services: ServicesDep) -> Ok:
+async def remove_member(conversation_id: ConversationId, user_id: SerialId, me: Me, services: ServicesDep) -> Ok:
     """Remove a member (room admins), or leave (your own user id)."""
     await services.conversations.remove(me, conversation_id, user_id)
     return Ok()

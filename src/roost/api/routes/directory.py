@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from roost.api.deps import Me, ServicesDep
+from roost.api.schemas.common import SerialId
 from roost.api.schemas.users import ContactOut, GroupOut, PeopleOut, PersonOut, PresenceOut, UserOut
 from roost.core.services import Services
 from roost.model.presence import Presence, Show
@@ -34,7 +35,7 @@ async def people(
 
 
 @router.get("/people/{user_id}")
-async def get_person(user_id: int, me: Me, services: ServicesDep) -> PersonOut:
+async def get_person(user_id: SerialId, me: Me, services: ServicesDep) -> PersonOut:
     return person(services, await services.accounts.get(user_id))
 
 

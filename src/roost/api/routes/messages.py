@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query, Response
 
 from roost.api.deps import Me, ServicesDep
 from roost.api.render import render_event
-from roost.api.schemas.common import Id
+from roost.api.schemas.common import Id, SerialId
 from roost.api.schemas.messages import EditIn, HistoryOut, MessageOut, ReactionIn, SearchOut, SendIn, VersionOut
 from roost.model.messages import SearchQuery
 
@@ -84,7 +84,7 @@ async def search(
     services: ServicesDep,
     q: Annotated[str, Query(min_length=1, max_length=500)],
     conversation_id: Annotated[list[Id] | None, Query()] = None,
-    sender_id: int | None = None,
+    sender_id: SerialId | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,

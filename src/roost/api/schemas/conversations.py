@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from roost.api.schemas.common import Id, In
+from roost.api.schemas.common import Id, In, SerialId
 from roost.model.conversations import Conversation, ConversationSummary, Member, Role, Visibility
 
 
@@ -72,11 +72,11 @@ class RoomIn(In):
     name: str = Field(min_length=1, max_length=200)
     topic: str = Field("", max_length=2000)
     visibility: Visibility = Visibility.INVITE
-    member_ids: list[int] = Field(default_factory=list, max_length=500)
+    member_ids: list[SerialId] = Field(default_factory=list, max_length=500)
 
 
 class DirectIn(In):
-    user_id: int
+    user_id: SerialId
 
 
 class RoomUpdateIn(In):
@@ -87,7 +87,7 @@ class RoomUpdateIn(In):
 
 
 class InviteIn(In):
-    user_ids: list[int] = Field(min_length=1, max_length=500)
+    user_ids: list[SerialId] = Field(min_length=1, max_length=500)
 
 
 class RoleIn(In):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import os
@@ -53,7 +54,9 @@ def verify(argon2_hash: str, password: str) -> bool:
 
 def burn(password: str) -> None:
     """Spend the time a real check would, so unknown users cannot be told apart by timing."""
-    verify(_DUMMY, password)
+    verify(_dummy_hash(), password)
 
 
-_DUMMY = _hasher.hash("roost-dummy-password")
+@functools.cache
+def _dummy_hash() -> str:
+    return _hasher.hash("roost-dummy-password")

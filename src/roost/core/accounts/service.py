@@ -121,7 +121,8 @@ class AccountsService:
 
     async def _keep_one_admin(self, user_id: int) -> None:
         user = await self.get(user_id)
-        if user.is_admin and await self.users.count_admins() <= 1:
+        # count_admins counts active admins only: a disabled one is never the last
+        if user.is_admin and not user.is_disabled and await self.users.count_admins() <= 1:
             raise BadRequest("user.last_admin", "This is the last admin: make someone else admin first.")
 
     async def search(self, text: str, *, after: str | None, limit: int, include_disabled: bool = False) -> list[User]:

@@ -88,13 +88,17 @@ class AdminService:
         user = await self.accounts.by_username(username)
         if actor is not None and actor.id == user.id:
             raise BadRequest("admin.self", "You cannot delete yourself.")
+        conversations = self.directory.conversations
+        for conversation_id in await conversations.store.conversation_ids_of(user.id):
+            await conversations.drop_member(conversation_id, user.id)  # members are told
         await self.accounts.delete(user.id)
-        self.directory.conversations.forget_user(user.id)
+        conversations.forget_user(user.id)
 
     async def import_csv(self, actor: User | None, text: str) -> list[ImportResult]:
         """Create accounts from CSV with a header row (columns: IMPORT_COLUMNS; username required)."""
         self.check_admin(actor)
-        reader = csv.DictReader(io.StringIO(text))
+        reader = csv.DictReader(io.StringIO(text, newline=""))  # newline="": the csv module reads line ends
+        _read_header(reader)
         if reader.fieldnames is None or "username" not in reader.fieldnames:
             raise BadRequest("import.header", "The first line must name the columns, including 'username'.")
         unknown = set(reader.fieldnames) - set(IMPORT_COLUMNS)
@@ -102,7 +106,7 @@ class AdminService:
             raise BadRequest(
                 "import.column", f"Unknown column {sorted(unknown)[0]!r}; known: {', '.join(IMPORT_COLUMNS)}."
             )
-        return [await self._import_row(reader.line_num, row) for row in _limited(reader)]
+        return [await self._import_row(line, row) for line, row in _limited(reader)]
 
     async def _import_row(self, line: int, row: dict[str, str]) -> ImportResult:
         username = (row.get("username") or "").strip()
@@ -132,10 +136,26 @@ class AdminService:
         await self.directory.add_to_group(group, await self.accounts.by_username(username))
 
 
-def _limited(reader: csv.DictReader[str]) -> list[dict[str, str]]:
-    rows: list[dict[str, str]] = []
-    for row in reader:
-        if len(rows) >= IMPORT_ROWS_MAX:
-            raise BadRequest("import.rows", f"Import at most {IMPORT_ROWS_MAX} rows at once.")
-        rows.append(row)
+def _limited(reader: csv.DictReader[str]) -> list[tuple[int, dict[str, str]]]:
+    """The rows with the file line each ends on (read while reading: all rows are read first)."""
+    rows: list[tuple[int, dict[str, str]]] = []
+    try:
+        for row in reader:
+            if len(rows) >= IMPORT_ROWS_MAX:
+                raise BadRequest("import.rows", f"Import at most {IMPORT_ROWS_MAX} rows at once.")
+            rows.append((reader.line_num, row))
+    except csv.Error:
+        raise _not_csv(reader) from None
     return rows
+
+
+def _read_header(reader: csv.DictReader[str]) -> None:
+    """Read the header row now (`fieldnames` reads it lazily), so broken CSV is a BadRequest."""
+    try:
+        _ = reader.fieldnames
+    except csv.Error:
+        raise _not_csv(reader) from None
+
+
+def _not_csv(reader: csv.DictReader[str]) -> BadRequest:
+    return BadRequest("import.csv", f"The text is not valid CSV near line {max(reader.line_num, 1)}.")

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 
-MENTION = re.compile(r"(?<![\w@])@([^\s@/\"&'<>:,.;!?()\[\]{}]+)")
+# A dot may be inside a username ("@j.doe") but ends the sentence after one ("@alice.").
+_NAME_CHAR = r"[^\s@/\"&'<>:,.;!?()\[\]{}]"
+MENTION = re.compile(rf"(?<![\w@])@({_NAME_CHAR}+(?:\.{_NAME_CHAR}+)*)")
 MENTIONS_MAX = 50
 
 

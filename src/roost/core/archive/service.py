@@ -74,20 +74,21 @@ class ArchiveService:
     ) -> Appended:
         """Store a message (once per client id) and deliver it to every member's sessions."""
         body = self._check_body(body)
-        if client_id is not None and not 0 < len(client_id) <= CLIENT_ID_MAX:
+        if client_id is not None and (not 0 < len(client_id) <= CLIENT_ID_MAX or "\x00" in client_id):
             raise BadRequest("message.client_id", f"A client id has 1 to {CLIENT_ID_MAX} characters.")
-        if sender.id not in await self.conversations.member_ids(conversation_id):
+        if not await self.conversations.is_member(sender.id, conversation_id):
             raise NotFound("conversation.not_found", "No such conversation.")
         if reply_to is not None:
             await self._in_conversation(reply_to, conversation_id)
         new = NewMessage(
             conversation_id, sender.id, client_id, body, reply_to, await self._mentions(conversation_id, body)
         )
+        recipients = await self.conversations.member_ids(conversation_id)
         appended = await self.messages.append(
             new, message_id=self.ids.next_id(), event_id=self.ids.next_id(), now=self.clock.now()
         )
+        # Published with nothing awaited since the commit: live events leave in commit order.
         if appended.created:
-            recipients = await self.conversations.member_ids(conversation_id)
             self.router.send(MessageCreated(appended.message, appended.event_id), recipients)
         return appended
 
@@ -99,7 +100,7 @@ class ArchiveService:
 
     async def _visible(self, user: User, message_id: int) -> Message:
         message = await self.messages.get(message_id)
-        if message is None or user.id not in await self.conversations.member_ids(message.conversation_id):
+        if message is None or not await self.conversations.is_member(user.id, message.conversation_id):
             raise NotFound("message.not_found", "No such message.")
         return message
 
@@ -115,9 +116,11 @@ class ArchiveService:
             raise BadRequest("message.deleted", "A deleted message cannot be edited.")
         body = self._check_body(body)
         mentions = await self._mentions(message.conversation_id, body)
+        recipients = await self.conversations.member_ids(message.conversation_id)
         event_id = self.ids.next_id()
-        await self.messages.edit(message_id, body, mentions, event_id=event_id, now=self.clock.now())
-        return await self._announce(message, MessageEdited, event_id)
+        edited = await self.messages.edit(message_id, body, mentions, event_id=event_id, now=self.clock.now())
+        self.router.send(MessageEdited(edited, event_id), recipients)
+        return edited
 
     async def delete(self, user: User, message_id: int) -> Message:
         """Delete a message (its sender, or a room admin); a tombstone stays."""
@@ -128,31 +131,28 @@ class ArchiveService:
                 raise Forbidden("message.not_yours", "Only the sender or a room admin can delete a message.")
         if message.is_deleted:
             return message
+        recipients = await self.conversations.member_ids(message.conversation_id)
         event_id = self.ids.next_id()
-        await self.messages.delete(message_id, actor_id=user.id, event_id=event_id, now=self.clock.now())
-        return await self._announce(message, MessageDeleted, event_id)
+        deleted = await self.messages.delete(message_id, actor_id=user.id, event_id=event_id, now=self.clock.now())
+        self.router.send(MessageDeleted(deleted, event_id), recipients)
+        return deleted
 
     async def react(self, user: User, message_id: int, emoji: str, *, add: bool) -> Message:
         emoji = emoji.strip()
-        if not emoji or len(emoji) > EMOJI_MAX or any(c.isspace() for c in emoji):
+        if not emoji or len(emoji) > EMOJI_MAX or any(c.isspace() or ord(c) < 32 for c in emoji):
             raise BadRequest("reaction.emoji", "A reaction is one emoji or short name without spaces.")
         message = await self._visible(user, message_id)
         if message.is_deleted:
             raise BadRequest("message.deleted", "You cannot react to a deleted message.")
+        recipients = await self.conversations.member_ids(message.conversation_id)
         event_id = self.ids.next_id()
         changed = await self.messages.react(
             message_id, message.conversation_id, user.id, emoji, add=add, event_id=event_id
         )
-        return await self._announce(message, ReactionsChanged, event_id) if changed else message
-
-    async def _announce(
-        self, message: Message, kind: type[MessageEdited | MessageDeleted | ReactionsChanged], event_id: int
-    ) -> Message:
-        current = await self.messages.get(message.id)
-        assert current is not None
-        recipients = await self.conversations.member_ids(message.conversation_id)
-        self.router.send(kind(current, event_id), recipients)
-        return current
+        if changed is None:
+            return message
+        self.router.send(ReactionsChanged(changed, event_id), recipients)
+        return changed
 
     async def expire(self, days: int) -> int:
         """Retention: remove messages older than `days` days (0 keeps everything); returns how many."""
@@ -190,6 +190,8 @@ class ArchiveService:
         """Full-text search, only ever in conversations the user is a member of."""
         if not query.text.strip():
             raise BadRequest("search.empty", "Give some text to search for.")
+        if "\x00" in query.text:  # no message holds one, and full-text engines refuse it
+            raise BadRequest("search.nul", "The search text contains a NUL character.")
         if not 1 <= query.limit <= self.limits.search_max:
             raise BadRequest("search.limit", f"The page size is 1 to {self.limits.search_max}.")
         mine = await self.conversations.store.conversation_ids_of(user.id)

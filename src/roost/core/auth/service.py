@@ -61,6 +61,8 @@ class AuthService:
         name = name.strip()
         if not name or len(name) > TOKEN_NAME_MAX:
             raise BadRequest("token.name", f"Give the token a name of 1 to {TOKEN_NAME_MAX} characters.")
+        if any(ord(c) < 32 for c in name):  # PostgreSQL cannot store NUL; no name needs control characters
+            raise BadRequest("token.name_char", "The token name contains control characters.")
         return await self._issue(user.id, TokenKind.API, name, None)
 
     async def _issue(self, user_id: int, kind: TokenKind, name: str, lifetime: timedelta | None) -> IssuedToken:

@@ -23,6 +23,7 @@ from roost.model.users import User
 from roost.store.protocols import ConversationStore, UserStore
 
 NAME_MAX = 200
+MEMBER_CACHE_SECONDS = 5.0
 TOPIC_MAX = 2000
 MEMBERS_PER_CALL_MAX = 500
 
@@ -31,12 +32,16 @@ def check_name(name: str) -> str:
     name = name.strip()
     if not name or len(name) > NAME_MAX:
         raise BadRequest("room.name", f"A room name has 1 to {NAME_MAX} characters.")
+    if any(ord(c) < 32 for c in name):
+        raise BadRequest("room.name_char", "A room name may not contain control characters.")
     return name
 
 
 def check_topic(topic: str) -> str:
     if len(topic) > TOPIC_MAX:
         raise BadRequest("room.topic", f"A topic has at most {TOPIC_MAX} characters.")
+    if "\x00" in topic:  # PostgreSQL cannot store it; SQLite would
+        raise BadRequest("room.topic_char", "A topic may not contain a NUL character.")
     return topic.strip()
 
 
@@ -49,22 +54,33 @@ class ConversationService:
     router: Router
     ids: IdGenerator
     clock: Clock
-    _members: dict[int, frozenset[int]] = field(default_factory=dict)
+    _members: dict[int, tuple[frozenset[int], float]] = field(default_factory=dict)
 
     async def member_ids(self, conversation_id: int) -> frozenset[int]:
-        """Members of a conversation (cached; every change here refreshes it)."""
-        cached = self._members.get(conversation_id)
-        if cached is None:
-            cached = frozenset(m.user_id for m in await self.store.members(conversation_id))
-            self._members[conversation_id] = cached
-        return cached
+        """Members of a conversation, from a cache that changes here keep exact.
 
-    async def _refresh(self, conversation_id: int) -> frozenset[int]:
+        Entries also expire after MEMBER_CACHE_SECONDS, so changes made by another
+        process (the admin CLI, another node) show up within that time.
+        """
+        cached = self._members.get(conversation_id)
+        if cached is not None and self.clock.monotonic() - cached[1] < MEMBER_CACHE_SECONDS:
+            return cached[0]
+        members = frozenset(m.user_id for m in await self.store.members(conversation_id))
+        self._remember(conversation_id, members)
+        return members
+
+    def _remember(self, conversation_id: int, members: frozenset[int]) -> None:
+        self._members[conversation_id] = (members, self.clock.monotonic())
+
+    async def is_member(self, user_id: int, conversation_id: int) -> bool:
+        """Whether the user is a member now; a cache miss is checked against the store."""
+        if user_id in await self.member_ids(conversation_id):
+            return True
         self._members.pop(conversation_id, None)
-        return await self.member_ids(conversation_id)
+        return user_id in await self.member_ids(conversation_id)
 
     def forget_user(self, user_id: int) -> None:
-        for key in [k for k, v in self._members.items() if user_id in v]:
+        for key in [k for k, (v, _) in self._members.items() if user_id in v]:
             del self._members[key]
 
     async def require_member(self, user_id: int, conversation_id: int) -> Member:
@@ -89,7 +105,7 @@ class ConversationService:
     async def _may_see(self, user: User, conversation: Conversation) -> bool:
         if conversation.kind is ConversationKind.ROOM and conversation.visibility is Visibility.OPEN:
             return True
-        return user.id in await self.member_ids(conversation.id)
+        return await self.is_member(user.id, conversation.id)
 
     async def _room(self, conversation_id: int) -> Conversation:
         conversation = await self.store.get(conversation_id)
@@ -116,9 +132,11 @@ class ConversationService:
     async def _create(
         self, conversation: Conversation, members: list[tuple[int, Role]], key: str | None
     ) -> Conversation:
+        recipients = frozenset(user_id for user_id, _ in members)
         event_id = self.ids.next_id()
         await self.store.create(conversation, members, direct_key=key, event_id=event_id)
-        recipients = await self._refresh(conversation.id)
+        # Publish right after the commit, with nothing awaited in between: events go out in commit order.
+        self._remember(conversation.id, recipients)
         self.router.send(ConversationChanged(conversation, "created", event_id), recipients)
         return conversation
 
@@ -166,7 +184,7 @@ class ConversationService:
     async def join(self, user: User, conversation_id: int) -> Member:
         """Join an open room."""
         room = await self._room(conversation_id)
-        if room.visibility is not Visibility.OPEN and user.id not in await self.member_ids(room.id):
+        if room.visibility is not Visibility.OPEN and not await self.is_member(user.id, room.id):
             raise NotFound("conversation.not_found", "No such room.")
         await self._set_member(room.id, user.id, Role.MEMBER, only_new=True)
         return await self.require_member(user.id, room.id)
@@ -194,13 +212,14 @@ class ConversationService:
         await self._set_member(room.id, user_id, role, only_new=False)
 
     async def _set_member(self, conversation_id: int, user_id: int, role: Role, *, only_new: bool) -> None:
-        if only_new and user_id in await self.member_ids(conversation_id):
+        if only_new and await self.is_member(user_id, conversation_id):
             return
         before = await self.member_ids(conversation_id)
+        change: Literal["added", "updated"] = "updated" if user_id in before else "added"
+        recipients = before | {user_id}
         event_id = self.ids.next_id()
         if await self.store.set_member(conversation_id, user_id, role, event_id=event_id):
-            recipients = await self._refresh(conversation_id)
-            change: Literal["added", "updated"] = "updated" if user_id in before else "added"
+            self._remember(conversation_id, recipients)
             self.router.send(MembershipChanged(conversation_id, user_id, role, change, event_id), recipients)
 
     async def remove(self, actor: User, conversation_id: int, user_id: int) -> None:
@@ -215,11 +234,15 @@ class ConversationService:
                 raise Forbidden("room.role", "You cannot remove someone whose role is above yours.")
         if member.role is Role.OWNER:
             await self._keep_an_owner(room.id, user_id)
-        before = await self.member_ids(room.id)
+        await self.drop_member(room.id, user_id)
+
+    async def drop_member(self, conversation_id: int, user_id: int) -> None:
+        """Take someone out of a conversation (rules already checked); members and they are told."""
+        before = await self.member_ids(conversation_id) | {user_id}
         event_id = self.ids.next_id()
-        if await self.store.remove_member(room.id, user_id, event_id=event_id):
-            await self._refresh(room.id)
-            self.router.send(MembershipChanged(room.id, user_id, None, "removed", event_id), before)
+        if await self.store.remove_member(conversation_id, user_id, event_id=event_id):
+            self._remember(conversation_id, before - {user_id})
+            self.router.send(MembershipChanged(conversation_id, user_id, None, "removed", event_id), before)
 
     async def _keep_an_owner(self, conversation_id: int, leaving: int) -> None:
         owners = [m for m in await self.store.members(conversation_id) if m.role is Role.OWNER]
@@ -241,24 +264,28 @@ class ConversationService:
             values["is_archived"] = bool(changes["is_archived"])
         if not values:
             return room
+        recipients = await self.member_ids(room.id)
         event_id = self.ids.next_id()
-        await self.store.update(room.id, event_id, actor.id, **values)
-        updated = await self._room(room.id)
-        self.router.send(ConversationChanged(updated, "updated", event_id), await self.member_ids(room.id))
+        updated = await self.store.update(room.id, event_id, actor.id, **values)
+        self.router.send(ConversationChanged(updated, "updated", event_id), recipients)
         return updated
 
     async def mark_read(self, user: User, conversation_id: int, message_id: int) -> bool:
         """Move the user's read marker; every member's sessions learn it (for "seen by")."""
         await self.require_member(user.id, conversation_id)
+        conversation = await self.store.get(conversation_id)
+        if conversation is None or message_id > conversation.last_message_id:
+            # the marker only moves forward: one past the last message would hide every later one
+            raise NotFound("message.not_found", "No such message in this conversation.")
+        recipients = await self.member_ids(conversation_id)
         event_id = self.ids.next_id()
         moved = await self.store.set_last_read(conversation_id, user.id, message_id, event_id=event_id)
         if moved:
-            event = ReadMarkerMoved(conversation_id, user.id, message_id, event_id)
-            self.router.send(event, await self.member_ids(conversation_id))
+            self.router.send(ReadMarkerMoved(conversation_id, user.id, message_id, event_id), recipients)
         return moved
 
     async def set_typing(self, user: User, conversation_id: int, active: bool) -> None:
-        recipients = await self.member_ids(conversation_id)
-        if user.id not in recipients:
+        if not await self.is_member(user.id, conversation_id):
             raise NotFound("conversation.not_found", "No such conversation.")
+        recipients = await self.member_ids(conversation_id)
         self.router.send(TypingChanged(conversation_id, user.id, active), recipients)

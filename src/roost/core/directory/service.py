@@ -8,7 +8,7 @@ from roost.core.accounts.service import AccountsService
 from roost.core.conversations.service import ConversationService
 from roost.model.conversations import NewRoom, Visibility
 from roost.model.directory import Contact, Group, Subscription
-from roost.model.errors import BadRequest
+from roost.model.errors import BadRequest, Conflict
 from roost.model.users import User
 from roost.store.protocols import DirectoryStore
 
@@ -62,6 +62,8 @@ class DirectoryService:
         name = name.strip()
         if not name or len(name) > 200:
             raise BadRequest("group.name", "A group name has 1 to 200 characters.")
+        if any(group.name == name for group in await self.store.groups()):
+            raise Conflict("group.exists", f"A group named {name!r} exists.")
         room_id = None
         if with_room:
             room = await self.conversations.create_room(creator, NewRoom(name, description, Visibility.INVITE))

@@ -62,8 +62,10 @@ class SqlConversationStore:
             row = (await conn.execute(query)).first()
         return conversation_from_row(row) if row else None
 
-    async def update(self, conversation_id: int, event_id: int, actor_id: int, **values: Any) -> None:
-        async def write(conn: AsyncConnection) -> None:
+    async def update(self, conversation_id: int, event_id: int, actor_id: int, **values: Any) -> Conversation:
+        """Change a conversation's fields; returns it as committed."""
+
+        async def write(conn: AsyncConnection) -> Conversation:
             await conn.execute(update(t.conversations).where(t.conversations.c.id == conversation_id).values(**values))
             await append_event(
                 conn,
@@ -73,8 +75,10 @@ class SqlConversationStore:
                 user_id=actor_id,
                 ref_id=conversation_id,
             )
+            row = (await conn.execute(select(t.conversations).where(t.conversations.c.id == conversation_id))).one()
+            return conversation_from_row(row)
 
-        await self.writer.write(write)
+        return await self.writer.write(write)
 
     async def members(self, conversation_id: int) -> list[Member]:
         query = select(t.members).where(t.members.c.conversation_id == conversation_id)
@@ -210,6 +214,8 @@ class SqlConversationStore:
         return {row.id: decode_ids(row.direct_key) for row in await conn.execute(query)}
 
     async def open_rooms(self, text: str, limit: int) -> list[Conversation]:
+        if "\x00" in text:  # no stored name holds NUL, and PostgreSQL refuses it in a query
+            return []
         c = t.conversations
         query = select(c).where(c.c.kind == "room", c.c.visibility == Visibility.OPEN.value, c.c.is_archived.is_(False))
         if text:

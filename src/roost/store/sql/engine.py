@@ -33,8 +33,14 @@ def sync_url(url: str) -> str:
     return parsed.set(drivername=driver).render_as_string(hide_password=False)
 
 
+def _unicode_lower(value: Any) -> Any:
+    return value.lower() if isinstance(value, str) else value
+
+
 def _sqlite_pragmas(synchronous: str) -> Any:
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # SQLite's own lower() folds only ASCII; PostgreSQL's folds every letter.
+        dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         # FULL: in WAL mode the log is fsynced at every commit, so an acknowledged
@@ -65,12 +71,13 @@ def open_database(url: str, *, synchronous: str = "FULL", pool_size: int = 10) -
     """Create the engines for `url` (a plain sqlite:/// or postgresql:// URL)."""
     target = async_url(url)
     if target.startswith("sqlite"):
-        writer = create_async_engine(target, pool_size=1, max_overflow=0)
-        reader = create_async_engine(target, pool_size=pool_size, max_overflow=0)
+        # hide_parameters: SQL errors in the log never carry message bodies or credentials.
+        writer = create_async_engine(target, pool_size=1, max_overflow=0, hide_parameters=True)
+        reader = create_async_engine(target, pool_size=pool_size, max_overflow=0, hide_parameters=True)
         for engine in (writer, reader):
             event.listen(engine.sync_engine, "connect", _sqlite_pragmas(synchronous))
         return Database(writer=writer, reader=reader, dialect="sqlite")
-    engine = create_async_engine(target, pool_size=pool_size, max_overflow=pool_size)
+    engine = create_async_engine(target, pool_size=pool_size, max_overflow=pool_size, hide_parameters=True)
     return Database(writer=engine, reader=engine, dialect="postgresql")
 
 

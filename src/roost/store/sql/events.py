@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from roost.model.messages import LogEntry
@@ -29,11 +29,14 @@ async def append_event(
 async def read_events(
     db: Database, *, since: int, conversation_ids: list[int], user_id: int, limit: int
 ) -> list[LogEntry]:
-    """Events after `since` in these conversations, or about this user, oldest first."""
+    """Events after `since` in these conversations, or about this user's memberships, oldest first."""
     e = t.events
+    # Only membership changes of the user reach past their conversations (they learn they were
+    # removed); their other events there would replay the current state of a room they left.
+    about_user = and_(e.c.user_id == user_id, e.c.kind.startswith("member."))
     query = (
         select(e)
-        .where(e.c.id > since, or_(e.c.conversation_id.in_(conversation_ids), e.c.user_id == user_id))
+        .where(e.c.id > since, or_(e.c.conversation_id.in_(conversation_ids), about_user))
         .order_by(e.c.id)
         .limit(limit)
     )

@@ -40,6 +40,11 @@ async def hydrate(conn: AsyncConnection, rows: list[Any]) -> list[Message]:
 _Pending = tuple[NewMessage, int, int, datetime]
 
 
+async def _current(conn: AsyncConnection, message_id: int) -> Message:
+    row = (await conn.execute(select(t.messages).where(t.messages.c.id == message_id))).one()
+    return (await hydrate(conn, [row]))[0]
+
+
 def _message_row(message: Message) -> dict[str, Any]:
     return {
         "id": message.id,
@@ -187,10 +192,10 @@ class SqlMessageStore:
 
     async def edit(
         self, message_id: int, body: str, mentions: tuple[int, ...], *, event_id: int, now: datetime
-    ) -> None:
-        """Replace the body, keeping the previous one as a version."""
+    ) -> Message:
+        """Replace the body, keeping the previous one as a version; returns the message as committed."""
 
-        async def write(conn: AsyncConnection) -> None:
+        async def write(conn: AsyncConnection) -> Message:
             row = (await conn.execute(select(t.messages).where(t.messages.c.id == message_id))).first()
             if row is None:
                 raise NotFound("message.not_found", "No such message.")
@@ -202,6 +207,13 @@ class SqlMessageStore:
                 .where(t.messages.c.id == message_id)
                 .values(body=body, edited_at=now, mentions=encode_ids(mentions))
             )
+            # Mention counts in summaries follow the current body, not the first one.
+            await conn.execute(t.mentions.delete().where(t.mentions.c.message_id == message_id))
+            if mentions:
+                rows = [
+                    {"conversation_id": row.conversation_id, "user_id": u, "message_id": message_id} for u in mentions
+                ]
+                await conn.execute(t.mentions.insert(), rows)
             await append_event(
                 conn,
                 event_id,
@@ -210,13 +222,14 @@ class SqlMessageStore:
                 user_id=row.sender_id,
                 ref_id=message_id,
             )
+            return await _current(conn, message_id)
 
-        await self.writer.write(write)
+        return await self.writer.write(write)
 
-    async def delete(self, message_id: int, *, actor_id: int, event_id: int, now: datetime) -> None:
+    async def delete(self, message_id: int, *, actor_id: int, event_id: int, now: datetime) -> Message:
         """Leave a tombstone: the body and its versions go, the message id stays."""
 
-        async def write(conn: AsyncConnection) -> None:
+        async def write(conn: AsyncConnection) -> Message:
             row = (await conn.execute(select(t.messages).where(t.messages.c.id == message_id))).first()
             if row is None:
                 raise NotFound("message.not_found", "No such message.")
@@ -233,20 +246,21 @@ class SqlMessageStore:
                 user_id=actor_id,
                 ref_id=message_id,
             )
+            return await _current(conn, message_id)
 
-        await self.writer.write(write)
+        return await self.writer.write(write)
 
     async def react(
         self, message_id: int, conversation_id: int, user_id: int, emoji: str, *, add: bool, event_id: int
-    ) -> bool:
-        """Add or remove one reaction; False if nothing changed."""
+    ) -> Message | None:
+        """Add or remove one reaction; the message as committed, or None if nothing changed."""
 
-        async def write(conn: AsyncConnection) -> bool:
+        async def write(conn: AsyncConnection) -> Message | None:
             r = t.reactions
             key = and_(r.c.message_id == message_id, r.c.user_id == user_id, r.c.emoji == emoji)
             present = await conn.scalar(select(r.c.message_id).where(key)) is not None
             if present == add:
-                return False
+                return None
             if add:
                 await conn.execute(r.insert().values(message_id=message_id, user_id=user_id, emoji=emoji))
             else:
@@ -254,7 +268,7 @@ class SqlMessageStore:
             await append_event(
                 conn, event_id, "reaction.changed", conversation_id=conversation_id, user_id=user_id, ref_id=message_id
             )
-            return True
+            return await _current(conn, message_id)
 
         return await self.writer.write(write)
 

@@ -40,11 +40,13 @@ class SqlStores:
         await self.db.dispose()
 
 
-def open_stores(url: str, *, synchronous: str = "FULL", batch_max: int = 256, migrate: bool = True) -> SqlStores:
+def open_stores(
+    url: str, *, synchronous: str = "FULL", batch_max: int = 256, pool_size: int = 10, migrate: bool = True
+) -> SqlStores:
     """Migrate (blocking) and open the stores; call `writer.start()` inside the event loop."""
     if migrate:
         upgrade(url)
-    db = open_database(url, synchronous=synchronous)
+    db = open_database(url, synchronous=synchronous, pool_size=pool_size)
     writer = Writer(db.writer, batch_max=batch_max)
     return SqlStores(
         db=db,

@@ -92,6 +92,8 @@ class SqlUserStore:
 
     async def search(self, text: str, *, after: str | None, limit: int, include_disabled: bool) -> list[User]:
         """Users ordered by username, matching `text` in username, name or title."""
+        if "\x00" in text or "\x00" in (after or ""):  # no stored text holds NUL; PostgreSQL refuses it
+            return []
         query = select(t.users).where(t.users.c.is_deleted.is_(False))
         if not include_disabled:
             query = query.where(t.users.c.is_disabled.is_(False))
