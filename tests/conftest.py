@@ -7,6 +7,7 @@ import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.support.client import Person, person
@@ -37,9 +38,22 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
         proc.stop()
 
 
+@pytest.fixture(scope="module")
+def admin_token(server: ServerProcess) -> str:
+    """One login per module: every login costs a deliberately slow password hash."""
+    with httpx.Client(base_url=server.url, timeout=30) as http:
+        response = http.post("/api/v1/login", json={"username": "admin", "password": ADMIN_PASSWORD})
+        assert response.status_code == 200, response.text
+        csrf = response.json()["csrf_token"]
+        made = http.post("/api/v1/tokens", json={"name": "tests"}, headers={"X-CSRF-Token": csrf})
+        assert made.status_code == 201, made.text
+        return str(made.json()["secret"])
+
+
 @pytest.fixture
-async def admin(server: ServerProcess) -> AsyncIterator[Person]:
-    boss = await person(server.url, "admin", ADMIN_PASSWORD, 1)
+async def admin(server: ServerProcess, admin_token: str) -> AsyncIterator[Person]:
+    http = httpx.AsyncClient(base_url=server.url, headers={"Authorization": f"Bearer {admin_token}"}, timeout=30)
+    boss = Person(http, 1, "admin", ADMIN_PASSWORD)
     yield boss
     await boss.close()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket
 from collections.abc import AsyncIterator
 from types import FrameType
 
@@ -49,6 +50,13 @@ class _Server(uvicorn.Server):
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
         super().handle_exit(sig, frame)
         self._captured_signals.clear()
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        # Tell clients why first ("closing" frame, code 1001); uvicorn alone would just send 1012.
+        app = self.config.app
+        if isinstance(app, FastAPI):
+            await app.state.services.router.close_all("server shutting down")
+        await super().shutdown(sockets)
 
 
 def build_app(settings: Settings) -> FastAPI:

@@ -51,15 +51,14 @@ async def current_caller(
 ) -> Caller:
     """Bearer token, or session cookie plus CSRF token on state-changing requests."""
     if bearer_credentials is not None:
-        secret = bearer_credentials.credentials
-    elif cookie_secret:
-        secret = cookie_secret
-        if request.method not in SAFE_METHODS:
-            check_csrf(secret, request.headers.get(CSRF_HEADER))
-    else:
+        user, token = await services.auth.resolve(bearer_credentials.credentials)
+        return Caller(user, token, bearer_credentials.credentials)
+    if not cookie_secret:
         raise NotAuthorized("auth.required", "Log in first.")
-    user, token = await services.auth.resolve(secret)
-    return Caller(user, token, secret)
+    user, token = await services.auth.resolve(cookie_secret)  # a stale cookie is a 401, not a CSRF 403
+    if request.method not in SAFE_METHODS:
+        check_csrf(cookie_secret, request.headers.get(CSRF_HEADER))
+    return Caller(user, token, cookie_secret)
 
 
 CallerDep = Annotated[Caller, Depends(current_caller)]

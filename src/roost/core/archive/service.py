@@ -11,7 +11,7 @@ from roost.core.conversations.service import ConversationService
 from roost.core.events import MessageCreated, MessageDeleted, MessageEdited, ReactionsChanged
 from roost.core.routing.service import Router
 from roost.model.conversations import Role
-from roost.model.errors import BadRequest, Forbidden, NotFound, TooLarge
+from roost.model.errors import BadRequest, Conflict, Forbidden, NotFound, TooLarge
 from roost.model.ids import IdGenerator
 from roost.model.messages import Appended, HistoryPage, Message, MessageVersion, NewMessage, SearchQuery
 from roost.model.users import User
@@ -78,6 +78,7 @@ class ArchiveService:
             raise BadRequest("message.client_id", f"A client id has 1 to {CLIENT_ID_MAX} characters.")
         if not await self.conversations.is_member(sender.id, conversation_id):
             raise NotFound("conversation.not_found", "No such conversation.")
+        await self.conversations.check_writable(conversation_id)
         if reply_to is not None:
             await self._in_conversation(reply_to, conversation_id)
         new = NewMessage(
@@ -87,6 +88,8 @@ class ArchiveService:
         appended = await self.messages.append(
             new, message_id=self.ids.next_id(), event_id=self.ids.next_id(), now=self.clock.now()
         )
+        if not appended.created and appended.message.conversation_id != conversation_id:
+            raise Conflict("message.client_id_reused", "This client id was used for a message elsewhere.")
         # Published with nothing awaited since the commit: live events leave in commit order.
         if appended.created:
             self.router.send(MessageCreated(appended.message, appended.event_id), recipients)
@@ -110,6 +113,7 @@ class ArchiveService:
     async def edit(self, user: User, message_id: int, body: str) -> Message:
         """Replace a message's body (its sender only); earlier versions are kept."""
         message = await self._visible(user, message_id)
+        await self.conversations.check_writable(message.conversation_id)
         if message.sender_id != user.id:
             raise Forbidden("message.not_yours", "Only the sender can edit a message.")
         if message.is_deleted:
@@ -125,6 +129,7 @@ class ArchiveService:
     async def delete(self, user: User, message_id: int) -> Message:
         """Delete a message (its sender, or a room admin); a tombstone stays."""
         message = await self._visible(user, message_id)
+        await self.conversations.check_writable(message.conversation_id)
         if message.sender_id != user.id:
             member = await self.conversations.require_member(user.id, message.conversation_id)
             if member.role.rank < Role.ADMIN.rank:
@@ -142,6 +147,7 @@ class ArchiveService:
         if not emoji or len(emoji) > EMOJI_MAX or any(c.isspace() or ord(c) < 32 for c in emoji):
             raise BadRequest("reaction.emoji", "A reaction is one emoji or short name without spaces.")
         message = await self._visible(user, message_id)
+        await self.conversations.check_writable(message.conversation_id)
         if message.is_deleted:
             raise BadRequest("message.deleted", "You cannot react to a deleted message.")
         recipients = await self.conversations.member_ids(message.conversation_id)

@@ -55,6 +55,7 @@ class ConversationService:
     ids: IdGenerator
     clock: Clock
     _members: dict[int, tuple[frozenset[int], float]] = field(default_factory=dict)
+    _archived: dict[int, tuple[bool, float]] = field(default_factory=dict)
 
     async def member_ids(self, conversation_id: int) -> frozenset[int]:
         """Members of a conversation, from a cache that changes here keep exact.
@@ -78,6 +79,16 @@ class ConversationService:
             return True
         self._members.pop(conversation_id, None)
         return user_id in await self.member_ids(conversation_id)
+
+    async def check_writable(self, conversation_id: int) -> None:
+        """Archived rooms are read-only (BadRequest); cached like memberships."""
+        cached = self._archived.get(conversation_id)
+        if cached is None or self.clock.monotonic() - cached[1] >= MEMBER_CACHE_SECONDS:
+            conversation = await self.store.get(conversation_id)
+            cached = (conversation is not None and conversation.is_archived, self.clock.monotonic())
+            self._archived[conversation_id] = cached
+        if cached[0]:
+            raise BadRequest("conversation.archived", "This room is archived: unarchive it to write here again.")
 
     def forget_user(self, user_id: int) -> None:
         for key in [k for k, (v, _) in self._members.items() if user_id in v]:
@@ -204,7 +215,9 @@ class ConversationService:
     async def set_role(self, actor: User, conversation_id: int, user_id: int, role: Role) -> None:
         room = await self._room(conversation_id)
         me = await self._require_role(actor.id, room.id, Role.ADMIN)
-        target = await self.require_member(user_id, room.id)
+        target = await self.store.member(room.id, user_id)
+        if target is None:
+            raise NotFound("room.member_not_found", "That person is not a member of this room.")
         if role.rank > me.role.rank or target.role.rank > me.role.rank:
             raise Forbidden("room.role", "You cannot give or change a role above your own.")
         if target.role is Role.OWNER and role is not Role.OWNER:
@@ -267,6 +280,7 @@ class ConversationService:
         recipients = await self.member_ids(room.id)
         event_id = self.ids.next_id()
         updated = await self.store.update(room.id, event_id, actor.id, **values)
+        self._archived[room.id] = (updated.is_archived, self.clock.monotonic())
         self.router.send(ConversationChanged(updated, "updated", event_id), recipients)
         return updated
 

@@ -40,6 +40,10 @@ async def hydrate(conn: AsyncConnection, rows: list[Any]) -> list[Message]:
 _Pending = tuple[NewMessage, int, int, datetime]
 
 
+async def _exists(conn: AsyncConnection, query: Select[Any]) -> bool:
+    return (await conn.execute(query.with_only_columns(t.messages.c.id).limit(1))).first() is not None
+
+
 async def _current(conn: AsyncConnection, message_id: int) -> Message:
     row = (await conn.execute(select(t.messages).where(t.messages.c.id == message_id))).one()
     return (await hydrate(conn, [row]))[0]
@@ -170,10 +174,10 @@ class SqlMessageStore:
                 rows = older + newer
             elif after is not None:
                 rows, has_after = await self._newer(conn, base, after, limit)
-                has_before = True
+                has_before = await _exists(conn, base.where(t.messages.c.id <= after))
             else:
                 rows, has_before = await self._older(conn, base, before, limit)
-                has_after = before is not None
+                has_after = before is not None and await _exists(conn, base.where(t.messages.c.id >= before))
             return HistoryPage(tuple(await hydrate(conn, rows)), has_before=has_before, has_after=has_after)
 
     @staticmethod
