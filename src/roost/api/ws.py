@@ -47,6 +47,7 @@ CLOSE_UNAUTHORIZED = 4401
 CLOSE_REVOKED = 4403
 CLOSE_TOO_SLOW = 4008
 CLOSE_GOING_AWAY = 1001
+CLOSE_TIMEOUT_SECONDS = 5.0  # a client that cannot take its last frames in this time is dropped
 
 
 class WebSocketSession:
@@ -63,6 +64,9 @@ class WebSocketSession:
         self._queue: asyncio.Queue[dict[str, Any] | Event | None] = asyncio.Queue(settings.limits.ws_queue_max)
         self._buffer: list[Event] | None = []
         self._closed = False
+        self._closer: asyncio.Task[None] | None = None  # held so the task is not collected mid-way
+        self._handler: asyncio.Task[Any] | None = None
+        self._aborted = False
 
     @property
     def id(self) -> str:
@@ -93,8 +97,9 @@ class WebSocketSession:
             self._abort(CLOSE_TOO_SLOW, "client too slow")
 
     def _abort(self, code: int, reason: str) -> None:
-        if not self._closed:
-            asyncio.get_running_loop().create_task(self._close(code, reason))
+        if not self._closed and self._closer is None:
+            log.warning("dropping session user=%s: %s", self.user.id, reason)
+            self._closer = asyncio.get_running_loop().create_task(self._close(code, reason))
 
     async def close(self, reason: str) -> None:
         code = CLOSE_GOING_AWAY if reason == "server shutting down" else CLOSE_REVOKED
@@ -104,12 +109,21 @@ class WebSocketSession:
         if self._closed:
             return
         self._closed = True
-        with contextlib.suppress(Exception):
-            await self.ws.send_text(json.dumps({"type": "closing", "reason": reason}))
-        with contextlib.suppress(Exception):
-            await self.ws.close(code=code, reason=reason)
+        try:
+            async with asyncio.timeout(CLOSE_TIMEOUT_SECONDS):
+                await self.ws.send_text(json.dumps({"type": "closing", "reason": reason}))
+                await self.ws.close(code=code, reason=reason)
+        except TimeoutError:
+            # The client stopped reading and its buffers are full: stop serving it here;
+            # the server then drops the connection itself.
+            if self._handler is not None:
+                self._aborted = True
+                self._handler.cancel()
+        except Exception:  # noqa: S110 - the connection is already gone: nothing left to tell
+            pass
 
     async def run(self, since: int | None) -> None:
+        self._handler = asyncio.current_task()
         router = self.services.router
         router.register(self)
         writer = asyncio.create_task(self._write_loop())
@@ -117,12 +131,19 @@ class WebSocketSession:
             await self._start(since)
             await self.services.presence.set(self, Show.AVAILABLE, "")
             await self._read_loop()
+        except asyncio.CancelledError:
+            if not self._aborted or self._handler is None:
+                raise
+            self._handler.uncancel()
         finally:
             self._closed = True
             router.unregister(self)
-            self._queue.put_nowait(None) if not self._queue.full() else writer.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await writer
+            if self._aborted:
+                writer.cancel()
+            elif not self._queue.full():
+                self._queue.put_nowait(None)  # let the writer send what is queued, then stop
+            with contextlib.suppress(asyncio.CancelledError, TimeoutError, Exception):
+                await asyncio.wait_for(writer, CLOSE_TIMEOUT_SECONDS)
             await self.services.presence.session_ended(self)
 
     async def _start(self, since: int | None) -> None:
