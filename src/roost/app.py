@@ -75,7 +75,7 @@ def build_services(
         accounts=accounts,
         auth=auth,
         directory=directory,
-        presence=PresenceService(stores.users, router, clock),
+        presence=PresenceService(stores.users, router, clock, audience=directory.presence_audience),
         conversations=conversations,
         archive=archive,
         catchup=CatchUpService(stores.events, stores.messages, conversations, settings.limits.catchup_max_events),

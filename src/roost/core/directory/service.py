@@ -55,6 +55,15 @@ class DirectoryService:
             after = batch[-1].username
         return contacts + list(own.values())
 
+    async def presence_audience(self, user_id: int) -> frozenset[int] | None:
+        """Who sees this user's presence: everyone with the shared roster (None), else
+        the user's own devices and those whose roster item for them has a subscription to them."""
+        if self.shared_roster:
+            return None
+        user = await self.accounts.users.get(user_id)
+        watchers = await self.store.watchers(user.username) if user else []
+        return frozenset([user_id, *watchers])
+
     async def groups(self) -> list[Group]:
         return await self.store.groups()
 

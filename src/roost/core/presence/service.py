@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from roost.core.clock import Clock
@@ -22,6 +23,8 @@ class PresenceService:
     users: UserStore
     router: Router
     clock: Clock
+    # Who may see a user's presence: None means everyone (the shared roster).
+    audience: Callable[[int], Awaitable[frozenset[int] | None]] | None = None
     _sessions: dict[int, dict[str, tuple[Show, str]]] = field(default_factory=dict)
     _current: dict[int, Presence] = field(default_factory=dict)
 
@@ -63,5 +66,6 @@ class PresenceService:
             if before is not None:
                 await self.users.update(user_id, last_seen_at=now)
         if before != presence and not (before is None and presence.show is Show.UNAVAILABLE):
-            self.router.send(PresenceChanged(presence), None)
+            watchers = await self.audience(user_id) if self.audience else None
+            self.router.send(PresenceChanged(presence), watchers)
         return presence

@@ -83,6 +83,13 @@ class SqlDirectoryStore:
             for r in rows
         ]
 
+    async def watchers(self, username: str) -> list[int]:
+        """Owners whose roster item for `username` subscribes to its presence (to or both)."""
+        c = t.contacts
+        query = select(c.c.owner_id).where(c.c.contact == username, c.c.subscription.in_(("to", "both")))
+        async with self.db.reader.connect() as conn:
+            return list((await conn.scalars(query)).all())
+
     async def put_contact(self, contact: Contact) -> None:
         c = t.contacts
         values = {
