@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from tests.conftest import MakePerson
 from tests.support.client import open_events
 from tests.support.server import ServerProcess
@@ -79,3 +82,30 @@ async def test_outsider_cannot_read_or_post(make_person: MakePerson) -> None:
     assert posted.status_code == 404
     found = await eve.get("/api/v1/search", params={"q": "private"})
     assert found["messages"] == []
+
+
+async def test_pipelined_sends_are_acked_and_stored_in_command_order(
+    server: ServerProcess, make_person: MakePerson
+) -> None:
+    alice, bob = await make_person("alice"), await make_person("bob")
+    conversation = await alice.direct(bob)
+    events = await open_events(server.ws_url, alice.http.headers["Authorization"].split()[1])
+    ids = [f"p-{i}" for i in range(150)]  # more than one connection may have in flight
+    for i, client_id in enumerate(ids):
+        command = {"type": "send", "client_id": client_id, "conversation_id": conversation, "body": f"n{i}"}
+        await events.ws.send(json.dumps(command))
+    bad = {"type": "send", "client_id": "bad", "conversation_id": "1", "body": "nowhere"}
+    await events.ws.send(json.dumps(bad))
+
+    answers: list[dict[str, Any]] = []
+    while len(answers) < len(ids) + 1:
+        frame = await events.next()
+        if frame["type"] in ("ack", "error"):
+            answers.append(frame)
+
+    assert [a["client_id"] for a in answers] == [*ids, "bad"]
+    assert all(a["type"] == "ack" for a in answers[:-1])
+    assert answers[-1]["error"]["code"] == "conversation.not_found"
+    history = await bob.get(f"/api/v1/conversations/{conversation}/messages", params={"limit": 200})
+    assert [m["body"] for m in history["messages"]] == [f"n{i}" for i in range(150)]
+    await events.close()

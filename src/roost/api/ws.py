@@ -13,6 +13,7 @@ import contextlib
 import json
 import logging
 import secrets
+from collections.abc import Coroutine
 from typing import Any
 
 from fastapi import WebSocket, WebSocketDisconnect
@@ -38,6 +39,7 @@ from roost.core.events import DurableEvent, Event, MessageCreated
 from roost.core.services import Services
 from roost.model.auth import TokenInfo
 from roost.model.errors import NotAuthorized, RoostError
+from roost.model.messages import Appended
 from roost.model.presence import Show
 from roost.model.users import User
 
@@ -48,6 +50,7 @@ CLOSE_REVOKED = 4403
 CLOSE_TOO_SLOW = 4008
 CLOSE_GOING_AWAY = 1001
 CLOSE_TIMEOUT_SECONDS = 5.0  # a client that cannot take its last frames in this time is dropped
+SENDS_IN_FLIGHT_MAX = 64  # messages of one connection queued for storage before it stops reading
 
 
 class WebSocketSession:
@@ -67,6 +70,8 @@ class WebSocketSession:
         self._closer: asyncio.Task[None] | None = None  # held so the task is not collected mid-way
         self._handler: asyncio.Task[Any] | None = None
         self._aborted = False
+        self._last_reply: asyncio.Task[None] | None = None
+        self._in_flight = 0
 
     @property
     def id(self) -> str:
@@ -194,26 +199,66 @@ class WebSocketSession:
         try:
             command = command_adapter.validate_json(text)
         except ValidationError as error:
-            self._put(_error(_client_id_of(text), "command.invalid", _first_problem(error)))
+            self._reply(_error(_client_id_of(text), "command.invalid", _first_problem(error)))
             return
         try:
+            if isinstance(command, SendCommand):
+                await self._submit(command)
+                return
             reply = await self._execute(command)
         except RoostError as error:
-            self._put(_error(command.client_id, error.code, error.message))
+            self._reply(_error(command.client_id, error.code, error.message))
             return
         except Exception:
             log.exception("command failed")
-            self._put(_error(command.client_id, "server.error", "Internal error."))
+            self._reply(_error(command.client_id, "server.error", "Internal error."))
             return
-        self._put({"type": "ack", "client_id": command.client_id, **reply})
+        self._reply({"type": "ack", "client_id": command.client_id, **reply})
+
+    async def _submit(self, command: SendCommand) -> None:
+        """Queue the message and read on: its ack follows its commit, in command order."""
+        if self._in_flight >= SENDS_IN_FLIGHT_MAX and self._last_reply is not None:
+            await asyncio.wait([self._last_reply])  # the client is far ahead of the database: wait
+        stored = await self.services.archive.submit(
+            self.user, command.conversation_id, command.body, client_id=command.client_id, reply_to=command.reply_to
+        )
+        self._in_flight += 1
+        self._reply(self._ack_when_stored(command, stored))
+
+    async def _ack_when_stored(self, command: SendCommand, stored: asyncio.Future[Appended]) -> dict[str, Any]:
+        try:
+            appended = self.services.archive.check_stored(await stored, command.conversation_id)
+        except RoostError as error:
+            return _error(command.client_id, error.code, error.message)
+        finally:
+            self._in_flight -= 1
+        message = MessageOut.from_model(appended.message).model_dump(mode="json")
+        return {"type": "ack", "client_id": command.client_id, "message": message}
+
+    def _reply(self, frame: dict[str, Any] | Coroutine[Any, Any, dict[str, Any]]) -> None:
+        """Answers leave in command order, even while earlier messages are still being stored."""
+        if isinstance(frame, dict) and self._last_reply is None:
+            self._put(frame)
+            return
+        task = asyncio.get_running_loop().create_task(self._reply_in_turn(self._last_reply, frame))
+        self._last_reply = task
+        task.add_done_callback(self._reply_done)
+
+    async def _reply_in_turn(
+        self, previous: asyncio.Task[None] | None, frame: dict[str, Any] | Coroutine[Any, Any, dict[str, Any]]
+    ) -> None:
+        if previous is not None:
+            await asyncio.wait([previous])
+        self._put(frame if isinstance(frame, dict) else await frame)
+
+    def _reply_done(self, task: asyncio.Task[None]) -> None:
+        if self._last_reply is task:
+            self._last_reply = None
+        if not task.cancelled() and task.exception() is not None:
+            log.error("reply failed", exc_info=task.exception())
 
     async def _execute(self, command: Command) -> dict[str, Any]:
         services = self.services
-        if isinstance(command, SendCommand):
-            appended = await services.archive.send(
-                self.user, command.conversation_id, command.body, client_id=command.client_id, reply_to=command.reply_to
-            )
-            return {"message": MessageOut.from_model(appended.message).model_dump(mode="json")}
         if isinstance(command, TypingCommand):
             await services.conversations.set_typing(self.user, command.conversation_id, command.active)
         elif isinstance(command, ReadCommand):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -75,6 +76,9 @@ class ConversationStore(Protocol):
 
 class MessageStore(Protocol):
     async def append(self, new: NewMessage, *, message_id: int, event_id: int, now: datetime) -> Appended: ...
+    def enqueue_append(
+        self, new: NewMessage, *, message_id: int, event_id: int, now: datetime
+    ) -> asyncio.Future[Appended]: ...
     async def get(self, message_id: int) -> Message | None: ...
     async def get_many(self, ids: list[int]) -> list[Message]: ...
     async def history(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import functools
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -73,6 +75,23 @@ class ArchiveService:
         reply_to: int | None = None,
     ) -> Appended:
         """Store a message (once per client id) and deliver it to every member's sessions."""
+        stored = await self.submit(sender, conversation_id, body, client_id=client_id, reply_to=reply_to)
+        return self.check_stored(await stored, conversation_id)
+
+    async def submit(
+        self,
+        sender: User,
+        conversation_id: int,
+        body: str,
+        *,
+        client_id: str | None = None,
+        reply_to: int | None = None,
+    ) -> asyncio.Future[Appended]:
+        """Check a message and queue it for storage; the future resolves once it is committed.
+
+        Lets a connection pipeline its messages: they are queued in the order submitted,
+        and each is delivered to the members' sessions right at its commit, in commit order.
+        """
         body = self._check_body(body)
         if client_id is not None and (not 0 < len(client_id) <= CLIENT_ID_MAX or "\x00" in client_id):
             raise BadRequest("message.client_id", f"A client id has 1 to {CLIENT_ID_MAX} characters.")
@@ -81,18 +100,29 @@ class ArchiveService:
         await self.conversations.check_writable(conversation_id)
         if reply_to is not None:
             await self._in_conversation(reply_to, conversation_id)
-        new = NewMessage(
-            conversation_id, sender.id, client_id, body, reply_to, await self._mentions(conversation_id, body)
-        )
+        mentions = await self._mentions(conversation_id, body)
         recipients = await self.conversations.member_ids(conversation_id)
-        appended = await self.messages.append(
+        new = NewMessage(conversation_id, sender.id, client_id, body, reply_to, mentions)
+        stored = self.messages.enqueue_append(
             new, message_id=self.ids.next_id(), event_id=self.ids.next_id(), now=self.clock.now()
         )
-        if not appended.created and appended.message.conversation_id != conversation_id:
-            raise Conflict("message.client_id_reused", "This client id was used for a message elsewhere.")
-        # Published with nothing awaited since the commit: live events leave in commit order.
+        # A done-callback runs at the commit, before anyone awaiting the future resumes:
+        # live events leave in commit order, and before the sender's ack.
+        stored.add_done_callback(functools.partial(self._publish_created, recipients))
+        return stored
+
+    def _publish_created(self, recipients: frozenset[int], stored: asyncio.Future[Appended]) -> None:
+        if stored.cancelled() or stored.exception() is not None:
+            return
+        appended = stored.result()
         if appended.created:
             self.router.send(MessageCreated(appended.message, appended.event_id), recipients)
+
+    @staticmethod
+    def check_stored(appended: Appended, conversation_id: int) -> Appended:
+        """A re-sent client id must name the same conversation."""
+        if not appended.created and appended.message.conversation_id != conversation_id:
+            raise Conflict("message.client_id_reused", "This client id was used for a message elsewhere.")
         return appended
 
     async def _in_conversation(self, message_id: int, conversation_id: int) -> Message:

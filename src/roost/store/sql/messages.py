@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -106,7 +107,13 @@ class SqlMessageStore:
 
     async def append(self, new: NewMessage, *, message_id: int, event_id: int, now: datetime) -> Appended:
         """Store a message once: a re-sent (sender, client_id) returns the stored one."""
-        return await self.writer.write_batched(self._append_batch, (new, message_id, event_id, now))
+        return await self.enqueue_append(new, message_id=message_id, event_id=event_id, now=now)
+
+    def enqueue_append(
+        self, new: NewMessage, *, message_id: int, event_id: int, now: datetime
+    ) -> asyncio.Future[Appended]:
+        """Queue the append at once; the future resolves after the commit."""
+        return self.writer.submit_batched(self._append_batch, (new, message_id, event_id, now))
 
     async def _append_batch(self, conn: AsyncConnection, items: list[_Pending]) -> list[Appended]:
         """Store the messages queued together in a few multi-row statements."""

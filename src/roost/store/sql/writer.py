@@ -70,7 +70,15 @@ class Writer:
 
         `batch_fn` gets the items in queue order and returns one result per item.
         """
-        return await self._submit(_Job(self._future(), batch_fn=batch_fn, item=item))  # type: ignore[no-any-return]
+        return await self.submit_batched(batch_fn, item)
+
+    def submit_batched(
+        self, batch_fn: Callable[[AsyncConnection, list[I]], Awaitable[Sequence[T]]], item: I
+    ) -> asyncio.Future[T]:
+        """Queue a batched write now; the future resolves after its commit, in commit order."""
+        job = _Job(self._future(), batch_fn=batch_fn, item=item)
+        self._queue.put_nowait(job)
+        return job.future
 
     def _future(self) -> asyncio.Future[Any]:
         if self._closed or self._task is None:
