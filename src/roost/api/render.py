@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 from collections import OrderedDict
+from datetime import datetime
 from functools import singledispatch
 from typing import Any
 
 from roost.api.schemas.conversations import ConversationOut
-from roost.api.schemas.messages import MessageOut
 from roost.api.schemas.users import PresenceOut, UserOut
 from roost.core.events import (
     ConversationChanged,
@@ -24,6 +24,7 @@ from roost.core.events import (
     TypingChanged,
     UserChanged,
 )
+from roost.model.messages import Message
 
 MESSAGE_TYPES: dict[type, str] = {
     MessageCreated: "message.created",
@@ -31,6 +32,28 @@ MESSAGE_TYPES: dict[type, str] = {
     MessageDeleted: "message.deleted",
     ReactionsChanged: "reaction.changed",
 }
+
+
+def _iso(value: datetime | None) -> str | None:
+    """The same text pydantic writes for an aware UTC time."""
+    return None if value is None else value.isoformat().replace("+00:00", "Z")
+
+
+def message_json(m: Message) -> dict[str, Any]:
+    """A message as MessageOut renders it, built directly: this runs for every delivery."""
+    return {
+        "id": str(m.id),
+        "conversation_id": str(m.conversation_id),
+        "sender_id": m.sender_id,
+        "client_id": m.client_id,
+        "body": m.body,
+        "created_at": _iso(m.created_at),
+        "edited_at": _iso(m.edited_at),
+        "deleted": m.deleted_at is not None,
+        "reply_to": None if m.reply_to is None else str(m.reply_to),
+        "mentions": list(m.mentions),
+        "reactions": [{"emoji": r.emoji, "user_ids": list(r.user_ids)} for r in m.reactions],
+    }
 
 
 @singledispatch
@@ -42,7 +65,7 @@ def _message_event(event: MessageCreated | MessageEdited | MessageDeleted | Reac
     return {
         "type": MESSAGE_TYPES[type(event)],
         "event_id": str(event.event_id),
-        "message": MessageOut.from_model(event.message).model_dump(mode="json"),
+        "message": message_json(event.message),
     }
 
 

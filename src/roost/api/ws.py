@@ -13,7 +13,8 @@ import contextlib
 import json
 import logging
 import secrets
-from collections.abc import Coroutine
+from collections import deque
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import WebSocket, WebSocketDisconnect
@@ -30,11 +31,11 @@ from roost.api.commands import (
 )
 from roost.api.deps import SESSION_COOKIE
 from roost.api.metrics import Metrics
-from roost.api.render import FrameCache
+from roost.api.render import FrameCache, message_json
 from roost.api.schemas.common import ID_MAX
-from roost.api.schemas.messages import MessageOut
 from roost.api.schemas.users import UserOut
 from roost.config import Settings
+from roost.core.archive.service import ArchiveService
 from roost.core.events import DurableEvent, Event, MessageCreated
 from roost.core.services import Services
 from roost.model.auth import TokenInfo
@@ -70,8 +71,8 @@ class WebSocketSession:
         self._closer: asyncio.Task[None] | None = None  # held so the task is not collected mid-way
         self._handler: asyncio.Task[Any] | None = None
         self._aborted = False
-        self._last_reply: asyncio.Task[None] | None = None
-        self._in_flight = 0
+        self._replies: deque[_Reply] = deque()
+        self._room_for_replies = asyncio.Event()
 
     @property
     def id(self) -> str:
@@ -217,45 +218,27 @@ class WebSocketSession:
 
     async def _submit(self, command: SendCommand) -> None:
         """Queue the message and read on: its ack follows its commit, in command order."""
-        if self._in_flight >= SENDS_IN_FLIGHT_MAX and self._last_reply is not None:
-            await asyncio.wait([self._last_reply])  # the client is far ahead of the database: wait
+        while len(self._replies) >= SENDS_IN_FLIGHT_MAX:  # far ahead of the database: wait
+            self._room_for_replies.clear()
+            await self._room_for_replies.wait()
         stored = await self.services.archive.submit(
             self.user, command.conversation_id, command.body, client_id=command.client_id, reply_to=command.reply_to
         )
-        self._in_flight += 1
-        self._reply(self._ack_when_stored(command, stored))
+        self._replies.append(_Reply(command=command, stored=stored))
+        stored.add_done_callback(self._flush_replies)
 
-    async def _ack_when_stored(self, command: SendCommand, stored: asyncio.Future[Appended]) -> dict[str, Any]:
-        try:
-            appended = self.services.archive.check_stored(await stored, command.conversation_id)
-        except RoostError as error:
-            return _error(command.client_id, error.code, error.message)
-        finally:
-            self._in_flight -= 1
-        message = MessageOut.from_model(appended.message).model_dump(mode="json")
-        return {"type": "ack", "client_id": command.client_id, "message": message}
-
-    def _reply(self, frame: dict[str, Any] | Coroutine[Any, Any, dict[str, Any]]) -> None:
+    def _reply(self, frame: dict[str, Any]) -> None:
         """Answers leave in command order, even while earlier messages are still being stored."""
-        if isinstance(frame, dict) and self._last_reply is None:
+        if not self._replies:
             self._put(frame)
             return
-        task = asyncio.get_running_loop().create_task(self._reply_in_turn(self._last_reply, frame))
-        self._last_reply = task
-        task.add_done_callback(self._reply_done)
+        self._replies.append(_Reply(frame=frame))
 
-    async def _reply_in_turn(
-        self, previous: asyncio.Task[None] | None, frame: dict[str, Any] | Coroutine[Any, Any, dict[str, Any]]
-    ) -> None:
-        if previous is not None:
-            await asyncio.wait([previous])
-        self._put(frame if isinstance(frame, dict) else await frame)
-
-    def _reply_done(self, task: asyncio.Task[None]) -> None:
-        if self._last_reply is task:
-            self._last_reply = None
-        if not task.cancelled() and task.exception() is not None:
-            log.error("reply failed", exc_info=task.exception())
+    def _flush_replies(self, _done: object = None) -> None:
+        """Send every answer at the head of the line whose message is committed."""
+        while self._replies and self._replies[0].ready:
+            self._put(self._replies.popleft().render(self.services.archive))
+        self._room_for_replies.set()
 
     async def _execute(self, command: Command) -> dict[str, Any]:
         services = self.services
@@ -268,6 +251,36 @@ class WebSocketSession:
         elif isinstance(command, PingCommand):
             return {"pong": True}
         return {}
+
+
+@dataclass(slots=True)
+class _Reply:
+    """One answer waiting its turn: a ready frame, or the ack of a message being stored."""
+
+    frame: dict[str, Any] | None = None
+    command: SendCommand | None = None
+    stored: asyncio.Future[Appended] | None = None
+
+    @property
+    def ready(self) -> bool:
+        return self.stored is None or self.stored.done()
+
+    def render(self, archive: ArchiveService) -> dict[str, Any]:
+        if self.frame is not None or self.stored is None or self.command is None:
+            return self.frame or {}
+        client_id = self.command.client_id
+        if self.stored.cancelled():
+            return _error(client_id, "server.stopping", "The server is shutting down.")
+        error = self.stored.exception()
+        if isinstance(error, RoostError):
+            return _error(client_id, error.code, error.message)
+        if error is not None:
+            return _error(client_id, "server.error", "Internal error.")
+        try:
+            appended = archive.check_stored(self.stored.result(), self.command.conversation_id)
+        except RoostError as reused:
+            return _error(client_id, reused.code, reused.message)
+        return {"type": "ack", "client_id": client_id, "message": message_json(appended.message)}
 
 
 def _error(client_id: str | None, code: str, message: str) -> dict[str, Any]:
