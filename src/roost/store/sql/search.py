@@ -1,17 +1,18 @@
 """Full-text search, the same on SQLite and PostgreSQL.
 
-A term made of letters and digits matches words that start with it, in a word
-index: FTS5 (unicode61) on SQLite, a tsvector on PostgreSQL, both splitting
-words at punctuation ("deploy" finds "deployment", "example" finds
-bob@example.com). Any other term — text in scripts written without spaces
-(Chinese, Japanese), or with punctuation inside ("v2/users") — matches
-anywhere in the text through a trigram index: FTS5 trigram on SQLite, pg_trgm
-on PostgreSQL. Matching ignores case. Every term must match.
+A term of letters and digits matches words that start with it, in a word index:
+FTS5 (unicode61) on SQLite, a tsvector on PostgreSQL, both splitting words at
+punctuation ("deploy" finds "deployment", "example" finds bob@example.com). A
+term with punctuation inside ("v2/users", "3.1") matches its words in a row,
+the last one as a prefix. A term in a script written without spaces between
+words (Chinese, Japanese, Thai) matches anywhere in the text, through a trigram
+index that holds only the messages containing such text: FTS5 trigram on
+SQLite, pg_trgm on PostgreSQL. Matching ignores case; every term must match.
 """
 
 from __future__ import annotations
 
-import unicodedata
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -26,16 +27,29 @@ from roost.store.sql.messages import hydrate
 
 TRIGRAM = 3
 TERMS_MAX = 16
-SPACELESS_SCRIPTS = ("CJK", "HIRAGANA", "KATAKANA", "THAI", "LAO", "KHMER", "MYANMAR")
+# Scripts written without spaces between words: Hiragana, Katakana, CJK ideographs,
+# Thai, Lao, Myanmar, Khmer (the same ranges as migration 0004's partial trigram index).
+SPACELESS_RANGES = "぀-ヿ㐀-䶿一-鿿豈-﫿฀-໿က-႟ក-៿"
+SPACELESS = re.compile(f"[{SPACELESS_RANGES}]")
+WORD_PART = re.compile(r"[^\W_]+")
 
 
 def search_terms(raw: str) -> list[str]:
     return [term for term in raw.split() if term][:TERMS_MAX]
 
 
+def is_spaceless(term: str) -> bool:
+    return SPACELESS.search(term) is not None
+
+
 def is_word(term: str) -> bool:
     """Letters and digits of a script that separates words with spaces."""
-    return term.isalnum() and not any(unicodedata.name(c, "").startswith(SPACELESS_SCRIPTS) for c in term)
+    return term.isalnum() and not is_spaceless(term)
+
+
+def word_parts(term: str) -> list[str]:
+    """The words of a term with punctuation inside, as both word indexes split them."""
+    return WORD_PART.findall(term)
 
 
 def _as_utc(value: datetime) -> datetime:
@@ -58,28 +72,41 @@ def _quoted(term: str) -> str:
 
 def _sqlite_conditions(terms: list[str]) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
-    words = [term for term in terms if is_word(term)]
-    if words:
-        conditions.append(_fts("messages_words", " AND ".join(_quoted(w) + "*" for w in words)))
-    pieces = [term for term in terms if not is_word(term)]
-    long_pieces = [term for term in pieces if len(term) >= TRIGRAM]
-    if long_pieces:  # a quoted trigram phrase is a substring match
-        conditions.append(_fts("messages_fts", " AND ".join(_quoted(p) for p in long_pieces)))
-    for piece in pieces:
-        if len(piece) < TRIGRAM:  # too short for the trigram index: a scan, still correct
+    # Words, and words joined by punctuation as a phrase; the last word is a prefix.
+    phrases = [" ".join(word_parts(t)) for t in terms if not is_spaceless(t) and word_parts(t)]
+    if phrases:
+        conditions.append(_fts("messages_words", " AND ".join(_quoted(p) + "*" for p in phrases)))
+    pieces = [t for t in terms if is_spaceless(t) and len(t) >= TRIGRAM]
+    if pieces:  # a quoted trigram phrase is a substring match
+        conditions.append(_fts("messages_fts", " AND ".join(_quoted(p) for p in pieces)))
+    for term in terms:
+        if (is_spaceless(term) and len(term) < TRIGRAM) or not (is_spaceless(term) or word_parts(term)):
+            # Too short for the trigram index, or no letters at all: a scan, still correct.
             # lower() is the connection's Unicode-aware one (engine.py); LIKE folds only ASCII.
-            conditions.append(func.lower(t.messages.c.body).like(_pattern(piece.lower()), escape="\\"))
+            conditions.append(func.lower(t.messages.c.body).like(_pattern(term.lower()), escape="\\"))
     return conditions
+
+
+def _tsquery(parts: list[str]) -> str:
+    """Words in a row, the last a prefix (letters and digits only: safe in quotes)."""
+    quoted = [f"'{part.lower()}'" for part in parts]
+    quoted[-1] += ":*"
+    return " <-> ".join(quoted)
 
 
 def _postgres_conditions(terms: list[str]) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
-    words = [term for term in terms if is_word(term)]
-    if words:  # letters and digits only: safe inside a quoted tsquery lexeme
-        query = " & ".join(f"'{w.lower()}':*" for w in words)
+    phrases = [_tsquery(word_parts(t)) for t in terms if not is_spaceless(t) and word_parts(t)]
+    if phrases:
+        query = " & ".join(f"({p})" for p in phrases)
         conditions.append(literal_column("messages.search").op("@@")(func.to_tsquery("simple", query)))
-    # pg_trgm's GIN index serves ILIKE for terms of three characters or more.
-    conditions += [t.messages.c.body.ilike(_pattern(p), escape="\\") for p in terms if not is_word(p)]
+    body = t.messages.c.body
+    for term in terms:
+        if is_spaceless(term):  # the partial pg_trgm index (migration 0004) serves this pair
+            in_index = body.op("~")(literal_column(f"'[{SPACELESS_RANGES}]'"))  # a literal: matches the index
+            conditions += [in_index, body.ilike(_pattern(term), escape="\\")]
+        elif not word_parts(term):
+            conditions.append(body.ilike(_pattern(term), escape="\\"))
     return conditions
 
 
