@@ -12,7 +12,7 @@ from types import FrameType
 import uvicorn
 from fastapi import FastAPI
 
-from roost.api.app import create_api
+from roost.api.app import EventsFirst, create_api
 from roost.app import Runtime, build_runtime
 from roost.config import Settings
 from roost.tls import server_context
@@ -54,6 +54,8 @@ class _Server(uvicorn.Server):
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         # Tell clients why first ("closing" frame, code 1001); uvicorn alone would just send 1012.
         app = self.config.app
+        if isinstance(app, EventsFirst):
+            app = app.app
         if isinstance(app, FastAPI):
             await app.state.services.router.close_all("server shutting down")
         await super().shutdown(sockets)
@@ -91,7 +93,7 @@ def serve(settings: Settings) -> None:
     if tls and not settings.cert_file.exists():
         raise SystemExit(f"TLS certificate {settings.cert_file} not found: run `roost init` or set tls.cert_file")
     config = uvicorn.Config(
-        app,
+        EventsFirst(app),
         host=settings.http.host,
         port=settings.http.port,
         log_config=None,

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Awaitable, Callable
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, WebSocket
 from fastapi.responses import HTMLResponse
+from starlette.types import Receive, Scope, Send
 
 from roost import __version__
 from roost.api import errors
@@ -16,6 +18,9 @@ from roost.api.routes import admin, auth, conversations, directory, health, me, 
 from roost.api.ws import events_endpoint
 from roost.config import Settings
 from roost.core.services import Services
+from roost.log import request_id
+
+EVENTS_PATH = "/api/v1/events/ws"
 
 LANDING = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Roost</title></head>
 <body><main><h1>Roost is running</h1>
@@ -43,7 +48,7 @@ def create_api(services: Services, settings: Settings, health_check: Callable[[]
         v1.include_router(module.router)
     app.include_router(v1)
     app.include_router(health.router)
-    app.add_api_websocket_route("/api/v1/events/ws", events_endpoint)
+    app.add_api_websocket_route(EVENTS_PATH, events_endpoint)
 
     @app.get("/", include_in_schema=False)
     async def landing() -> HTMLResponse:
@@ -51,3 +56,23 @@ def create_api(services: Services, settings: Settings, health_check: Callable[[]
 
     app.add_middleware(RequestGuard, max_bytes=settings.http.max_request_bytes)
     return app
+
+
+class EventsFirst:
+    """The ASGI entry: the event WebSocket goes straight to its handler.
+
+    Every idle connection keeps its handler's stack of coroutine frames alive; taking
+    the WebSocket past the HTTP middleware and router saves memory per session.
+    Everything else goes to the FastAPI app.
+    """
+
+    def __init__(self, app: FastAPI) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket" and scope["path"] == EVENTS_PATH:
+            request_id.set(secrets.token_hex(6))
+            scope["app"] = self.app
+            await events_endpoint(WebSocket(scope, receive, send))
+            return
+        await self.app(scope, receive, send)

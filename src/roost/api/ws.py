@@ -65,7 +65,10 @@ class WebSocketSession:
         self.services = services
         self.settings = settings
         self.metrics: Metrics = ws.app.state.metrics
-        self._queue: asyncio.Queue[dict[str, Any] | Event | None] = asyncio.Queue(settings.limits.ws_queue_max)
+        # Frames waiting to be written; a writer task exists only while there are some,
+        # so an idle session holds no task of its own beyond its handler.
+        self._outbox: deque[dict[str, Any] | Event] = deque()
+        self._writer: asyncio.Task[None] | None = None
         self._buffer: list[Event] | None = []
         self._closed = False
         self._closer: asyncio.Task[None] | None = None  # held so the task is not collected mid-way
@@ -97,10 +100,14 @@ class WebSocketSession:
         self._put(event)
 
     def _put(self, item: dict[str, Any] | Event) -> None:
-        try:
-            self._queue.put_nowait(item)
-        except asyncio.QueueFull:
+        if self._closed:
+            return
+        if len(self._outbox) >= self.settings.limits.ws_queue_max:
             self._abort(CLOSE_TOO_SLOW, "client too slow")
+            return
+        self._outbox.append(item)
+        if self._writer is None:
+            self._writer = asyncio.get_running_loop().create_task(self._write_out())
 
     def _abort(self, code: int, reason: str) -> None:
         if not self._closed and self._closer is None:
@@ -132,7 +139,6 @@ class WebSocketSession:
         self._handler = asyncio.current_task()
         router = self.services.router
         router.register(self)
-        writer = asyncio.create_task(self._write_loop())
         try:
             await self._start(since)
             await self.services.presence.set(self, Show.AVAILABLE, "")
@@ -144,12 +150,13 @@ class WebSocketSession:
         finally:
             self._closed = True
             router.unregister(self)
-            if self._aborted:
+            writer = self._writer
+            if writer is not None and self._aborted:
                 writer.cancel()
-            elif not self._queue.full():
-                self._queue.put_nowait(None)  # let the writer send what is queued, then stop
-            with contextlib.suppress(asyncio.CancelledError, TimeoutError, Exception):
-                await asyncio.wait_for(writer, CLOSE_TIMEOUT_SECONDS)
+            if writer is not None:  # let it send what is queued, for a bounded time
+                with contextlib.suppress(asyncio.CancelledError, TimeoutError, Exception):
+                    await asyncio.wait_for(writer, CLOSE_TIMEOUT_SECONDS)
+            self._outbox.clear()
             await self.services.presence.session_ended(self)
 
     async def _start(self, since: int | None) -> None:
@@ -173,13 +180,20 @@ class WebSocketSession:
             if not (isinstance(pending, DURABLE) and pending.event_id <= last_id):
                 self._put(pending)
 
-    async def _write_loop(self) -> None:
+    async def _write_out(self) -> None:
+        """Write queued frames in order, then end (the next `_put` starts a new writer)."""
         frames: FrameCache = self.ws.app.state.frames
-        while (item := await self._queue.get()) is not None:
-            text = json.dumps(item, ensure_ascii=False) if isinstance(item, dict) else frames.text(item)
-            await self.ws.send_text(text)
-            if isinstance(item, MessageCreated):
-                self.metrics.observe_delivery(item.message.created_at)
+        try:
+            while self._outbox:
+                item = self._outbox.popleft()
+                text = json.dumps(item, ensure_ascii=False) if isinstance(item, dict) else frames.text(item)
+                await self.ws.send_text(text)
+                if isinstance(item, MessageCreated):
+                    self.metrics.observe_delivery(item.message.created_at)
+        except Exception:  # the client is gone: the read loop sees the disconnect and ends
+            self._outbox.clear()
+        finally:
+            self._writer = None
 
     async def _read_loop(self) -> None:
         limit = self.settings.limits.ws_message_max_bytes
