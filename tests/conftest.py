@@ -10,13 +10,14 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support.client import Person, person
+from tests.support.client import Events, Person, open_events, person
 from tests.support.server import ADMIN_PASSWORD, ServerProcess
 
 POSTGRES_URL = os.environ.get("ROOST_TEST_POSTGRES", "")
 _names = itertools.count(1)
 
 MakePerson = Callable[..., Awaitable[Person]]
+Connect = Callable[[Person], Awaitable[Events]]
 
 
 def database_params() -> list[object]:
@@ -78,3 +79,18 @@ async def make_person(server: ServerProcess, admin: Person) -> AsyncIterator[Mak
 
 def sqlite_url(path: Path) -> str:
     return f"sqlite:///{path}"
+
+
+@pytest.fixture
+async def connect(server: ServerProcess) -> AsyncIterator[Connect]:
+    """Open a person's event WebSocket; every one opened is closed after the test."""
+    opened: list[Events] = []
+
+    async def open_for(someone: Person) -> Events:
+        events = await open_events(server.ws_url, str(someone.http.headers["Authorization"]).split()[1])
+        opened.append(events)
+        return events
+
+    yield open_for
+    for events in opened:
+        await events.close()

@@ -3,24 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import secrets
 from pathlib import Path
 from typing import Any
 
 import httpx
-from websockets.exceptions import ConnectionClosed
 
 from tests.conftest import MakePerson
-from tests.support.client import Events, Person, open_events
+from tests.support.client import Events, Person, assert_error, closed, open_events
 from tests.support.server import ServerProcess
 
 ADMIN_USERS = "/api/v1/admin/users"
-
-
-def assert_error(response: httpx.Response, status: int, code: str) -> None:
-    assert response.status_code == status, response.text
-    assert response.json()["error"]["code"] == code, response.text
 
 
 def unique(prefix: str) -> str:
@@ -34,21 +27,6 @@ async def login(server: ServerProcess, username: str, password: str) -> httpx.Re
 
 async def events_of(server: ServerProcess, someone: Person) -> Events:
     return await open_events(server.ws_url, str(someone.http.headers["Authorization"]).split()[1])
-
-
-async def closed(events: Events, timeout: float = 10) -> tuple[list[dict[str, Any]], int | None]:
-    """The frames a WebSocket gets until the server closes it, and the close code (bounded wait)."""
-    frames: list[dict[str, Any]] = []
-
-    async def drain() -> None:
-        while True:
-            try:
-                frames.append(json.loads(await events.ws.recv()))
-            except ConnectionClosed:
-                return
-
-    await asyncio.wait_for(drain(), timeout)
-    return frames, events.ws.close_code
 
 
 async def admin_view(admin: Person, username: str) -> dict[str, Any]:

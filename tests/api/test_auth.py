@@ -8,29 +8,18 @@ address (127.0.0.1) alone.
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
-from websockets.exceptions import ConnectionClosed
 
 from tests.conftest import MakePerson
-from tests.support.client import Events, Person, open_events
+from tests.support.client import Person, assert_error, closed, open_events
 from tests.support.server import ServerProcess
 
 LOGIN = "/api/v1/login"
 MAX_DELAY = 30  # throttle_max_delay_seconds: a wait never grows past it
-
-
-def assert_error(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/json")
-    error: dict[str, Any] = response.json()["error"]
-    assert error["code"] == code, error
-    assert error["message"]
-    return error
 
 
 @asynccontextmanager
@@ -43,21 +32,6 @@ async def client(server: ServerProcess, address: str = "127.0.0.1", **kwargs: An
 
 def credentials(someone: Person, password: str | None = None) -> dict[str, str]:
     return {"username": someone.username, "password": someone.password if password is None else password}
-
-
-async def closed(events: Events, timeout: float = 10) -> tuple[list[dict[str, Any]], int | None]:
-    """The frames a WebSocket gets until the server closes it, and the close code (bounded wait)."""
-    frames: list[dict[str, Any]] = []
-
-    async def drain() -> None:
-        while True:
-            try:
-                frames.append(json.loads(await events.ws.recv()))
-            except ConnectionClosed:
-                return
-
-    await asyncio.wait_for(drain(), timeout)
-    return frames, events.ws.close_code
 
 
 async def test_a_cookie_session_from_login_to_logout(server: ServerProcess, make_person: MakePerson) -> None:

@@ -2,31 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
-import pytest
-
-from tests.conftest import MakePerson
-from tests.support.client import Events, Person, open_events
-from tests.support.server import ServerProcess
-
-Connect = Callable[[Person], Awaitable[Events]]
-
-
-@pytest.fixture
-async def connect(server: ServerProcess) -> AsyncIterator[Connect]:
-    """Open a person's event WebSocket; every one opened is closed after the test."""
-    opened: list[Events] = []
-
-    async def open_for(someone: Person) -> Events:
-        events = await open_events(server.ws_url, str(someone.http.headers["Authorization"]).split()[1])
-        opened.append(events)
-        return events
-
-    yield open_for
-    for events in opened:
-        await events.close()
+from tests.conftest import Connect, MakePerson
+from tests.support.client import Person
 
 
 async def search(someone: Person, text: str, **params: Any) -> list[str]:

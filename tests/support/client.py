@@ -96,3 +96,28 @@ async def person(base_url: str, username: str, password: str, user_id: int) -> P
     token = await login_token(base_url, username, password)
     http = httpx.AsyncClient(base_url=base_url, headers={"Authorization": f"Bearer {token}"}, timeout=30)
     return Person(http, user_id, username, password)
+
+
+def assert_error(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
+    """The response is this 4xx with a JSON error body of this code; returns the error."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/json")
+    error: dict[str, Any] = response.json()["error"]
+    assert error["code"] == code, error
+    assert error["message"]
+    return error
+
+
+async def closed(events: Events, timeout: float = 10) -> tuple[list[dict[str, Any]], int | None]:
+    """The frames a WebSocket gets until the server closes it, and the close code (bounded wait)."""
+    frames: list[dict[str, Any]] = []
+
+    async def drain() -> None:
+        while True:
+            try:
+                frames.append(json.loads(await events.ws.recv()))
+            except websockets.ConnectionClosed:
+                return
+
+    await asyncio.wait_for(drain(), timeout)
+    return frames, events.ws.close_code
