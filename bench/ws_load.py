@@ -262,6 +262,8 @@ class Worker:
             await asyncio.sleep(0.001)
         step.cpu_seconds = self_cpu_seconds() - (cpu_at_window or self_cpu_seconds())
         step.sent = sent
+        if self.client == "raw":  # the websockets client's readers count closes themselves
+            step.closed += sum(1 for ws in self.sockets if ws.closed.done())
         self.total_sent += sent
         # Drain: wait for what is still on its way (bounded).
         deadline = time.monotonic() + max(10.0, duration)
