@@ -29,7 +29,10 @@ class HttpSettings(_Section):
     tls: Literal["auto", "on", "off"] = "auto"  # auto: plain HTTP on loopback only, TLS elsewhere
     behind_proxy: bool = False  # a TLS-terminating proxy is in front: plain HTTP is fine
     max_request_bytes: int = Field(1_048_576, ge=1024)
-    allowed_origins: list[str] = []  # extra Origins accepted on the WebSocket (the own origin always is)
+    allowed_origins: list[str] = []
+    # permessage-deflate on the event WebSocket: saves bandwidth, but a compressed session
+    # holds ~60 KB instead of ~26 KB and each frame costs more CPU (bench/README.md).
+    ws_compression: bool = False  # extra Origins accepted on the WebSocket (the own origin always is)
 
 
 class TlsSettings(_Section):

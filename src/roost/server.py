@@ -102,6 +102,7 @@ def serve(settings: Settings) -> None:
         ws_ping_interval=settings.presence.ping_interval_seconds,
         ws_ping_timeout=settings.presence.ping_timeout_seconds,
         ws_max_size=settings.limits.ws_message_max_bytes,
+        ws_per_message_deflate=settings.http.ws_compression,
         timeout_graceful_shutdown=5,
         ssl_certfile=str(settings.cert_file) if tls else None,
         ssl_keyfile=str(settings.key_file) if tls else None,
