@@ -16,10 +16,14 @@ from roost.core.auth.throttle import Throttle
 from roost.core.clock import Clock, SystemClock
 from roost.core.conversations.service import ConversationService
 from roost.core.directory.service import DirectoryService
+from roost.core.files.intake import ImagePolicy, Intake
+from roost.core.files.service import FileLimits, FilesService
 from roost.core.presence.service import PresenceService
 from roost.core.routing.service import Router
 from roost.core.services import Services
 from roost.model.ids import IdGenerator
+from roost.store.files.disk import DiskBlobStore
+from roost.store.files.staging import DiskStaging
 from roost.store.sql.stores import SqlStores, open_stores
 
 
@@ -41,6 +45,33 @@ class Runtime:
 
 # Ids made by the admin CLI carry their own node number, so they never collide with the server's.
 ADMIN_TOOL_NODE = 1023
+
+
+def build_files(
+    settings: Settings, stores: SqlStores, conversations: ConversationService, ids: IdGenerator, clock: Clock
+) -> FilesService:
+    """Files: uploads staged under <data>/files/staging, content under <data>/files/blobs."""
+    config = settings.files
+    blobs = DiskBlobStore(settings.files_dir / "blobs")
+    intake = Intake(
+        stores.files,
+        DiskStaging(settings.files_dir / "staging"),
+        blobs,
+        ids,
+        clock,
+        ImagePolicy(config.strip_gps, config.thumbnail_pixels, config.image_max_pixels),
+        link_lifetime=timedelta(days=config.link_days) if config.link_days else None,
+    )
+    limits = FileLimits(
+        max_file_bytes=config.max_file_bytes,
+        user_quota_bytes=config.user_quota_bytes,
+        org_quota_bytes=config.org_quota_bytes,
+        attachments_per_message=config.attachments_per_message,
+        upload_lifetime=timedelta(hours=config.upload_expiry_hours),
+        unattached_lifetime=timedelta(hours=config.unattached_hours),
+        slot_lifetime=timedelta(seconds=config.slot_seconds),
+    )
+    return FilesService(stores.files, blobs, intake, conversations, ids, clock, limits)
 
 
 def build_services(
@@ -67,7 +98,10 @@ def build_services(
     limits = ArchiveLimits(
         settings.limits.message_max_chars, settings.limits.history_page_max, settings.limits.search_results_max
     )
-    archive = ArchiveService(stores.messages, stores.search, stores.users, conversations, router, ids, clock, limits)
+    files = build_files(settings, stores, conversations, ids, clock)
+    archive = ArchiveService(
+        stores.messages, stores.search, stores.users, conversations, router, ids, clock, limits, files
+    )
     directory = DirectoryService(stores.directory, accounts, conversations, settings.shared_roster)
     return Services(
         clock=clock,
@@ -79,6 +113,7 @@ def build_services(
         conversations=conversations,
         archive=archive,
         catchup=CatchUpService(stores.events, stores.messages, conversations, settings.limits.catchup_max_events),
+        files=files,
         admin=AdminService(accounts, directory),
     )
 

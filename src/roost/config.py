@@ -69,6 +69,21 @@ class PresenceSettings(_Section):
     ping_timeout_seconds: float = Field(20.0, gt=0)
 
 
+class FileSettings(_Section):
+    max_file_bytes: int = Field(4 * 1024**3, ge=1)  # one file
+    user_quota_bytes: int = Field(0, ge=0)  # 0: no limit; files a person uploaded (uploads in progress count)
+    org_quota_bytes: int = Field(0, ge=0)  # 0: no limit; all stored content (each content once)
+    attachments_per_message: int = Field(20, ge=1, le=1000)
+    upload_expiry_hours: float = Field(24.0, gt=0)  # an unfinished upload is dropped after this
+    unattached_hours: float = Field(24.0, gt=0)  # a file uploaded to a conversation but never sent
+    slot_seconds: int = Field(300, ge=10)  # XEP-0363: how long an upload slot's PUT URL is valid
+    link_days: int = Field(0, ge=0)  # XEP-0363: GET URLs expire after this; 0: kept until retention
+    strip_gps: bool = True  # remove EXIF/XMP GPS data from stored images
+    thumbnail_pixels: int = Field(320, ge=32, le=2048)
+    image_max_pixels: int = Field(50_000_000, ge=1)  # larger images are stored as plain files
+    sweep_seconds: float = Field(60.0, gt=0)  # how often expired uploads and unreferenced files are removed
+
+
 class LogSettings(_Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     json_output: bool = Field(False, alias="json")
@@ -93,6 +108,7 @@ class Settings(BaseSettings):
     limits: LimitSettings = LimitSettings()
     auth: AuthSettings = AuthSettings()
     presence: PresenceSettings = PresenceSettings()
+    files: FileSettings = FileSettings()
     log: LogSettings = LogSettings()
     retention: RetentionSettings = RetentionSettings()
 
@@ -118,6 +134,10 @@ class Settings(BaseSettings):
     @property
     def database_url(self) -> str:
         return self.database.url or f"sqlite:///{(self.data_dir / 'roost.db').resolve()}"
+
+    @property
+    def files_dir(self) -> Path:
+        return self.data_dir / "files"
 
     @property
     def cert_file(self) -> Path:

@@ -43,6 +43,17 @@ async def _expire_messages(runtime: Runtime) -> None:
         await asyncio.sleep(RETENTION_EVERY_SECONDS)
 
 
+async def _sweep_files(runtime: Runtime) -> None:
+    while True:
+        await asyncio.sleep(runtime.settings.files.sweep_seconds)
+        try:
+            report = await runtime.services.files.sweep()
+            if report.uploads or report.files or report.blobs:
+                log.info("file sweep uploads=%d files=%d blobs=%d", report.uploads, report.files, report.blobs)
+        except Exception:
+            log.warning("file sweep failed", exc_info=True)
+
+
 class _Server(uvicorn.Server):
     """uvicorn re-raises the stop signal after its graceful shutdown, so the process would die
     of it (status -15 for SIGTERM); Roost has stopped cleanly by then and exits 0."""
@@ -70,6 +81,7 @@ def build_app(settings: Settings) -> FastAPI:
         background = [
             asyncio.create_task(_sweep_revoked(runtime)),
             asyncio.create_task(_expire_messages(runtime)),
+            asyncio.create_task(_sweep_files(runtime)),
         ]
         log.info("roost ready domain=%s", settings.domain)
         try:

@@ -118,7 +118,7 @@ def _problem(response: Any) -> str | None:
     """What is wrong with a response: a 5xx, or an error without the JSON error body."""
     if response.status_code >= 500:
         return "server error"
-    if response.status_code >= 400:
+    if response.status_code >= 400 and response.request.method != "HEAD":  # a HEAD answer has no body
         try:
             error = response.json()["error"]
         except (ValueError, KeyError, TypeError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Awaitable, Callable
 
@@ -14,7 +15,7 @@ from roost.api import errors
 from roost.api.metrics import Metrics
 from roost.api.middleware import RequestGuard
 from roost.api.render import FrameCache
-from roost.api.routes import admin, auth, conversations, directory, health, me, messages
+from roost.api.routes import admin, auth, conversations, directory, files, health, links, me, messages
 from roost.api.ws import events_endpoint
 from roost.config import Settings
 from roost.core.services import Services
@@ -44,18 +45,27 @@ def create_api(services: Services, settings: Settings, health_check: Callable[[]
     app.state.frames = FrameCache()
     errors.install(app)
     v1 = APIRouter(prefix="/api/v1")
-    for module in (auth, me, directory, conversations, messages, admin):
+    for module in (auth, me, directory, conversations, messages, files, admin):
         v1.include_router(module.router)
     app.include_router(v1)
     app.include_router(health.router)
+    app.include_router(links.router)
     app.add_api_websocket_route(EVENTS_PATH, events_endpoint)
 
     @app.get("/", include_in_schema=False)
     async def landing() -> HTMLResponse:
         return HTMLResponse(LANDING)
 
-    app.add_middleware(RequestGuard, max_bytes=settings.http.max_request_bytes)
+    app.add_middleware(RequestGuard, max_bytes=settings.http.max_request_bytes, streamed=is_streamed_upload)
     return app
+
+
+_STREAMED_UPLOADS = re.compile(r"/api/v1/uploads/[0-9]+|/api/v1/conversations/[0-9]+/files|/upload/[^/]+/.*")
+
+
+def is_streamed_upload(method: str, path: str) -> bool:
+    """Requests whose body is a file streamed to disk: the file limits apply, not `max_request_bytes`."""
+    return method in ("PATCH", "POST", "PUT") and _STREAMED_UPLOADS.fullmatch(path) is not None
 
 
 class EventsFirst:

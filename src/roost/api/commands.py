@@ -18,8 +18,9 @@ class _Command(BaseModel):
 class SendCommand(_Command):
     type: Literal["send"]
     conversation_id: Id
-    body: str = Field(min_length=1)
+    body: str = ""
     reply_to: Id | None = None
+    attachments: list[Id] = Field([], max_length=1000)
 
 
 class TypingCommand(_Command):

@@ -15,10 +15,12 @@ from roost.model.errors import (
     BadRequest,
     Conflict,
     Forbidden,
+    LengthRequired,
     NotAuthorized,
     NotFound,
     RateLimited,
     RoostError,
+    StorageFull,
     TooLarge,
     Unavailable,
 )
@@ -31,9 +33,11 @@ STATUS: dict[type[RoostError], int] = {
     Forbidden: 403,
     NotFound: 404,
     Conflict: 409,
+    LengthRequired: 411,
     TooLarge: 413,
     RateLimited: 429,
     Unavailable: 503,
+    StorageFull: 507,
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Callable
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -27,9 +28,10 @@ class _TooLarge(HTTPException):
 class RequestGuard:
     """Tags each request with an id, refuses bodies over `max_bytes` with 413, adds headers."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, streamed: Callable[[str, str], bool] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.streamed = streamed or (lambda _method, _path: False)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
@@ -38,6 +40,9 @@ class RequestGuard:
         request_id.set(secrets.token_hex(6))
         if scope["type"] == "websocket":
             await self.app(scope, receive, send)
+            return
+        if self.streamed(scope["method"], scope["path"]):  # file uploads: their own limits apply
+            await self.app(scope, receive, self._with_headers(send))
             return
         declared = dict(scope.get("headers", [])).get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):

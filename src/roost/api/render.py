@@ -9,6 +9,7 @@ from functools import singledispatch
 from typing import Any
 
 from roost.api.schemas.conversations import ConversationOut
+from roost.api.schemas.files import file_json
 from roost.api.schemas.users import PresenceOut, UserOut
 from roost.core.events import (
     ConversationChanged,
@@ -53,6 +54,7 @@ def message_json(m: Message) -> dict[str, Any]:
         "reply_to": None if m.reply_to is None else str(m.reply_to),
         "mentions": list(m.mentions),
         "reactions": [{"emoji": r.emoji, "user_ids": list(r.user_ids)} for r in m.reactions],
+        "attachments": [file_json(f) for f in m.attachments],
     }
 
 

@@ -236,7 +236,12 @@ class WebSocketSession:
             self._room_for_replies.clear()
             await self._room_for_replies.wait()
         stored = await self.services.archive.submit(
-            self.user, command.conversation_id, command.body, client_id=command.client_id, reply_to=command.reply_to
+            self.user,
+            command.conversation_id,
+            command.body,
+            client_id=command.client_id,
+            reply_to=command.reply_to,
+            attachments=tuple(command.attachments),
         )
         self._replies.append(_Reply(command=command, stored=stored))
         stored.add_done_callback(self._flush_replies)

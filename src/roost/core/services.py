@@ -12,6 +12,7 @@ from roost.core.auth.service import AuthService
 from roost.core.clock import Clock
 from roost.core.conversations.service import ConversationService
 from roost.core.directory.service import DirectoryService
+from roost.core.files.service import FilesService
 from roost.core.presence.service import PresenceService
 from roost.core.routing.service import Router
 
@@ -27,4 +28,5 @@ class Services:
     conversations: ConversationService
     archive: ArchiveService
     catchup: CatchUpService
+    files: FilesService
     admin: AdminService

@@ -32,8 +32,16 @@ class Conflict(RoostError):
     """The object already exists or changed under the caller."""
 
 
+class LengthRequired(RoostError):
+    """A streamed request must say its length first."""
+
+
 class TooLarge(RoostError):
     """A configured size limit was exceeded."""
+
+
+class StorageFull(RoostError):
+    """The server's disk (or the organisation's storage quota) has no room left."""
 
 
 class RateLimited(RoostError):

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from roost.model.files import StoredFile
+
 
 @dataclass(frozen=True, slots=True)
 class Reaction:
@@ -27,6 +29,7 @@ class Message:
     reply_to: int | None = None
     mentions: tuple[int, ...] = ()
     reactions: tuple[Reaction, ...] = ()
+    attachments: tuple[StoredFile, ...] = ()
 
     @property
     def is_deleted(self) -> bool:
@@ -43,6 +46,7 @@ class NewMessage:
     body: str
     reply_to: int | None = None
     mentions: tuple[int, ...] = ()
+    attachments: tuple[StoredFile, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

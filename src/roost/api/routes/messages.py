@@ -38,7 +38,12 @@ async def history(
 async def send(conversation_id: BigId, body: SendIn, me: Me, services: ServicesDep, response: Response) -> MessageOut:
     """Store and deliver a message; answered after it is committed. A re-sent client_id returns 200."""
     appended = await services.archive.send(
-        me, conversation_id, body.body, client_id=body.client_id, reply_to=body.reply_to
+        me,
+        conversation_id,
+        body.body,
+        client_id=body.client_id,
+        reply_to=body.reply_to,
+        attachments=tuple(body.attachments),
     )
     if not appended.created:
         response.status_code = 200

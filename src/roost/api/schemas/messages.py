@@ -7,6 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from roost.api.schemas.common import Id, In
+from roost.api.schemas.files import FileOut
 from roost.model.messages import Message, MessageVersion
 
 
@@ -27,6 +28,7 @@ class MessageOut(BaseModel):
     reply_to: Id | None
     mentions: list[int]
     reactions: list[ReactionOut]
+    attachments: list[FileOut] = []
 
     @classmethod
     def from_model(cls, m: Message) -> MessageOut:
@@ -42,17 +44,19 @@ class MessageOut(BaseModel):
             reply_to=m.reply_to,
             mentions=list(m.mentions),
             reactions=[ReactionOut(emoji=r.emoji, user_ids=list(r.user_ids)) for r in m.reactions],
+            attachments=[FileOut.from_model(f) for f in m.attachments],
         )
 
 
 class SendIn(In):
-    body: str = Field(min_length=1)
+    body: str = ""  # may be empty when files are attached
     client_id: str | None = Field(None, min_length=1, max_length=128)
     reply_to: Id | None = None
+    attachments: list[Id] = Field([], max_length=1000, description="ids of files uploaded to this conversation")
 
 
 class EditIn(In):
-    body: str = Field(min_length=1)
+    body: str
 
 
 class ReactionIn(In):

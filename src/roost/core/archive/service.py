@@ -11,9 +11,11 @@ from roost.core.archive.mentions import mentioned_usernames
 from roost.core.clock import Clock
 from roost.core.conversations.service import ConversationService
 from roost.core.events import MessageCreated, MessageDeleted, MessageEdited, ReactionsChanged
+from roost.core.files.service import FilesService
 from roost.core.routing.service import Router
 from roost.model.conversations import Role
 from roost.model.errors import BadRequest, Conflict, Forbidden, NotFound, TooLarge
+from roost.model.files import StoredFile
 from roost.model.ids import IdGenerator
 from roost.model.messages import Appended, HistoryPage, Message, MessageVersion, NewMessage, SearchQuery
 from roost.model.users import User
@@ -42,9 +44,10 @@ class ArchiveService:
     ids: IdGenerator
     clock: Clock
     limits: ArchiveLimits = ArchiveLimits()
+    files: FilesService | None = None
 
-    def _check_body(self, body: str) -> str:
-        if not body.strip():
+    def _check_body(self, body: str, *, with_files: bool = False) -> str:
+        if not body.strip() and not with_files:
             raise BadRequest("message.empty", "The message is empty.")
         if len(body) > self.limits.message_max_chars:
             raise TooLarge(
@@ -73,9 +76,12 @@ class ArchiveService:
         *,
         client_id: str | None = None,
         reply_to: int | None = None,
+        attachments: tuple[int, ...] = (),
     ) -> Appended:
         """Store a message (once per client id) and deliver it to every member's sessions."""
-        stored = await self.submit(sender, conversation_id, body, client_id=client_id, reply_to=reply_to)
+        stored = await self.submit(
+            sender, conversation_id, body, client_id=client_id, reply_to=reply_to, attachments=attachments
+        )
         return self.check_stored(await stored, conversation_id)
 
     async def submit(
@@ -86,13 +92,14 @@ class ArchiveService:
         *,
         client_id: str | None = None,
         reply_to: int | None = None,
+        attachments: tuple[int, ...] = (),
     ) -> asyncio.Future[Appended]:
         """Check a message and queue it for storage; the future resolves once it is committed.
 
         Lets a connection pipeline its messages: they are queued in the order submitted,
         and each is delivered to the members' sessions right at its commit, in commit order.
         """
-        body = self._check_body(body)
+        body = self._check_body(body, with_files=bool(attachments))
         if client_id is not None and (not 0 < len(client_id) <= CLIENT_ID_MAX or "\x00" in client_id):
             raise BadRequest("message.client_id", f"A client id has 1 to {CLIENT_ID_MAX} characters.")
         if not await self.conversations.is_member(sender.id, conversation_id):
@@ -100,9 +107,15 @@ class ArchiveService:
         await self.conversations.check_writable(conversation_id)
         if reply_to is not None:
             await self._in_conversation(reply_to, conversation_id)
+        resent = await self._resent_with_files(sender, client_id, attachments)
+        if resent is not None:
+            done: asyncio.Future[Appended] = asyncio.get_running_loop().create_future()
+            done.set_result(Appended(resent, created=False, event_id=0))
+            return done
+        files = await self._attachments(sender, conversation_id, attachments)
         mentions = await self._mentions(conversation_id, body)
         recipients = await self.conversations.member_ids(conversation_id)
-        new = NewMessage(conversation_id, sender.id, client_id, body, reply_to, mentions)
+        new = NewMessage(conversation_id, sender.id, client_id, body, reply_to, mentions, files)
         stored = self.messages.enqueue_append(
             new, message_id=self.ids.next_id(), event_id=self.ids.next_id(), now=self.clock.now()
         )
@@ -110,6 +123,27 @@ class ArchiveService:
         # live events leave in commit order, and before the sender's ack.
         stored.add_done_callback(functools.partial(self._publish_created, recipients))
         return stored
+
+    async def _resent_with_files(
+        self, sender: User, client_id: str | None, file_ids: tuple[int, ...]
+    ) -> Message | None:
+        """A re-sent message whose files were taken by its first sending: the stored message."""
+        if client_id is None or not file_ids or self.files is None:
+            return None
+        for message_id in await self.files.message_ids_of(file_ids):
+            message = await self.messages.get(message_id)
+            if message is not None and message.sender_id == sender.id and message.client_id == client_id:
+                return message
+        return None
+
+    async def _attachments(
+        self, sender: User, conversation_id: int, file_ids: tuple[int, ...]
+    ) -> tuple[StoredFile, ...]:
+        if not file_ids:
+            return ()
+        if self.files is None:
+            raise BadRequest("message.attachments", "This server does not take files.")
+        return await self.files.for_message(sender, conversation_id, file_ids)
 
     def _publish_created(self, recipients: frozenset[int], stored: asyncio.Future[Appended]) -> None:
         if stored.cancelled() or stored.exception() is not None:
@@ -148,7 +182,7 @@ class ArchiveService:
             raise Forbidden("message.not_yours", "Only the sender can edit a message.")
         if message.is_deleted:
             raise BadRequest("message.deleted", "A deleted message cannot be edited.")
-        body = self._check_body(body)
+        body = self._check_body(body, with_files=bool(message.attachments))
         mentions = await self._mentions(message.conversation_id, body)
         recipients = await self.conversations.member_ids(message.conversation_id)
         event_id = self.ids.next_id()

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from roost.model.conversations import Conversation, ConversationKind, Member, Role, Visibility
+from roost.model.files import StoredFile
 from roost.model.messages import Message, Reaction
 from roost.model.users import User
 
@@ -65,7 +66,9 @@ def decode_ids(text: str) -> tuple[int, ...]:
     return tuple(int(v) for v in text.split(",") if v)
 
 
-def message_from_row(row: Any, reactions: tuple[Reaction, ...] = ()) -> Message:
+def message_from_row(
+    row: Any, reactions: tuple[Reaction, ...] = (), attachments: tuple[StoredFile, ...] = ()
+) -> Message:
     return Message(
         id=row.id,
         conversation_id=row.conversation_id,
@@ -78,4 +81,5 @@ def message_from_row(row: Any, reactions: tuple[Reaction, ...] = ()) -> Message:
         reply_to=row.reply_to,
         mentions=decode_ids(row.mentions),
         reactions=reactions,
+        attachments=attachments,
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -18,6 +18,7 @@ from roost.store.sql import tables as t
 from roost.store.sql.convert import encode_ids, message_from_row, utc_required
 from roost.store.sql.engine import Database
 from roost.store.sql.events import append_event
+from roost.store.sql.files import attach, attachments_of, detach_files
 from roost.store.sql.writer import Writer
 
 
@@ -35,7 +36,8 @@ async def load_reactions(conn: AsyncConnection, ids: Iterable[int]) -> dict[int,
 
 async def hydrate(conn: AsyncConnection, rows: list[Any]) -> list[Message]:
     reactions = await load_reactions(conn, (row.id for row in rows))
-    return [message_from_row(row, reactions.get(row.id, ())) for row in rows]
+    files = await attachments_of(conn, [row.id for row in rows])
+    return [message_from_row(row, reactions.get(row.id, ()), files.get(row.id, ())) for row in rows]
 
 
 _Pending = tuple[NewMessage, int, int, datetime]
@@ -137,7 +139,10 @@ class SqlMessageStore:
                 created_at=now,
                 reply_to=new.reply_to,
                 mentions=new.mentions,
+                attachments=tuple(replace(f, message_id=message_id) for f in new.attachments),
             )
+            if new.attachments:
+                await attach(conn, message_id, new.attachments)
             if new.client_id is not None:
                 known[key] = message
             rows.append(_message_row(message))
@@ -249,6 +254,7 @@ class SqlMessageStore:
             )
             for table in (t.message_versions, t.reactions, t.mentions):
                 await conn.execute(table.delete().where(table.c.message_id == message_id))
+            await detach_files(conn, [message_id])
             await append_event(
                 conn,
                 event_id,
@@ -292,6 +298,7 @@ class SqlMessageStore:
             if ids:
                 for table in (t.message_versions, t.reactions, t.mentions):
                     await conn.execute(table.delete().where(table.c.message_id.in_(ids)))
+                await detach_files(conn, ids)
                 await conn.execute(t.messages.delete().where(t.messages.c.id.in_(ids)))
             return len(ids)
 

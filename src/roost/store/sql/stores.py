@@ -10,6 +10,7 @@ from roost.store.sql.conversations import SqlConversationStore
 from roost.store.sql.directory import SqlDirectoryStore
 from roost.store.sql.engine import Database, open_database
 from roost.store.sql.events import SqlEventLog
+from roost.store.sql.files import SqlFileStore
 from roost.store.sql.messages import SqlMessageStore
 from roost.store.sql.migrate import upgrade
 from roost.store.sql.search import SqlSearchStore
@@ -29,6 +30,7 @@ class SqlStores:
     messages: SqlMessageStore
     search: SqlSearchStore
     events: SqlEventLog
+    files: SqlFileStore
 
     async def ping(self) -> None:
         """Raise if the database does not answer."""
@@ -58,4 +60,5 @@ def open_stores(
         messages=SqlMessageStore(db, writer),
         search=SqlSearchStore(db),
         events=SqlEventLog(db),
+        files=SqlFileStore(db, writer),
     )

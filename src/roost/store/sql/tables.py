@@ -168,3 +168,45 @@ events = Table(
     Index("ix_events_conversation", "conversation_id", "id"),
     Index("ix_events_user", "user_id", "id"),
 )
+
+uploads = Table(
+    "uploads",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("user_id", Integer, nullable=False, index=True),
+    Column("conversation_id", BigInteger),
+    Column("name", String(255), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("content_type", String(255), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("is_slot", Boolean, nullable=False, default=False),
+    Column("put_token_hash", LargeBinary, unique=True),
+    Column("link_hash", LargeBinary),
+)
+
+blobs = Table(
+    "blobs",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("size", BigInteger, nullable=False),
+    Column("width", Integer),
+    Column("height", Integer),
+    Column("has_thumbnail", Boolean, nullable=False, default=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+files = Table(
+    "files",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("sha256", String(64), nullable=False, index=True),
+    Column("name", String(255), nullable=False),
+    Column("content_type", String(255), nullable=False),
+    Column("uploader_id", Integer, nullable=False, index=True),
+    Column("conversation_id", BigInteger),
+    Column("message_id", BigInteger, index=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True)),
+    Column("link_hash", LargeBinary, unique=True),
+)
