@@ -147,3 +147,16 @@ async def test_stale_files(world: World, stores: SqlStores) -> None:
     assert link.id not in stale
     assert await stores.files.delete_files(stale) == 2
     assert await stores.files.take_unreferenced_blobs(10) == [SHA_A]
+
+
+async def test_retention_takes_the_files_of_expired_messages(world: World, stores: SqlStores) -> None:
+    amy = await world.user("amy")
+    room = await world.room(amy)
+    file = await finished(world, stores, amy, room.id, BlobInfo(SHA_A, 10))
+    new = NewMessage(room.id, amy.id, None, "old", attachments=(file,))
+    await stores.messages.append(new, message_id=world.next_id(), event_id=world.next_id(), now=NOW)
+
+    assert await stores.messages.purge_before(NOW + timedelta(days=1)) == 1
+
+    assert await stores.files.get_file(file.id) is None
+    assert await stores.files.take_unreferenced_blobs(10) == [SHA_A]
