@@ -122,6 +122,8 @@ class Server:
         env.update(
             ROOST_CONFIG=str(self.root / "roost.toml"),
             ROOST_HTTP__PORT=str(self.port),
+            ROOST_XMPP__PORT=str(free_port()),
+            ROOST_XMPP__TLS_PORT=str(free_port()),
             ROOST_ADMIN_PASSWORD=ADMIN_PASSWORD,
             ROOST_LOG__LEVEL="WARNING",
         )

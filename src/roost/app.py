@@ -11,6 +11,7 @@ from roost.core.accounts.service import AccountsService
 from roost.core.admin.service import AdminService
 from roost.core.archive.catchup import CatchUpService
 from roost.core.archive.service import ArchiveLimits, ArchiveService
+from roost.core.auth.sasl import SaslService
 from roost.core.auth.service import AuthService
 from roost.core.auth.throttle import Throttle
 from roost.core.clock import Clock, SystemClock
@@ -108,6 +109,7 @@ def build_services(
         router=router,
         accounts=accounts,
         auth=auth,
+        sasl=SaslService(stores.users, auth.account_throttle, auth.address_throttle),
         directory=directory,
         presence=PresenceService(stores.users, router, clock, audience=directory.presence_audience),
         conversations=conversations,

@@ -84,6 +84,21 @@ class FileSettings(_Section):
     sweep_seconds: float = Field(60.0, gt=0)  # how often expired uploads and unreferenced files are removed
 
 
+class XmppSettings(_Section):
+    enabled: bool = True
+    host: str = ""  # "": the same address as http.host
+    port: int = Field(5222, ge=0, le=65535)  # client connections with STARTTLS; 0 turns it off
+    tls_port: int = Field(5223, ge=0, le=65535)  # direct TLS (XEP-0368); 0 turns it off
+    allow_plain_loopback: bool = False  # plain streams may log in on a loopback listener (benchmarks)
+    max_stanza_bytes: int = Field(10 * 1024 * 1024, ge=10_000)
+    max_stanza_bytes_before_auth: int = Field(16_384, ge=1024)
+    max_depth: int = Field(32, ge=8, le=1000)
+    negotiation_seconds: float = Field(30.0, gt=0)  # from connect to a bound resource
+    max_unauthenticated_per_address: int = Field(100, ge=1)
+    resources_per_user: int = Field(50, ge=1)
+    extensions: list[str] | None = None  # None: every extension Roost has
+
+
 class LogSettings(_Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     json_output: bool = Field(False, alias="json")
@@ -109,6 +124,7 @@ class Settings(BaseSettings):
     auth: AuthSettings = AuthSettings()
     presence: PresenceSettings = PresenceSettings()
     files: FileSettings = FileSettings()
+    xmpp: XmppSettings = XmppSettings()
     log: LogSettings = LogSettings()
     retention: RetentionSettings = RetentionSettings()
 

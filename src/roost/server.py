@@ -16,6 +16,8 @@ from roost.api.app import EventsFirst, create_api
 from roost.app import Runtime, build_runtime
 from roost.config import Settings
 from roost.tls import server_context
+from roost.xmpp.listener import Listeners
+from roost.xmpp.start import build_listeners, xmpp_host
 
 log = logging.getLogger(__name__)
 REVOCATION_CHECK_SECONDS = 2.0
@@ -54,6 +56,17 @@ async def _sweep_files(runtime: Runtime) -> None:
             log.warning("file sweep failed", exc_info=True)
 
 
+async def _start_xmpp(settings: Settings, runtime: Runtime) -> Listeners | None:
+    if not settings.xmpp.enabled:
+        return None
+    tls = server_context(settings.cert_file, settings.key_file) if settings.cert_file.exists() else None
+    if tls is None:
+        log.warning("no TLS certificate at %s: XMPP clients cannot connect securely", settings.cert_file)
+    listeners = build_listeners(settings, runtime.services, tls)
+    await listeners.start(xmpp_host(settings), settings.xmpp.port, settings.xmpp.tls_port)
+    return listeners
+
+
 class _Server(uvicorn.Server):
     """uvicorn re-raises the stop signal after its graceful shutdown, so the process would die
     of it (status -15 for SIGTERM); Roost has stopped cleanly by then and exits 0."""
@@ -83,10 +96,13 @@ def build_app(settings: Settings) -> FastAPI:
             asyncio.create_task(_expire_messages(runtime)),
             asyncio.create_task(_sweep_files(runtime)),
         ]
+        xmpp = await _start_xmpp(settings, runtime)
         log.info("roost ready domain=%s", settings.domain)
         try:
             yield
         finally:
+            if xmpp is not None:
+                await xmpp.stop()
             for task in background:
                 task.cancel()
             await runtime.services.router.close_all("server shutting down")

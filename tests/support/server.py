@@ -30,6 +30,8 @@ class ServerProcess:
     database_url: str = ""
     extra_env: dict[str, str] = field(default_factory=dict)
     port: int = field(default_factory=free_port)
+    xmpp_port: int = field(default_factory=free_port)
+    xmpp_tls_port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -45,6 +47,8 @@ class ServerProcess:
         env.update(
             ROOST_CONFIG=str(self.root / "roost.toml"),
             ROOST_HTTP__PORT=str(self.port),
+            ROOST_XMPP__PORT=str(self.xmpp_port),
+            ROOST_XMPP__TLS_PORT=str(self.xmpp_tls_port),
             ROOST_ADMIN_PASSWORD=ADMIN_PASSWORD,
             ROOST_AUTH__THROTTLE_FREE_FAILURES="5",
         )

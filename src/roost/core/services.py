@@ -8,6 +8,7 @@ from roost.core.accounts.service import AccountsService
 from roost.core.admin.service import AdminService
 from roost.core.archive.catchup import CatchUpService
 from roost.core.archive.service import ArchiveService
+from roost.core.auth.sasl import SaslService
 from roost.core.auth.service import AuthService
 from roost.core.clock import Clock
 from roost.core.conversations.service import ConversationService
@@ -23,6 +24,7 @@ class Services:
     router: Router
     accounts: AccountsService
     auth: AuthService
+    sasl: SaslService
     directory: DirectoryService
     presence: PresenceService
     conversations: ConversationService

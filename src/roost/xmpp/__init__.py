@@ -1,0 +1,1 @@
+"""XMPP transport: client-to-server streams over TCP, TLS and WebSocket."""

@@ -1,0 +1,96 @@
+"""Stanzas from a bound client: addresses checked and stamped, then iq, message or presence handling.
+
+The server sets `from` on everything a client sends (RFC 6120 §8.1.2.1): a `from` that
+is not the client's own full or bare JID ends the stream with <invalid-from/>. Each
+stanza runs in a guard, so one bad stanza gets an error reply and the stream goes on.
+"""
+
+from __future__ import annotations
+
+import logging
+import xml.etree.ElementTree as ET
+
+from roost.model.errors import BadRequest, RoostError
+from roost.model.jid import Jid
+from roost.xmpp import im
+from roost.xmpp.errors import StanzaError, StreamError, error_reply, from_roost_error
+from roost.xmpp.ext import IqRequest
+from roost.xmpp.session import XmppSession
+
+log = logging.getLogger(__name__)
+CLIENT = "jabber:client"
+STANZAS = {f"{{{CLIENT}}}iq", f"{{{CLIENT}}}message", f"{{{CLIENT}}}presence"}
+
+
+async def dispatch(session: XmppSession, stanza: ET.Element) -> None:
+    """Handle one top-level element of a bound stream."""
+    if stanza.tag not in STANZAS:
+        raise StreamError("unsupported-stanza-type", "Only iq, message and presence are understood here.")
+    _stamp_from(session, stanza)
+    try:
+        to = _recipient(stanza)
+        if stanza.tag.endswith("}iq"):
+            await _iq(session, stanza, to)
+        elif stanza.tag.endswith("}message"):
+            await im.on_message(session, stanza, to)
+        else:
+            await im.on_presence(session, stanza, to)
+    except StanzaError as error:
+        _answer_error(session, stanza, error)
+    except RoostError as error:
+        _answer_error(session, stanza, from_roost_error(error))
+    except Exception:
+        log.exception("stanza handling failed")
+        _answer_error(session, stanza, StanzaError("cancel", "internal-server-error"))
+
+
+def _stamp_from(session: XmppSession, stanza: ET.Element) -> None:
+    claimed = stanza.get("from")
+    if claimed is not None:
+        try:
+            jid = Jid.parse(claimed)
+        except BadRequest:
+            raise StreamError("invalid-from") from None
+        if jid not in (session.jid, session.jid.bare):
+            raise StreamError("invalid-from", "You can only send as yourself.")
+    stanza.set("from", str(session.jid))
+
+
+def _recipient(stanza: ET.Element) -> Jid | None:
+    to = stanza.get("to")
+    if to is None:
+        return None
+    try:
+        return Jid.parse(to)
+    except BadRequest:
+        raise StanzaError("modify", "jid-malformed") from None
+
+
+def _answer_error(session: XmppSession, stanza: ET.Element, error: StanzaError) -> None:
+    if stanza.get("type") == "error":
+        return  # never answer an error with an error (RFC 6120 §8.3.1)
+    if stanza.tag.endswith("}iq") and stanza.get("type") in ("result", "error"):
+        return
+    reply = error_reply(stanza, error)
+    reply.set("to", stanza.get("from", str(session.jid)))
+    session.sink.send(reply)
+
+
+async def _iq(session: XmppSession, iq: ET.Element, to: Jid | None) -> None:
+    kind = iq.get("type")
+    if kind in ("result", "error"):
+        return  # answers to the server's own requests (pings); nothing waits for them yet
+    if kind not in ("get", "set") or not iq.get("id") or len(iq) != 1:
+        raise StanzaError("modify", "bad-request", "An iq get or set has an id and exactly one child.")
+    if to is not None and not _is_own(session, to):
+        raise StanzaError("cancel", "service-unavailable")
+    handler = session.server.registry.iq_handler(kind, iq[0].tag)
+    if handler is None:
+        raise StanzaError("cancel", "service-unavailable")
+    await handler(IqRequest(session, iq, iq[0]))
+
+
+def _is_own(session: XmppSession, to: Jid) -> bool:
+    """Addressed to the server itself or to the user's own bare JID (handled by the server)."""
+    domain = session.server.limits.domain
+    return to.domain == domain and not to.resource and (not to.local or to.local == session.user.username)

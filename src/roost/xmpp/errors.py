@@ -1,0 +1,89 @@
+"""One table from core errors to XMPP stanza errors (RFC 6120 §8.3), and the error stanzas."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+from roost.model.errors import (
+    BadRequest,
+    Conflict,
+    Forbidden,
+    LengthRequired,
+    NotAuthorized,
+    NotFound,
+    RateLimited,
+    RoostError,
+    StorageFull,
+    TooLarge,
+    Unavailable,
+)
+
+STANZAS_NS = "urn:ietf:params:xml:ns:xmpp-stanzas"
+STREAMS_NS = "urn:ietf:params:xml:ns:xmpp-streams"
+
+# error class -> (type, defined condition)
+CONDITIONS: dict[type[RoostError], tuple[str, str]] = {
+    BadRequest: ("modify", "bad-request"),
+    LengthRequired: ("modify", "bad-request"),
+    NotAuthorized: ("auth", "not-authorized"),
+    Forbidden: ("auth", "forbidden"),
+    NotFound: ("cancel", "item-not-found"),
+    Conflict: ("cancel", "conflict"),
+    TooLarge: ("modify", "not-acceptable"),
+    RateLimited: ("wait", "resource-constraint"),
+    StorageFull: ("wait", "resource-constraint"),
+    Unavailable: ("wait", "service-unavailable"),
+}
+
+
+class StanzaError(Exception):
+    """Answer the stanza with this error (type and RFC 6120 §8.3.3 condition)."""
+
+    def __init__(self, kind: str, condition: str, text: str = "") -> None:
+        super().__init__(text or condition)
+        self.kind = kind
+        self.condition = condition
+        self.text = text
+
+
+class StreamError(Exception):
+    """Close the stream with this RFC 6120 §4.9.3 condition."""
+
+    def __init__(self, condition: str, text: str = "") -> None:
+        super().__init__(text or condition)
+        self.condition = condition
+        self.text = text
+
+
+def from_roost_error(error: RoostError) -> StanzaError:
+    for kind in type(error).__mro__:
+        if kind in CONDITIONS:
+            error_type, condition = CONDITIONS[kind]
+            return StanzaError(error_type, condition, error.message)
+    return StanzaError("cancel", "undefined-condition", error.message)
+
+
+def error_reply(stanza: ET.Element, error: StanzaError, *, own_jid: str | None = None) -> ET.Element:
+    """The stanza turned back to its sender with an <error/> child (RFC 6120 §8.3.1)."""
+    reply = ET.Element(stanza.tag, {k: v for k, v in stanza.attrib.items() if k not in ("to", "from", "type")})
+    reply.set("type", "error")
+    if stanza.get("from") or own_jid:
+        reply.set("to", stanza.get("from") or own_jid or "")
+    if stanza.get("to"):
+        reply.set("from", stanza.get("to", ""))
+    if not stanza.tag.endswith("}iq"):  # a message or presence error may echo the payload
+        reply.extend(list(stanza))
+    failure = ET.SubElement(reply, stanza.tag.split("}")[0] + "}error", {"type": error.kind})
+    ET.SubElement(failure, f"{{{STANZAS_NS}}}{error.condition}")
+    if error.text:
+        ET.SubElement(failure, f"{{{STANZAS_NS}}}text").text = error.text
+    return reply
+
+
+def stream_error_bytes(condition: str, text: str = "") -> bytes:
+    """A <stream:error/> (the stream closes after it)."""
+    inner = f"<{condition} xmlns='{STREAMS_NS}'/>"
+    if text:
+        escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        inner += f"<text xmlns='{STREAMS_NS}'>{escaped}</text>"
+    return f"<stream:error>{inner}</stream:error>".encode()

@@ -1,0 +1,110 @@
+"""Extensions: one module per XEP (or RFC section), each an `Extension` value the registry installs.
+
+A module builds its `ext = Extension(...)` and registers handlers with typed keys
+(`@ext.iq_get(NS, "query")`). Importing a module does nothing else; the registry
+(`xmpp/ext/registry.py`) picks the enabled ones. Service discovery lists the features
+of the installed extensions, never a hand-kept list.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from roost.core.services import Services
+from roost.model.jid import Jid
+from roost.model.users import User
+
+
+class StreamContext(Protocol):
+    """What a handler may use of the stream it runs on."""
+
+    @property
+    def services(self) -> Services: ...
+    @property
+    def user(self) -> User: ...
+    @property
+    def jid(self) -> Jid: ...
+    @property
+    def domain(self) -> str: ...
+    @property
+    def registry(self) -> Registry: ...
+    def send(self, element: ET.Element) -> None: ...
+
+
+@dataclass
+class IqRequest:
+    """An iq get/set addressed to the server or the user's own account."""
+
+    stream: StreamContext
+    iq: ET.Element
+    payload: ET.Element
+
+    @property
+    def services(self) -> Services:
+        return self.stream.services
+
+    @property
+    def user(self) -> User:
+        return self.stream.user
+
+    def result(self, *children: ET.Element) -> None:
+        reply = ET.Element("{jabber:client}iq", {"type": "result", "id": self.iq.get("id", "")})
+        reply.set("to", str(self.stream.jid))
+        if self.iq.get("to"):
+            reply.set("from", self.iq.get("to", ""))
+        reply.extend(children)
+        self.stream.send(reply)
+
+
+IqHandler = Callable[[IqRequest], Awaitable[None]]
+IqKey = tuple[str, str]  # ("get" | "set", "{namespace}element")
+
+
+@dataclass
+class Extension:
+    """One protocol feature: its disco features and its handlers."""
+
+    name: str
+    title: str
+    xep: int | None = None
+    version: str = ""
+    features: list[str] = field(default_factory=list)
+    iq_handlers: dict[IqKey, IqHandler] = field(default_factory=dict)
+
+    def iq_get(self, namespace: str, element: str) -> Callable[[IqHandler], IqHandler]:
+        return self._iq("get", namespace, element)
+
+    def iq_set(self, namespace: str, element: str) -> Callable[[IqHandler], IqHandler]:
+        return self._iq("set", namespace, element)
+
+    def _iq(self, kind: str, namespace: str, element: str) -> Callable[[IqHandler], IqHandler]:
+        def register(handler: IqHandler) -> IqHandler:
+            self.iq_handlers[(kind, f"{{{namespace}}}{element}")] = handler
+            return handler
+
+        return register
+
+
+@dataclass
+class Registry:
+    """The installed extensions, looked up by stanza key."""
+
+    extensions: list[Extension]
+    _iq: dict[IqKey, IqHandler] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for extension in self.extensions:
+            for key, handler in extension.iq_handlers.items():
+                if key in self._iq:
+                    raise ValueError(f"two extensions handle {key}")
+                self._iq[key] = handler
+
+    def iq_handler(self, kind: str, tag: str) -> IqHandler | None:
+        return self._iq.get((kind, tag))
+
+    @property
+    def features(self) -> list[str]:
+        return sorted({feature for extension in self.extensions for feature in extension.features})

@@ -1,0 +1,18 @@
+"""The extensions this server can install, by name (config `xmpp.extensions`)."""
+
+from __future__ import annotations
+
+from roost.xmpp.ext import Extension, Registry, rfc6121_roster, xep0030_disco, xep0092_version, xep0199_ping
+
+AVAILABLE: dict[str, Extension] = {
+    e.name: e for e in (xep0030_disco.ext, xep0092_version.ext, xep0199_ping.ext, rfc6121_roster.ext)
+}
+
+
+def build_registry(enabled: list[str] | None = None) -> Registry:
+    """The named extensions (all when `enabled` is None); an unknown name is a ValueError."""
+    names = list(AVAILABLE) if enabled is None else enabled
+    unknown = [name for name in names if name not in AVAILABLE]
+    if unknown:
+        raise ValueError(f"unknown XMPP extensions: {', '.join(unknown)}")
+    return Registry([AVAILABLE[name] for name in names])

@@ -1,0 +1,99 @@
+"""RFC 6121 messages and presence from a bound client, mapped onto the core.
+
+- A chat message with a body to a colleague's JID is stored in the direct conversation
+  of the two (created on first use) and reaches all their sessions, web and XMPP.
+- Chat states (XEP-0085) become typing indicators.
+- Available presence sets this session's presence; the first one (initial presence)
+  also brings the presence of everyone online the user may see (probe answers).
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+from roost.model.errors import NotFound
+from roost.model.jid import Jid
+from roost.model.presence import Show
+from roost.xmpp.errors import StanzaError
+from roost.xmpp.render import presence_stanza
+from roost.xmpp.session import XmppSession
+
+CLIENT = "jabber:client"
+CHATSTATES = "http://jabber.org/protocol/chatstates"
+SID = "urn:xmpp:sid:0"
+SHOWS = {"away": Show.AWAY, "chat": Show.CHAT, "dnd": Show.DND, "xa": Show.XA}
+STATUS_MAX = 1000
+
+
+async def on_message(session: XmppSession, stanza: ET.Element, to: Jid | None) -> None:
+    kind = stanza.get("type", "normal")
+    if kind == "error":
+        return
+    if to is None or to.domain != session.domain:
+        raise StanzaError("cancel", "remote-server-not-found" if to else "bad-request")
+    if kind == "groupchat":
+        raise StanzaError("cancel", "service-unavailable", "Group chat goes through the MUC service.")
+    other = await _colleague(session, to)
+    conversation = await session.services.conversations.open_direct(session.user, other)
+    body = stanza.findtext(f"{{{CLIENT}}}body")
+    state = _chat_state(stanza)
+    if body:
+        await session.services.archive.send(session.user, conversation.id, body, client_id=_client_id(stanza))
+    elif state is not None:
+        await session.services.conversations.set_typing(session.user, conversation.id, state == "composing")
+
+
+async def _colleague(session: XmppSession, to: Jid) -> int:
+    if not to.local:
+        raise StanzaError("cancel", "service-unavailable")
+    try:
+        user = await session.services.accounts.by_username(to.local)
+    except NotFound:
+        raise StanzaError("cancel", "service-unavailable") from None  # RFC 6121 §8.5.2.2.1
+    if user.is_disabled:
+        raise StanzaError("cancel", "service-unavailable")
+    return user.id
+
+
+def _client_id(stanza: ET.Element) -> str | None:
+    """XEP-0359 origin-id if the client gave one, else the stanza id: the de-duplication key."""
+    origin = stanza.find(f"{{{SID}}}origin-id")
+    value = origin.get("id") if origin is not None else stanza.get("id")
+    return value[:128] if value else None
+
+
+def _chat_state(stanza: ET.Element) -> str | None:
+    for child in stanza:
+        if child.tag.startswith(f"{{{CHATSTATES}}}"):
+            return child.tag.split("}")[1]
+    return None
+
+
+async def on_presence(session: XmppSession, stanza: ET.Element, to: Jid | None) -> None:
+    kind = stanza.get("type")
+    if to is not None:
+        return  # directed presence and subscriptions: the shared roster already has everyone subscribed
+    if kind == "unavailable":
+        session.available = False
+        await session.services.presence.session_ended(session)
+        return
+    if kind is not None:
+        return
+    show = SHOWS.get(stanza.findtext(f"{{{CLIENT}}}show") or "", Show.AVAILABLE)
+    status = (stanza.findtext(f"{{{CLIENT}}}status") or "")[:STATUS_MAX]
+    first = not session.available
+    session.available = True
+    await session.services.presence.set(session, show, status)
+    if first:
+        await _send_online_contacts(session)
+
+
+async def _send_online_contacts(session: XmppSession) -> None:
+    """Answer the initial presence with everyone online this user may see (RFC 6121 §4.2.2)."""
+    audience_of = session.services.directory.presence_audience
+    for presence in session.services.presence.online():
+        if presence.user_id == session.user_id:
+            continue
+        audience = await audience_of(presence.user_id)
+        if audience is None or session.user_id in audience:
+            session.send(await presence_stanza(presence, session))

@@ -1,0 +1,74 @@
+"""The XMPP listeners: STARTTLS on the client port (5222) and direct TLS (XEP-0368, 5223).
+
+Each connection is its own task; a failure ends only that connection. Unauthenticated
+connections are capped per address, and the TLS handshake of direct TLS has the same
+time limit as the rest of the negotiation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import ssl
+from dataclasses import dataclass, field
+
+from roost.xmpp.context import XmppServer
+from roost.xmpp.stream.connection import Connection
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Listeners:
+    """The running XMPP servers of this process."""
+
+    server: XmppServer
+    allow_plain: bool = False  # plain (non-TLS) streams may authenticate: loopback benchmarks only
+    servers: list[asyncio.Server] = field(default_factory=list)
+    connections: set[asyncio.Task[None]] = field(default_factory=set)
+
+    async def start(self, host: str, port: int, tls_port: int) -> list[int]:
+        """Listen on the STARTTLS port and the direct-TLS port (0 skips one); returns the bound ports."""
+        bound: list[int] = []
+        if port:
+            self.servers.append(await asyncio.start_server(self._plain, host, port, limit=2**20))
+            bound.append(self.servers[-1].sockets[0].getsockname()[1])
+        if tls_port and self.server.tls is not None:
+            handshake = self.server.limits.negotiation_seconds
+            tls_server = await asyncio.start_server(
+                self._direct_tls, host, tls_port, ssl=self.server.tls, ssl_handshake_timeout=handshake, limit=2**20
+            )
+            self.servers.append(tls_server)
+            bound.append(tls_server.sockets[0].getsockname()[1])
+        for listening in self.servers:
+            log.info("xmpp listening on %s", ", ".join(str(s.getsockname()) for s in listening.sockets))
+        return bound
+
+    async def _plain(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await self._serve(Connection(reader, writer, self.server, tls=False, plain_allowed=self.allow_plain))
+
+    async def _direct_tls(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await self._serve(Connection(reader, writer, self.server, tls=True, plain_allowed=False))
+
+    async def _serve(self, connection: Connection) -> None:
+        if not connection.count_unauthenticated():
+            await connection.close_stream("policy-violation", "Too many connections from your address.")
+            return
+        task = asyncio.current_task()
+        assert task is not None
+        self.connections.add(task)
+        try:
+            await connection.run()
+        except ssl.SSLError:
+            pass
+        except Exception:
+            log.exception("xmpp connection failed")
+        finally:
+            self.connections.discard(task)
+
+    async def stop(self) -> None:
+        for listening in self.servers:
+            listening.close()
+        for listening in self.servers:
+            await listening.wait_closed()
+        self.servers.clear()

@@ -1,0 +1,1 @@
+"""XML streams (RFC 6120 §4): parsing, serialising, negotiation."""

@@ -1,0 +1,309 @@
+"""One client-to-server XMPP connection (RFC 6120): stream, STARTTLS, SASL, bind, then stanzas.
+
+Negotiation (from accept to a bound resource) must finish within
+`negotiation_seconds`; before authentication a stanza may be at most
+`max_stanza_bytes_before_auth`. Every stanza after binding runs inside a guard: a core
+error becomes a stanza error, a bug becomes <internal-server-error/>, and the stream
+stays up. XML errors and policy violations end only this connection, with the stream
+error RFC 6120 names.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+import xml.etree.ElementTree as ET
+
+from roost.model.errors import BadRequest, RateLimited
+from roost.model.jid import Jid
+from roost.model.users import User
+from roost.xmpp.context import XmppServer
+from roost.xmpp.dispatch import dispatch
+from roost.xmpp.errors import StanzaError, StreamError, error_reply, stream_error_bytes
+from roost.xmpp.session import XmppSession
+from roost.xmpp.stream import sasl
+from roost.xmpp.stream.parser import StanzaReceived, StreamClosed, StreamOpened, StreamParser, XmlStreamError
+from roost.xmpp.xml import STREAM_CLOSE, serialize, stream_header
+
+log = logging.getLogger(__name__)
+
+TLS_NS = "urn:ietf:params:xml:ns:xmpp-tls"
+SASL_NS = "urn:ietf:params:xml:ns:xmpp-sasl"
+BIND_NS = "urn:ietf:params:xml:ns:xmpp-bind"
+SESSION_NS = "urn:ietf:params:xml:ns:xmpp-session"
+READ_SIZE = 65536
+
+
+class Connection:
+    """Reads, negotiates and serves one client stream."""
+
+    def __init__(
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        server: XmppServer,
+        *,
+        tls: bool,
+        plain_allowed: bool,
+    ) -> None:
+        self.reader = reader
+        self.writer = writer
+        self.server = server
+        self.tls = tls
+        self.plain_allowed = plain_allowed  # a plain stream may authenticate (loopback, configured)
+        peer = writer.get_extra_info("peername")
+        self.address = str(peer[0]) if peer else "unknown"
+        limits = server.limits
+        self.parser = StreamParser(max_stanza_bytes=limits.max_stanza_bytes_before_auth, max_depth=limits.max_depth)
+        self.header_sent = False
+        self.closing = False
+        self.user: User | None = None
+        self.session: XmppSession | None = None
+        self.counted = False  # holds a slot among its address's unauthenticated connections
+        self._pending_events: list[StreamOpened | StanzaReceived | StreamClosed] = []
+        self._background: set[asyncio.Task[None]] = set()
+
+    # -- output ---------------------------------------------------------------------------
+
+    def write(self, data: bytes) -> None:
+        if self.closing or self.writer.is_closing():
+            return
+        self.writer.write(data)
+        transport = self.writer.transport
+        if transport.get_write_buffer_size() > self.server.limits.write_buffer_max:
+            log.warning("xmpp client does not read; closing address=%s", self.address)
+            self.closing = True
+            transport.abort()
+
+    def send(self, element: ET.Element) -> None:
+        self.write(serialize(element))
+
+    def _open_stream(self, lang: str = "en") -> None:
+        self.write(stream_header(from_=self.server.limits.domain, id_=secrets.token_hex(8), to=None, lang=lang))
+        self.header_sent = True
+
+    def _features(self, *children: ET.Element) -> None:
+        body = b"".join(serialize(child, parent_namespace="http://etherx.jabber.org/streams") for child in children)
+        self.write(b"<stream:features>" + body + b"</stream:features>")
+
+    async def close_stream(self, condition: str, text: str = "") -> None:
+        """Send a stream error and close (used by the core to end a session, too)."""
+        if self.closing:
+            return
+        if not self.header_sent:
+            self._open_stream()
+        self.write(stream_error_bytes(condition, text) + STREAM_CLOSE)
+        self.closing = True
+        with contextlib.suppress(ConnectionError, OSError):
+            await asyncio.wait_for(self.writer.drain(), 2)
+        self.writer.close()
+
+    # -- input ----------------------------------------------------------------------------
+
+    async def _next(self) -> StreamOpened | StanzaReceived | StreamClosed:
+        while not self._pending_events:
+            data = await self.reader.read(READ_SIZE)
+            if not data:
+                raise ConnectionResetError("client closed the connection")
+            self._pending_events.extend(self.parser.feed(data))
+        return self._pending_events.pop(0)
+
+    async def _stanza(self) -> ET.Element:
+        event = await self._next()
+        if isinstance(event, StreamClosed):
+            raise ConnectionResetError("client closed the stream")
+        if isinstance(event, StreamOpened):
+            raise StreamError("invalid-xml", "The stream was opened twice.")
+        return event.element
+
+    async def _await_stream_open(self) -> None:
+        self.parser.reset()
+        self._pending_events = []
+        event = await self._next()
+        if not isinstance(event, StreamOpened):
+            raise StreamError("invalid-xml")
+        self._open_stream(event.attrs.get("{http://www.w3.org/XML/1998/namespace}lang", "en")[:35] or "en")
+        if event.attrs.get("to", "").lower() != self.server.limits.domain:
+            raise StreamError("host-unknown", f"This server serves {self.server.limits.domain}.")
+        if event.attrs.get("version", "") < "1.0":
+            raise StreamError("unsupported-version")
+
+    # -- the connection's life ------------------------------------------------------------
+
+    async def run(self) -> None:
+        try:
+            try:
+                await asyncio.wait_for(self._negotiate(), self.server.limits.negotiation_seconds)
+            except TimeoutError:
+                raise StreamError("connection-timeout", "Negotiation took too long.") from None
+            await self._serve()
+        except XmlStreamError as error:
+            await self.close_stream(error.condition, error.text)
+        except StreamError as error:
+            await self.close_stream(error.condition, error.text)
+        except (ConnectionError, asyncio.IncompleteReadError, OSError):
+            pass
+        finally:
+            await self._cleanup()
+
+    async def _negotiate(self) -> None:
+        await self._await_stream_open()
+        if not self.tls and not self.plain_allowed:
+            await self._starttls()
+        await self._authenticate()
+        await self._await_stream_open()
+        self._features(
+            ET.Element(f"{{{BIND_NS}}}bind"),
+            _with(ET.Element(f"{{{SESSION_NS}}}session"), ET.Element(f"{{{SESSION_NS}}}optional")),
+        )
+        await self._bind()
+
+    async def _starttls(self) -> None:
+        if self.server.tls is None:
+            raise StreamError("policy-violation", "TLS is required but not configured.")
+        self._features(_with(ET.Element(f"{{{TLS_NS}}}starttls"), ET.Element(f"{{{TLS_NS}}}required")))
+        stanza = await self._stanza()
+        if stanza.tag != f"{{{TLS_NS}}}starttls":
+            raise StreamError("policy-violation", "Use STARTTLS first.")
+        # Bytes sent in the clear after <starttls/> must not count as sent under TLS (CVE-2011-0411).
+        buffered: bytes = getattr(self.reader, "_buffer", b"")
+        if self._pending_events or buffered:
+            raise StreamError("policy-violation", "Nothing may follow <starttls/> before the handshake.")
+        self.write(serialize(ET.Element(f"{{{TLS_NS}}}proceed"), parent_namespace=""))
+        await self.writer.drain()
+        await self.writer.start_tls(self.server.tls)
+        self.tls = True
+        await self._await_stream_open()
+
+    async def _authenticate(self) -> None:
+        plain = self.tls or self.plain_allowed
+        mechanisms = ET.Element(f"{{{SASL_NS}}}mechanisms")
+        for name in sasl.MECHANISMS:
+            if name != "PLAIN" or plain:
+                ET.SubElement(mechanisms, f"{{{SASL_NS}}}mechanism").text = name
+        self._features(mechanisms)
+        while self.user is None:
+            self.user = await self._sasl_exchange(plain)
+        self.server.hub.remember(self.user)
+        self.parser.max_stanza_bytes = self.server.limits.max_stanza_bytes
+
+    async def _sasl_exchange(self, plain: bool) -> User | None:
+        stanza = await self._stanza()
+        if stanza.tag != f"{{{SASL_NS}}}auth":
+            raise StreamError("not-authorized", "Authenticate first.")
+        try:
+            mechanism = sasl.create(
+                stanza.get("mechanism", ""), self.server.services.sasl, self.address, plain_allowed=plain
+            )
+            data = sasl.decode(stanza.text)
+            while True:
+                outcome = await mechanism.step(data)
+                if isinstance(outcome, sasl.Done):
+                    self._sasl_reply("success", outcome.additional)
+                    return outcome.user
+                self._sasl_reply("challenge", outcome)
+                response = await self._stanza()
+                if response.tag == f"{{{SASL_NS}}}abort":
+                    raise sasl.SaslFailure("aborted")
+                if response.tag != f"{{{SASL_NS}}}response":
+                    raise sasl.SaslFailure("malformed-request")
+                data = sasl.decode(response.text)
+        except sasl.SaslFailure as failure:
+            self._sasl_failure(failure.condition, failure.text)
+        except RateLimited as limited:
+            self._sasl_failure("temporary-auth-failure", f"Too many failed attempts: wait {limited.retry_after:.0f} s.")
+        return None
+
+    def _sasl_reply(self, kind: str, data: bytes) -> None:
+        element = ET.Element(f"{{{SASL_NS}}}{kind}")
+        element.text = sasl.encode(data) if data else None
+        self.write(serialize(element, parent_namespace=""))
+
+    def _sasl_failure(self, condition: str, text: str = "") -> None:
+        failure = _with(ET.Element(f"{{{SASL_NS}}}failure"), ET.Element(f"{{{SASL_NS}}}{condition}"))
+        if text:
+            ET.SubElement(failure, f"{{{SASL_NS}}}text").text = text
+        self.write(serialize(failure, parent_namespace=""))
+
+    async def _bind(self) -> None:
+        while self.session is None:
+            stanza = await self._stanza()
+            bind = stanza.find(f"{{{BIND_NS}}}bind")
+            if stanza.tag != "{jabber:client}iq" or stanza.get("type") != "set" or bind is None:
+                raise StreamError("not-authorized", "Bind a resource first.")
+            self.session = self._bound_session(stanza, bind.findtext(f"{{{BIND_NS}}}resource") or "")
+
+    def _bound_session(self, iq: ET.Element, wanted: str) -> XmppSession | None:
+        assert self.user is not None
+        hub = self.server.hub
+        resource = wanted.strip() or "roost-" + secrets.token_hex(6)
+        try:
+            Jid(self.user.username, self.server.limits.domain, resource)
+        except BadRequest:
+            self._iq_error(iq, "modify", "bad-request", "That resource is not a valid resourcepart.")
+            return None
+        if len(hub.resources_of(self.user.id)) >= self.server.limits.resources_per_user:
+            self._iq_error(iq, "cancel", "resource-constraint", "Too many connected resources.")
+            return None
+        session = XmppSession(self, self.server, self.user, resource)
+        displaced = hub.bind(session)
+        if displaced is not None:  # the newer login wins the resource (RFC 6120 §7.7.2.2)
+            task = asyncio.create_task(displaced.sink.close_stream("conflict", "Replaced by a new connection."))
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
+        result = ET.Element("{jabber:client}iq", {"type": "result", "id": iq.get("id", "")})
+        bind = ET.SubElement(result, f"{{{BIND_NS}}}bind")
+        ET.SubElement(bind, f"{{{BIND_NS}}}jid").text = str(session.jid)
+        self.send(result)
+        self.server.services.router.register(session)
+        self._release_unauthenticated()
+        return session
+
+    def _iq_error(self, iq: ET.Element, kind: str, condition: str, text: str) -> None:
+        self.send(error_reply(iq, StanzaError(kind, condition, text)))
+
+    async def _serve(self) -> None:
+        assert self.session is not None
+        while True:
+            stanza = await self._stanza()
+            await dispatch(self.session, stanza)
+
+    # -- bookkeeping ----------------------------------------------------------------------
+
+    def count_unauthenticated(self) -> bool:
+        """Take a slot among the address's unauthenticated connections; False when none is left."""
+        counts = self.server.unauthenticated
+        if counts.get(self.address, 0) >= self.server.max_unauthenticated_per_address:
+            return False
+        counts[self.address] = counts.get(self.address, 0) + 1
+        self.counted = True
+        return True
+
+    def _release_unauthenticated(self) -> None:
+        if self.counted:
+            self.counted = False
+            counts = self.server.unauthenticated
+            counts[self.address] -= 1
+            if counts[self.address] <= 0:
+                del counts[self.address]
+
+    async def _cleanup(self) -> None:
+        self._release_unauthenticated()
+        session = self.session
+        if session is not None:
+            self.server.services.router.unregister(session)
+            self.server.hub.unbind(session)
+            if session.available:
+                with contextlib.suppress(Exception):
+                    await self.server.services.presence.session_ended(session)
+        self.closing = True
+        self.writer.close()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self.writer.wait_closed(), 2)
+
+
+def _with(parent: ET.Element, *children: ET.Element) -> ET.Element:
+    parent.extend(children)
+    return parent

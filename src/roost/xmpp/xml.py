@@ -1,0 +1,125 @@
+"""Writing XMPP XML: elements without namespace prefixes, and the stream header.
+
+Every element whose namespace differs from its parent's carries a default ``xmlns``
+declaration, so no element ever gets a prefix (RFC 6120 §4.8.5; no ``ns0:``). Names in the
+XML namespace are written ``xml:lang``, ``xml:space``; attributes in any other namespace get
+a prefix (``a0``, ``a1``...) declared on their element, since an attribute cannot use the
+default namespace. Stanzas relayed from one client to others are re-serialised, so
+``serialize`` accepts every element the stream parser produces.
+
+Characters XML 1.0 cannot carry (controls other than tab, newline and carriage return,
+lone surrogates, U+FFFE, U+FFFF) are removed from text and attribute values. The parser never
+produces them; they can only come from non-XML input such as the JSON API. Refusing them here
+would make one message undeliverable to every XMPP client and writing them would make the
+receiving client drop its stream, so they are dropped.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+
+CLIENT_NS = "jabber:client"
+STREAM_NS = "http://etherx.jabber.org/streams"
+XML_NS = "http://www.w3.org/XML/1998/namespace"
+STREAM_CLOSE = b"</stream:stream>"
+
+_NOT_XML_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# "\r" is escaped in text, and tab and newlines in attributes, so they survive the
+# receiver's end-of-line and attribute-value normalisation.
+_TEXT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
+_ATTR_ESCAPES = str.maketrans(
+    {
+        "&": "&amp;",
+        "<": "&lt;",
+        ">": "&gt;",
+        '"': "&quot;",
+        "'": "&apos;",
+        "\t": "&#9;",
+        "\n": "&#10;",
+        "\r": "&#13;",
+    }
+)
+
+
+def escape_text(value: str) -> str:
+    """``value`` as XML character data."""
+    return _NOT_XML_CHAR.sub("", value).translate(_TEXT_ESCAPES)
+
+
+def escape_attr(value: str) -> str:
+    """``value`` for an attribute value in either quote style."""
+    return _NOT_XML_CHAR.sub("", value).translate(_ATTR_ESCAPES)
+
+
+def element(
+    tag: str, attrs: dict[str, str] | None = None, *children: ET.Element, text: str | None = None
+) -> ET.Element:
+    """A new element: ``element("{jabber:client}iq", {"type": "result"}, child, text=None)``."""
+    node = ET.Element(tag, attrs or {})
+    node.text = text
+    node.extend(children)
+    return node
+
+
+def serialize(element: ET.Element, *, parent_namespace: str = CLIENT_NS) -> bytes:
+    """``element`` (not its tail) as UTF-8 XML, as a child of an element in ``parent_namespace``."""
+    parts: list[str] = []
+    _write(parts, element, parent_namespace)
+    return "".join(parts).encode()
+
+
+def stream_header(*, from_: str, id_: str, to: str | None, version: str = "1.0", lang: str = "en") -> bytes:
+    """The XML declaration and ``<stream:stream>`` start tag a server sends to a client."""
+    attrs = {"from": from_, "id": id_, "to": to, "version": version, "xml:lang": lang}
+    written = "".join(f" {name}='{escape_attr(value)}'" for name, value in attrs.items() if value is not None)
+    return f"<?xml version='1.0'?><stream:stream xmlns='{CLIENT_NS}' xmlns:stream='{STREAM_NS}'{written}>".encode()
+
+
+def _split(name: str) -> tuple[str, str]:
+    """``{ns}local`` as (ns, local); a name without a namespace has ns ""."""
+    if name.startswith("{"):
+        namespace, _, local = name[1:].partition("}")
+        return namespace, local
+    return "", name
+
+
+def _write(parts: list[str], node: ET.Element, parent_namespace: str) -> None:
+    namespace, local = _split(node.tag)
+    if namespace == XML_NS:
+        name, namespace, declaration = f"xml:{local}", parent_namespace, ""
+    elif namespace == parent_namespace:
+        name, declaration = local, ""
+    else:
+        name, declaration = local, f' xmlns="{escape_attr(namespace)}"'
+    parts.append(f"<{name}{declaration}{_attributes(node.attrib)}")
+    if not node.text and len(node) == 0:
+        parts.append("/>")
+        return
+    parts.append(">")
+    if node.text:
+        parts.append(escape_text(node.text))
+    for child in node:
+        _write(parts, child, namespace)
+        if child.tail:
+            parts.append(escape_text(child.tail))
+    parts.append(f"</{name}>")
+
+
+def _attributes(attrib: dict[str, str]) -> str:
+    """Attributes, with a prefix declared for each namespace other than the XML namespace."""
+    prefixes: dict[str, str] = {}
+    written: list[str] = []
+    for key, value in attrib.items():
+        namespace, local = _split(key)
+        if namespace == XML_NS:
+            name = f"xml:{local}"
+        elif namespace:
+            name = f"{prefixes.setdefault(namespace, f'a{len(prefixes)}')}:{local}"
+        elif local == "xmlns" or local.startswith("xmlns:"):
+            raise ValueError("namespaces go in the tag, in Clark notation, not in an xmlns attribute")
+        else:
+            name = local
+        written.append(f' {name}="{escape_attr(value)}"')
+    declarations = [f' xmlns:{prefix}="{escape_attr(namespace)}"' for namespace, prefix in prefixes.items()]
+    return "".join(declarations + written)

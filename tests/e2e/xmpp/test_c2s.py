@@ -1,0 +1,186 @@
+"""Standard XMPP clients (slixmpp) against a real server: TLS, SASL, binding, roster, presence, chat,
+service discovery, and the same conversations as the web API."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from slixmpp import JID
+from slixmpp.exceptions import IqError
+
+from tests.conftest import MakePerson
+from tests.support.server import ServerProcess
+from tests.support.xmpp import TIMEOUT, Client, connected
+
+SERVER = JID("localhost")
+
+
+async def wait_for(queue: asyncio.Queue[Any], match: Any, timeout: float = TIMEOUT) -> Any:
+    """The next item of the queue for which `match(item)` holds (others are dropped)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        item = await asyncio.wait_for(queue.get(), deadline - asyncio.get_running_loop().time())
+        if match(item):
+            return item
+
+
+async def test_login_with_starttls_and_scram_binds_the_resource(server: ServerProcess, make_person: MakePerson) -> None:
+    alice, bob = await make_person("alice"), await make_person("bob")
+    async with connected(server, alice.username, alice.password, resource="laptop") as client:
+        assert str(client.boundjid) == f"{alice.username}@localhost/laptop"
+        assert client.is_connected()
+        roster = client.client_roster
+        assert f"{bob.username}@localhost" in roster
+        assert roster[f"{bob.username}@localhost"]["subscription"] == "both"
+        assert roster[f"{bob.username}@localhost"]["name"] == bob.username.title()
+
+
+async def test_login_with_direct_tls(server: ServerProcess, make_person: MakePerson) -> None:
+    alice = await make_person("alice")
+    async with connected(server, alice.username, alice.password, direct_tls=True) as client:
+        assert client.boundjid.bare == f"{alice.username}@localhost"
+
+
+async def test_plain_over_tls_and_a_wrong_password(server: ServerProcess, make_person: MakePerson) -> None:
+    alice = await make_person("alice")
+    plain = Client(f"{alice.username}@localhost/p", alice.password, ())
+    plain.plugin["feature_mechanisms"].use_mech = "PLAIN"
+    plain.connect("127.0.0.1", server.xmpp_port)
+    try:
+        assert await asyncio.wait_for(plain.started, TIMEOUT)
+    finally:
+        plain.disconnect()
+    wrong = Client(f"{alice.username}@localhost/w", "not-the-password", ())
+    wrong.connect("127.0.0.1", server.xmpp_port)
+    try:
+        assert await asyncio.wait_for(wrong.started, TIMEOUT) is False
+    finally:
+        wrong.disconnect()
+
+
+async def test_chat_between_xmpp_clients_lands_in_the_shared_history(
+    server: ServerProcess, make_person: MakePerson
+) -> None:
+    alice, bob = await make_person("alice"), await make_person("bob")
+    async with (
+        connected(server, alice.username, alice.password) as a,
+        connected(server, bob.username, bob.password) as b,
+    ):
+        a.send_message(mto=JID(f"{bob.username}@localhost"), mbody="hello from gajim", mtype="chat")
+        got = await wait_for(b.messages, lambda m: m["body"] == "hello from gajim")
+        assert got["from"].bare == f"{alice.username}@localhost"
+        assert got["type"] == "chat"
+    conversation = await alice.direct(bob)
+    history = await bob.get(f"/api/v1/conversations/{conversation}/messages")
+    assert [m["body"] for m in history["messages"]] == ["hello from gajim"]
+
+
+async def test_web_and_xmpp_reach_each_other(server: ServerProcess, make_person: MakePerson) -> None:
+    alice, bob = await make_person("alice"), await make_person("bob")
+    conversation = await alice.direct(bob)
+    async with connected(server, bob.username, bob.password) as b:
+        await alice.send(conversation, "from the browser")
+        got = await wait_for(b.messages, lambda m: m["body"] == "from the browser")
+        assert got["from"].bare == f"{alice.username}@localhost"
+        b.send_message(mto=JID(f"{alice.username}@localhost"), mbody="from dino", mtype="chat")
+        for _ in range(50):
+            history = await alice.get(f"/api/v1/conversations/{conversation}/messages")
+            if history["messages"][-1]["body"] == "from dino":
+                break
+            await asyncio.sleep(0.1)
+        assert history["messages"][-1]["body"] == "from dino"
+        assert history["messages"][-1]["sender_id"] == bob.user_id
+
+
+async def test_presence_of_colleagues(server: ServerProcess, make_person: MakePerson) -> None:
+    alice, bob = await make_person("alice"), await make_person("bob")
+    async with connected(server, alice.username, alice.password) as a:
+        async with connected(server, bob.username, bob.password, send_presence=False) as b:
+            b.send_presence(pshow="away", pstatus="at lunch")
+            seen = await wait_for(
+                a.presences, lambda p: p["from"].bare == f"{bob.username}@localhost" and p["show"] == "away"
+            )
+            assert seen["status"] == "at lunch"
+        gone = await wait_for(
+            a.presences, lambda p: p["from"].bare == f"{bob.username}@localhost" and p["type"] == "unavailable"
+        )
+        assert gone is not None
+
+
+async def test_disco_ping_and_version(server: ServerProcess, make_person: MakePerson) -> None:
+    alice = await make_person("alice")
+    async with connected(server, alice.username, alice.password, plugins=("xep_0030", "xep_0199", "xep_0092")) as a:
+        info = await a.plugin["xep_0030"].get_info(jid=SERVER, timeout=TIMEOUT)
+        features = info["disco_info"]["features"]
+        assert "urn:xmpp:ping" in features
+        assert "http://jabber.org/protocol/disco#info" in features
+        assert ("server", "im", None, "Roost") in info["disco_info"]["identities"]
+        await a.plugin["xep_0199"].ping(jid=SERVER, timeout=TIMEOUT)
+        version = await a.plugin["xep_0092"].get_version(SERVER, timeout=TIMEOUT)
+        assert version["software_version"]["name"] == "Roost"
+
+
+async def test_unknown_requests_get_stanza_errors_and_the_stream_stays(
+    server: ServerProcess, make_person: MakePerson
+) -> None:
+    alice = await make_person("alice")
+    async with connected(server, alice.username, alice.password) as a:
+        iq = a.make_iq_get(queryxmlns="urn:example:unknown", ito="localhost")
+        try:
+            await iq.send(timeout=TIMEOUT)  # type: ignore[no-untyped-call]
+            raise AssertionError("expected an error")
+        except IqError as error:
+            assert error.condition == "service-unavailable"
+        nobody = a.make_iq_get(queryxmlns="jabber:iq:version", ito="nobody-here@localhost")
+        try:
+            await nobody.send(timeout=TIMEOUT)  # type: ignore[no-untyped-call]
+            raise AssertionError("expected an error")
+        except IqError as error:
+            assert error.condition == "service-unavailable"
+        await a.plugin["xep_0199"].ping(jid=SERVER, timeout=TIMEOUT)
+
+
+async def test_the_same_resource_twice_replaces_the_first_connection(
+    server: ServerProcess, make_person: MakePerson
+) -> None:
+    alice = await make_person("alice")
+    async with connected(server, alice.username, alice.password, resource="phone") as first:
+        closed = asyncio.get_running_loop().create_future()
+        first.add_event_handler("disconnected", lambda _e: None if closed.done() else closed.set_result(True))
+        async with connected(server, alice.username, alice.password, resource="phone") as second:
+            assert await asyncio.wait_for(closed, TIMEOUT)
+            await second.plugin["xep_0199"].ping(jid=SERVER, timeout=TIMEOUT)
+
+
+async def test_a_forged_from_ends_the_stream(server: ServerProcess, make_person: MakePerson) -> None:
+    alice, bob = await make_person("alice"), await make_person("bob")
+    async with connected(server, alice.username, alice.password) as a:
+        closed = asyncio.get_running_loop().create_future()
+        a.add_event_handler("disconnected", lambda _e: None if closed.done() else closed.set_result(True))
+        errors: list[Any] = []
+        a.add_event_handler("stream_error", errors.append)
+        a.send_message(mto=JID(f"{alice.username}@localhost"), mbody="as bob", mfrom=f"{bob.username}@localhost")
+        assert await asyncio.wait_for(closed, TIMEOUT)
+        assert errors and errors[0]["condition"] == "invalid-from"
+    conversation = await alice.direct(bob)
+    assert (await alice.get(f"/api/v1/conversations/{conversation}/messages"))["messages"] == []
+
+
+async def test_wrong_passwords_are_throttled_without_locking_out(
+    server: ServerProcess, make_person: MakePerson
+) -> None:
+    victim, other = await make_person("victim"), await make_person("other")
+    outcomes = []
+    for _ in range(8):
+        wrong = Client(f"{victim.username}@localhost/x", "wrong-password", ())
+        failures: list[Any] = []
+        wrong.add_event_handler("failed_auth", failures.append)
+        wrong.connect("127.0.0.1", server.xmpp_port)
+        try:
+            outcomes.append(await asyncio.wait_for(wrong.started, TIMEOUT))
+        finally:
+            wrong.disconnect()
+    assert outcomes == [False] * 8
+    async with connected(server, other.username, other.password) as still:  # other accounts are unaffected
+        assert still.is_connected()

@@ -1,0 +1,78 @@
+"""slixmpp clients against a real server, with every wait bounded."""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from slixmpp import ClientXMPP
+
+from tests.support.server import ServerProcess
+
+TIMEOUT = 15.0
+
+
+def insecure_context() -> ssl.SSLContext:
+    """The test server's certificate is self-signed."""
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+class Client(ClientXMPP):
+    """A slixmpp client that records what it receives."""
+
+    def __init__(self, jid: str, password: str, plugins: tuple[str, ...]) -> None:
+        super().__init__(jid, password)
+        self.ssl_context = insecure_context()
+        for plugin in plugins:
+            self.register_plugin(plugin)
+        self.messages: asyncio.Queue[Any] = asyncio.Queue()
+        self.presences: asyncio.Queue[Any] = asyncio.Queue()
+        self.started: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self.add_event_handler("session_start", self._on_start)
+        self.add_event_handler("failed_auth", self._on_failed)
+        self.add_event_handler("message", self.messages.put_nowait)
+        self.add_event_handler("presence", self.presences.put_nowait)
+
+    async def _on_start(self, _event: Any) -> None:
+        if not self.started.done():
+            self.started.set_result(True)
+
+    def _on_failed(self, _event: Any) -> None:
+        if not self.started.done():
+            self.started.set_result(False)
+
+    async def next_message(self, timeout: float = TIMEOUT) -> Any:
+        return await asyncio.wait_for(self.messages.get(), timeout)
+
+
+@asynccontextmanager
+async def connected(
+    server: ServerProcess,
+    username: str,
+    password: str,
+    *,
+    resource: str = "tests",
+    direct_tls: bool = False,
+    plugins: tuple[str, ...] = ("xep_0030", "xep_0199"),
+    send_presence: bool = True,
+) -> AsyncIterator[Client]:
+    """A logged-in client (session started); disconnected afterwards."""
+    client = Client(f"{username}@localhost/{resource}", password, plugins)
+    client.enable_direct_tls = direct_tls
+    client.enable_starttls = not direct_tls
+    client.connect("127.0.0.1", server.xmpp_tls_port if direct_tls else server.xmpp_port)
+    try:
+        assert await asyncio.wait_for(client.started, TIMEOUT), "authentication failed"
+        if send_presence:
+            client.send_presence()
+            await client.get_roster()
+        yield client
+    finally:
+        client.disconnect()
+        await asyncio.sleep(0)

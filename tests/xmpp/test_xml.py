@@ -1,0 +1,142 @@
+"""The serializer: exact bytes out, no prefixes on elements, and round trips through the parser."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from roost.xmpp.stream.parser import StanzaReceived, StreamClosed, StreamOpened, StreamParser
+from roost.xmpp.xml import STREAM_CLOSE, element, serialize, stream_header
+
+C = "{jabber:client}"
+ROSTER = "{jabber:iq:roster}"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+HEADER = stream_header(from_="juliet@example.com", id_="x", to="example.com")
+XML_CHAR = re.compile("[\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+XML_TEXT = st.text(st.characters().filter(XML_CHAR.fullmatch))
+
+
+def reparse(data: bytes) -> ET.Element:
+    """``data`` as a stanza of a fresh client stream."""
+    events = StreamParser(max_stanza_bytes=1_000_000).feed(HEADER + data)
+    assert isinstance(events[-1], StanzaReceived)
+    return events[-1].element
+
+
+def canonical(node: ET.Element) -> tuple[object, ...]:
+    return (node.tag, node.attrib, node.text or "", node.tail or "", [canonical(child) for child in node])
+
+
+def test_stanza_in_the_content_namespace_has_no_declaration() -> None:
+    message = element(f"{C}message", {"to": "romeo@example.net", "type": "chat"}, element(f"{C}body", text="hi"))
+    assert serialize(message) == b'<message to="romeo@example.net" type="chat"><body>hi</body></message>'
+
+
+def test_other_namespaces_get_a_default_declaration_and_never_a_prefix() -> None:
+    iq = element(
+        f"{C}iq",
+        {"type": "result", "id": "1"},
+        element(f"{ROSTER}query", None, element(f"{ROSTER}item", {"jid": "a@b"}), element(f"{C}x"), element("bare")),
+    )
+    data = serialize(iq)
+    assert data == (
+        b'<iq type="result" id="1"><query xmlns="jabber:iq:roster"><item jid="a@b"/>'
+        b'<x xmlns="jabber:client"/><bare xmlns=""/></query></iq>'
+    )
+    assert not re.search(rb"<[^ >]*:", data)
+    assert canonical(reparse(data)) == canonical(iq)
+
+
+def test_parent_namespace_for_negotiation_elements() -> None:
+    success = element("{urn:ietf:params:xml:ns:xmpp-sasl}success")
+    assert serialize(success, parent_namespace="") == b'<success xmlns="urn:ietf:params:xml:ns:xmpp-sasl"/>'
+    features = element("{urn:ietf:params:xml:ns:xmpp-bind}bind")
+    data = serialize(features, parent_namespace="http://etherx.jabber.org/streams")
+    assert data == b'<bind xmlns="urn:ietf:params:xml:ns:xmpp-bind"/>'
+
+
+def test_xml_namespace_is_written_with_the_xml_prefix() -> None:
+    body = element(f"{C}body", {XML_LANG: "fr"}, element("{http://www.w3.org/XML/1998/namespace}note"), text="salut")
+    data = serialize(body)
+    assert data == b'<body xml:lang="fr">salut<xml:note/></body>'
+    assert canonical(reparse(data)) == canonical(body)
+
+
+def test_foreign_namespace_attributes_get_declared_prefixes() -> None:
+    node = element(f"{C}x", {"{urn:a}one": "1", "{urn:b}two": "2", "{urn:a}three": "3", "plain": "p"})
+    data = serialize(node)
+    assert data == b'<x xmlns:a0="urn:a" xmlns:a1="urn:b" a0:one="1" a1:two="2" a0:three="3" plain="p"/>'
+    assert canonical(reparse(data)) == canonical(node)
+
+
+def test_escaping_in_text_and_attributes() -> None:
+    node = element(f"{C}body", {"a": "<&>\"'\t\n\r"}, text="<b>&amp; ]]> \"'\r\n")
+    data = serialize(node)
+    assert data == b'<body a="&lt;&amp;&gt;&quot;&apos;&#9;&#10;&#13;">&lt;b&gt;&amp;amp; ]]&gt; "\'&#13;\n</body>'
+    assert canonical(reparse(data)) == canonical(node)
+
+
+def test_tails_of_children_are_written_but_not_the_root_tail() -> None:
+    body = element(f"{C}body", text="a")
+    bold = ET.SubElement(body, f"{C}b")
+    bold.text, bold.tail = "x", "c & d"
+    body.tail = "outside"
+    assert serialize(body) == b"<body>a<b>x</b>c &amp; d</body>"
+
+
+def test_characters_xml_cannot_carry_are_removed() -> None:
+    node = element(f"{C}body", {"a": "x\x00\x1by"}, text="a\x01\x08\x0b\x0c\x1f\ud800\ufffe\uffffb\t\U0001f600")
+    assert serialize(node) == '<body a="xy">ab\t\U0001f600</body>'.encode()
+
+
+def test_xmlns_attributes_are_refused() -> None:
+    with pytest.raises(ValueError, match="Clark"):
+        serialize(element(f"{C}query", {"xmlns": "jabber:iq:roster"}))
+
+
+def test_element_helper() -> None:
+    child = element("c")
+    node = element(f"{C}iq", {"type": "get"}, child, element("d"), text="t")
+    assert (node.tag, node.attrib, node.text, list(node)) == (f"{C}iq", {"type": "get"}, "t", [child, node[1]])
+    attrs = {"a": "1"}
+    element("x", attrs).set("b", "2")
+    assert attrs == {"a": "1"}
+
+
+def test_stream_header_and_close() -> None:
+    assert stream_header(from_="example.com", id_="abc", to=None) == (
+        b"<?xml version='1.0'?><stream:stream xmlns='jabber:client' "
+        b"xmlns:stream='http://etherx.jabber.org/streams' from='example.com' id='abc' version='1.0' xml:lang='en'>"
+    )
+    header = stream_header(from_="example.com", id_="a'b", to="j@example.com", lang="de")
+    assert b"id='a&apos;b' to='j@example.com'" in header
+    events = StreamParser(max_stanza_bytes=1_000).feed(header + STREAM_CLOSE)
+    assert events == [
+        StreamOpened(
+            attrs={"from": "example.com", "id": "a'b", "to": "j@example.com", "version": "1.0", XML_LANG: "de"},
+            namespace="jabber:client",
+        ),
+        StreamClosed(),
+    ]
+
+
+def test_parsed_stanzas_serialize_back_to_equal_elements() -> None:
+    wire = (
+        b"<message xmlns:e='urn:ext' to='a@b' xml:lang='en'><body>1 &lt; 2</body>"
+        b"<e:x e:attr='v'><e:y>t</e:y> tail <z xmlns='urn:other'/></e:x></message>"
+    )
+    parsed = reparse(wire)
+    again = reparse(serialize(parsed))
+    assert canonical(again) == canonical(parsed)
+    assert b"e:" not in serialize(parsed).replace(b"xmlns:e", b"")
+
+
+@given(text=XML_TEXT, value=XML_TEXT, tail=XML_TEXT)
+def test_any_xml_text_round_trips(text: str, value: str, tail: str) -> None:
+    node = element(f"{C}message", {"id": value}, element("{urn:x}child", text=text))
+    node[0].tail = tail
+    assert canonical(reparse(serialize(node))) == canonical(node)
