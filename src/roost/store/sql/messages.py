@@ -18,6 +18,7 @@ from roost.store.sql import tables as t
 from roost.store.sql.convert import encode_ids, message_from_row, utc_required
 from roost.store.sql.engine import Database
 from roost.store.sql.events import append_event
+from roost.store.sql.indexing import SearchIndexer
 from roost.store.sql.writer import Writer
 
 
@@ -104,6 +105,7 @@ async def _insert_all(
 class SqlMessageStore:
     db: Database
     writer: Writer
+    indexer: SearchIndexer
 
     async def append(self, new: NewMessage, *, message_id: int, event_id: int, now: datetime) -> Appended:
         """Store a message once: a re-sent (sender, client_id) returns the stored one."""
@@ -113,7 +115,9 @@ class SqlMessageStore:
         self, new: NewMessage, *, message_id: int, event_id: int, now: datetime
     ) -> asyncio.Future[Appended]:
         """Queue the append at once; the future resolves after the commit."""
-        return self.writer.submit_batched(self._append_batch, (new, message_id, event_id, now))
+        stored = self.writer.submit_batched(self._append_batch, (new, message_id, event_id, now))
+        self.indexer.appended()
+        return stored
 
     async def _append_batch(self, conn: AsyncConnection, items: list[_Pending]) -> list[Appended]:
         """Store the messages queued together in a few multi-row statements."""
