@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, select, update
+from sqlalchemy import Select, and_, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from roost.model.errors import NotFound
@@ -92,13 +92,14 @@ async def _insert_all(
     await conn.execute(t.events.insert(), events)
     if mentioned:
         await conn.execute(t.mentions.insert(), mentioned)
+    # One statement for every conversation of the batch (hundreds under load with many pairs).
     c = t.conversations
-    for conversation_id, message_id in latest.items():
-        await conn.execute(
-            update(c)
-            .where(c.c.id == conversation_id, c.c.last_message_id < message_id)
-            .values(last_message_id=message_id)
-        )
+    await conn.execute(
+        update(c)
+        .where(c.c.id == bindparam("conversation"), c.c.last_message_id < bindparam("newest"))
+        .values(last_message_id=bindparam("newest")),
+        [{"conversation": cid, "newest": mid} for cid, mid in latest.items()],
+    )
 
 
 @dataclass
