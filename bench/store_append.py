@@ -53,7 +53,7 @@ async def measure(db: Path, args: argparse.Namespace) -> None:
     if not pairs:
         raise SystemExit("no direct conversations in that database: run ws_load.py --state DIR first")
     stores = open_stores(f"sqlite:///{db}", migrate=False)
-    stores.writer.start()
+    stores.start()
     ids = IdGenerator()
 
     async def one(i: int) -> None:

@@ -38,7 +38,7 @@ class Runtime:
     services: Services
 
     def start(self) -> None:
-        self.stores.writer.start()
+        self.stores.start()
 
     async def stop(self) -> None:
         await self.stores.close()

@@ -79,7 +79,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 async def stores(database_url: str) -> AsyncIterator[SqlStores]:
     """Every store over one database, with its writer running."""
     opened = await asyncio.to_thread(open_stores, database_url)  # migrates (blocking)
-    opened.writer.start()
+    opened.start()
     try:
         yield opened
     finally:

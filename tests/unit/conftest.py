@@ -26,7 +26,7 @@ async def stores(migrated_sqlite: Path, tmp_path: Path) -> AsyncIterator[SqlStor
     shutil.copyfile(migrated_sqlite, tmp_path / "roost.db")
     # synchronous=OFF: no fsync per commit; durability is the store suite's business.
     opened = await asyncio.to_thread(open_stores, f"sqlite:///{tmp_path}/roost.db", synchronous="OFF", migrate=False)
-    opened.writer.start()
+    opened.start()
     try:
         yield opened
     finally:

@@ -26,7 +26,7 @@ class MovableClock:
 
 async def test_expire_removes_only_old_messages(tmp_path: Path) -> None:
     stores = open_stores(f"sqlite:///{tmp_path / 'r.db'}")
-    stores.writer.start()
+    stores.start()
     clock = MovableClock()
     services = build_services(Settings(data_dir=tmp_path), stores, LocalBus(), clock)
     try:

@@ -72,7 +72,11 @@ def open_database(url: str, *, synchronous: str = "FULL", pool_size: int = 10) -
     target = async_url(url)
     if target.startswith("sqlite"):
         # hide_parameters: SQL errors in the log never carry message bodies or credentials.
-        writer = create_async_engine(target, pool_size=1, max_overflow=0, hide_parameters=True)
+        # No rollback when the writer hands its connection back: each of its transactions ends in
+        # COMMIT or ROLLBACK already, and that reset would cost one more trip to the SQLite thread.
+        writer = create_async_engine(
+            target, pool_size=1, max_overflow=0, pool_reset_on_return=None, hide_parameters=True
+        )
         reader = create_async_engine(target, pool_size=pool_size, max_overflow=0, hide_parameters=True)
         for engine in (writer, reader):
             event.listen(engine.sync_engine, "connect", _sqlite_pragmas(synchronous))

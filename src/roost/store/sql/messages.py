@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -15,10 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from roost.model.errors import NotFound
 from roost.model.messages import Appended, HistoryPage, Message, MessageVersion, NewMessage, Reaction
 from roost.store.sql import tables as t
+from roost.store.sql.appends import PendingAppend, append_in_sqlite_thread, append_through_sqlalchemy
 from roost.store.sql.convert import encode_ids, message_from_row, utc_required
 from roost.store.sql.engine import Database
 from roost.store.sql.events import append_event
-from roost.store.sql.files import attach, attachments_of, detach_files
+from roost.store.sql.files import attachments_of, detach_files
+from roost.store.sql.indexing import SearchIndexer
 from roost.store.sql.writer import Writer
 
 
@@ -40,9 +42,6 @@ async def hydrate(conn: AsyncConnection, rows: list[Any]) -> list[Message]:
     return [message_from_row(row, reactions.get(row.id, ()), files.get(row.id, ())) for row in rows]
 
 
-_Pending = tuple[NewMessage, int, int, datetime]
-
-
 async def _exists(conn: AsyncConnection, query: Select[Any]) -> bool:
     return (await conn.execute(query.with_only_columns(t.messages.c.id).limit(1))).first() is not None
 
@@ -52,60 +51,11 @@ async def _current(conn: AsyncConnection, message_id: int) -> Message:
     return (await hydrate(conn, [row]))[0]
 
 
-def _message_row(message: Message) -> dict[str, Any]:
-    return {
-        "id": message.id,
-        "conversation_id": message.conversation_id,
-        "sender_id": message.sender_id,
-        "client_id": message.client_id,
-        "body": message.body,
-        "created_at": message.created_at,
-        "edited_at": None,
-        "deleted_at": None,
-        "reply_to": message.reply_to,
-        "mentions": encode_ids(message.mentions),
-    }
-
-
-async def _stored_by_client_id(conn: AsyncConnection, news: list[NewMessage]) -> dict[tuple[int, str | None], Message]:
-    """Messages already stored under the (sender, client id) pairs of `news`."""
-    keyed = {(n.sender_id, n.client_id) for n in news if n.client_id is not None}
-    if not keyed:
-        return {}
-    m = t.messages
-    query = select(m).where(
-        m.c.client_id.in_({cid for _, cid in keyed}), m.c.sender_id.in_({sender for sender, _ in keyed})
-    )
-    rows = list(await conn.execute(query))
-    return {(r.sender_id, r.client_id): message_from_row(r) for r in rows if (r.sender_id, r.client_id) in keyed}
-
-
-async def _insert_all(
-    conn: AsyncConnection,
-    rows: list[dict[str, Any]],
-    events: list[dict[str, Any]],
-    mentioned: list[dict[str, Any]],
-    latest: dict[int, int],
-) -> None:
-    if not rows:
-        return
-    await conn.execute(t.messages.insert(), rows)
-    await conn.execute(t.events.insert(), events)
-    if mentioned:
-        await conn.execute(t.mentions.insert(), mentioned)
-    c = t.conversations
-    for conversation_id, message_id in latest.items():
-        await conn.execute(
-            update(c)
-            .where(c.c.id == conversation_id, c.c.last_message_id < message_id)
-            .values(last_message_id=message_id)
-        )
-
-
 @dataclass
 class SqlMessageStore:
     db: Database
     writer: Writer
+    indexer: SearchIndexer
 
     async def append(self, new: NewMessage, *, message_id: int, event_id: int, now: datetime) -> Appended:
         """Store a message once: a re-sent (sender, client_id) returns the stored one."""
@@ -115,53 +65,13 @@ class SqlMessageStore:
         self, new: NewMessage, *, message_id: int, event_id: int, now: datetime
     ) -> asyncio.Future[Appended]:
         """Queue the append at once; the future resolves after the commit."""
-        return self.writer.submit_batched(self._append_batch, (new, message_id, event_id, now))
-
-    async def _append_batch(self, conn: AsyncConnection, items: list[_Pending]) -> list[Appended]:
-        """Store the messages queued together in a few multi-row statements."""
-        known = await _stored_by_client_id(conn, [new for new, *_ in items])
-        results: list[Appended] = []
-        rows: list[dict[str, Any]] = []
-        events: list[dict[str, Any]] = []
-        mentioned: list[dict[str, Any]] = []
-        latest: dict[int, int] = {}
-        for new, message_id, event_id, now in items:
-            key = (new.sender_id, new.client_id)
-            if new.client_id is not None and key in known:
-                results.append(Appended(known[key], created=False, event_id=0))
-                continue
-            message = Message(
-                id=message_id,
-                conversation_id=new.conversation_id,
-                sender_id=new.sender_id,
-                client_id=new.client_id,
-                body=new.body,
-                created_at=now,
-                reply_to=new.reply_to,
-                mentions=new.mentions,
-                attachments=tuple(replace(f, message_id=message_id) for f in new.attachments),
-            )
-            if new.attachments:
-                await attach(conn, message_id, new.attachments)
-            if new.client_id is not None:
-                known[key] = message
-            rows.append(_message_row(message))
-            events.append(
-                {
-                    "id": event_id,
-                    "kind": "message.created",
-                    "conversation_id": new.conversation_id,
-                    "user_id": new.sender_id,
-                    "ref_id": message_id,
-                }
-            )
-            mentioned += [
-                {"conversation_id": new.conversation_id, "user_id": u, "message_id": message_id} for u in new.mentions
-            ]
-            latest[new.conversation_id] = max(latest.get(new.conversation_id, 0), message_id)
-            results.append(Appended(message, created=True, event_id=event_id))
-        await _insert_all(conn, rows, events, mentioned, latest)
-        return results
+        pending = PendingAppend.of(new, message_id=message_id, event_id=event_id, now=now)
+        if self.db.dialect == "sqlite":
+            stored = self.writer.submit_in_thread(append_in_sqlite_thread, pending)
+        else:
+            stored = self.writer.submit_batched(append_through_sqlalchemy, pending)
+        self.indexer.appended()
+        return stored
 
     async def get(self, message_id: int) -> Message | None:
         found = await self.get_many([message_id])

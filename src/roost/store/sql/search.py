@@ -23,13 +23,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from roost.model.messages import Message, SearchQuery
 from roost.store.sql import tables as t
 from roost.store.sql.engine import Database
+from roost.store.sql.indexing import SPACELESS_RANGES, SearchIndexer
 from roost.store.sql.messages import hydrate
 
 TRIGRAM = 3
 TERMS_MAX = 16
-# Scripts written without spaces between words: Hiragana, Katakana, CJK ideographs,
-# Thai, Lao, Myanmar, Khmer (the same ranges as migration 0004's partial trigram index).
-SPACELESS_RANGES = "぀-ヿ㐀-䶿一-鿿豈-﫿฀-໿က-႟ក-៿"
 SPACELESS = re.compile(f"[{SPACELESS_RANGES}]")
 WORD_PART = re.compile(r"[^\W_]+")
 
@@ -113,6 +111,7 @@ def _postgres_conditions(terms: list[str]) -> list[ColumnElement[bool]]:
 @dataclass
 class SqlSearchStore:
     db: Database
+    indexer: SearchIndexer
 
     async def search(self, query: SearchQuery) -> list[Message]:
         """Newest first; only in `query.conversation_ids` (the core passes the caller's)."""
@@ -131,6 +130,7 @@ class SqlSearchStore:
         if query.until is not None:
             statement = statement.where(m.c.created_at < _as_utc(query.until))
         statement = statement.order_by(m.c.id.desc()).limit(query.limit)
+        await self.indexer.catch_up()  # every message acknowledged before now is then in the index
         async with self.db.reader.connect() as conn:
             return await self._run(conn, statement)
 

@@ -11,6 +11,7 @@ from roost.store.sql.directory import SqlDirectoryStore
 from roost.store.sql.engine import Database, open_database
 from roost.store.sql.events import SqlEventLog
 from roost.store.sql.files import SqlFileStore
+from roost.store.sql.indexing import SearchIndexer
 from roost.store.sql.messages import SqlMessageStore
 from roost.store.sql.migrate import upgrade
 from roost.store.sql.search import SqlSearchStore
@@ -23,6 +24,7 @@ from roost.store.sql.writer import Writer
 class SqlStores:
     db: Database
     writer: Writer
+    indexer: SearchIndexer
     users: SqlUserStore
     tokens: SqlTokenStore
     directory: SqlDirectoryStore
@@ -37,7 +39,13 @@ class SqlStores:
         async with self.db.reader.connect() as conn:
             await conn.execute(text("SELECT 1"))
 
+    def start(self) -> None:
+        """Start the writer and the search indexer (inside the event loop)."""
+        self.writer.start()
+        self.indexer.start()
+
     async def close(self) -> None:
+        await self.indexer.stop()
         await self.writer.stop()
         await self.db.dispose()
 
@@ -45,20 +53,22 @@ class SqlStores:
 def open_stores(
     url: str, *, synchronous: str = "FULL", batch_max: int = 256, pool_size: int = 10, migrate: bool = True
 ) -> SqlStores:
-    """Migrate (blocking) and open the stores; call `writer.start()` inside the event loop."""
+    """Migrate (blocking) and open the stores; call `start()` inside the event loop."""
     if migrate:
         upgrade(url)
     db = open_database(url, synchronous=synchronous, pool_size=pool_size)
     writer = Writer(db.writer, batch_max=batch_max)
+    indexer = SearchIndexer(writer, enabled=db.dialect == "sqlite")
     return SqlStores(
         db=db,
         writer=writer,
+        indexer=indexer,
         users=SqlUserStore(db, writer),
         tokens=SqlTokenStore(db, writer),
         directory=SqlDirectoryStore(db, writer),
         conversations=SqlConversationStore(db, writer),
-        messages=SqlMessageStore(db, writer),
-        search=SqlSearchStore(db),
+        messages=SqlMessageStore(db, writer, indexer),
+        search=SqlSearchStore(db, indexer),
         events=SqlEventLog(db),
         files=SqlFileStore(db, writer),
     )

@@ -7,13 +7,18 @@ SQLite with synchronous=FULL, after the WAL was fsynced): ack after commit.
 
 Writes of the same kind that queue up together (message appends under load)
 can be handed to one batch function, so a batch of 200 messages is a few
-multi-row statements instead of 800 single ones.
+multi-row statements instead of 800 single ones. On SQLite such a function can
+run whole in the connection's own thread (`submit_in_thread`): its statements
+and the COMMIT are then one hand-off from the event loop, not several for each
+statement. Those batches commit in transactions of their own.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
+import sqlite3
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -28,6 +33,7 @@ T = TypeVar("T")
 I = TypeVar("I")  # noqa: E741 - the item type of a batch function
 WriteFn = Callable[[AsyncConnection], Awaitable[Any]]
 BatchFn = Callable[[AsyncConnection, list[Any]], Awaitable[Sequence[Any]]]
+ThreadBatchFn = Callable[[sqlite3.Connection, list[Any]], Sequence[Any]]
 
 
 @dataclass
@@ -35,7 +41,12 @@ class _Job:
     future: asyncio.Future[Any]
     fn: WriteFn | None = None
     batch_fn: BatchFn | None = None
+    thread_fn: ThreadBatchFn | None = None
     item: Any = None
+
+    def shares_transaction_with(self, other: _Job) -> bool:
+        """In-thread batches commit alone; every other write may share a transaction."""
+        return self.thread_fn == other.thread_fn
 
 
 @dataclass
@@ -80,6 +91,18 @@ class Writer:
         self._queue.put_nowait(job)
         return job.future
 
+    def submit_in_thread(
+        self, thread_fn: Callable[[sqlite3.Connection, list[I]], Sequence[T]], item: I
+    ) -> asyncio.Future[T]:
+        """Like `submit_batched` on SQLite, but `thread_fn` runs in the connection's thread.
+
+        It gets the sqlite3 connection inside a transaction (the writer commits it, or
+        rolls it back if `thread_fn` raises) and must not await anything.
+        """
+        job = _Job(self._future(), thread_fn=thread_fn, item=item)
+        self._queue.put_nowait(job)
+        return job.future
+
     def _future(self) -> asyncio.Future[Any]:
         if self._closed or self._task is None:
             raise Unavailable("server.stopping", "The server is shutting down.")
@@ -102,7 +125,8 @@ class Writer:
                     stop = True
                     break
                 batch.append(nxt)
-            await self._commit(batch)
+            for part in _transactions(batch):
+                await self._commit(part)
             if stop:
                 return
 
@@ -123,7 +147,10 @@ class Writer:
             if not job.future.done():
                 job.future.set_result(result)
 
-    async def _transaction(self, batch: list[_Job]) -> list[Any]:
+    async def _transaction(self, batch: list[_Job]) -> Sequence[Any]:
+        thread_fn = batch[0].thread_fn
+        if thread_fn is not None:
+            return await self._in_thread(thread_fn, [job.item for job in batch])
         results: list[Any] = []
         async with self.engine.begin() as conn:
             start = 0
@@ -144,15 +171,52 @@ class Writer:
                 start = end
         return results
 
+    async def _in_thread(self, thread_fn: ThreadBatchFn, items: list[Any]) -> Sequence[Any]:
+        async with self.engine.connect() as conn:
+            raw = await conn.get_raw_connection()
+            driver = raw.driver_connection  # the aiosqlite connection
+            # COMPAT: aiosqlite has no public call to run a function in its connection's thread;
+            # `_execute` is the one its own methods use (SQLAlchemy's adapter uses the same queue).
+            outcome: Sequence[Any] = await driver._execute(  # type: ignore[union-attr]
+                functools.partial(_commit_in_thread, thread_fn, items),
+                driver._conn,  # type: ignore[union-attr]
+            )
+        if len(outcome) != len(items):
+            raise RuntimeError("batch function returned the wrong number of results")
+        return outcome
+
     @staticmethod
     def _fail(job: _Job, error: Exception) -> None:
         exc: Exception
         if isinstance(error, RoostError):
             exc = error
-        elif isinstance(error, IntegrityError):
+        elif isinstance(error, IntegrityError | sqlite3.IntegrityError):
             exc = Conflict("store.conflict", "The change conflicts with stored data.")
         else:
             log.error("write failed", exc_info=error)
             exc = Unavailable("store.failed", "The change could not be stored.")
         if not job.future.done():
             job.future.set_exception(exc)
+
+
+def _transactions(batch: list[_Job]) -> list[list[_Job]]:
+    """Split a batch where consecutive jobs may not share a transaction, keeping the order."""
+    parts: list[list[_Job]] = []
+    for job in batch:
+        if parts and parts[-1][-1].shares_transaction_with(job):
+            parts[-1].append(job)
+        else:
+            parts.append([job])
+    return parts
+
+
+def _commit_in_thread(thread_fn: ThreadBatchFn, items: list[Any], db: sqlite3.Connection) -> Sequence[Any]:
+    """Runs in the SQLite connection's thread: the batch and its COMMIT (fsync) in one hand-off."""
+    db.execute("BEGIN")
+    try:
+        results = thread_fn(db, items)
+        db.commit()
+    except BaseException:
+        db.rollback()
+        raise
+    return results

@@ -1,0 +1,231 @@
+"""Message appends in batches: SQLite in its connection's thread, PostgreSQL through SQLAlchemy.
+
+On SQLite one function stores the whole batch in the connection's thread
+(writer.submit_in_thread): a lookup of re-sent client ids, one executemany per
+table, then the writer's COMMIT, all in one hand-off from the event loop. Every
+statement's text is fixed, so sqlite3 prepares each once per connection.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, bindparam, select, update
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from roost.model.errors import Conflict
+from roost.model.messages import Appended, Message, NewMessage
+from roost.store.sql import tables as t
+from roost.store.sql.convert import decode_ids, encode_ids, message_from_row, utc
+from roost.store.sql.files import attach
+
+Known = dict[tuple[int, str], Message]
+
+
+@dataclass(frozen=True, slots=True)
+class PendingAppend:
+    """A message queued for storage with its event id."""
+
+    message: Message
+    event_id: int
+
+    @classmethod
+    def of(cls, new: NewMessage, *, message_id: int, event_id: int, now: datetime) -> PendingAppend:
+        message = Message(
+            id=message_id,
+            conversation_id=new.conversation_id,
+            sender_id=new.sender_id,
+            client_id=new.client_id,
+            body=new.body,
+            created_at=now,
+            reply_to=new.reply_to,
+            mentions=new.mentions,
+            attachments=tuple(replace(f, message_id=message_id) for f in new.attachments),
+        )
+        return cls(message, event_id)
+
+
+def sort_out(items: list[PendingAppend], known: Known) -> tuple[list[Appended], list[PendingAppend]]:
+    """Each item's result, and the items to insert: a (sender, client id) stored already,
+    or earlier in the batch, gives back the stored message."""
+    results: list[Appended] = []
+    fresh: list[PendingAppend] = []
+    for item in items:
+        message = item.message
+        if message.client_id is not None:
+            key = (message.sender_id, message.client_id)
+            if key in known:
+                results.append(Appended(known[key], created=False, event_id=0))
+                continue
+            known[key] = message
+        fresh.append(item)
+        results.append(Appended(message, created=True, event_id=item.event_id))
+    return results, fresh
+
+
+def _newest(fresh: list[PendingAppend]) -> dict[int, int]:
+    """The newest message id of each conversation in the batch."""
+    newest: dict[int, int] = {}
+    for item in fresh:
+        conversation_id = item.message.conversation_id
+        newest[conversation_id] = max(newest.get(conversation_id, 0), item.message.id)
+    return newest
+
+
+# ---------------------------------------------------------------- SQLite, in the connection's thread
+
+
+def _time_processors() -> tuple[Callable[[Any], Any], Callable[[Any], Any]]:
+    """SQLAlchemy's own DateTime conversions on SQLite: a row reads the same by either path."""
+    dialect = sqlite.dialect()
+    kind = t.messages.c.created_at.type.dialect_impl(dialect)
+    to_text, from_text = kind.bind_processor(dialect), kind.result_processor(dialect, None)
+    assert to_text is not None and from_text is not None
+    return to_text, from_text
+
+
+_time_text, _text_time = _time_processors()
+INSERT_MESSAGE = (
+    "INSERT INTO messages (id, conversation_id, sender_id, client_id, body, created_at, reply_to, mentions)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
+INSERT_EVENT = "INSERT INTO events (id, kind, conversation_id, user_id, ref_id) VALUES (?, 'message.created', ?, ?, ?)"
+INSERT_MENTION = "INSERT INTO mentions (conversation_id, user_id, message_id) VALUES (?, ?, ?)"
+ATTACH_FILE = "UPDATE files SET message_id = ?1 WHERE id = ?2 AND message_id IS NULL"
+MOVE_NEWEST = "UPDATE conversations SET last_message_id = ?2 WHERE id = ?1 AND last_message_id < ?2"
+# The (sender, client id) pairs come as one JSON array: one statement text for any batch size.
+# A join (not a row-value IN) lets SQLite look each pair up in the unique index on both columns.
+STORED = (
+    "SELECT m.id, m.conversation_id, m.sender_id, m.client_id, m.body, m.created_at, m.edited_at, m.deleted_at,"
+    " m.reply_to, m.mentions FROM json_each(?) AS pair JOIN messages AS m"
+    " ON m.sender_id = json_extract(pair.value, '$[0]') AND m.client_id = json_extract(pair.value, '$[1]')"
+)
+
+
+def _row(m: Message) -> tuple[Any, ...]:
+    return (
+        m.id,
+        m.conversation_id,
+        m.sender_id,
+        m.client_id,
+        m.body,
+        _time_text(m.created_at),
+        m.reply_to,
+        encode_ids(m.mentions),
+    )
+
+
+def _stored_message(row: tuple[Any, ...]) -> Message:
+    created_at, edited_at, deleted_at = (None if v is None else utc(_text_time(v)) for v in row[5:8])
+    assert created_at is not None
+    return Message(
+        id=row[0],
+        conversation_id=row[1],
+        sender_id=row[2],
+        client_id=row[3],
+        body=row[4],
+        created_at=created_at,
+        edited_at=edited_at,
+        deleted_at=deleted_at,
+        reply_to=row[8],
+        mentions=decode_ids(row[9]),
+    )
+
+
+def _stored_sqlite(db: sqlite3.Connection, items: list[PendingAppend]) -> Known:
+    pairs = [(i.message.sender_id, i.message.client_id) for i in items if i.message.client_id is not None]
+    if not pairs:
+        return {}
+    stored = (_stored_message(row) for row in db.execute(STORED, (json.dumps(pairs),)))
+    return {(m.sender_id, m.client_id): m for m in stored if m.client_id is not None}
+
+
+def append_in_sqlite_thread(db: sqlite3.Connection, items: list[PendingAppend]) -> list[Appended]:
+    """Store a batch on SQLite (the writer's thread function; it commits afterwards)."""
+    results, fresh = sort_out(items, _stored_sqlite(db, items))
+    if fresh:
+        messages = [item.message for item in fresh]
+        db.executemany(INSERT_MESSAGE, [_row(m) for m in messages])
+        events = [(i.event_id, m.conversation_id, m.sender_id, m.id) for i, m in zip(fresh, messages, strict=True)]
+        db.executemany(INSERT_EVENT, events)
+        mentioned = [(m.conversation_id, user, m.id) for m in messages for user in m.mentions]
+        if mentioned:
+            db.executemany(INSERT_MENTION, mentioned)
+        attached = [(m.id, f.id) for m in messages for f in m.attachments]
+        if attached and db.executemany(ATTACH_FILE, attached).rowcount != len(attached):
+            raise Conflict("file.attached", "A file can be attached to one message only.")
+        db.executemany(MOVE_NEWEST, list(_newest(fresh).items()))
+    return results
+
+
+# ---------------------------------------------------------------- PostgreSQL, through SQLAlchemy
+
+
+async def _stored(conn: AsyncConnection, items: list[PendingAppend]) -> Known:
+    keyed = {(i.message.sender_id, i.message.client_id) for i in items if i.message.client_id is not None}
+    if not keyed:
+        return {}
+    m = t.messages
+    query: Select[Any] = select(m).where(
+        m.c.client_id.in_({cid for _, cid in keyed}), m.c.sender_id.in_({sender for sender, _ in keyed})
+    )
+    rows = list(await conn.execute(query))
+    return {(r.sender_id, r.client_id): message_from_row(r) for r in rows if (r.sender_id, r.client_id) in keyed}
+
+
+def _message_row(message: Message) -> dict[str, Any]:
+    return {
+        "id": message.id,
+        "conversation_id": message.conversation_id,
+        "sender_id": message.sender_id,
+        "client_id": message.client_id,
+        "body": message.body,
+        "created_at": message.created_at,
+        "edited_at": None,
+        "deleted_at": None,
+        "reply_to": message.reply_to,
+        "mentions": encode_ids(message.mentions),
+    }
+
+
+async def append_through_sqlalchemy(conn: AsyncConnection, items: list[PendingAppend]) -> list[Appended]:
+    """Store a batch in a few multi-row statements (the writer's batch function)."""
+    results, fresh = sort_out(items, await _stored(conn, items))
+    if not fresh:
+        return results
+    messages = [item.message for item in fresh]
+    await conn.execute(t.messages.insert(), [_message_row(m) for m in messages])
+    events = [
+        {
+            "id": i.event_id,
+            "kind": "message.created",
+            "conversation_id": m.conversation_id,
+            "user_id": m.sender_id,
+            "ref_id": m.id,
+        }
+        for i, m in zip(fresh, messages, strict=True)
+    ]
+    await conn.execute(t.events.insert(), events)
+    mentioned = [
+        {"conversation_id": m.conversation_id, "user_id": u, "message_id": m.id} for m in messages for u in m.mentions
+    ]
+    if mentioned:
+        await conn.execute(t.mentions.insert(), mentioned)
+    for message in messages:
+        if message.attachments:
+            await attach(conn, message.id, message.attachments)
+    # One statement for every conversation of the batch (hundreds under load with many pairs).
+    c = t.conversations
+    await conn.execute(
+        update(c)
+        .where(c.c.id == bindparam("conversation"), c.c.last_message_id < bindparam("newest"))
+        .values(last_message_id=bindparam("newest")),
+        [{"conversation": cid, "newest": mid} for cid, mid in _newest(fresh).items()],
+    )
+    return results
