@@ -151,6 +151,7 @@ def _sweep(operation: Any, mode: GenerationMode, sweeper: Sweeper, path: dict[st
     return list(found.values())
 
 
+@pytest.mark.timeout(900)  # ~60 s alone; several times that on a loaded machine
 def test_no_request_gets_a_server_error(server: ServerProcess, sweeper: Sweeper) -> None:
     schema = schemathesis.openapi.from_url(f"{server.url}/api/openapi.json", timeout=30)
     real = _real_objects(sweeper)
