@@ -44,6 +44,7 @@ class World:
         name: str = "room",
         visibility: Visibility = Visibility.INVITE,
         is_archived: bool = False,
+        address: str | None = None,
     ) -> Conversation:
         conversation = Conversation(
             id=self.next_id(),
@@ -55,6 +56,7 @@ class World:
             created_by=owner.id,
             created_at=NOW,
             last_message_id=0,
+            address=address,
         )
         members = [(owner.id, Role.OWNER)] + [(u.id, Role.MEMBER) for u in others]
         return await self.stores.conversations.create(conversation, members, direct_key=None, event_id=self.next_id())

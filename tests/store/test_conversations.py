@@ -168,3 +168,18 @@ async def test_open_rooms_lists_open_unarchived_rooms_by_name(world: World, stor
     assert len(await stores.conversations.open_rooms("", 2)) == 2
     for odd in ("'", "\\", "\x00", '"'):
         assert await stores.conversations.open_rooms(odd, 10) == []
+
+
+async def test_a_room_is_found_by_its_address_which_is_unique(world: World, stores: SqlStores) -> None:
+    amy = await world.user("amy")
+    plain = await world.room(amy, name="no address")
+    named = await world.room(amy, name="Team", address="team-room")
+
+    assert await stores.conversations.room_by_address("team-room") == named
+    assert named.address == "team-room"
+    assert (await stores.conversations.get(plain.id)) == plain
+    assert plain.address is None
+    assert await stores.conversations.room_by_address("other") is None
+    with pytest.raises(Conflict):
+        await world.room(amy, name="Again", address="team-room")
+    await world.room(amy, name="Also without")  # many rooms have no address

@@ -233,3 +233,23 @@ async def test_member_cache_follows_changes(core: Core) -> None:
     assert await core.conversations.member_ids(room.id) == {amy.id, bob.id}
     await core.conversations.remove(bob, room.id, bob.id)
     assert await core.conversations.member_ids(room.id) == {amy.id}
+
+
+async def test_rooms_with_an_address_are_found_by_it_when_visible(core: Core) -> None:
+    amy, bob = await core.user("amy"), await core.user("bob")
+    room = await core.conversations.create_room(amy, NewRoom("Team", address="team"))
+    lobby = await core.conversations.create_room(amy, NewRoom("Lobby", visibility=Visibility.OPEN, address="lobby"))
+
+    assert (await core.conversations.room_by_address(amy, "team")).id == room.id
+    assert (await core.conversations.room_by_address(bob, "lobby")).id == lobby.id
+    with pytest.raises(NotFound):
+        await core.conversations.room_by_address(bob, "team")  # invite-only: members only, as by id
+    with pytest.raises(NotFound):
+        await core.conversations.room_by_address(amy, "nothing")
+
+
+@pytest.mark.parametrize("address", ["", "Team", "123", "1abc", "a b", "a@b", "x" * 65, "é"])
+async def test_room_addresses_are_checked(core: Core, address: str) -> None:
+    amy = await core.user("amy")
+    with pytest.raises(BadRequest):
+        await core.conversations.create_room(amy, NewRoom("r", address=address))

@@ -40,6 +40,7 @@ class Conversation:
     created_by: int | None
     created_at: datetime
     last_message_id: int
+    address: str | None = None  # a room's own name in addresses (XMPP room JIDs); None: its id
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,3 +71,4 @@ class NewRoom:
     name: str
     topic: str = ""
     visibility: Visibility = Visibility.INVITE
+    address: str | None = None

@@ -10,6 +10,7 @@ from roost.core.services import Services
 from roost.model.conversations import Conversation
 from roost.model.users import User
 from roost.xmpp.ext import Registry
+from roost.xmpp.ext.xep0045_muc.occupancy import Occupancy
 
 if TYPE_CHECKING:
     from roost.xmpp.session import XmppSession
@@ -63,5 +64,6 @@ class XmppServer:
     registry: Registry
     tls: ssl.SSLContext | None
     hub: SessionHub = field(default_factory=SessionHub)
+    rooms: Occupancy = field(default_factory=Occupancy)  # XEP-0045 occupants of this process
     unauthenticated: dict[str, int] = field(default_factory=dict)  # connections per address
     max_unauthenticated_per_address: int = 100

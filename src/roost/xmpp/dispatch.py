@@ -15,6 +15,7 @@ from roost.model.jid import Jid
 from roost.xmpp import im
 from roost.xmpp.errors import StanzaError, StreamError, error_reply, from_roost_error
 from roost.xmpp.ext import IqRequest
+from roost.xmpp.ext.xep0045_muc import extension as muc
 from roost.xmpp.session import XmppSession
 
 log = logging.getLogger(__name__)
@@ -29,7 +30,9 @@ async def dispatch(session: XmppSession, stanza: ET.Element) -> None:
     _stamp_from(session, stanza)
     try:
         to = _recipient(stanza)
-        if stanza.tag.endswith("}iq"):
+        if to is not None and muc.serves(session, to):
+            await muc.route(session, stanza, to)
+        elif stanza.tag.endswith("}iq"):
             await _iq(session, stanza, to)
         elif stanza.tag.endswith("}message"):
             await im.on_message(session, stanza, to)

@@ -15,6 +15,7 @@ from roost.model.errors import NotFound
 from roost.model.jid import Jid
 from roost.model.presence import Show
 from roost.xmpp.errors import StanzaError
+from roost.xmpp.ext.xep0045_muc.messages import direct_invite
 from roost.xmpp.render import presence_stanza
 from roost.xmpp.session import XmppSession
 
@@ -34,6 +35,8 @@ async def on_message(session: XmppSession, stanza: ET.Element, to: Jid | None) -
     if kind == "groupchat":
         raise StanzaError("cancel", "service-unavailable", "Group chat goes through the MUC service.")
     other = await _colleague(session, to)
+    if await direct_invite(session, stanza, other):  # XEP-0249
+        return
     conversation = await session.services.conversations.open_direct(session.user, other)
     body = stanza.findtext(f"{{{CLIENT}}}body")
     state = _chat_state(stanza)

@@ -9,6 +9,7 @@ from roost.core.events import Event, MessageCreated, PresenceChanged, TypingChan
 from roost.model.conversations import Conversation, ConversationKind
 from roost.model.errors import RoostError
 from roost.model.presence import Presence, Show
+from roost.xmpp.ext.xep0045_muc.events import room_stanzas
 
 if TYPE_CHECKING:
     from roost.xmpp.session import XmppSession
@@ -20,6 +21,8 @@ CHATSTATES = "http://jabber.org/protocol/chatstates"
 
 async def render(event: Event, session: XmppSession) -> list[ET.Element]:
     """The stanzas this session's client should get for a core event (often none)."""
+    if (room := await room_stanzas(event, session)) is not None:  # XEP-0045 occupants
+        return room
     if isinstance(event, MessageCreated):
         return await _message(event, session)
     if isinstance(event, PresenceChanged):  # only after the client's initial presence (RFC 6121 §4.2.2)

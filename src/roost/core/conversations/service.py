@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -26,6 +27,7 @@ NAME_MAX = 200
 MEMBER_CACHE_SECONDS = 5.0
 TOPIC_MAX = 2000
 MEMBERS_PER_CALL_MAX = 500
+ADDRESS = re.compile(r"[a-z][a-z0-9._-]{0,63}")
 
 
 def check_name(name: str) -> str:
@@ -35,6 +37,13 @@ def check_name(name: str) -> str:
     if any(ord(c) < 32 for c in name):
         raise BadRequest("room.name_char", "A room name may not contain control characters.")
     return name
+
+
+def check_address(address: str) -> str:
+    """A room address: 1 to 64 of a-z, 0-9, '.', '-', '_', from a letter (so never an id)."""
+    if not ADDRESS.fullmatch(address):
+        raise BadRequest("room.address", "A room address is 1 to 64 of a-z, 0-9, '.', '-', '_', from a letter.")
+    return address
 
 
 def check_topic(topic: str) -> str:
@@ -113,6 +122,13 @@ class ConversationService:
             raise NotFound("conversation.not_found", "No such conversation.")
         return conversation
 
+    async def room_by_address(self, user: User, address: str) -> Conversation:
+        """The room with this address, if the user may see it (NotFound otherwise, as by id)."""
+        room = await self.store.room_by_address(address)
+        if room is None or not await self._may_see(user, room):
+            raise NotFound("conversation.not_found", "No such room.")
+        return room
+
     async def _may_see(self, user: User, conversation: Conversation) -> bool:
         if conversation.kind is ConversationKind.ROOM and conversation.visibility is Visibility.OPEN:
             return True
@@ -136,6 +152,7 @@ class ConversationService:
             created_by=creator.id,
             created_at=self.clock.now(),
             last_message_id=0,
+            address=None if room.address is None else check_address(room.address),
         )
         members = [(creator.id, Role.OWNER)] + [(u, Role.MEMBER) for u in others if u != creator.id]
         return await self._create(conversation, members, None)

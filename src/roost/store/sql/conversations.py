@@ -38,6 +38,7 @@ class SqlConversationStore:
                     created_at=c.created_at,
                     last_message_id=0,
                     direct_key=direct_key,
+                    address=c.address,
                 )
             )
             rows = [{"conversation_id": c.id, "user_id": u, "role": r.value, "last_read_id": 0} for u, r in members]
@@ -58,6 +59,12 @@ class SqlConversationStore:
 
     async def get_direct(self, direct_key: str) -> Conversation | None:
         query = select(t.conversations).where(t.conversations.c.direct_key == direct_key)
+        async with self.db.reader.connect() as conn:
+            row = (await conn.execute(query)).first()
+        return conversation_from_row(row) if row else None
+
+    async def room_by_address(self, address: str) -> Conversation | None:
+        query = select(t.conversations).where(t.conversations.c.address == address)
         async with self.db.reader.connect() as conn:
             row = (await conn.execute(query)).first()
         return conversation_from_row(row) if row else None

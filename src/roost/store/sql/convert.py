@@ -49,6 +49,7 @@ def conversation_from_row(row: Any) -> Conversation:
         created_by=row.created_by,
         created_at=utc_required(row.created_at),
         last_message_id=row.last_message_id,
+        address=row.address,
     )
 
 

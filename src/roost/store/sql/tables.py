@@ -103,6 +103,8 @@ conversations = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("last_message_id", BigInteger, nullable=False, default=0),
     Column("direct_key", String(40), unique=True),
+    Column("address", String(64)),
+    Index("ix_conversations_address", "address", unique=True),
 )
 
 members = Table(

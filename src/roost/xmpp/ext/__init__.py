@@ -72,6 +72,7 @@ class Extension:
     xep: int | None = None
     version: str = ""
     features: list[str] = field(default_factory=list)
+    services: list[str] = field(default_factory=list)  # subdomains it serves ("conference"): disco items
     iq_handlers: dict[IqKey, IqHandler] = field(default_factory=dict)
 
     def iq_get(self, namespace: str, element: str) -> Callable[[IqHandler], IqHandler]:

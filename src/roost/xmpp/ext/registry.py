@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from roost.xmpp.ext import Extension, Registry, rfc6121_roster, xep0030_disco, xep0092_version, xep0199_ping
+from roost.xmpp.ext.xep0045_muc import extension as xep0045_muc
 
 AVAILABLE: dict[str, Extension] = {
-    e.name: e for e in (xep0030_disco.ext, xep0092_version.ext, xep0199_ping.ext, rfc6121_roster.ext)
+    e.name: e for e in (xep0030_disco.ext, xep0092_version.ext, xep0199_ping.ext, rfc6121_roster.ext, xep0045_muc.ext)
 }
 
 

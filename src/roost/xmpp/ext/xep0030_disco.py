@@ -31,4 +31,9 @@ async def on_info(request: IqRequest) -> None:
 async def on_items(request: IqRequest) -> None:
     if request.payload.get("node"):
         raise StanzaError("cancel", "item-not-found")
-    request.result(ET.Element(f"{{{ITEMS}}}query"))
+    query = ET.Element(f"{{{ITEMS}}}query")
+    if "@" not in request.iq.get("to", request.stream.domain):  # the server lists its services
+        for extension in request.stream.registry.extensions:
+            for prefix in extension.services:
+                ET.SubElement(query, f"{{{ITEMS}}}item", {"jid": f"{prefix}.{request.stream.domain}"})
+    request.result(query)

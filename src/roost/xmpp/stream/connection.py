@@ -22,6 +22,7 @@ from roost.model.users import User
 from roost.xmpp.context import XmppServer
 from roost.xmpp.dispatch import dispatch
 from roost.xmpp.errors import StanzaError, StreamError, error_reply, stream_error_bytes
+from roost.xmpp.ext.xep0045_muc.join import leave_all
 from roost.xmpp.session import XmppSession
 from roost.xmpp.stream import sasl
 from roost.xmpp.stream.parser import StanzaReceived, StreamClosed, StreamOpened, StreamParser, XmlStreamError
@@ -295,6 +296,7 @@ class Connection:
         if session is not None:
             self.server.services.router.unregister(session)
             self.server.hub.unbind(session)
+            leave_all(session)  # XEP-0045: its nicks leave their rooms
             if session.available:
                 with contextlib.suppress(Exception):
                     await self.server.services.presence.session_ended(session)

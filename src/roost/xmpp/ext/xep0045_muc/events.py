@@ -1,0 +1,76 @@
+"""Core events as room stanzas for the streams joined to a room.
+
+Each stream renders its own events (as for 1:1 chat): a message in a room it is joined
+to becomes a groupchat message from room/nick; its user's removal from the room (by a room
+admin on the web, or leaving there) takes it out of the room with status 321; a topic
+change is a subject message; a role change or a presence change of an occupant is a new
+occupant presence. Events about rooms the stream is not in fall through (None).
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from typing import TYPE_CHECKING
+
+from roost.core.events import ConversationChanged, Event, MembershipChanged, MessageCreated, PresenceChanged
+from roost.model.presence import Show
+from roost.xmpp.ext.xep0045_muc.history import sender_nick
+from roost.xmpp.ext.xep0045_muc.join import REMOVED, announce, leave
+from roost.xmpp.ext.xep0045_muc.stanzas import groupchat, room_jid, subject
+
+if TYPE_CHECKING:
+    from roost.xmpp.session import XmppSession
+
+
+async def room_stanzas(event: Event, session: XmppSession) -> list[ET.Element] | None:
+    """The stanzas for a room event this stream is joined to; None when the event is not one."""
+    if not session.server.rooms.rooms:
+        return None
+    if isinstance(event, MessageCreated):
+        return await _message(event, session)
+    if isinstance(event, MembershipChanged):
+        return await _membership(event, session)
+    if isinstance(event, ConversationChanged):
+        return _topic(event, session)
+    if isinstance(event, PresenceChanged) and event.presence.show is not Show.UNAVAILABLE:
+        for conversation_id in session.server.rooms.rooms_of(session):
+            room = session.server.rooms.room(conversation_id)
+            nick = room.nick_of_user(event.presence.user_id) if room else None
+            if room is not None and nick is not None:
+                announce(session, room, room.by_nick[nick], only_to=session)
+    return None
+
+
+async def _message(event: MessageCreated, session: XmppSession) -> list[ET.Element] | None:
+    room = session.server.rooms.room(event.message.conversation_id)
+    if room is None or room.occupant_of(session) is None:
+        return None
+    nick = await sender_nick(session, room, event.message.sender_id)
+    return [groupchat(room_jid(session.domain, room.local, nick), session.jid, event.message)]
+
+
+async def _membership(event: MembershipChanged, session: XmppSession) -> list[ET.Element] | None:
+    room = session.server.rooms.room(event.conversation_id)
+    nick = room.nick_of_user(event.user_id) if room else None
+    if room is None or nick is None or room.occupant_of(session) is None:
+        return None
+    occupant = room.by_nick[nick]
+    if event.change == "removed":
+        if occupant.user_id == session.user_id:
+            await leave(session, room, (REMOVED,))
+    elif event.role is not None and event.role is not occupant.role:
+        occupant.role = event.role  # the first of the room's streams to see it tells everyone
+        announce(session, room, occupant)
+    return []
+
+
+def _topic(event: ConversationChanged, session: XmppSession) -> list[ET.Element] | None:
+    conversation = event.conversation
+    room = session.server.rooms.room(conversation.id)
+    if room is None or room.occupant_of(session) is None:
+        return None
+    if conversation.topic != room.topic:
+        room.topic, room.topic_event = conversation.topic, event.event_id
+    if room.topic_event != event.event_id:
+        return []
+    return [subject(room_jid(session.domain, room.local), session.jid, conversation.topic)]

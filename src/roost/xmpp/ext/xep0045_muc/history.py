@@ -1,0 +1,116 @@
+"""History on join, from the core's history of the room (XEP-0045 §7.2.14–15).
+
+Without a <history/> element a joiner gets the last DEFAULT_STANZAS messages. maxstanzas,
+maxchars (counted on the stanzas as sent), seconds and since narrow it; the core's page
+size caps it. Each message carries <delay/> from the room and its stanza-id.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from roost.model.errors import RoostError
+from roost.model.messages import Message
+from roost.xmpp.errors import StanzaError
+from roost.xmpp.ext.xep0045_muc.occupancy import RoomOccupants
+from roost.xmpp.ext.xep0045_muc.stanzas import MUC, groupchat, room_jid
+from roost.xmpp.xml import serialize
+
+if TYPE_CHECKING:
+    from roost.xmpp.session import XmppSession
+
+DEFAULT_STANZAS = 20
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryRequest:
+    """What a joiner asked for in <history/>; None is "no limit of this kind"."""
+
+    maxstanzas: int | None = None
+    maxchars: int | None = None
+    seconds: int | None = None
+    since: datetime | None = None
+
+    @classmethod
+    def of(cls, x: ET.Element | None) -> HistoryRequest:
+        history = x.find(f"{{{MUC}}}history") if x is not None else None
+        if history is None:
+            return cls()
+        return cls(
+            maxstanzas=_count(history.get("maxstanzas")),
+            maxchars=_count(history.get("maxchars")),
+            seconds=_count(history.get("seconds")),
+            since=_moment(history.get("since")),
+        )
+
+    def cutoff(self, now: datetime) -> datetime | None:
+        if self.seconds is not None:
+            after = now - timedelta(seconds=self.seconds)
+            return max(after, self.since) if self.since else after
+        return self.since
+
+
+def _count(value: str | None) -> int | None:
+    if value is None:
+        return None
+    if not value.isascii() or not value.isdigit() or len(value) > 12:
+        raise StanzaError("modify", "bad-request", "History limits are non-negative integers.")
+    return int(value)
+
+
+def _moment(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise StanzaError("modify", "bad-request", "'since' is an XEP-0082 date-time.") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+async def send_history(session: XmppSession, occupants: RoomOccupants, request: HistoryRequest) -> None:
+    limit = min(DEFAULT_STANZAS if request.maxstanzas is None else request.maxstanzas, 200)
+    limit = min(limit, session.services.archive.limits.page_max)
+    if limit <= 0 or request.maxchars == 0:
+        return
+    page = await session.services.archive.history(session.user, occupants.conversation_id, limit=limit)
+    cutoff = request.cutoff(session.services.clock.now())
+    kept = [m for m in page.messages if not m.is_deleted and (cutoff is None or m.created_at >= cutoff)]
+    stanzas = [await _delayed(session, occupants, m) for m in kept]
+    if request.maxchars is not None:
+        stanzas = _within(stanzas, request.maxchars)
+    for stanza in stanzas:
+        session.send(stanza)
+
+
+async def _delayed(session: XmppSession, occupants: RoomOccupants, message: Message) -> ET.Element:
+    nick = await sender_nick(session, occupants, message.sender_id)
+    return groupchat(room_jid(session.domain, occupants.local, nick), session.jid, message, delayed=True)
+
+
+def _within(stanzas: list[ET.Element], maxchars: int) -> list[ET.Element]:
+    """The newest stanzas whose total size stays within maxchars."""
+    total, kept = 0, 0
+    for stanza in reversed(stanzas):
+        total += len(serialize(stanza).decode())
+        if total > maxchars:
+            break
+        kept += 1
+    return stanzas[len(stanzas) - kept :]
+
+
+async def sender_nick(session: XmppSession, occupants: RoomOccupants, user_id: int) -> str:
+    """The sender's nick in the room if joined here, else their username (which no one else may take)."""
+    nick = occupants.nick_of_user(user_id)
+    if nick is not None:
+        return nick
+    hub = session.server.hub
+    if user_id not in hub.usernames:
+        try:
+            hub.remember(await session.services.accounts.get(user_id))
+        except RoostError:
+            return f"user-{user_id}"
+    return hub.usernames[user_id]

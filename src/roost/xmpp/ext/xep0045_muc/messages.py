@@ -1,0 +1,127 @@
+"""Messages to a room: groupchat, subject changes and invitations (XEP-0045 §7.4, §7.8, §8.1; XEP-0249).
+
+- A groupchat message with a body from an occupant is stored in the core room (the same
+  history the web client shows); every occupant, the sender included, gets it back through
+  the core's MessageCreated event, with a stanza-id by the room.
+- A subject without a body sets the core room's topic (room admins, as in the core).
+- Chat states become the room's typing indicator.
+- A mediated invitation (<x xmlns='…muc#user'><invite to=…/></x>) or a direct one
+  (XEP-0249, to the invitee) adds the invitee to the core room under the core's rules, and
+  the invitation reaches the invitee's XMPP streams.
+- Private messages between occupants are refused (<not-acceptable/>) for now.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from typing import TYPE_CHECKING
+
+from roost.model.errors import BadRequest, NotFound
+from roost.model.jid import Jid
+from roost.xmpp.errors import StanzaError
+from roost.xmpp.ext.xep0045_muc.rooms import find_room
+from roost.xmpp.ext.xep0045_muc.stanzas import CLIENT, MUC_USER, room_jid, room_local, service_domain
+
+if TYPE_CHECKING:
+    from roost.xmpp.session import XmppSession
+
+CHATSTATES = "http://jabber.org/protocol/chatstates"
+SID = "urn:xmpp:sid:0"
+CONFERENCE = "jabber:x:conference"
+
+
+async def on_message(session: XmppSession, stanza: ET.Element, to: Jid) -> None:
+    kind = stanza.get("type", "normal")
+    if kind == "error":
+        return
+    if to.resource:
+        raise StanzaError("modify", "not-acceptable", "Private messages in rooms are not supported yet.")
+    invite = stanza.find(f"{{{MUC_USER}}}x/{{{MUC_USER}}}invite")
+    if invite is not None:
+        await _mediated_invite(session, to.local, invite)
+    elif kind != "groupchat":
+        raise StanzaError("modify", "bad-request", "Send type='groupchat' to a room.")
+    else:
+        await _groupchat(session, to.local, stanza)
+
+
+async def _groupchat(session: XmppSession, local: str, stanza: ET.Element) -> None:
+    occupants = session.server.rooms.named(local)
+    if occupants is None or occupants.occupant_of(session) is None:
+        raise StanzaError("modify", "not-acceptable", "Join the room before sending to it.")
+    conversation_id = occupants.conversation_id
+    body = stanza.findtext(f"{{{CLIENT}}}body")
+    topic = stanza.find(f"{{{CLIENT}}}subject")
+    services = session.services
+    if body:
+        await services.archive.send(session.user, conversation_id, body, client_id=_client_id(stanza))
+    elif topic is not None:
+        await services.conversations.update(session.user, conversation_id, topic=topic.text or "")
+    elif (state := _chat_state(stanza)) is not None:
+        await services.conversations.set_typing(session.user, conversation_id, state == "composing")
+
+
+async def _mediated_invite(session: XmppSession, local: str, invite: ET.Element) -> None:
+    found = await find_room(session, local)
+    if found is None:
+        raise StanzaError("cancel", "item-not-found", "No such room.")
+    invitee = await _colleague(session, invite.get("to", ""))
+    await session.services.conversations.invite(session.user, found.id, [invitee])
+    room = room_jid(session.domain, local)
+    for target in _streams_of(session, invitee):
+        message = ET.Element(f"{{{CLIENT}}}message", {"from": str(room), "to": str(target.jid)})
+        forwarded = ET.SubElement(ET.SubElement(message, f"{{{MUC_USER}}}x"), f"{{{MUC_USER}}}invite")
+        forwarded.set("from", str(session.jid.bare))
+        if invite.findtext(f"{{{MUC_USER}}}reason"):
+            ET.SubElement(forwarded, f"{{{MUC_USER}}}reason").text = invite.findtext(f"{{{MUC_USER}}}reason")
+        target.send(message)
+
+
+async def direct_invite(session: XmppSession, stanza: ET.Element, invitee: int) -> bool:
+    """XEP-0249: a message to a colleague with <x xmlns='jabber:x:conference'/>; False if it has none."""
+    x = stanza.find(f"{{{CONFERENCE}}}x")
+    if x is None:
+        return False
+    try:
+        room = Jid.parse(x.get("jid", ""))
+    except BadRequest:
+        raise StanzaError("modify", "jid-malformed", "The invitation names no room.") from None
+    found = await find_room(session, room.local) if room.domain == service_domain(session.domain) else None
+    if found is None or not room.local:
+        raise StanzaError("cancel", "item-not-found", "No such room.")
+    await session.services.conversations.invite(session.user, found.id, [invitee])
+    for target in _streams_of(session, invitee):
+        message = ET.Element(f"{{{CLIENT}}}message", {"from": str(session.jid), "to": str(target.jid)})
+        attrs = {"jid": str(room_jid(session.domain, room_local(found)))}
+        if x.get("reason"):
+            attrs["reason"] = x.get("reason", "")
+        ET.SubElement(message, f"{{{CONFERENCE}}}x", attrs)
+        target.send(message)
+    return True
+
+
+async def _colleague(session: XmppSession, address: str) -> int:
+    try:
+        jid = Jid.parse(address)
+    except BadRequest:
+        raise StanzaError("modify", "jid-malformed", "The invitation names no one.") from None
+    if jid.domain != session.domain or not jid.local:
+        raise StanzaError("cancel", "item-not-found", "Invite colleagues of this server.")
+    try:
+        return (await session.services.accounts.by_username(jid.local)).id
+    except NotFound:
+        raise StanzaError("cancel", "item-not-found", "No such person.") from None
+
+
+def _streams_of(session: XmppSession, user_id: int) -> list[XmppSession]:
+    return [s for (uid, _), s in session.server.hub.bound.items() if uid == user_id]
+
+
+def _client_id(stanza: ET.Element) -> str | None:
+    origin = stanza.find(f"{{{SID}}}origin-id")
+    value = origin.get("id") if origin is not None else stanza.get("id")
+    return value[:128] if value else None
+
+
+def _chat_state(stanza: ET.Element) -> str | None:
+    return next((c.tag.split("}")[1] for c in stanza if c.tag.startswith(f"{{{CHATSTATES}}}")), None)

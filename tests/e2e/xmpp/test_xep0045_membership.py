@@ -1,0 +1,118 @@
+"""XEP-0045 membership with slixmpp over real sockets: removal in the core, invitations, self-ping, bad input."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+from slixmpp import JID
+from slixmpp.exceptions import IqError, PresenceError
+
+from tests.conftest import MakePerson
+from tests.support.muc import MUC_PLUGINS, codes, make_room, member_ids, room_jid, wait_for, watch
+from tests.support.server import ServerProcess
+from tests.support.xmpp import TIMEOUT, connected
+
+
+async def test_removal_in_the_core_takes_the_occupant_out(server: ServerProcess, make_person: MakePerson) -> None:
+    alice, bob = await make_person("alice"), await make_person("bob")
+    room = await make_room(alice, "Removals", members=(bob,))
+    async with (
+        connected(server, alice.username, alice.password, plugins=MUC_PLUGINS) as a,
+        connected(server, bob.username, bob.password, plugins=MUC_PLUGINS) as b,
+    ):
+        seen_by_a, seen_by_b = watch(a), watch(b)
+        await a.plugin["xep_0045"].join_muc_wait(room_jid(room), "alice", timeout=TIMEOUT)
+        await b.plugin["xep_0045"].join_muc_wait(room_jid(room), "bob", timeout=TIMEOUT)
+        response = await alice.http.delete(f"/api/v1/rooms/{room['id']}/members/{bob.user_id}")
+        assert response.status_code == 200, response.text
+        unavailable = lambda p: p["from"] == room_jid(room, "bob") and p["type"] == "unavailable"  # noqa: E731
+        own = await wait_for(seen_by_b, unavailable)
+        assert {110, 321} <= codes(own)
+        assert own["muc"]["affiliation"] == "none"
+        other = await wait_for(seen_by_a, unavailable)
+        assert 321 in codes(other) and 110 not in codes(other)
+        errors = watch(b, "message_error")
+        b.send_message(mto=room_jid(room), mbody="still here?", mtype="groupchat")
+        assert (await wait_for(errors, lambda m: True))["error"]["condition"] == "not-acceptable"
+        try:
+            await b.plugin["xep_0045"].join_muc_wait(room_jid(room), "bob", timeout=TIMEOUT)
+            raise AssertionError("rejoined after removal")
+        except PresenceError as error:
+            assert error.condition == "registration-required"
+
+
+async def test_invitations_add_members_under_the_core_rules(server: ServerProcess, make_person: MakePerson) -> None:
+    alice, bob, carol, dave = [await make_person(n) for n in ("alice", "bob", "carol", "dave")]
+    room = await make_room(alice, "Invitations")
+    async with (
+        connected(server, alice.username, alice.password, plugins=MUC_PLUGINS) as a,
+        connected(server, bob.username, bob.password, plugins=MUC_PLUGINS) as b,
+        connected(server, carol.username, carol.password, plugins=(*MUC_PLUGINS, "xep_0249")) as c,
+    ):
+        direct_invites = watch(c, "groupchat_direct_invite")
+        invites = watch(b, "groupchat_invite")
+        a.plugin["xep_0045"].invite(room_jid(room), JID(f"{bob.username}@localhost"), "come in")
+        got = await wait_for(invites, lambda m: True)
+        assert got["from"] == room_jid(room)
+        assert got["muc"]["invite"]["from"].bare == f"{alice.username}@localhost"
+        assert bob.user_id in await member_ids(alice, room)
+        direct = a.make_message(mto=JID(f"{carol.username}@localhost"))
+        direct.append(ET.Element("{jabber:x:conference}x", {"jid": str(room_jid(room)), "reason": "XEP-0249"}))
+        direct.send()
+        got = await wait_for(direct_invites, lambda m: True)
+        assert got["groupchat_invite"]["jid"] == room_jid(room)
+        assert got["from"].bare == f"{alice.username}@localhost"
+        assert carol.user_id in await member_ids(alice, room)
+        await b.plugin["xep_0045"].join_muc_wait(room_jid(room), "bob", timeout=TIMEOUT)
+        errors = watch(b, "message_error")
+        b.plugin["xep_0045"].invite(room_jid(room), JID(f"{dave.username}@localhost"))
+        refused = await wait_for(errors, lambda m: True)
+        assert refused["error"]["condition"] == "forbidden"  # invite-only: admins invite
+    assert dave.user_id not in await member_ids(alice, room)
+
+
+async def test_self_ping(server: ServerProcess, make_person: MakePerson) -> None:
+    alice, bob = await make_person("alice"), await make_person("bob")
+    room = await make_room(alice, "Pings", members=(bob,))
+    async with (
+        connected(server, alice.username, alice.password, plugins=MUC_PLUGINS) as a,
+        connected(server, bob.username, bob.password, plugins=MUC_PLUGINS) as b,
+    ):
+        await a.plugin["xep_0045"].join_muc_wait(room_jid(room), "alice", timeout=TIMEOUT)
+        await a.plugin["xep_0199"].ping(jid=room_jid(room, "alice"), timeout=TIMEOUT)
+        for target in (room_jid(room, "alice"), room_jid(room, "bob")):  # bob is not joined
+            try:
+                await b.plugin["xep_0199"].ping(jid=target, timeout=TIMEOUT)
+                raise AssertionError("a ping from outside the room was answered")
+            except IqError as error:
+                assert error.condition == "not-acceptable"
+
+
+async def test_bad_joins_get_the_errors_the_xep_names(server: ServerProcess, make_person: MakePerson) -> None:
+    alice = await make_person("alice")
+    room = await make_room(alice, "Errors")
+    async with connected(server, alice.username, alice.password, plugins=MUC_PLUGINS) as a:
+        errors = watch(a, "presence_error")
+        cases = [
+            (
+                f"<presence to='{room_jid(room)}'><x xmlns='http://jabber.org/protocol/muc'/></presence>",
+                "jid-malformed",
+            ),
+            ("<presence to='_no-such-room@conference.localhost/a'/>", "not-allowed"),  # no room, no name
+            (
+                f"<presence to='{room_jid(room, 'a')}'><x xmlns='http://jabber.org/protocol/muc'>"
+                "<history maxstanzas='-1'/></x></presence>",
+                "bad-request",
+            ),
+        ]
+        for raw, condition in cases:
+            a.send_raw(raw)
+            refused = await wait_for(errors, lambda p: True)
+            assert refused["error"]["condition"] == condition, raw
+        info = a.plugin["xep_0030"]
+        try:
+            await info.get_info(jid=JID("no-such-room@conference.localhost"), timeout=TIMEOUT)
+            raise AssertionError("an unknown room was described")
+        except IqError as error:
+            assert error.condition == "item-not-found"
+        await a.plugin["xep_0045"].join_muc_wait(room_jid(room), "a", timeout=TIMEOUT)  # the stream is fine

@@ -1,0 +1,67 @@
+"""XEP-0045 pieces without a server: room localparts, <history/> parsing, occupancy bookkeeping."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from datetime import UTC, datetime, timedelta
+from typing import Any, cast
+
+import pytest
+
+from roost.model.conversations import Role
+from roost.xmpp.errors import StanzaError
+from roost.xmpp.ext.xep0045_muc.history import HistoryRequest
+from roost.xmpp.ext.xep0045_muc.occupancy import Occupancy, Occupant, RoomOccupants
+from roost.xmpp.ext.xep0045_muc.stanzas import id_of, stamp
+
+MUC = "http://jabber.org/protocol/muc"
+
+
+def _x(**history: str) -> ET.Element:
+    x = ET.Element(f"{{{MUC}}}x")
+    ET.SubElement(x, f"{{{MUC}}}history", history)
+    return x
+
+
+@pytest.mark.parametrize(
+    ("local", "expected"), [("123", 123), ("0123", None), ("team", None), ("9" * 20, None), ("١٢", None)]
+)
+def test_room_ids_are_plain_decimal(local: str, expected: int | None) -> None:
+    assert id_of(local) == expected
+
+
+def test_history_requests() -> None:
+    assert HistoryRequest.of(None) == HistoryRequest()
+    assert HistoryRequest.of(ET.Element(f"{{{MUC}}}x")) == HistoryRequest()
+    asked = HistoryRequest.of(_x(maxstanzas="5", maxchars="0", seconds="60", since="2025-01-02T03:04:05Z"))
+    assert asked == HistoryRequest(5, 0, 60, datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC))
+    now = datetime(2025, 1, 2, 3, 10, tzinfo=UTC)
+    assert asked.cutoff(now) == now - timedelta(seconds=60)
+    assert HistoryRequest(since=now).cutoff(now + timedelta(days=1)) == now
+    for bad in ({"maxstanzas": "-1"}, {"seconds": "1e3"}, {"since": "yesterday"}):
+        with pytest.raises(StanzaError) as raised:
+            HistoryRequest.of(_x(**bad))
+        assert raised.value.condition == "bad-request"
+
+
+def test_stamps_are_utc() -> None:
+    assert stamp(datetime(2025, 1, 2, 3, 4, 5, 678000, tzinfo=UTC)) == "2025-01-02T03:04:05.678Z"
+
+
+class _Stream:
+    def __init__(self, name: str) -> None:
+        self.id = name
+
+
+def test_occupancy_keeps_one_nick_over_several_streams() -> None:
+    rooms = Occupancy()
+    laptop, phone = cast(Any, _Stream("laptop")), cast(Any, _Stream("phone"))
+    room = RoomOccupants(7, "team")
+    first = rooms.add(room, Occupant("amy", 1, Role.OWNER), laptop)
+    again = rooms.add(room, Occupant("amy", 1, Role.OWNER), phone)
+    assert again is first and set(first.sessions) == {"laptop", "phone"}
+    assert rooms.named("team") is room and rooms.rooms_of(phone) == [7]
+    assert room.nick_of_user(1) == "amy"
+    assert rooms.remove(7, laptop) is None  # the nick stays while a stream holds it
+    assert rooms.remove(7, phone) is first
+    assert rooms.named("team") is None and rooms.remove(7, phone) is None
