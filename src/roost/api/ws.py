@@ -236,7 +236,12 @@ class WebSocketSession:
             self._room_for_replies.clear()
             await self._room_for_replies.wait()
         stored = await self.services.archive.submit(
-            self.user, command.conversation_id, command.body, client_id=command.client_id, reply_to=command.reply_to
+            self.user,
+            command.conversation_id,
+            command.body,
+            client_id=command.client_id,
+            reply_to=command.reply_to,
+            origin=self._id,  # this connection gets the ack instead of a message.created
         )
         self._replies.append(_Reply(command=command, stored=stored))
         stored.add_done_callback(self._flush_replies)
@@ -294,7 +299,9 @@ class _Reply:
             appended = archive.check_stored(self.stored.result(), self.command.conversation_id)
         except RoostError as reused:
             return _error(client_id, reused.code, reused.message)
-        return {"type": "ack", "client_id": client_id, "message": message_json(appended.message)}
+        # Everything message.created carries: this connection gets no copy of its own message.
+        event_id = str(appended.event_id) if appended.created else None
+        return {"type": "ack", "client_id": client_id, "event_id": event_id, "message": message_json(appended.message)}
 
 
 def _error(client_id: str | None, code: str, message: str) -> dict[str, Any]:
