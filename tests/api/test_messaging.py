@@ -31,6 +31,32 @@ async def test_direct_message_reaches_recipient_and_senders_other_device(
     await alice_phone.close()
 
 
+async def test_the_sending_connection_gets_the_ack_instead_of_a_copy(
+    server: ServerProcess, make_person: MakePerson
+) -> None:
+    alice, bob = await make_person("alice"), await make_person("bob")
+    token_alice = alice.http.headers["Authorization"].split()[1]
+    token_bob = bob.http.headers["Authorization"].split()[1]
+    alice_tab = await open_events(server.ws_url, token_alice)
+    alice_phone = await open_events(server.ws_url, token_alice)
+    bob_events = await open_events(server.ws_url, token_bob)
+    conversation = await alice.direct(bob)
+
+    ack = await alice_tab.command(type="send", conversation_id=conversation, body="hi bob", client_id="c-2")
+
+    created = await bob_events.until("message.created")
+    mirrored = await alice_phone.until("message.created")
+    assert {k: ack[k] for k in ("event_id", "message")} == {k: created[k] for k in ("event_id", "message")}
+    assert mirrored == created
+    await alice_tab.command(type="ping")  # a copy would have come before the ack, and surely before this
+    assert [f for f in alice_tab.frames if f["type"] == "message.created"] == []
+    again = await alice_tab.command(type="send", conversation_id=conversation, body="hi bob", client_id="c-2")
+    assert again["message"] == ack["message"]
+    assert again["event_id"] is None  # a re-send: stored before, no new event
+    for events in (alice_tab, alice_phone, bob_events):
+        await events.close()
+
+
 async def test_resent_client_id_is_stored_once(make_person: MakePerson) -> None:
     alice, bob = await make_person("alice"), await make_person("bob")
     conversation = await alice.direct(bob)

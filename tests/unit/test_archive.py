@@ -33,6 +33,18 @@ async def test_a_message_reaches_every_members_sessions(core: Core, trio: Trio) 
     assert eve_tab.events == []
 
 
+async def test_the_sending_session_gets_no_copy_but_the_senders_other_sessions_do(core: Core, trio: Trio) -> None:
+    amy, bob, room = trio
+    amy_tab, amy_phone, bob_phone = core.connect(amy), core.connect(amy), core.connect(bob)
+
+    stored = await core.archive.submit(amy, room.id, "from the tab", origin=amy_tab.id)
+    appended = await stored
+
+    assert amy_tab.of_type(MessageCreated) == []
+    for session in (amy_phone, bob_phone):
+        assert session.of_type(MessageCreated) == [MessageCreated(appended.message, appended.event_id)]
+
+
 async def test_a_resent_client_id_is_not_delivered_again(core: Core, trio: Trio) -> None:
     amy, bob, room = trio
     bob_session = core.connect(bob)

@@ -242,6 +242,7 @@ class WebSocketSession:
             client_id=command.client_id,
             reply_to=command.reply_to,
             attachments=tuple(command.attachments),
+            origin=self._id,  # this connection gets the ack instead of a message.created
         )
         self._replies.append(_Reply(command=command, stored=stored))
         stored.add_done_callback(self._flush_replies)
@@ -299,7 +300,9 @@ class _Reply:
             appended = archive.check_stored(self.stored.result(), self.command.conversation_id)
         except RoostError as reused:
             return _error(client_id, reused.code, reused.message)
-        return {"type": "ack", "client_id": client_id, "message": message_json(appended.message)}
+        # Everything message.created carries: this connection gets no copy of its own message.
+        event_id = str(appended.event_id) if appended.created else None
+        return {"type": "ack", "client_id": client_id, "event_id": event_id, "message": message_json(appended.message)}
 
 
 def _error(client_id: str | None, code: str, message: str) -> dict[str, Any]:

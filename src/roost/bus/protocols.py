@@ -9,10 +9,12 @@ from typing import Protocol
 
 @dataclass(frozen=True, slots=True)
 class Envelope:
-    """A payload for the live sessions of `user_ids` (None: every connected user)."""
+    """A payload for the live sessions of `user_ids` (None: every connected user),
+    except the session `except_session` (the one that caused it and was answered already)."""
 
     payload: object
     user_ids: frozenset[int] | None
+    except_session: str | None = None
 
 
 Handler = Callable[[Envelope], None]

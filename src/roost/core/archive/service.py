@@ -93,11 +93,13 @@ class ArchiveService:
         client_id: str | None = None,
         reply_to: int | None = None,
         attachments: tuple[int, ...] = (),
+        origin: str | None = None,
     ) -> asyncio.Future[Appended]:
         """Check a message and queue it for storage; the future resolves once it is committed.
 
         Lets a connection pipeline its messages: they are queued in the order submitted,
         and each is delivered to the members' sessions right at its commit, in commit order.
+        The session `origin`, if given, gets no copy: its answer carries the message.
         """
         body = self._check_body(body, with_files=bool(attachments))
         if client_id is not None and (not 0 < len(client_id) <= CLIENT_ID_MAX or "\x00" in client_id):
@@ -121,7 +123,7 @@ class ArchiveService:
         )
         # A done-callback runs at the commit, before anyone awaiting the future resumes:
         # live events leave in commit order, and before the sender's ack.
-        stored.add_done_callback(functools.partial(self._publish_created, recipients))
+        stored.add_done_callback(functools.partial(self._publish_created, recipients, origin))
         return stored
 
     async def _resent_with_files(
@@ -145,12 +147,14 @@ class ArchiveService:
             raise BadRequest("message.attachments", "This server does not take files.")
         return await self.files.for_message(sender, conversation_id, file_ids)
 
-    def _publish_created(self, recipients: frozenset[int], stored: asyncio.Future[Appended]) -> None:
+    def _publish_created(
+        self, recipients: frozenset[int], origin: str | None, stored: asyncio.Future[Appended]
+    ) -> None:
         if stored.cancelled() or stored.exception() is not None:
             return
         appended = stored.result()
         if appended.created:
-            self.router.send(MessageCreated(appended.message, appended.event_id), recipients)
+            self.router.send(MessageCreated(appended.message, appended.event_id), recipients, except_session=origin)
 
     @staticmethod
     def check_stored(appended: Appended, conversation_id: int) -> Appended:

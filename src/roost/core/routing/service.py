@@ -48,9 +48,9 @@ class Router:
     def all_sessions(self) -> list[Session]:
         return [s for by_id in self._by_user.values() for s in by_id.values()]
 
-    def send(self, event: Event, user_ids: frozenset[int] | None) -> None:
-        """Publish an event for these users' sessions (None: everyone connected)."""
-        self.bus.publish(Envelope(event, user_ids))
+    def send(self, event: Event, user_ids: frozenset[int] | None, *, except_session: str | None = None) -> None:
+        """Publish an event for these users' sessions (None: everyone connected), but `except_session`."""
+        self.bus.publish(Envelope(event, user_ids, except_session))
 
     def _on_envelope(self, envelope: Envelope) -> None:
         event = envelope.payload
@@ -58,10 +58,12 @@ class Router:
             self._revoke(event)
             return
         targets = self._by_user.keys() if envelope.user_ids is None else envelope.user_ids
+        skip = envelope.except_session
         for user_id in list(targets):
             for session in list(self._by_user.get(user_id, {}).values()):
-                session.deliver(event)  # type: ignore[arg-type]
-                self.delivered += 1
+                if session.id != skip:
+                    session.deliver(event)  # type: ignore[arg-type]
+                    self.delivered += 1
 
     def _revoke(self, event: SessionsRevoked) -> None:
         for session in self.sessions_of(event.user_id):
