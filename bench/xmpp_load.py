@@ -200,6 +200,9 @@ async def connect_idle(
         opened = target
         await asyncio.sleep(2.0)
         points.append((opened, _settled_rss(peer)))
+    idle = Meter(peer)
+    await asyncio.sleep(3.0)
+    idle_pct = idle.read()["server_pct"]
     slope = _slope(points)
     (n0, r0), (n1, r1) = points[0], points[-1]
     return sessions, {
@@ -209,6 +212,7 @@ async def connect_idle(
         "kb_per_client": (r1 - r0) / max(1, n1 - n0),
         "kb_per_client_slope": slope,
         "points": points,
+        "idle_server_pct": idle_pct,
     }
 
 
@@ -345,7 +349,17 @@ async def run_step(
     )
 
 
+async def quiesce(window: Window, quiet: float = 1.0, bound: float = 60.0) -> None:
+    """Wait (bounded) until deliveries stop arriving: a late backlog must not count in the next step."""
+    deadline = time.monotonic() + bound
+    last = -1
+    while time.monotonic() < deadline and window.delivered != last:
+        last = window.delivered
+        await asyncio.sleep(quiet)
+
+
 async def find_max(
+    window: Window,
     label: str,
     steps: list[float],
     fanout: int,
@@ -358,6 +372,7 @@ async def find_max(
     best: Row | None = None
     failed: Row | None = None
     for rate in steps:
+        await quiesce(window)
         row = await step(rate)
         rows.append(row)
         print(f"  {label}: {format_row(row)}", flush=True)
@@ -367,12 +382,11 @@ async def find_max(
             failed = row
             if not args.all_steps:
                 break
-        await asyncio.sleep(1.0)
     if failed is not None and not args.all_steps:
         low = best.offered / fanout if best else 0.0
         middle = (low + failed.offered / fanout) / 2
         if middle > low * 1.1:
-            await asyncio.sleep(2.0)
+            await quiesce(window)
             row = await step(middle)
             rows.append(row)
             print(f"  {label}: {format_row(row)}", flush=True)
@@ -396,7 +410,8 @@ async def chat(
     peer: Peer, sessions: list[Session], window: Window, args: argparse.Namespace, texts: list[str]
 ) -> dict[str, Any]:
     pairs = min(args.pairs, len(sessions) // 2)
-    senders = [(sessions[2 * i].client, f"{sessions[2 * i + 1].user}@{DOMAIN}".encode()) for i in range(pairs)]
+    # To the full JID: without initial presence (--presence login) a bare JID reaches no resource.
+    senders = [(sessions[2 * i].client, sessions[2 * i + 1].client.jid.encode()) for i in range(pairs)]
     used = sessions[: 2 * pairs]
     steps = [float(x) for x in args.chat_steps.split(",")]
     # Prime: one message per pair, not measured (Roost opens each pair's direct conversation on first use).
@@ -412,7 +427,7 @@ async def chat(
     async def step(rate: float) -> Row:
         return await run_step(peer, senders, used, window, rate, 1, "chat", args, texts)
 
-    return {"pairs": pairs} | await find_max(f"{peer.name} 1:1", steps, 1, step, args)
+    return {"pairs": pairs} | await find_max(window, f"{peer.name} 1:1", steps, 1, step, args)
 
 
 async def find_muc(peer: Peer, session: Session) -> str | None:
@@ -471,7 +486,7 @@ async def muc(
     async def step(rate: float) -> Row:
         return await run_step(peer, senders, occupants, window, rate, len(occupants), "groupchat", args, texts)
 
-    result = await find_max(f"{peer.name} MUC", steps, len(occupants), step, args)
+    result = await find_max(window, f"{peer.name} MUC", steps, len(occupants), step, args)
     return {"room": room, "occupants": len(occupants), "senders": len(senders)} | result
 
 
@@ -509,7 +524,8 @@ async def bench_server(peer: Peer, args: argparse.Namespace) -> dict[str, Any]:
             print(
                 f"  {peer.name} memory: {memory['clients']} clients, RSS {memory['rss_before_mb']:.1f} -> "
                 f"{memory['rss_after_mb']:.1f} MB, {memory['kb_per_client']:.1f} KB/client "
-                f"(slope {memory['kb_per_client_slope']:.1f})",
+                f"(slope {memory['kb_per_client_slope']:.1f}); "
+                f"server CPU while they idle {memory['idle_server_pct']:.0f}%",
                 flush=True,
             )
         if "chat" in scenarios:
