@@ -121,7 +121,6 @@ async def login_rate(peer: Peer, users: list[str], args: argparse.Namespace) -> 
     done: list[float] = []  # completion times within the window
     times: list[float] = []  # login durations (connect -> bound) within the window
     errors: list[str] = []
-    meter: Meter | None = None
     counter = 0
 
     async def worker(k: int) -> None:
@@ -143,14 +142,15 @@ async def login_rate(peer: Peer, users: list[str], args: argparse.Namespace) -> 
                 done.append(t1)
                 times.append(t1 - t0)
 
-    async def meter_at_warmup() -> None:
-        nonlocal meter
+    cpu: dict[str, float] = {}
+
+    async def meter_window() -> None:
         await asyncio.sleep(max(0.0, w0 - time.monotonic()))
         meter = Meter(peer)
+        await asyncio.sleep(max(0.0, w1 - time.monotonic()))
+        cpu.update(meter.read())
 
-    await asyncio.gather(meter_at_warmup(), *(worker(k) for k in range(args.login_concurrency)))
-    assert meter is not None
-    cpu = meter.read()
+    await asyncio.gather(meter_window(), *(worker(k) for k in range(args.login_concurrency)))
     window = w1 - w0
     times.sort()
     rate = len(done) / window

@@ -306,7 +306,11 @@ class EjabberdPeer(Peer):
         (self.root / "inetrc").write_text('{lookup, [file, native]}.\n{host, {127,0,0,1}, ["localhost"]}.\n')
         (self.root / "ejabberd.yml").write_text(_fill("ejabberd.yml", port=self.port, domain=DOMAIN))
         # One scheduler: the server has one CPU (taskset); no kernel poll tuning beyond the defaults.
-        (self.root / "ejabberdctl.cfg").write_text('ERLANG_NODE=""\nERL_OPTIONS="+S 1:1 +SDcpu 1:1"\n')
+        # ejabberdctl re-runs itself as the ejabberd user through su, which resets the soft limit on
+        # open files to 1024 (PAM): raise it again to the hard limit, or 1,000 clients cannot connect.
+        (self.root / "ejabberdctl.cfg").write_text(
+            'ERLANG_NODE=""\nERL_OPTIONS="+S 1:1 +SDcpu 1:1"\nulimit -n "$(ulimit -Hn)" 2>/dev/null || true\n'
+        )
         if os.geteuid() == 0:
             shutil.chown(self.root, "ejabberd", "ejabberd")
             for path in self.root.rglob("*"):
