@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import resource
 import shutil
 import signal
 import sqlite3
@@ -306,16 +307,15 @@ class EjabberdPeer(Peer):
         (self.root / "inetrc").write_text('{lookup, [file, native]}.\n{host, {127,0,0,1}, ["localhost"]}.\n')
         (self.root / "ejabberd.yml").write_text(_fill("ejabberd.yml", port=self.port, domain=DOMAIN))
         # One scheduler: the server has one CPU (taskset); no kernel poll tuning beyond the defaults.
-        # ejabberdctl re-runs itself as the ejabberd user through su, which resets the soft limit on
-        # open files to 1024 (PAM): raise it again to the hard limit, or 1,000 clients cannot connect.
-        (self.root / "ejabberdctl.cfg").write_text(
-            'ERLANG_NODE=""\nERL_OPTIONS="+S 1:1 +SDcpu 1:1"\nulimit -n "$(ulimit -Hn)" 2>/dev/null || true\n'
-        )
+        (self.root / "ejabberdctl.cfg").write_text('ERLANG_NODE=""\nERL_OPTIONS="+S 1:1 +SDcpu 1:1"\n')
         if os.geteuid() == 0:
             shutil.chown(self.root, "ejabberd", "ejabberd")
             for path in self.root.rglob("*"):
                 shutil.chown(path, "ejabberd", "ejabberd")
         log = (self.root / "stdout.log").open("ab")
+        # As root, ejabberdctl re-runs itself through `su ejabberd`, whose PAM limits put the open-file
+        # limit back to 1,024 (too few for 1,000 clients): start it as that user, with the limit raised.
+        as_root = os.geteuid() == 0
         self.process = subprocess.Popen(
             [*_taskset(self.cpu), *self._ctl(), "foreground"],
             cwd=self.root,
@@ -323,6 +323,11 @@ class EjabberdPeer(Peer):
             stderr=log,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
+            preexec_fn=_raise_nofile,  # noqa: PLW1509 (only setrlimit, before any thread)
+            env={**os.environ, "HOME": "/var/lib/ejabberd"},
+            user="ejabberd" if as_root else None,
+            group="ejabberd" if as_root else None,
+            extra_groups=[] if as_root else None,
         )
         self._wait_port(90)
         self.version = _first_line(["dpkg-query", "-W", "-f", "${Version}", "ejabberd"], "ejabberd")
@@ -351,6 +356,11 @@ class EjabberdPeer(Peer):
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGTERM)
         super().stop()
+
+
+def _raise_nofile() -> None:
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
 def _epmd_pids() -> list[int]:
