@@ -130,7 +130,7 @@ async def login_rate(peer: Peer, users: list[str], args: argparse.Namespace) -> 
             counter += 1
             t0 = time.monotonic()
             try:
-                session = await login(peer, user, f"l{k}-{counter}", None)
+                session = await login(peer, user, f"l{k}-{counter}", None, presence=not args.login_no_presence)
             except (OSError, xmppraw.XmppError, TimeoutError) as error:
                 if len(errors) < 1000:
                     errors.append(repr(error)[:200])
@@ -621,6 +621,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default="login",
         help="login: only the login scenario sends initial presence; all: the idle/1:1/MUC sessions too "
         "(Roost answers each initial presence with 2 SQL queries per online user: slow with 1,000 online)",
+    )
+    p.add_argument(
+        "--login-no-presence",
+        action="store_true",
+        help="the login scenario stops after bind (no initial presence): SASL and binding alone",
     )
     p.add_argument("--body-words", type=int, default=12)
     p.add_argument("--server-cpu", type=int, default=0)
