@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import ssl
+import xml.etree.ElementTree as ET
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -76,3 +77,29 @@ async def connected(
     finally:
         client.disconnect()
         await asyncio.sleep(0)
+
+
+async def wait_for(queue: asyncio.Queue[Any], match: Any, timeout: float = TIMEOUT) -> Any:
+    """The next item of the queue for which `match(item)` holds (others are dropped)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        item = await asyncio.wait_for(queue.get(), deadline - asyncio.get_running_loop().time())
+        if match(item):
+            return item
+
+
+def drain(queue: asyncio.Queue[Any]) -> list[Any]:
+    """Everything queued so far."""
+    items = []
+    while not queue.empty():
+        items.append(queue.get_nowait())
+    return items
+
+
+async def send_iq(client: Client, kind: str, payload: str, to: str | None = None) -> Any:
+    """Send an iq with a raw XML payload; its answer (an IqError is raised for an error)."""
+    iq = client.make_iq_set() if kind == "set" else client.make_iq_get()
+    iq.append(ET.fromstring(payload))
+    if to is not None:
+        iq["to"] = to
+    return await iq.send(timeout=TIMEOUT)  # type: ignore[no-untyped-call]

@@ -11,11 +11,14 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from roost.core.services import Services
 from roost.model.jid import Jid
 from roost.model.users import User
+
+if TYPE_CHECKING:
+    from roost.xmpp.session import XmppSession
 
 
 class StreamContext(Protocol):
@@ -31,6 +34,9 @@ class StreamContext(Protocol):
     def domain(self) -> str: ...
     @property
     def registry(self) -> Registry: ...
+
+    carbons: bool  # XEP-0280 enabled on this stream
+
     def send(self, element: ET.Element) -> None: ...
 
 
@@ -61,6 +67,7 @@ class IqRequest:
 
 IqHandler = Callable[[IqRequest], Awaitable[None]]
 IqKey = tuple[str, str]  # ("get" | "set", "{namespace}element")
+SessionHook = Callable[["XmppSession"], Awaitable[None]]
 
 
 @dataclass
@@ -73,6 +80,12 @@ class Extension:
     version: str = ""
     features: list[str] = field(default_factory=list)
     iq_handlers: dict[IqKey, IqHandler] = field(default_factory=dict)
+    available_hooks: list[SessionHook] = field(default_factory=list)
+
+    def on_available(self, hook: SessionHook) -> SessionHook:
+        """Run `hook` when a session sends its initial presence (after the roster's presences)."""
+        self.available_hooks.append(hook)
+        return hook
 
     def iq_get(self, namespace: str, element: str) -> Callable[[IqHandler], IqHandler]:
         return self._iq("get", namespace, element)
@@ -101,6 +114,10 @@ class Registry:
                 if key in self._iq:
                     raise ValueError(f"two extensions handle {key}")
                 self._iq[key] = handler
+
+    @property
+    def available_hooks(self) -> list[SessionHook]:
+        return [hook for extension in self.extensions for hook in extension.available_hooks]
 
     def iq_handler(self, kind: str, tag: str) -> IqHandler | None:
         return self._iq.get((kind, tag))

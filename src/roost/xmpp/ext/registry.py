@@ -2,10 +2,29 @@
 
 from __future__ import annotations
 
-from roost.xmpp.ext import Extension, Registry, rfc6121_roster, xep0030_disco, xep0092_version, xep0199_ping
+from roost.xmpp.ext import (
+    Extension,
+    Registry,
+    rfc6121_roster,
+    xep0030_disco,
+    xep0092_version,
+    xep0160_offline,
+    xep0199_ping,
+    xep0280_carbons,
+    xep0313_mam,
+)
 
 AVAILABLE: dict[str, Extension] = {
-    e.name: e for e in (xep0030_disco.ext, xep0092_version.ext, xep0199_ping.ext, rfc6121_roster.ext)
+    e.name: e
+    for e in (
+        xep0030_disco.ext,
+        xep0092_version.ext,
+        xep0199_ping.ext,
+        rfc6121_roster.ext,
+        xep0280_carbons.ext,
+        xep0313_mam.ext,
+        xep0160_offline.ext,
+    )
 }
 
 
