@@ -9,7 +9,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from slixmpp import ClientXMPP
+from slixmpp import JID, ClientXMPP
+from slixmpp.xmlstream.handler import Callback
+from slixmpp.xmlstream.matcher import MatchXPath
 
 from tests.support.server import ServerProcess
 
@@ -103,3 +105,22 @@ async def send_iq(client: Client, kind: str, payload: str, to: str | None = None
     if to is not None:
         iq["to"] = to
     return await iq.send(timeout=TIMEOUT)  # type: ignore[no-untyped-call]
+
+
+def send_payload(
+    client: Client, to: str, payload: str, *, body: str | None = None, stanza_id: str | None = None
+) -> None:
+    """Send a chat message with a raw XML payload (and a body and id, if given)."""
+    message = client.make_message(mto=JID(to), mbody=body, mtype="chat")
+    if stanza_id is not None:
+        message["id"] = stanza_id
+    if payload:
+        message.append(ET.fromstring(payload))
+    message.send()
+
+
+def every_message(client: Client) -> asyncio.Queue[Any]:
+    """A queue of every message stanza (slixmpp's `message` event skips those without a body)."""
+    queue: asyncio.Queue[Any] = asyncio.Queue()
+    client.register_handler(Callback("every message", MatchXPath("{jabber:client}message"), queue.put_nowait))
+    return queue

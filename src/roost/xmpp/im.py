@@ -17,6 +17,7 @@ from roost.model.jid import Jid
 from roost.model.presence import Show
 from roost.xmpp.context import Origin
 from roost.xmpp.errors import StanzaError
+from roost.xmpp.ext import MessageRequest
 from roost.xmpp.render import presence_stanza
 from roost.xmpp.session import XmppSession
 
@@ -39,6 +40,11 @@ async def on_message(session: XmppSession, stanza: ET.Element, to: Jid | None) -
         raise StanzaError("cancel", "service-unavailable", "Group chat goes through the MUC service.")
     other = await _colleague(session, to)
     conversation = await session.services.conversations.open_direct(session.user, other)
+    handled = session.registry.message_handler(stanza)
+    if handled is not None:
+        handler, payload = handled
+        await handler(MessageRequest(session, stanza, payload, conversation.id))
+        return
     body = stanza.findtext(f"{{{CLIENT}}}body")
     state = _chat_state(stanza)
     if body:

@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from roost.core.events import Event, MessageCreated, PresenceChanged, TypingChanged
+from roost.core.events import MessageCreated, TypingChanged
 from roost.model.conversations import Conversation, ConversationKind
 from roost.model.errors import RoostError
 from roost.model.messages import Message
@@ -25,18 +25,7 @@ CARBONS = "urn:xmpp:carbons:2"
 FORWARD = "urn:xmpp:forward:0"
 
 
-async def render(event: Event, session: XmppSession) -> list[ET.Element]:
-    """The stanzas this session's client should get for a core event (often none)."""
-    if isinstance(event, MessageCreated):
-        return await _message(event, session)
-    if isinstance(event, PresenceChanged):  # only after the client's initial presence (RFC 6121 §4.2.2)
-        return [await presence_stanza(event.presence, session)] if session.available else []
-    if isinstance(event, TypingChanged):
-        return await _chat_state(event, session)
-    return []
-
-
-async def _direct(session: XmppSession, conversation_id: int) -> Conversation | None:
+async def direct(session: XmppSession, conversation_id: int) -> Conversation | None:
     cached = session.server.hub.conversations.get(conversation_id)
     if cached is None:
         try:
@@ -54,10 +43,10 @@ async def jid_of(session: XmppSession, user_id: int) -> str:
     return f"{hub.usernames[user_id]}@{session.server.limits.domain}"
 
 
-async def _message(event: MessageCreated, session: XmppSession) -> list[ET.Element]:
+async def message_created(event: MessageCreated, session: XmppSession) -> list[ET.Element]:
     """A 1:1 message for an available session: plain, as a carbon (XEP-0280), or nothing."""
     message = event.message
-    if not session.available or await _direct(session, message.conversation_id) is None:
+    if not session.available or await direct(session, message.conversation_id) is None:
         return []  # not yet available: offline delivery hands it over at initial presence; rooms go through MUC
     origin = session.server.hub.origin_of(message.sender_id, message.client_id)
     if message.sender_id == session.user_id:
@@ -75,7 +64,7 @@ async def _sent_copy(session: XmppSession, message: Message, origin: Origin | No
     if not session.carbons or (origin is not None and (origin.resource == session.resource or origin.private)):
         return []
     inner = await chat_stanza(session, message, origin, to=await peer_jid(session, message))
-    return [_carbon(session, "sent", inner)]
+    return [carbon(session, "sent", inner)]
 
 
 async def _received_copy(
@@ -85,10 +74,10 @@ async def _received_copy(
     if not session.carbons or (origin is not None and origin.private) or not session.give(message.id):
         return []
     inner = await chat_stanza(session, message, origin, to=f"{session.jid.bare}/{target}")
-    return [_carbon(session, "received", inner)]
+    return [carbon(session, "received", inner)]
 
 
-def _carbon(session: XmppSession, kind: str, inner: ET.Element) -> ET.Element:
+def carbon(session: XmppSession, kind: str, inner: ET.Element) -> ET.Element:
     wrapper = ET.Element(
         f"{{{CLIENT}}}message", {"from": str(session.jid.bare), "to": str(session.jid), "type": "chat"}
     )
@@ -115,9 +104,14 @@ async def chat_stanza(session: XmppSession, message: Message, origin: Origin | N
 
 async def peer_jid(session: XmppSession, message: Message) -> str:
     """The other person of the message's direct conversation (the sender, in a chat with oneself)."""
-    members = await session.services.conversations.member_ids(message.conversation_id)
-    others = sorted(member for member in members if member != message.sender_id)
-    return await jid_of(session, others[0] if others else message.sender_id)
+    return await other_jid(session, message.conversation_id, message.sender_id)
+
+
+async def other_jid(session: XmppSession, conversation_id: int, user_id: int) -> str:
+    """The person of a direct conversation who is not `user_id` (that one, in a chat with oneself)."""
+    members = await session.services.conversations.member_ids(conversation_id)
+    others = sorted(member for member in members if member != user_id)
+    return await jid_of(session, others[0] if others else user_id)
 
 
 def stamp(moment: datetime | None) -> str:
@@ -144,8 +138,8 @@ async def presence_stanza(presence: Presence, session: XmppSession) -> ET.Elemen
     return stanza
 
 
-async def _chat_state(event: TypingChanged, session: XmppSession) -> list[ET.Element]:
-    if event.user_id == session.user_id or await _direct(session, event.conversation_id) is None:
+async def chat_state(event: TypingChanged, session: XmppSession) -> list[ET.Element]:
+    if event.user_id == session.user_id or await direct(session, event.conversation_id) is None:
         return []
     stanza = ET.Element(
         f"{{{CLIENT}}}message", {"type": "chat", "from": await jid_of(session, event.user_id), "to": str(session.jid)}

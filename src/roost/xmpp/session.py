@@ -15,7 +15,7 @@ from roost.model.jid import Jid
 from roost.model.users import User
 from roost.xmpp.context import XmppServer
 from roost.xmpp.ext import Registry
-from roost.xmpp.render import render
+from roost.xmpp.outgoing import render
 
 log = logging.getLogger(__name__)
 CHANNEL = "xmpp"  # the core's delivery mark for offline delivery (XEP-0160)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from roost.core.conversations.service import ConversationService
 from roost.model.archive import ArchiveFilter, ArchivePage, ArchiveQuery
 from roost.model.errors import BadRequest, NotFound
+from roost.model.messages import Message
 from roost.model.users import User
 from roost.store.protocols import ArchiveStore, MessageStore
 
@@ -48,6 +49,24 @@ class ArchiveQueryService:
             tuple(scope), match, after=paging.after, before=paging.before, newest=paging.newest, limit=paging.limit
         )
         return await self.store.query(query)
+
+    async def find(self, user: User, conversation_id: int, reference: str, *, sender_id: int | None = None) -> Message:
+        """A message of a conversation of the user's, by the id its client sent it with, or by its id."""
+        await self.conversations.require_member(user.id, conversation_id)
+        senders = [sender_id] if sender_id is not None else sorted(await self.conversations.member_ids(conversation_id))
+        for sender in senders:
+            message = await self.store.by_client_id(sender, reference)
+            if message is not None and message.conversation_id == conversation_id:
+                return message
+        if reference.isdigit() and len(reference) < 20:
+            message = await self.messages.get(int(reference))
+            if (
+                message is not None
+                and message.conversation_id == conversation_id
+                and sender_id in (None, message.sender_id)
+            ):
+                return message
+        raise NotFound("message.not_found", "No such message in this conversation.")
 
     def _check(self, paging: Paging) -> None:
         if not 1 <= paging.limit <= self.page_max:

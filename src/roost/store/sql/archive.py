@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from roost.model.archive import ArchiveFilter, ArchivePage, ArchiveQuery
 from roost.model.conversations import ConversationKind
+from roost.model.messages import Message
 from roost.store.sql import tables as t
 from roost.store.sql.engine import Database
 from roost.store.sql.messages import hydrate
@@ -62,6 +63,13 @@ class SqlArchiveStore:
             count = await conn.scalar(select(func.count()).select_from(t.messages).where(*where))
             rows, complete = await _page(conn, query, where)
             return ArchivePage(tuple(await hydrate(conn, rows)), complete=complete, count=int(count or 0))
+
+    async def by_client_id(self, sender_id: int, client_id: str) -> Message | None:
+        """The message this sender sent under this client id."""
+        m = t.messages
+        async with self.db.reader.connect() as conn:
+            rows = list(await conn.execute(select(m).where(m.c.sender_id == sender_id, m.c.client_id == client_id)))
+            return (await hydrate(conn, rows))[0] if rows else None
 
     async def direct_conversation_ids(self, user_id: int) -> list[int]:
         """The direct (one-to-one) conversations this person is in."""

@@ -11,7 +11,10 @@ from roost.xmpp.ext import (
     xep0160_offline,
     xep0199_ping,
     xep0280_carbons,
+    xep0308_correction,
     xep0313_mam,
+    xep0333_markers,
+    xep0424_retraction,
 )
 
 AVAILABLE: dict[str, Extension] = {
@@ -24,6 +27,9 @@ AVAILABLE: dict[str, Extension] = {
         xep0280_carbons.ext,
         xep0313_mam.ext,
         xep0160_offline.ext,
+        xep0308_correction.ext,
+        xep0424_retraction.ext,
+        xep0333_markers.ext,
     )
 }
 
