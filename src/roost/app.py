@@ -10,6 +10,8 @@ from roost.config import Settings
 from roost.core.accounts.service import AccountsService
 from roost.core.admin.service import AdminService
 from roost.core.archive.catchup import CatchUpService
+from roost.core.archive.offline import OfflineService
+from roost.core.archive.query import ArchiveQueryService
 from roost.core.archive.service import ArchiveLimits, ArchiveService
 from roost.core.auth.sasl import SaslService
 from roost.core.auth.service import AuthService
@@ -117,6 +119,10 @@ def build_services(
         catchup=CatchUpService(stores.events, stores.messages, conversations, settings.limits.catchup_max_events),
         files=files,
         admin=AdminService(accounts, directory),
+        archive_queries=ArchiveQueryService(
+            stores.archive, stores.messages, conversations, settings.limits.history_page_max
+        ),
+        offline=OfflineService(stores.archive, ids),
     )
 
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import ssl
+import xml.etree.ElementTree as ET
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from slixmpp import ClientXMPP
+from slixmpp import JID, ClientXMPP
+from slixmpp.xmlstream.handler import Callback
+from slixmpp.xmlstream.matcher import MatchXPath
 
 from tests.support.server import ServerProcess
 
@@ -76,3 +79,48 @@ async def connected(
     finally:
         client.disconnect()
         await asyncio.sleep(0)
+
+
+async def wait_for(queue: asyncio.Queue[Any], match: Any, timeout: float = TIMEOUT) -> Any:
+    """The next item of the queue for which `match(item)` holds (others are dropped)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        item = await asyncio.wait_for(queue.get(), deadline - asyncio.get_running_loop().time())
+        if match(item):
+            return item
+
+
+def drain(queue: asyncio.Queue[Any]) -> list[Any]:
+    """Everything queued so far."""
+    items = []
+    while not queue.empty():
+        items.append(queue.get_nowait())
+    return items
+
+
+async def send_iq(client: Client, kind: str, payload: str, to: str | None = None) -> Any:
+    """Send an iq with a raw XML payload; its answer (an IqError is raised for an error)."""
+    iq = client.make_iq_set() if kind == "set" else client.make_iq_get()
+    iq.append(ET.fromstring(payload))
+    if to is not None:
+        iq["to"] = to
+    return await iq.send(timeout=TIMEOUT)  # type: ignore[no-untyped-call]
+
+
+def send_payload(
+    client: Client, to: str, payload: str, *, body: str | None = None, stanza_id: str | None = None
+) -> None:
+    """Send a chat message with a raw XML payload (and a body and id, if given)."""
+    message = client.make_message(mto=JID(to), mbody=body, mtype="chat")
+    if stanza_id is not None:
+        message["id"] = stanza_id
+    if payload:
+        message.append(ET.fromstring(payload))
+    message.send()
+
+
+def every_message(client: Client) -> asyncio.Queue[Any]:
+    """A queue of every message stanza (slixmpp's `message` event skips those without a body)."""
+    queue: asyncio.Queue[Any] = asyncio.Queue()
+    client.register_handler(Callback("every message", MatchXPath("{jabber:client}message"), queue.put_nowait))
+    return queue

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from roost.core.accounts.service import AccountsService
 from roost.core.admin.service import AdminService
 from roost.core.archive.catchup import CatchUpService
+from roost.core.archive.offline import OfflineService
+from roost.core.archive.query import ArchiveQueryService
 from roost.core.archive.service import ArchiveService
 from roost.core.auth.sasl import SaslService
 from roost.core.auth.service import AuthService
@@ -32,3 +34,5 @@ class Services:
     catchup: CatchUpService
     files: FilesService
     admin: AdminService
+    archive_queries: ArchiveQueryService
+    offline: OfflineService

@@ -8,6 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+from roost.model.archive import ArchivePage, ArchiveQuery
 from roost.model.auth import TokenInfo, TokenKind
 from roost.model.conversations import Conversation, ConversationSummary, Member, Role
 from roost.model.directory import Contact, Group
@@ -101,6 +102,16 @@ class MessageStore(Protocol):
 
 class SearchStore(Protocol):
     async def search(self, query: SearchQuery) -> list[Message]: ...
+
+
+class ArchiveStore(Protocol):
+    """Reads across many conversations (a person's archive, a room's), and delivery marks."""
+
+    async def query(self, query: ArchiveQuery) -> ArchivePage: ...
+    async def by_client_id(self, sender_id: int, client_id: str) -> Message | None: ...
+    async def direct_conversation_ids(self, user_id: int) -> list[int]: ...
+    async def delivery_mark(self, user_id: int, channel: str) -> int | None: ...
+    async def advance_delivery_mark(self, user_id: int, channel: str, message_id: int) -> None: ...
 
 
 class EventLog(Protocol):

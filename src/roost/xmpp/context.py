@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ssl
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -28,6 +29,18 @@ class XmppLimits:
     resources_per_user: int = 50
 
 
+ORIGINS_KEPT = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """How an XMPP client sent a message: from which resource, to which resource, with a private hint."""
+
+    resource: str
+    to_resource: str | None = None
+    private: bool = False  # XEP-0280 <private/> or XEP-0334 <no-copy/>: no carbons
+
+
 @dataclass
 class SessionHub:
     """Bound XMPP sessions by user and resource, and the usernames streams render into JIDs."""
@@ -35,6 +48,28 @@ class SessionHub:
     bound: dict[tuple[int, str], XmppSession] = field(default_factory=dict)
     usernames: dict[int, str] = field(default_factory=dict)
     conversations: dict[int, Conversation] = field(default_factory=dict)
+    origins: OrderedDict[tuple[int, str], Origin] = field(default_factory=OrderedDict)
+
+    def note_sent(self, sender_id: int, client_id: str, origin: Origin) -> None:
+        """Remember how a message was sent, for carbons, until newer ones push it out."""
+        self.origins[(sender_id, client_id)] = origin
+        self.origins.move_to_end((sender_id, client_id))
+        while len(self.origins) > ORIGINS_KEPT:
+            self.origins.popitem(last=False)
+
+    def origin_of(self, sender_id: int, client_id: str | None) -> Origin | None:
+        """None for messages sent from the web or the API, or forgotten."""
+        return self.origins.get((sender_id, client_id)) if client_id is not None else None
+
+    def addressed_resource(self, user_id: int, origin: Origin | None) -> str | None:
+        """The resource a message was sent to, if it names an available session (else: the bare JID)."""
+        if origin is None or origin.to_resource is None:
+            return None
+        session = self.bound.get((user_id, origin.to_resource))
+        return origin.to_resource if session is not None and session.available else None
+
+    def available_sessions(self, user_id: int) -> list[XmppSession]:
+        return [s for (uid, _), s in self.bound.items() if uid == user_id and s.available]
 
     def resources_of(self, user_id: int) -> list[str]:
         return [resource for (uid, resource) in self.bound if uid == user_id]

@@ -9,12 +9,15 @@
 
 from __future__ import annotations
 
+import secrets
 import xml.etree.ElementTree as ET
 
 from roost.model.errors import NotFound
 from roost.model.jid import Jid
 from roost.model.presence import Show
+from roost.xmpp.context import Origin
 from roost.xmpp.errors import StanzaError
+from roost.xmpp.ext import MessageRequest
 from roost.xmpp.ext.xep0045_muc.messages import direct_invite
 from roost.xmpp.render import presence_stanza
 from roost.xmpp.session import XmppSession
@@ -22,6 +25,8 @@ from roost.xmpp.session import XmppSession
 CLIENT = "jabber:client"
 CHATSTATES = "http://jabber.org/protocol/chatstates"
 SID = "urn:xmpp:sid:0"
+CARBONS = "urn:xmpp:carbons:2"
+HINTS = "urn:xmpp:hints"
 SHOWS = {"away": Show.AWAY, "chat": Show.CHAT, "dnd": Show.DND, "xa": Show.XA}
 STATUS_MAX = 1000
 
@@ -38,10 +43,18 @@ async def on_message(session: XmppSession, stanza: ET.Element, to: Jid | None) -
     if await direct_invite(session, stanza, other):  # XEP-0249
         return
     conversation = await session.services.conversations.open_direct(session.user, other)
+    handled = session.registry.message_handler(stanza)
+    if handled is not None:
+        handler, payload = handled
+        await handler(MessageRequest(session, stanza, payload, conversation.id))
+        return
     body = stanza.findtext(f"{{{CLIENT}}}body")
     state = _chat_state(stanza)
     if body:
-        await session.services.archive.send(session.user, conversation.id, body, client_id=_client_id(stanza))
+        client_id = _client_id(stanza) or f"roost-{secrets.token_hex(8)}"  # carbons find the sender by it
+        origin = Origin(session.resource, to.resource or None, _is_private(stanza))
+        session.server.hub.note_sent(session.user_id, client_id, origin)
+        await session.services.archive.send(session.user, conversation.id, body, client_id=client_id)
     elif state is not None:
         await session.services.conversations.set_typing(session.user, conversation.id, state == "composing")
 
@@ -63,6 +76,11 @@ def _client_id(stanza: ET.Element) -> str | None:
     origin = stanza.find(f"{{{SID}}}origin-id")
     value = origin.get("id") if origin is not None else stanza.get("id")
     return value[:128] if value else None
+
+
+def _is_private(stanza: ET.Element) -> bool:
+    """XEP-0280 <private/> or XEP-0334 <no-copy/>: the sender's other clients get no carbon."""
+    return stanza.find(f"{{{CARBONS}}}private") is not None or stanza.find(f"{{{HINTS}}}no-copy") is not None
 
 
 def _chat_state(stanza: ET.Element) -> str | None:
@@ -89,6 +107,8 @@ async def on_presence(session: XmppSession, stanza: ET.Element, to: Jid | None) 
     await session.services.presence.set(session, show, status)
     if first:
         await _send_online_contacts(session)
+        for hook in session.registry.available_hooks:
+            await hook(session)
 
 
 async def _send_online_contacts(session: XmppSession) -> None:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from roost.core.events import Event, MessageCreated, PresenceChanged, TypingChanged
+from roost.core.events import MessageCreated, TypingChanged
 from roost.model.conversations import Conversation, ConversationKind
 from roost.model.errors import RoostError
+from roost.model.messages import Message
 from roost.model.presence import Presence, Show
-from roost.xmpp.ext.xep0045_muc.events import room_stanzas
+from roost.xmpp.context import Origin
 
 if TYPE_CHECKING:
     from roost.xmpp.session import XmppSession
@@ -17,22 +19,13 @@ if TYPE_CHECKING:
 CLIENT = "jabber:client"
 SID = "urn:xmpp:sid:0"
 CHATSTATES = "http://jabber.org/protocol/chatstates"
+DELAY = "urn:xmpp:delay"
+RETRACT = "urn:xmpp:message-retract:1"
+CARBONS = "urn:xmpp:carbons:2"
+FORWARD = "urn:xmpp:forward:0"
 
 
-async def render(event: Event, session: XmppSession) -> list[ET.Element]:
-    """The stanzas this session's client should get for a core event (often none)."""
-    if (room := await room_stanzas(event, session)) is not None:  # XEP-0045 occupants
-        return room
-    if isinstance(event, MessageCreated):
-        return await _message(event, session)
-    if isinstance(event, PresenceChanged):  # only after the client's initial presence (RFC 6121 §4.2.2)
-        return [await presence_stanza(event.presence, session)] if session.available else []
-    if isinstance(event, TypingChanged):
-        return await _chat_state(event, session)
-    return []
-
-
-async def _direct(session: XmppSession, conversation_id: int) -> Conversation | None:
+async def direct(session: XmppSession, conversation_id: int) -> Conversation | None:
     cached = session.server.hub.conversations.get(conversation_id)
     if cached is None:
         try:
@@ -50,24 +43,87 @@ async def jid_of(session: XmppSession, user_id: int) -> str:
     return f"{hub.usernames[user_id]}@{session.server.limits.domain}"
 
 
-async def _message(event: MessageCreated, session: XmppSession) -> list[ET.Element]:
+async def message_created(event: MessageCreated, session: XmppSession) -> list[ET.Element]:
+    """A 1:1 message for an available session: plain, as a carbon (XEP-0280), or nothing."""
     message = event.message
-    if message.sender_id == session.user_id:  # carbons (XEP-0280) will copy these to other resources
+    if not session.available or await direct(session, message.conversation_id) is None:
+        return []  # not yet available: offline delivery hands it over at initial presence; rooms go through MUC
+    origin = session.server.hub.origin_of(message.sender_id, message.client_id)
+    if message.sender_id == session.user_id:
+        return await _sent_copy(session, message, origin)
+    target = session.server.hub.addressed_resource(session.user_id, origin)
+    if target is not None and target != session.resource:
+        return await _received_copy(session, message, origin, target)
+    if not session.give(message.id):
+        return []  # already handed over by offline delivery
+    return [await chat_stanza(session, message, origin, to=str(session.jid))]
+
+
+async def _sent_copy(session: XmppSession, message: Message, origin: Origin | None) -> list[ET.Element]:
+    """XEP-0280: what the user sent from another session (XMPP or web), unless marked private."""
+    if not session.carbons or (origin is not None and (origin.resource == session.resource or origin.private)):
         return []
-    if await _direct(session, message.conversation_id) is None:
-        return []  # group rooms reach XMPP through MUC
-    stanza = ET.Element(
-        f"{{{CLIENT}}}message",
-        {
-            "type": "chat",
-            "from": await jid_of(session, message.sender_id),
-            "to": str(session.jid),
-            "id": message.client_id or str(message.id),
-        },
+    inner = await chat_stanza(session, message, origin, to=await peer_jid(session, message))
+    return [carbon(session, "sent", inner)]
+
+
+async def _received_copy(
+    session: XmppSession, message: Message, origin: Origin | None, target: str
+) -> list[ET.Element]:
+    """XEP-0280: a message addressed to another of the user's resources."""
+    if not session.carbons or (origin is not None and origin.private) or not session.give(message.id):
+        return []
+    inner = await chat_stanza(session, message, origin, to=f"{session.jid.bare}/{target}")
+    return [carbon(session, "received", inner)]
+
+
+def carbon(session: XmppSession, kind: str, inner: ET.Element) -> ET.Element:
+    wrapper = ET.Element(
+        f"{{{CLIENT}}}message", {"from": str(session.jid.bare), "to": str(session.jid), "type": "chat"}
     )
-    ET.SubElement(stanza, f"{{{CLIENT}}}body").text = message.body
+    forwarded = ET.SubElement(ET.SubElement(wrapper, f"{{{CARBONS}}}{kind}"), f"{{{FORWARD}}}forwarded")
+    forwarded.append(inner)
+    return wrapper
+
+
+async def chat_stanza(session: XmppSession, message: Message, origin: Origin | None, *, to: str) -> ET.Element:
+    """The message as its sender's client would have sent it, with the archive's stanza-id."""
+    sender = await jid_of(session, message.sender_id)
+    if origin is not None and origin.resource:
+        sender += f"/{origin.resource}"
+    stanza = ET.Element(
+        f"{{{CLIENT}}}message", {"type": "chat", "from": sender, "to": to, "id": message.client_id or str(message.id)}
+    )
+    if message.is_deleted:
+        ET.SubElement(stanza, f"{{{RETRACT}}}retracted", {"id": str(message.id), "stamp": stamp(message.deleted_at)})
+    else:
+        ET.SubElement(stanza, f"{{{CLIENT}}}body").text = message.body
     ET.SubElement(stanza, f"{{{SID}}}stanza-id", {"id": str(message.id), "by": str(session.jid.bare)})
-    return [stanza]
+    return stanza
+
+
+async def peer_jid(session: XmppSession, message: Message) -> str:
+    """The other person of the message's direct conversation (the sender, in a chat with oneself)."""
+    return await other_jid(session, message.conversation_id, message.sender_id)
+
+
+async def other_jid(session: XmppSession, conversation_id: int, user_id: int) -> str:
+    """The person of a direct conversation who is not `user_id` (that one, in a chat with oneself)."""
+    members = await session.services.conversations.member_ids(conversation_id)
+    others = sorted(member for member in members if member != user_id)
+    return await jid_of(session, others[0] if others else user_id)
+
+
+def stamp(moment: datetime | None) -> str:
+    """An XEP-0082 timestamp in UTC."""
+    assert moment is not None
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def delay(stanza: ET.Element, moment: datetime, domain: str) -> ET.Element:
+    """Add an XEP-0203 <delay/> to the stanza and return it."""
+    ET.SubElement(stanza, f"{{{DELAY}}}delay", {"from": domain, "stamp": stamp(moment)})
+    return stanza
 
 
 async def presence_stanza(presence: Presence, session: XmppSession) -> ET.Element:
@@ -82,8 +138,8 @@ async def presence_stanza(presence: Presence, session: XmppSession) -> ET.Elemen
     return stanza
 
 
-async def _chat_state(event: TypingChanged, session: XmppSession) -> list[ET.Element]:
-    if event.user_id == session.user_id or await _direct(session, event.conversation_id) is None:
+async def chat_state(event: TypingChanged, session: XmppSession) -> list[ET.Element]:
+    if event.user_id == session.user_id or await direct(session, event.conversation_id) is None:
         return []
     stanza = ET.Element(
         f"{{{CLIENT}}}message", {"type": "chat", "from": await jid_of(session, event.user_id), "to": str(session.jid)}

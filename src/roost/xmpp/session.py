@@ -15,9 +15,11 @@ from roost.model.jid import Jid
 from roost.model.users import User
 from roost.xmpp.context import XmppServer
 from roost.xmpp.ext import Registry
-from roost.xmpp.render import render
+from roost.xmpp.outgoing import render
 
 log = logging.getLogger(__name__)
+CHANNEL = "xmpp"  # the core's delivery mark for offline delivery (XEP-0160)
+GIVEN_KEPT = 2000
 
 
 class StanzaSink(Protocol):
@@ -38,6 +40,12 @@ class XmppSession:
         self.resource = resource
         self.jid = Jid(user.username, server.limits.domain, resource)
         self.available = False  # sent its initial presence
+        self.carbons = False  # XEP-0280 enabled
+        self._given: deque[int] = deque()
+        self._given_ids: set[int] = set()
+        self._mark = 0
+        self._mark_written = 0
+        self._mark_task: asyncio.Task[None] | None = None
         self._events: deque[Event] = deque()
         self._drain: asyncio.Task[None] | None = None
 
@@ -63,6 +71,34 @@ class XmppSession:
 
     def send(self, element: ET.Element) -> None:
         self.sink.send(element)
+
+    def give(self, message_id: int) -> bool:
+        """Note a message handed to this client (live or offline); False if it already had it."""
+        if message_id in self._given_ids:
+            return False
+        self._given.append(message_id)
+        self._given_ids.add(message_id)
+        if len(self._given) > GIVEN_KEPT:
+            self._given_ids.discard(self._given.popleft())
+        self.mark_delivered(message_id)
+        return True
+
+    def mark_delivered(self, message_id: int) -> None:
+        """Move the user's XMPP delivery mark; writes coalesce into one at a time."""
+        self._mark = max(self._mark, message_id)
+        if self._mark_task is None:
+            self._mark_task = asyncio.create_task(self._write_mark(), name=f"xmpp-mark-{self.id}")
+
+    async def _write_mark(self) -> None:
+        try:
+            while self._mark > self._mark_written:
+                value = self._mark
+                await self.services.offline.delivered(self.user_id, CHANNEL, value)
+                self._mark_written = value
+        except Exception:
+            log.exception("could not store the XMPP delivery mark")
+        finally:
+            self._mark_task = None
 
     def deliver(self, event: Event) -> None:
         """Queue the event; a task renders queued events in order (rendering may look up names)."""

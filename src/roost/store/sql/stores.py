@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import text
 
+from roost.store.sql.archive import SqlArchiveStore
 from roost.store.sql.conversations import SqlConversationStore
 from roost.store.sql.directory import SqlDirectoryStore
 from roost.store.sql.engine import Database, open_database
@@ -33,6 +34,7 @@ class SqlStores:
     search: SqlSearchStore
     events: SqlEventLog
     files: SqlFileStore
+    archive: SqlArchiveStore
 
     async def ping(self) -> None:
         """Raise if the database does not answer."""
@@ -71,4 +73,5 @@ def open_stores(
         search=SqlSearchStore(db, indexer),
         events=SqlEventLog(db),
         files=SqlFileStore(db, writer),
+        archive=SqlArchiveStore(db, writer),
     )

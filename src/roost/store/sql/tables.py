@@ -159,6 +159,14 @@ mentions = Table(
     Column("message_id", BigInteger, primary_key=True),
 )
 
+delivery_marks = Table(
+    "delivery_marks",
+    metadata,
+    Column("user_id", Integer, primary_key=True),
+    Column("channel", String(16), primary_key=True),
+    Column("message_id", BigInteger, nullable=False),
+)
+
 events = Table(
     "events",
     metadata,

@@ -11,11 +11,14 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from roost.core.services import Services
 from roost.model.jid import Jid
 from roost.model.users import User
+
+if TYPE_CHECKING:
+    from roost.xmpp.session import XmppSession
 
 
 class StreamContext(Protocol):
@@ -31,6 +34,9 @@ class StreamContext(Protocol):
     def domain(self) -> str: ...
     @property
     def registry(self) -> Registry: ...
+
+    carbons: bool  # XEP-0280 enabled on this stream
+
     def send(self, element: ET.Element) -> None: ...
 
 
@@ -59,8 +65,24 @@ class IqRequest:
         self.stream.send(reply)
 
 
+@dataclass
+class MessageRequest:
+    """A chat message to a colleague whose payload an extension handles (instead of a new message)."""
+
+    stream: StreamContext
+    stanza: ET.Element
+    payload: ET.Element
+    conversation_id: int  # the direct conversation of the two
+
+    @property
+    def services(self) -> Services:
+        return self.stream.services
+
+
 IqHandler = Callable[[IqRequest], Awaitable[None]]
+MessageHandler = Callable[[MessageRequest], Awaitable[None]]
 IqKey = tuple[str, str]  # ("get" | "set", "{namespace}element")
+SessionHook = Callable[["XmppSession"], Awaitable[None]]
 
 
 @dataclass
@@ -74,6 +96,22 @@ class Extension:
     features: list[str] = field(default_factory=list)
     services: list[str] = field(default_factory=list)  # subdomains it serves ("conference"): disco items
     iq_handlers: dict[IqKey, IqHandler] = field(default_factory=dict)
+    available_hooks: list[SessionHook] = field(default_factory=list)
+    message_handlers: dict[str, MessageHandler] = field(default_factory=dict)
+
+    def message(self, namespace: str, element: str) -> Callable[[MessageHandler], MessageHandler]:
+        """Handle chat messages that carry this payload element."""
+
+        def register(handler: MessageHandler) -> MessageHandler:
+            self.message_handlers[f"{{{namespace}}}{element}"] = handler
+            return handler
+
+        return register
+
+    def on_available(self, hook: SessionHook) -> SessionHook:
+        """Run `hook` when a session sends its initial presence (after the roster's presences)."""
+        self.available_hooks.append(hook)
+        return hook
 
     def iq_get(self, namespace: str, element: str) -> Callable[[IqHandler], IqHandler]:
         return self._iq("get", namespace, element)
@@ -102,6 +140,19 @@ class Registry:
                 if key in self._iq:
                     raise ValueError(f"two extensions handle {key}")
                 self._iq[key] = handler
+
+    @property
+    def available_hooks(self) -> list[SessionHook]:
+        return [hook for extension in self.extensions for hook in extension.available_hooks]
+
+    def message_handler(self, stanza: ET.Element) -> tuple[MessageHandler, ET.Element] | None:
+        """The handler of the first payload of the message some extension handles."""
+        for extension in self.extensions:
+            for child in stanza:
+                handler = extension.message_handlers.get(child.tag)
+                if handler is not None:
+                    return handler, child
+        return None
 
     def iq_handler(self, kind: str, tag: str) -> IqHandler | None:
         return self._iq.get((kind, tag))

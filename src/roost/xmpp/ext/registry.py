@@ -2,11 +2,37 @@
 
 from __future__ import annotations
 
-from roost.xmpp.ext import Extension, Registry, rfc6121_roster, xep0030_disco, xep0092_version, xep0199_ping
+from roost.xmpp.ext import (
+    Extension,
+    Registry,
+    rfc6121_roster,
+    xep0030_disco,
+    xep0092_version,
+    xep0160_offline,
+    xep0199_ping,
+    xep0280_carbons,
+    xep0308_correction,
+    xep0313_mam,
+    xep0333_markers,
+    xep0424_retraction,
+)
 from roost.xmpp.ext.xep0045_muc import extension as xep0045_muc
 
 AVAILABLE: dict[str, Extension] = {
-    e.name: e for e in (xep0030_disco.ext, xep0092_version.ext, xep0199_ping.ext, rfc6121_roster.ext, xep0045_muc.ext)
+    e.name: e
+    for e in (
+        xep0030_disco.ext,
+        xep0092_version.ext,
+        xep0199_ping.ext,
+        rfc6121_roster.ext,
+        xep0280_carbons.ext,
+        xep0313_mam.ext,
+        xep0160_offline.ext,
+        xep0308_correction.ext,
+        xep0424_retraction.ext,
+        xep0333_markers.ext,
+        xep0045_muc.ext,
+    )
 }
 
 

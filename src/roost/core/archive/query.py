@@ -1,0 +1,85 @@
+"""A person's own archive, filtered and paged: what XEP-0313 (MAM) asks of the core.
+
+The store query runs over a list of conversations, so one shape serves a person's direct
+conversations (here) and, later, one room's archive (members only).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from roost.core.conversations.service import ConversationService
+from roost.model.archive import ArchiveFilter, ArchivePage, ArchiveQuery
+from roost.model.errors import BadRequest, NotFound
+from roost.model.messages import Message
+from roost.model.users import User
+from roost.store.protocols import ArchiveStore, MessageStore
+
+
+@dataclass(frozen=True, slots=True)
+class Paging:
+    """Where a page starts: after or before a message id, the newest page, or (none) the oldest."""
+
+    after: int | None = None
+    before: int | None = None
+    newest: bool = False
+    limit: int = 50
+
+
+@dataclass(frozen=True)
+class ArchiveQueryService:
+    """Reads of a person's direct conversations, across all of them or with one colleague."""
+
+    store: ArchiveStore
+    messages: MessageStore
+    conversations: ConversationService
+    page_max: int = 100
+
+    async def direct(
+        self, user: User, match: ArchiveFilter, paging: Paging, *, with_user: int | None = None
+    ) -> ArchivePage:
+        """A page of the messages between `user` and anyone (or `with_user`), oldest first."""
+        self._check(paging)
+        mine = await self.store.direct_conversation_ids(user.id)
+        for cursor in (paging.after, paging.before):
+            if cursor is not None:
+                await self._check_cursor(cursor, mine)
+        scope = mine if with_user is None else await self._direct_with(user, with_user)
+        query = ArchiveQuery(
+            tuple(scope), match, after=paging.after, before=paging.before, newest=paging.newest, limit=paging.limit
+        )
+        return await self.store.query(query)
+
+    async def find(self, user: User, conversation_id: int, reference: str, *, sender_id: int | None = None) -> Message:
+        """A message of a conversation of the user's, by the id its client sent it with, or by its id."""
+        await self.conversations.require_member(user.id, conversation_id)
+        senders = [sender_id] if sender_id is not None else sorted(await self.conversations.member_ids(conversation_id))
+        for sender in senders:
+            message = await self.store.by_client_id(sender, reference)
+            if message is not None and message.conversation_id == conversation_id:
+                return message
+        if reference.isdigit() and len(reference) < 20:
+            message = await self.messages.get(int(reference))
+            if (
+                message is not None
+                and message.conversation_id == conversation_id
+                and sender_id in (None, message.sender_id)
+            ):
+                return message
+        raise NotFound("message.not_found", "No such message in this conversation.")
+
+    def _check(self, paging: Paging) -> None:
+        if not 1 <= paging.limit <= self.page_max:
+            raise BadRequest("archive.limit", f"The page size is 1 to {self.page_max}.")
+        if sum((paging.after is not None, paging.before is not None, paging.newest)) > 1:
+            raise BadRequest("archive.cursor", "Give at most one of after, before and newest.")
+
+    async def _check_cursor(self, message_id: int, scope: list[int]) -> None:
+        message = await self.messages.get(message_id)
+        if message is None or message.conversation_id not in scope:
+            raise NotFound("archive.cursor_not_found", "No such message in your archive.")
+
+    async def _direct_with(self, user: User, other_id: int) -> list[int]:
+        key = ",".join(str(p) for p in sorted({user.id, other_id}))
+        conversation = await self.conversations.store.get_direct(key)
+        return [conversation.id] if conversation is not None else []

@@ -1,0 +1,105 @@
+"""Archive queries over many conversations, and delivery marks, in SQL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from roost.model.archive import ArchiveFilter, ArchivePage, ArchiveQuery
+from roost.model.conversations import ConversationKind
+from roost.model.messages import Message
+from roost.store.sql import tables as t
+from roost.store.sql.engine import Database
+from roost.store.sql.messages import hydrate
+from roost.store.sql.writer import Writer
+
+
+def _conditions(query: ArchiveQuery) -> list[ColumnElement[bool]]:
+    m = t.messages
+    match: ArchiveFilter = query.match
+    found: list[ColumnElement[bool]] = [m.c.conversation_id.in_(query.conversation_ids)]
+    if match.start is not None:
+        found.append(m.c.created_at >= match.start)
+    if match.end is not None:
+        found.append(m.c.created_at <= match.end)
+    if match.after_id is not None:
+        found.append(m.c.id > match.after_id)
+    if match.before_id is not None:
+        found.append(m.c.id < match.before_id)
+    if match.not_from is not None:
+        found.append(m.c.sender_id != match.not_from)
+    return found
+
+
+async def _page(conn: AsyncConnection, query: ArchiveQuery, where: list[ColumnElement[bool]]) -> tuple[list[Any], bool]:
+    """The page's rows in ascending order, and whether the paging direction is exhausted."""
+    m = t.messages
+    backwards = query.before is not None or query.newest
+    if query.after is not None:
+        where = [*where, m.c.id > query.after]
+    if query.before is not None:
+        where = [*where, m.c.id < query.before]
+    order = m.c.id.desc() if backwards else m.c.id
+    rows = list(await conn.execute(select(m).where(*where).order_by(order).limit(query.limit + 1)))
+    complete = len(rows) <= query.limit
+    rows = rows[: query.limit]
+    return (list(reversed(rows)) if backwards else rows), complete
+
+
+@dataclass
+class SqlArchiveStore:
+    db: Database
+    writer: Writer
+
+    async def query(self, query: ArchiveQuery) -> ArchivePage:
+        """A page of matching messages, with the total count of matches."""
+        if not query.conversation_ids:
+            return ArchivePage((), complete=True, count=0)
+        where = _conditions(query)
+        async with self.db.reader.connect() as conn:
+            count = await conn.scalar(select(func.count()).select_from(t.messages).where(*where))
+            rows, complete = await _page(conn, query, where)
+            return ArchivePage(tuple(await hydrate(conn, rows)), complete=complete, count=int(count or 0))
+
+    async def by_client_id(self, sender_id: int, client_id: str) -> Message | None:
+        """The message this sender sent under this client id."""
+        m = t.messages
+        async with self.db.reader.connect() as conn:
+            rows = list(await conn.execute(select(m).where(m.c.sender_id == sender_id, m.c.client_id == client_id)))
+            return (await hydrate(conn, rows))[0] if rows else None
+
+    async def direct_conversation_ids(self, user_id: int) -> list[int]:
+        """The direct (one-to-one) conversations this person is in."""
+        c, members = t.conversations, t.members
+        query = (
+            select(c.c.id)
+            .join(members, members.c.conversation_id == c.c.id)
+            .where(members.c.user_id == user_id, c.c.kind == ConversationKind.DIRECT.value)
+        )
+        async with self.db.reader.connect() as conn:
+            return list((await conn.scalars(query)).all())
+
+    async def delivery_mark(self, user_id: int, channel: str) -> int | None:
+        """The newest message id handed to this person's clients of `channel`, if ever set."""
+        d = t.delivery_marks
+        query = select(d.c.message_id).where(d.c.user_id == user_id, d.c.channel == channel)
+        async with self.db.reader.connect() as conn:
+            value = await conn.scalar(query)
+            return int(value) if value is not None else None
+
+    async def advance_delivery_mark(self, user_id: int, channel: str, message_id: int) -> None:
+        """Move the mark forward to `message_id` (never back)."""
+        d = t.delivery_marks
+        key = (d.c.user_id == user_id, d.c.channel == channel)
+
+        async def write(conn: AsyncConnection) -> None:
+            current = await conn.scalar(select(d.c.message_id).where(*key))
+            if current is None:
+                await conn.execute(d.insert().values(user_id=user_id, channel=channel, message_id=message_id))
+            elif current < message_id:
+                await conn.execute(update(d).where(*key).values(message_id=message_id))
+
+        await self.writer.write(write)

@@ -1,0 +1,66 @@
+"""Edits, deletions and read markers made anywhere, as XMPP stanzas (XEP-0308, XEP-0424, XEP-0333)."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from typing import TYPE_CHECKING
+
+from roost.core.events import MessageDeleted, MessageEdited, ReadMarkerMoved
+from roost.model.errors import RoostError
+from roost.model.messages import Message
+from roost.xmpp.render import CLIENT, carbon, direct, jid_of, other_jid
+
+if TYPE_CHECKING:
+    from roost.xmpp.session import XmppSession
+
+CORRECT = "urn:xmpp:message-correct:0"
+RETRACT = "urn:xmpp:message-retract:1"
+MARKERS = "urn:xmpp:chat-markers:0"
+FALLBACK = "urn:xmpp:fallback:0"
+RETRACT_FALLBACK = "This person attempted to retract a previous message, but your client does not support it."
+
+
+def reference(message: Message) -> str:
+    """The id XMPP clients know the message by (the one it was rendered with)."""
+    return message.client_id or str(message.id)
+
+
+async def changed_message(event: MessageEdited | MessageDeleted, session: XmppSession) -> list[ET.Element]:
+    """A correction or a retraction from a colleague, for an available session."""
+    message = event.message
+    if message.sender_id == session.user_id or not session.available:
+        return []  # TODO: <sent/> carbons of one's own corrections made elsewhere
+    if await direct(session, message.conversation_id) is None:
+        return []
+    sender = await jid_of(session, message.sender_id)
+    attributes = {"type": "chat", "from": sender, "to": str(session.jid), "id": str(event.event_id)}
+    stanza = ET.Element(f"{{{CLIENT}}}message", attributes)
+    if isinstance(event, MessageEdited):
+        ET.SubElement(stanza, f"{{{CLIENT}}}body").text = message.body
+        ET.SubElement(stanza, f"{{{CORRECT}}}replace", {"id": reference(message)})
+    else:
+        ET.SubElement(stanza, f"{{{RETRACT}}}retract", {"id": reference(message)})
+        ET.SubElement(stanza, f"{{{FALLBACK}}}fallback", {"for": RETRACT})
+        ET.SubElement(stanza, f"{{{CLIENT}}}body").text = RETRACT_FALLBACK
+    return [stanza]
+
+
+async def read_marker(event: ReadMarkerMoved, session: XmppSession) -> list[ET.Element]:
+    """<displayed/> from a colleague who read; one's own (from elsewhere) as a <sent/> carbon."""
+    own = event.user_id == session.user_id
+    if not session.available or (own and not session.carbons):
+        return []
+    if await direct(session, event.conversation_id) is None:
+        return []
+    try:
+        message = await session.services.archive.get(session.user, event.message_id)
+    except RoostError:
+        return []
+    stanza = ET.Element(f"{{{CLIENT}}}message", {"type": "chat", "from": await jid_of(session, event.user_id)})
+    ET.SubElement(stanza, f"{{{MARKERS}}}displayed", {"id": reference(message)})
+    if not own:
+        stanza.set("to", str(session.jid))
+        return [stanza]
+    stanza.set("from", str(session.jid.bare))
+    stanza.set("to", await other_jid(session, event.conversation_id, session.user_id))
+    return [carbon(session, "sent", stanza)]

@@ -1,0 +1,36 @@
+"""XEP-0160: Best Practices for Handling Offline Messages, over the core's delivery mark.
+
+A chat message reaches an XMPP client only once it is available (initial presence).
+Messages that came while none of the user's XMPP clients was available are handed to the
+first one that comes back, oldest first, each with an XEP-0203 <delay/> and the archive's
+XEP-0359 stanza-id (so a client that also syncs through MAM can tell them apart). Every
+message given to an XMPP client, live or offline, moves the user's delivery mark in the
+core (`OfflineService`), so nothing is given twice and nothing below the mark is lost.
+Like Prosody's mod_offline beside mod_mam, this also runs for clients that use MAM.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from roost.xmpp.ext import Extension
+from roost.xmpp.render import chat_stanza, delay
+
+if TYPE_CHECKING:
+    from roost.xmpp.session import XmppSession
+
+NS = "msgoffline"
+ext = Extension(name="offline", xep=160, version="1.0.1", title="Offline messages", features=[NS])
+CHANNEL = "xmpp"
+
+
+@ext.on_available
+async def deliver_offline(session: XmppSession) -> None:
+    """Hand over what came while the user had no available XMPP client."""
+    others = [s for s in session.server.hub.available_sessions(session.user_id) if s is not session]
+    if others:
+        return  # they were online: their deliveries moved the mark
+    for message in await session.services.offline.pending(session.user, CHANNEL):
+        if session.give(message.id):
+            stanza = await chat_stanza(session, message, None, to=str(session.jid))
+            session.send(delay(stanza, message.created_at, session.domain))

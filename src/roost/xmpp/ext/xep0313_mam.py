@@ -1,0 +1,200 @@
+"""XEP-0313: Message Archive Management (urn:xmpp:mam:2) over the user's own archive.
+
+Queries to the user's own bare JID read their direct conversations (the same history as
+the web client), through the core's `ArchiveQueryService`. Filters: `with`, `start`, `end`,
+and `before-id` / `after-id` (#extended); paging is XEP-0059 RSM (`max`, `after`,
+`before`, empty `before` for the newest page; `first`, `last`, `count` in the answer).
+Result ids are the core message ids, the same as the XEP-0359 stanza-ids live messages carry.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from roost.core.archive.query import Paging
+from roost.model.archive import ArchiveFilter, ArchivePage
+from roost.model.errors import BadRequest, NotFound
+from roost.model.jid import Jid
+from roost.model.messages import Message
+from roost.xmpp.errors import StanzaError
+from roost.xmpp.ext import Extension, IqRequest
+from roost.xmpp.render import chat_stanza, delay, peer_jid
+from roost.xmpp.session import XmppSession
+
+NS = "urn:xmpp:mam:2"
+EXTENDED = "urn:xmpp:mam:2#extended"
+RSM = "http://jabber.org/protocol/rsm"
+XDATA = "jabber:x:data"
+FORWARD = "urn:xmpp:forward:0"
+DEFAULT_MAX = 50
+FIELDS = ("with", "start", "end", "before-id", "after-id")
+ext = Extension(name="mam", xep=313, version="1.1.1", title="Message Archive Management", features=[NS, EXTENDED, RSM])
+
+
+@dataclass
+class Query:
+    match: ArchiveFilter = field(default_factory=ArchiveFilter)
+    with_user: int | None = None
+    nobody: bool = False  # `with` names no one here: the answer is empty
+
+
+@ext.iq_get(NS, "query")
+async def on_form(request: IqRequest) -> None:
+    """The search form (XEP-0313 §4.1.1)."""
+    _check_archive(request)
+    query = ET.Element(f"{{{NS}}}query")
+    form = ET.SubElement(query, f"{{{XDATA}}}x", {"type": "form"})
+    form_type = ET.SubElement(form, f"{{{XDATA}}}field", {"var": "FORM_TYPE", "type": "hidden"})
+    ET.SubElement(form_type, f"{{{XDATA}}}value").text = NS
+    kinds = {"with": "jid-single"}
+    for var in FIELDS:
+        ET.SubElement(form, f"{{{XDATA}}}field", {"var": var, "type": kinds.get(var, "text-single")})
+    request.result(query)
+
+
+@ext.iq_set(NS, "query")
+async def on_query(request: IqRequest) -> None:
+    _check_archive(request)
+    query = await _parse_form(request)
+    max_items, after, before, newest = _parse_rsm(request.payload.find(f"{{{RSM}}}set"))
+    page_max = request.services.archive_queries.page_max
+    if query.nobody:
+        page = ArchivePage((), complete=True, count=0)
+    else:
+        paging_limit = max(1, min(max_items, page_max))
+        page = await _read(request, query, (after, before, newest, paging_limit))
+    shown = page.messages if max_items > 0 else ()
+    for message in shown:
+        request.stream.send(await _result(request, message))
+    request.result(_fin(page, shown))
+
+
+def _check_archive(request: IqRequest) -> None:
+    """Only the user's own archive (their bare JID, or no `to`); rooms come with MUC."""
+    to = request.iq.get("to")
+    if to is not None and to != str(request.stream.jid.bare):
+        raise StanzaError("cancel", "service-unavailable", "Query your own archive (your bare JID).")
+
+
+async def _read(request: IqRequest, query: Query, paging: tuple[int | None, int | None, bool, int]) -> ArchivePage:
+    after, before, newest, limit = paging
+    try:
+        return await request.services.archive_queries.direct(
+            request.user, query.match, Paging(after, before, newest, limit), with_user=query.with_user
+        )
+    except NotFound:
+        raise StanzaError("cancel", "item-not-found", "No such message in your archive.") from None
+
+
+async def _parse_form(request: IqRequest) -> Query:
+    form = request.payload.find(f"{{{XDATA}}}x")
+    values: dict[str, str] = {}
+    if form is not None:
+        for item in form.findall(f"{{{XDATA}}}field"):
+            values[item.get("var", "")] = (item.findtext(f"{{{XDATA}}}value") or "").strip()
+    if values.pop("FORM_TYPE", NS) != NS:
+        raise StanzaError("modify", "bad-request", "The form type is not urn:xmpp:mam:2.")
+    unknown = [var for var in values if var not in FIELDS]
+    if unknown:
+        raise StanzaError("modify", "bad-request", f"Unknown field: {unknown[0][:64]}.")
+    query = Query()
+    query.match = ArchiveFilter(
+        start=_time(values.get("start")),
+        end=_time(values.get("end")),
+        after_id=_message_id(values.get("after-id")),
+        before_id=_message_id(values.get("before-id")),
+    )
+    if values.get("with"):
+        await _with(request, query, values["with"])
+    return query
+
+
+async def _with(request: IqRequest, query: Query, value: str) -> None:
+    try:
+        jid = Jid.parse(value)
+    except BadRequest:
+        raise StanzaError("modify", "jid-malformed", "The `with` field is not a JID.") from None
+    if jid.domain != request.stream.domain or not jid.local:
+        query.nobody = True
+        return
+    try:
+        query.with_user = (await request.services.accounts.by_username(jid.local)).id
+    except NotFound:
+        query.nobody = True
+
+
+def _time(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise StanzaError("modify", "bad-request", "Times are XEP-0082 date-times.") from None
+    if moment.tzinfo is None:
+        raise StanzaError("modify", "bad-request", "A time needs a time zone (Z).")
+    return moment
+
+
+def _message_id(value: str | None) -> int | None:
+    """Archive ids are core message ids; anything else names no message here."""
+    if not value:
+        return None
+    if not value.isdigit() or len(value) > 19:
+        raise StanzaError("cancel", "item-not-found", "No such message in your archive.")
+    return int(value)
+
+
+def _parse_rsm(rsm: ET.Element | None) -> tuple[int, int | None, int | None, bool]:
+    """(max, after, before, newest) from an XEP-0059 <set/>."""
+    if rsm is None:
+        return DEFAULT_MAX, None, None, False
+    if rsm.find(f"{{{RSM}}}index") is not None:
+        raise StanzaError("cancel", "feature-not-implemented", "Paging by index is not supported.")
+    text = rsm.findtext(f"{{{RSM}}}max")
+    if text is not None and not text.strip().isdigit():
+        raise StanzaError("modify", "bad-request", "<max/> is a non-negative integer.")
+    max_items = int(text) if text is not None and len(text.strip()) < 10 else DEFAULT_MAX
+    after = rsm.findtext(f"{{{RSM}}}after")
+    before = rsm.find(f"{{{RSM}}}before")
+    if after is not None and before is not None:
+        raise StanzaError("modify", "bad-request", "Give <after/> or <before/>, not both.")
+    if before is not None and not (before.text or "").strip():
+        return max_items, None, None, True
+    before_id = _message_id((before.text or "").strip()) if before is not None else None
+    return max_items, _message_id(after.strip() if after is not None else None), before_id, False
+
+
+async def _result(request: IqRequest, message: Message) -> ET.Element:
+    stream = request.stream
+    bare = str(stream.jid.bare)
+    wrapper = ET.Element("{jabber:client}message", {"from": bare, "to": str(stream.jid)})
+    attributes = {"id": str(message.id)}
+    if request.payload.get("queryid"):
+        attributes["queryid"] = request.payload.get("queryid", "")[:256]
+    result = ET.SubElement(wrapper, f"{{{NS}}}result", attributes)
+    forwarded = ET.SubElement(result, f"{{{FORWARD}}}forwarded")
+    delay(forwarded, message.created_at, stream.domain)
+    session = _session(request)
+    to = await peer_jid(session, message) if message.sender_id == stream.user.id else bare
+    forwarded.append(await chat_stanza(session, message, None, to=to))
+    return wrapper
+
+
+def _session(request: IqRequest) -> XmppSession:
+    stream = request.stream
+    assert isinstance(stream, XmppSession)  # every stream is one; the protocol keeps handlers narrow
+    return stream
+
+
+def _fin(page: ArchivePage, shown: tuple[Message, ...]) -> ET.Element:
+    fin = ET.Element(f"{{{NS}}}fin")
+    if page.complete:
+        fin.set("complete", "true")
+    rsm = ET.SubElement(fin, f"{{{RSM}}}set")
+    if shown:
+        ET.SubElement(rsm, f"{{{RSM}}}first").text = str(shown[0].id)
+        ET.SubElement(rsm, f"{{{RSM}}}last").text = str(shown[-1].id)
+    ET.SubElement(rsm, f"{{{RSM}}}count").text = str(page.count)
+    return fin

@@ -1,0 +1,43 @@
+"""Core events as XMPP stanzas for one bound session: which renderer takes which event."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from typing import TYPE_CHECKING
+
+from roost.core.events import (
+    Event,
+    MessageCreated,
+    MessageDeleted,
+    MessageEdited,
+    PresenceChanged,
+    ReadMarkerMoved,
+    TypingChanged,
+)
+from roost.xmpp.changes import changed_message, read_marker
+from roost.xmpp.ext.xep0045_muc.events import room_stanzas
+from roost.xmpp.render import chat_state, message_created, presence_stanza
+
+if TYPE_CHECKING:
+    from roost.xmpp.session import XmppSession
+
+
+async def render(event: Event, session: XmppSession) -> list[ET.Element]:
+    """The stanzas this session's client should get for a core event (often none)."""
+    if (room := await room_stanzas(event, session)) is not None:  # XEP-0045 occupants
+        return room
+    return await _personal(event, session)
+
+
+async def _personal(event: Event, session: XmppSession) -> list[ET.Element]:
+    if isinstance(event, MessageCreated):
+        return await message_created(event, session)
+    if isinstance(event, PresenceChanged):  # only after the client's initial presence (RFC 6121 §4.2.2)
+        return [await presence_stanza(event.presence, session)] if session.available else []
+    if isinstance(event, TypingChanged):
+        return await chat_state(event, session)
+    if isinstance(event, MessageEdited | MessageDeleted):
+        return await changed_message(event, session)
+    if isinstance(event, ReadMarkerMoved):
+        return await read_marker(event, session)
+    return []

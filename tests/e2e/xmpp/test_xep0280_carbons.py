@@ -1,0 +1,153 @@
+"""XEP-0280 Message Carbons over real sockets: sent and received copies, private hints, errors."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import pytest
+from slixmpp import JID
+from slixmpp.exceptions import IqError
+
+from tests.conftest import MakePerson
+from tests.support.client import Person
+from tests.support.server import ServerProcess
+from tests.support.xmpp import TIMEOUT, Client, connected, drain, send_iq, wait_for
+
+CARBONS = "urn:xmpp:carbons:2"
+FORWARDED = "{urn:xmpp:forward:0}forwarded"
+ENABLE = f"<enable xmlns='{CARBONS}'/>"
+PLUGINS = ("xep_0030", "xep_0199", "xep_0280")
+
+
+@asynccontextmanager
+async def carbon_client(server: ServerProcess, someone: Person, resource: str) -> AsyncIterator[Client]:
+    """A client whose message queue also gets the carbons (slixmpp's xep_0280 checks their origin)."""
+    async with connected(server, someone.username, someone.password, resource=resource, plugins=PLUGINS) as client:
+        client.add_event_handler("carbon_sent", client.messages.put_nowait)
+        client.add_event_handler("carbon_received", client.messages.put_nowait)
+        yield client
+
+
+def copied(stanza: Any, kind: str) -> ET.Element | None:
+    """The forwarded message inside a <sent/> or <received/> carbon, if this is one."""
+    carbon = stanza.xml.find(f"{{{CARBONS}}}{kind}")
+    return None if carbon is None else carbon.find(f"{FORWARDED}/{{jabber:client}}message")
+
+
+def body_of(inner: ET.Element | None) -> str | None:
+    return None if inner is None else inner.findtext("{jabber:client}body")
+
+
+def bodies(client: Client) -> list[str | None]:
+    """Bodies of the plain messages and carbons received so far."""
+    found: list[str | None] = []
+    for stanza in drain(client.messages):
+        inner = copied(stanza, "sent") or copied(stanza, "received")
+        found.append(body_of(inner) if inner is not None else stanza["body"])
+    return found
+
+
+async def barrier(sender: Client, *receivers: Client, to: str) -> None:
+    """A message sent after the others: once it is in, anything before it would be too."""
+    sender.send_message(mto=JID(to), mbody="barrier", mtype="chat")
+    for receiver in receivers:
+        await wait_for(receiver.messages, lambda m: m["body"] == "barrier" or body_of(copied(m, "sent")) == "barrier")
+
+
+async def test_sent_carbons_from_another_xmpp_client_and_from_the_web(
+    server: ServerProcess, make_person: MakePerson
+) -> None:
+    alice, bob = await make_person("alice"), await make_person("bob")
+    conversation = await alice.direct(bob)
+    bob_jid = f"{bob.username}@localhost"
+    async with (
+        carbon_client(server, alice, "laptop") as laptop,
+        carbon_client(server, alice, "phone") as phone,
+        connected(server, bob.username, bob.password) as b,
+    ):
+        await send_iq(phone, "set", ENABLE)
+        laptop.send_message(mto=JID(bob_jid), mbody="from the laptop", mtype="chat")
+        carbon = await wait_for(phone.messages, lambda m: copied(m, "sent") is not None)
+        inner = copied(carbon, "sent")
+        assert inner is not None
+        assert body_of(inner) == "from the laptop"
+        assert carbon["from"] == JID(f"{alice.username}@localhost")
+        assert inner.get("from") == f"{alice.username}@localhost/laptop"
+        assert inner.get("to") == bob_jid
+        assert inner.find("{urn:xmpp:sid:0}stanza-id") is not None
+        await alice.send(conversation, "from the browser")
+        carbon = await wait_for(phone.messages, lambda m: copied(m, "sent") is not None)
+        assert body_of(copied(carbon, "sent")) == "from the browser"
+        await barrier(b, laptop, to=f"{alice.username}@localhost")
+        assert "from the laptop" not in bodies(laptop)  # no carbons asked for, and it sent that one
+        assert "from the browser" not in bodies(laptop)
+
+
+async def test_private_and_no_copy_messages_are_not_copied(server: ServerProcess, make_person: MakePerson) -> None:
+    alice, bob = await make_person("alice"), await make_person("bob")
+    bob_jid = f"{bob.username}@localhost"
+    async with (
+        carbon_client(server, alice, "laptop") as laptop,
+        carbon_client(server, alice, "phone") as phone,
+    ):
+        await send_iq(phone, "set", ENABLE)
+        for hint in (f"<private xmlns='{CARBONS}'/>", "<no-copy xmlns='urn:xmpp:hints'/>"):
+            message = laptop.make_message(mto=JID(bob_jid), mbody=f"secret {hint[:8]}", mtype="chat")
+            message.append(ET.fromstring(hint))
+            message.send()
+        await barrier(laptop, phone, to=bob_jid)
+        assert bodies(phone) == []
+
+
+async def test_received_carbons_for_messages_to_another_resource(
+    server: ServerProcess, make_person: MakePerson
+) -> None:
+    alice, bob = await make_person("alice"), await make_person("bob")
+    alice_jid = f"{alice.username}@localhost"
+    async with (
+        carbon_client(server, alice, "laptop") as laptop,
+        carbon_client(server, alice, "phone") as phone,
+        carbon_client(server, alice, "tablet") as tablet,
+        connected(server, bob.username, bob.password) as b,
+    ):
+        await send_iq(phone, "set", ENABLE)
+        b.send_message(mto=JID(f"{alice_jid}/laptop"), mbody="to the laptop", mtype="chat")
+        plain = await wait_for(laptop.messages, lambda m: m["body"] == "to the laptop")
+        assert copied(plain, "received") is None
+        carbon = await wait_for(phone.messages, lambda m: copied(m, "received") is not None)
+        inner = copied(carbon, "received")
+        assert inner is not None
+        assert body_of(inner) == "to the laptop"
+        assert inner.get("to") == f"{alice_jid}/laptop"
+        assert JID(inner.get("from")).bare == f"{bob.username}@localhost"
+        await barrier(b, tablet, to=alice_jid)
+        assert bodies(tablet) == []  # addressed to another resource, and no carbons here
+
+
+async def test_disable_and_bad_requests(server: ServerProcess, make_person: MakePerson) -> None:
+    alice, bob = await make_person("alice"), await make_person("bob")
+    bob_jid = f"{bob.username}@localhost"
+    async with (
+        carbon_client(server, alice, "laptop") as laptop,
+        carbon_client(server, alice, "phone") as phone,
+        connected(server, bob.username, bob.password) as b,
+    ):
+        info = await phone.plugin["xep_0030"].get_info(jid=JID("localhost"), timeout=TIMEOUT)
+        assert CARBONS in info["disco_info"]["features"]
+        for kind, to, condition in (("get", None, "service-unavailable"), ("set", bob_jid, "service-unavailable")):
+            with pytest.raises(IqError) as error:
+                await send_iq(phone, kind, ENABLE, to=to)
+            assert error.value.condition == condition
+        await send_iq(phone, "set", ENABLE, to=f"{alice.username}@localhost")
+        await send_iq(phone, "set", f"<disable xmlns='{CARBONS}'/>")
+        laptop.send_message(mto=JID(bob_jid), mbody="after disable", mtype="chat")
+        await wait_for(b.messages, lambda m: m["body"] == "after disable")
+        await barrier(b, phone, to=f"{alice.username}@localhost")  # the phone's events are in order
+        assert bodies(phone) == []
+        await send_iq(phone, "set", ENABLE)
+        laptop.send_message(mto=JID(bob_jid), mbody="enabled again", mtype="chat")
+        carbon = await wait_for(phone.messages, lambda m: copied(m, "sent") is not None)
+        assert body_of(copied(carbon, "sent")) == "enabled again"

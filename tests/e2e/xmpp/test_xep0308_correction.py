@@ -1,0 +1,63 @@
+"""XEP-0308 corrections over real sockets: XMPP client -> core edit -> XMPP client, web edits to XMPP, errors."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from tests.conftest import MakePerson
+from tests.support.server import ServerProcess
+from tests.support.xmpp import connected, send_payload, wait_for
+
+CORRECT = "urn:xmpp:message-correct:0"
+REPLACE = f"{{{CORRECT}}}replace"
+
+
+def replaced(stanza: Any) -> str | None:
+    found = stanza.xml.find(REPLACE)
+    return None if found is None else str(found.get("id"))
+
+
+async def test_corrections_both_ways(server: ServerProcess, make_person: MakePerson) -> None:
+    alice, bob = await make_person("alice"), await make_person("bob")
+    conversation = await alice.direct(bob)
+    bob_jid = f"{bob.username}@localhost"
+    async with (
+        connected(server, alice.username, alice.password) as a,
+        connected(server, bob.username, bob.password) as b,
+    ):
+        send_payload(a, bob_jid, "", body="helo", stanza_id="first-1")
+        await wait_for(b.messages, lambda m: m["body"] == "helo")
+        send_payload(a, bob_jid, f"<replace xmlns='{CORRECT}' id='first-1'/>", body="hello")
+        fixed = await wait_for(b.messages, lambda m: replaced(m) is not None)
+        assert (fixed["body"], replaced(fixed)) == ("hello", "first-1")
+        history = await bob.get(f"/api/v1/conversations/{conversation}/messages")
+        assert [m["body"] for m in history["messages"]] == ["hello"]
+        sent = await bob.send(conversation, "from teh web")
+        live = await wait_for(a.messages, lambda m: m["body"] == "from teh web")
+        response = await bob.http.patch(f"/api/v1/messages/{sent['id']}", json={"body": "from the web"})
+        assert response.status_code == 200
+        edit = await wait_for(a.messages, lambda m: replaced(m) is not None)
+        assert (edit["body"], replaced(edit)) == ("from the web", live["id"])
+
+
+async def test_bad_corrections_get_errors(server: ServerProcess, make_person: MakePerson) -> None:
+    alice, bob = await make_person("alice"), await make_person("bob")
+    conversation = await alice.direct(bob)
+    sent = await bob.send(conversation, "bob's own")
+    bob_jid = f"{bob.username}@localhost"
+    async with connected(server, alice.username, alice.password) as a:
+        errors: asyncio.Queue[Any] = asyncio.Queue()
+        a.add_event_handler("message_error", errors.put_nowait)
+        cases = [
+            (f"<replace xmlns='{CORRECT}' id='{sent['id']}'/>", "not yours", "item-not-found"),
+            (f"<replace xmlns='{CORRECT}' id='no-such-id'/>", "nothing", "item-not-found"),
+            (f"<replace xmlns='{CORRECT}'/>", "no id", "bad-request"),
+            (f"<replace xmlns='{CORRECT}' id='x'/>", None, "bad-request"),
+        ]
+        for payload, body, condition in cases:
+            send_payload(a, bob_jid, payload, body=body)
+            error = await wait_for(errors, lambda _e: True)
+            assert error["error"]["condition"] == condition
+    history = await bob.get(f"/api/v1/conversations/{conversation}/messages")
+    assert [m["body"] for m in history["messages"]] == ["bob's own"]
