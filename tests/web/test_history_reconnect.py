@@ -33,7 +33,7 @@ async def test_history_loads_page_by_page_on_scroll_up(
     await expect(history.get_by_text("message 120", exact=True)).to_be_in_viewport()
     await expect(history.get_by_role("listitem")).to_have_count(50)  # the latest page only
     await expect(history.get_by_role("separator")).not_to_have_count(0)  # a day separator
-    scroller = page.get_by_role("region", name="Alice History").locator(".scroller")
+    scroller = page.get_by_role("region", name="Message history")
     for expected in (100, 120):
         await scroller.evaluate("s => { s.scrollTop = 0; }")
         await expect(history.get_by_role("listitem")).to_have_count(expected)

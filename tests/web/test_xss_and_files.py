@@ -58,8 +58,9 @@ async def test_hostile_markdown_renders_inert(new_user: NewUser, signed_in: Sign
     await expect(safe).to_have_attribute("rel", "noopener noreferrer")
 
     for page in (victim_page, mallory_page):
-        assert await page.locator(".messages").locator(DANGEROUS).count() == 0
-        hrefs = await page.locator(".messages a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+        messages = page.get_by_role("list", name=re.compile("^Messages with"))
+        assert await messages.locator(DANGEROUS).count() == 0
+        hrefs = await messages.locator("a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
         assert all(href is None or re.match(r"^(https?:|mailto:|/api/v1/files/)", href) for href in hrefs), hrefs
     assert mallory_watch.dialogs == [] and victim_watch.dialogs == []
     assert mallory_watch.errors == [] and victim_watch.errors == []

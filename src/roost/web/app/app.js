@@ -12,7 +12,7 @@ import { presenceMenu } from './presence-menu.js';
 import { conversationList } from './sidebar.js';
 import { emit, nameOf, on, state } from './store.js';
 import { applyFrame, loadAll, loadConversation, loadConversations } from './sync.js';
-import { notifyIncoming } from './notify.js';
+import { askForNotifications, notifyIncoming } from './notify.js';
 
 /**
  * @param {HTMLElement} root
@@ -91,6 +91,11 @@ export function startApp(root, me, signedOut) {
     status,
     menu.element,
     h('span', { class: 'me' }, nameOf(me.id)),
+    'Notification' in window && Notification.permission === 'default' &&
+      h('button', { type: 'button', class: 'notify', onclick: (/** @type {Event} */ event) => {
+        askForNotifications();
+        /** @type {HTMLElement} */ (event.currentTarget).hidden = true;
+      } }, 'Enable notifications'),
     h('button', { type: 'button', class: 'sign-out', onclick: signOut }, 'Sign out'),
   );
   const nav = h(
@@ -103,6 +108,10 @@ export function startApp(root, me, signedOut) {
   );
   shell.append(nav, main);
   root.replaceChildren(header, shell, h('div', { id: 'announcer', class: 'sr-only', 'aria-live': 'polite' }));
-  on('incoming', (message) => notifyIncoming(message, message.conversation_id === state.current));
+  on('incoming', (message) => {
+    const inView = message.conversation_id === state.current;
+    notifyIncoming(message, inView);
+    if (inView) announce(`${nameOf(message.sender_id)}: ${message.deleted ? '' : message.body.slice(0, 200)}`);
+  });
   connection.start();
 }

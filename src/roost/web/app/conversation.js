@@ -49,7 +49,7 @@ export class ConversationView {
     this.loading = false;
     this.unreadFrom = conversation?.unread ? conversation.last_read_id : null;
     this.list = h('ol', { class: 'messages', 'aria-label': `Messages with ${title}` });
-    this.scroller = h('div', { class: 'scroller', tabindex: 0, 'aria-label': 'Message history' }, this.list);
+    this.scroller = h('div', { class: 'scroller', role: 'region', tabindex: 0, 'aria-label': 'Message history' }, this.list);
     this.typing = h('p', { class: 'typing', 'aria-live': 'polite' });
     this.jump = h('button', { type: 'button', class: 'jump', hidden: true, onclick: () => this.toBottom() }, 'Jump to latest');
     this.box = composer(conversationId, title, connection);
