@@ -4,6 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup-venv.sh test
 scripts/xmpp-clients.sh
+scripts/web-browser.sh
 source scripts/postgres.sh
 export PATH="$PWD/.venv/bin:$PATH"
 echo "== ruff format" && ruff format --check src tests bench

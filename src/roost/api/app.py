@@ -7,7 +7,6 @@ import secrets
 from collections.abc import Awaitable, Callable
 
 from fastapi import APIRouter, FastAPI, WebSocket
-from fastapi.responses import HTMLResponse
 from starlette.types import Receive, Scope, Send
 
 from roost import __version__
@@ -16,17 +15,13 @@ from roost.api.metrics import Metrics
 from roost.api.middleware import RequestGuard
 from roost.api.render import FrameCache
 from roost.api.routes import admin, auth, conversations, directory, files, health, links, me, messages
+from roost.api.web import WebClient, build_router
 from roost.api.ws import events_endpoint
 from roost.config import Settings
 from roost.core.services import Services
 from roost.log import request_id
 
 EVENTS_PATH = "/api/v1/events/ws"
-
-LANDING = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Roost</title></head>
-<body><main><h1>Roost is running</h1>
-<p>The web client comes with a later release. Meanwhile: the <a href="/api/docs">API documentation</a>,
-or connect a bot to the WebSocket at <code>/api/v1/events/ws</code>.</p></main></body></html>"""
 
 
 def create_api(services: Services, settings: Settings, health_check: Callable[[], Awaitable[None]]) -> FastAPI:
@@ -52,10 +47,7 @@ def create_api(services: Services, settings: Settings, health_check: Callable[[]
     app.include_router(links.router)
     app.add_api_websocket_route(EVENTS_PATH, events_endpoint)
 
-    @app.get("/", include_in_schema=False)
-    async def landing() -> HTMLResponse:
-        return HTMLResponse(LANDING)
-
+    app.include_router(build_router(WebClient.load()))
     app.add_middleware(RequestGuard, max_bytes=settings.http.max_request_bytes, streamed=is_streamed_upload)
     return app
 

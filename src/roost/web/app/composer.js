@@ -1,0 +1,122 @@
+// @ts-check
+/**
+ * The message box: Enter sends (Shift+Enter for a new line), typing indicators, and files
+ * (picker, drag and drop, paste) uploaded at once, with progress and cancel, sent with the next message.
+ */
+import { announce, h } from './dom.js';
+import { fileSize, newClientId } from './format.js';
+import { emit } from './store.js';
+import { upload } from './uploads.js';
+
+const TYPING_REPEAT_MS = 3000;
+
+/**
+ * @typedef {{command: (c: any) => Promise<any>, fire: (c: any) => void}} Commands
+ * @typedef {{client_id: string, conversation_id: string, body: string, files: string[]}} PendingSend
+ */
+
+/** Messages sent but not acknowledged yet, shown as "Sending…". @type {Map<string, PendingSend>} */
+export const outbox = new Map();
+
+/**
+ * @param {string} conversationId
+ * @param {string} title who or what the message goes to, for the accessible name
+ * @param {Commands} connection
+ */
+export function composer(conversationId, title, connection) {
+  /** @type {Map<string, {id: string | null, cancel: () => void, item: HTMLElement}>} */
+  const files = new Map();
+  let lastTyping = 0;
+  const input = /** @type {HTMLTextAreaElement} */ (
+    h('textarea', { id: 'composer-input', rows: 1, placeholder: `Message ${title}`, 'aria-label': `Message ${title}` })
+  );
+  const picker = /** @type {HTMLInputElement} */ (h('input', { type: 'file', id: 'attach', multiple: true, class: 'sr-only' }));
+  const attachLabel = h('label', { for: 'attach', class: 'attach', title: 'Attach files' }, h('span', { class: 'attach-icon', 'aria-hidden': 'true' }, '+'), h('span', { class: 'sr-only' }, 'Attach files'));
+  const sendButton = h('button', { type: 'submit', class: 'send' }, 'Send');
+  const uploads = h('ul', { class: 'uploads', 'aria-label': 'Files to send' });
+
+  const typing = (/** @type {boolean} */ active) => {
+    connection.fire({ type: 'typing', conversation_id: conversationId, active });
+    lastTyping = active ? Date.now() : 0;
+  };
+
+  /** @param {File} file */
+  const addFile = (file) => {
+    const key = newClientId();
+    const bar = /** @type {HTMLProgressElement} */ (h('progress', { max: file.size || 1, value: 0, 'aria-label': `Uploading ${file.name}` }));
+    const cancel = h('button', { type: 'button', class: 'cancel', 'aria-label': `Remove ${file.name}` }, '✕');
+    const item = h('li', { class: 'upload' }, h('span', { class: 'name' }, file.name), h('span', { class: 'size' }, fileSize(file.size)), bar, cancel);
+    const handle = upload(conversationId, file, (sent) => { bar.value = sent; });
+    const entry = { id: /** @type {string | null} */ (null), cancel: handle.cancel, item };
+    files.set(key, entry);
+    cancel.addEventListener('click', () => {
+      handle.cancel();
+      files.delete(key);
+      item.remove();
+      announce(`Removed ${file.name}`);
+    });
+    handle.promise.then(
+      (stored) => {
+        entry.id = stored.id;
+        bar.value = file.size || 1;
+        bar.setAttribute('aria-label', `${file.name} uploaded`);
+        item.classList.add('done');
+      },
+      (error) => {
+        if (error.code === 'upload.cancelled') return;
+        item.classList.add('failed');
+        item.append(h('span', { role: 'alert' }, `${file.name}: ${error.message}`));
+      },
+    );
+    uploads.append(item);
+  };
+
+  const submit = async () => {
+    if ([...files.values()].some((f) => f.id === null)) {
+      announce('Wait for the files to finish uploading.');
+      return;
+    }
+    const body = input.value;
+    const attachments = [...files.values()].map((f) => /** @type {string} */ (f.id));
+    if (!body.trim() && attachments.length === 0) return;
+    const pending = { client_id: newClientId(), conversation_id: conversationId, body, files: attachments };
+    input.value = '';
+    files.clear();
+    uploads.replaceChildren();
+    typing(false);
+    outbox.set(pending.client_id, pending);
+    emit(`messages:${conversationId}`);
+    try {
+      await connection.command({ type: 'send', client_id: pending.client_id, conversation_id: conversationId, body, attachments });
+    } catch (error) {
+      announce(`Not sent: ${/** @type {Error} */ (error).message}`);
+    } finally {
+      outbox.delete(pending.client_id);
+      emit(`messages:${conversationId}`);
+    }
+  };
+
+  input.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      submit();
+    }
+  });
+  input.addEventListener('input', () => {
+    if (!input.value) typing(false);
+    else if (Date.now() - lastTyping > TYPING_REPEAT_MS) typing(true);
+  });
+  input.addEventListener('paste', (event) => {
+    for (const file of event.clipboardData?.files ?? []) addFile(file);
+  });
+  picker.addEventListener('change', () => {
+    for (const file of picker.files ?? []) addFile(file);
+    picker.value = '';
+  });
+  const form = h('form', { class: 'composer', 'aria-label': 'Send a message' }, uploads, h('div', { class: 'row' }, picker, attachLabel, input, sendButton));
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    submit();
+  });
+  return { form, input, addFile };
+}

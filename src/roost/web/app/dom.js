@@ -1,0 +1,57 @@
+// @ts-check
+/**
+ * Building DOM nodes without HTML strings. Children are nodes or plain text (always text,
+ * never parsed as HTML): user content goes through here or through markdown.js.
+ */
+
+/** @typedef {Node | string | number | null | undefined | false} Child */
+
+/**
+ * @param {string} tag
+ * @param {Record<string, unknown>} [props] on* are listeners, `class` the class name,
+ *   booleans toggle attributes, everything else is set as an attribute.
+ * @param {...(Child | Child[])} children
+ * @returns {HTMLElement}
+ */
+export function h(tag, props = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [key, value] of Object.entries(props)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key === 'style') throw new Error('inline styles break the CSP: use a class');
+    if (key.startsWith('on') && typeof value === 'function') {
+      el.addEventListener(key.slice(2), /** @type {EventListener} */ (value));
+    } else if (key === 'class') {
+      el.className = String(value);
+    } else if (value === true) {
+      el.setAttribute(key, '');
+    } else {
+      el.setAttribute(key, String(value));
+    }
+  }
+  append(el, children);
+  return el;
+}
+
+/**
+ * @param {Element | DocumentFragment} parent
+ * @param {(Child | Child[])[]} children
+ */
+export function append(parent, children) {
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    parent.append(typeof child === 'number' ? String(child) : child);
+  }
+}
+
+/** @param {string} id */
+export function byId(id) {
+  const el = document.getElementById(id);
+  if (!el) throw new Error(`no element #${id}`);
+  return el;
+}
+
+/** Announce a short text to screen readers through the polite live region. */
+export function announce(text) {
+  const region = document.getElementById('announcer');
+  if (region) region.textContent = text;
+}

@@ -1,0 +1,45 @@
+// @ts-check
+/** The conversation list: newest activity first, with unread and mention badges. */
+import { h } from './dom.js';
+import { on, sortedConversations, state, titleOf } from './store.js';
+
+/**
+ * @param {(id: string) => void} open called with a conversation id
+ * @returns {HTMLElement}
+ */
+export function conversationList(open) {
+  const list = h('ul', { class: 'conversations', 'aria-labelledby': 'conversations-heading' });
+  const render = () => {
+    const items = sortedConversations().map((conversation) => {
+      const title = titleOf(conversation);
+      const current = conversation.id === state.current;
+      const unread = conversation.unread > 0 ? `, ${conversation.unread} unread` : '';
+      const mentions = conversation.mentions > 0 ? `, ${conversation.mentions} mentioning you` : '';
+      return h(
+        'li',
+        {},
+        h(
+          'button',
+          {
+            type: 'button',
+            class: conversation.unread > 0 ? 'conv-item unread' : 'conv-item',
+            'aria-current': current ? 'page' : false,
+            'aria-label': `${title}${unread}${mentions}`,
+            onclick: () => open(conversation.id),
+          },
+          h('span', { class: 'kind', 'aria-hidden': 'true' }, conversation.kind === 'direct' ? '@' : '#'),
+          h('span', { class: 'title' }, title),
+          conversation.mentions > 0 && h('span', { class: 'badge mention', 'aria-hidden': 'true' }, '@'),
+          conversation.unread > 0 && h('span', { class: 'badge', 'aria-hidden': 'true' }, conversation.unread),
+        ),
+      );
+    });
+    list.replaceChildren(...items);
+    if (items.length === 0) list.append(h('li', { class: 'empty' }, 'No conversations yet. Pick someone below.'));
+  };
+  on('conversations', render);
+  on('people', render);
+  on('current', render);
+  render();
+  return list;
+}

@@ -1,0 +1,107 @@
+// @ts-check
+/**
+ * The client's state, filled from REST and kept current by WebSocket frames. Everything is
+ * keyed by id and upserted, so a replayed or repeated frame changes nothing.
+ * Views subscribe to topics: "conversations", "messages:<id>", "people", "typing:<id>", "connection".
+ */
+import { compareIds } from './format.js';
+
+/**
+ * @typedef {{id: number, username: string, display_name: string, title: string, department: string,
+ *   is_admin: boolean, last_seen_at: string | null}} User
+ * @typedef {{user_id: number, show: string, status: string, last_seen_at: string | null}} Presence
+ * @typedef {{id: string, name: string, size: number, content_type: string, width: number | null,
+ *   height: number | null, url: string, thumbnail_url: string | null}} Attachment
+ * @typedef {{id: string, conversation_id: string, sender_id: number, client_id: string | null, body: string,
+ *   created_at: string, edited_at: string | null, deleted: boolean, reply_to: string | null, mentions: number[],
+ *   reactions: {emoji: string, user_ids: number[]}[], attachments?: Attachment[]}} Message
+ * @typedef {{id: string, kind: string, name: string, topic: string, last_message_id: string, last_read_id: string,
+ *   unread: number, mentions: number, member_ids: number[], is_archived: boolean}} Conversation
+ */
+
+const bus = new EventTarget();
+
+export const state = {
+  /** @type {User | null} */ me: null,
+  /** @type {Map<number, User>} */ users: new Map(),
+  /** @type {Map<number, Presence>} */ presence: new Map(),
+  /** @type {Map<string, Conversation>} */ conversations: new Map(),
+  /** @type {Map<string, Map<string, Message>>} */ messages: new Map(),
+  /** @type {Map<string, boolean>} */ hasBefore: new Map(),
+  /** @type {Map<string, Map<number, number>>} user id -> when the typing indicator expires */ typing: new Map(),
+  /** @type {string | null} */ current: null,
+  /** @type {'connecting' | 'online' | 'reconnecting'} */ connection: 'connecting',
+};
+
+/** @param {string} topic @param {(detail: any) => void} listener @returns {() => void} unsubscribe */
+export function on(topic, listener) {
+  const wrapped = (/** @type {Event} */ event) => listener(/** @type {CustomEvent} */ (event).detail);
+  bus.addEventListener(topic, wrapped);
+  return () => bus.removeEventListener(topic, wrapped);
+}
+
+/** @param {string} topic @param {unknown} [detail] */
+export function emit(topic, detail) {
+  bus.dispatchEvent(new CustomEvent(topic, { detail }));
+}
+
+/** @param {number} userId */
+export function nameOf(userId) {
+  const user = state.users.get(userId);
+  return user ? user.display_name || user.username : `User ${userId}`;
+}
+
+/** @param {Conversation} conversation */
+export function titleOf(conversation) {
+  if (conversation.kind !== 'direct') return conversation.name || 'Unnamed room';
+  const other = conversation.member_ids.find((id) => id !== state.me?.id) ?? state.me?.id;
+  return other === undefined ? 'Direct conversation' : nameOf(other);
+}
+
+/** Conversations by latest activity, newest first. */
+export function sortedConversations() {
+  return [...state.conversations.values()].sort((a, b) => compareIds(b.last_message_id, a.last_message_id));
+}
+
+/** @param {string} conversationId */
+export function messagesOf(conversationId) {
+  let messages = state.messages.get(conversationId);
+  if (!messages) {
+    messages = new Map();
+    state.messages.set(conversationId, messages);
+  }
+  return messages;
+}
+
+/** @param {string} conversationId @returns {Message[]} oldest first */
+export function sortedMessages(conversationId) {
+  return [...messagesOf(conversationId).values()].sort((a, b) => compareIds(a.id, b.id));
+}
+
+/**
+ * Insert or replace messages by id.
+ * @param {string} conversationId @param {Message[]} messages
+ */
+export function upsertMessages(conversationId, messages) {
+  const known = messagesOf(conversationId);
+  for (const message of messages) known.set(message.id, message);
+  emit(`messages:${conversationId}`);
+}
+
+/** @param {User[]} users */
+export function upsertUsers(users) {
+  for (const user of users) state.users.set(user.id, user);
+  emit('people');
+}
+
+/** @param {Presence} presence */
+export function setPresence(presence) {
+  state.presence.set(presence.user_id, presence);
+  emit('people');
+}
+
+/** @param {number} userId @returns {Presence} */
+export function presenceOf(userId) {
+  const user = state.users.get(userId);
+  return state.presence.get(userId) ?? { user_id: userId, show: 'unavailable', status: '', last_seen_at: user?.last_seen_at ?? null };
+}

@@ -1,0 +1,153 @@
+// @ts-check
+/**
+ * From the server to the store: the initial load over REST, and every WebSocket frame.
+ * Frames are applied as upserts keyed by id (docs/events.md), so replays do no harm.
+ */
+import { get } from './api.js';
+import { compareIds, maxId } from './format.js';
+import { emit, setPresence, state, upsertMessages, upsertUsers } from './store.js';
+
+const TYPING_TIMEOUT_MS = 6000;
+
+/** Everything a fresh client shows: people with presence, then the conversation list. */
+export async function loadAll() {
+  let cursor = null;
+  do {
+    const query = cursor ? `&cursor=${encodeURIComponent(cursor)}` : '';
+    const page = await get(`/people?limit=200${query}`);
+    upsertUsers(page.items);
+    for (const person of page.items) state.presence.set(person.id, person.presence);
+    cursor = page.next_cursor;
+  } while (cursor);
+  emit('people');
+  await loadConversations();
+}
+
+export async function loadConversations() {
+  const list = await get('/conversations');
+  state.conversations = new Map(list.map((/** @type {any} */ c) => [c.id, c]));
+  emit('conversations');
+}
+
+/** @param {string} id */
+export async function loadConversation(id) {
+  const conversation = await get(`/conversations/${id}`);
+  const members = await get(`/conversations/${id}/members`);
+  upsertConversation({ ...conversation, member_ids: members.map((/** @type {any} */ m) => m.user_id) });
+}
+
+/** @param {any} conversation */
+function upsertConversation(conversation) {
+  const known = state.conversations.get(conversation.id);
+  const defaults = { unread: 0, mentions: 0, last_read_id: '0', member_ids: [] };
+  const merged = { ...defaults, ...known, ...conversation };
+  state.conversations.set(conversation.id, merged);
+  emit('conversations');
+  if (merged.member_ids.length === 0) loadConversation(conversation.id).catch(() => undefined);
+}
+
+/** @param {import('./store.js').Message} message */
+function applyMessage(message) {
+  const conversation = state.conversations.get(message.conversation_id);
+  if (!conversation) {
+    loadConversation(message.conversation_id).catch(() => undefined);
+  } else if (compareIds(message.id, conversation.last_message_id) > 0) {
+    conversation.last_message_id = message.id;
+    const mine = message.sender_id === state.me?.id;
+    if (!mine && compareIds(message.id, conversation.last_read_id) > 0) {
+      conversation.unread += 1;
+      if (state.me && message.mentions.includes(state.me.id)) conversation.mentions += 1;
+      emit('incoming', message);
+    }
+    emit('conversations');
+  }
+  upsertMessages(message.conversation_id, [message]);
+  setTyping(message.conversation_id, message.sender_id, false);
+}
+
+/** @param {string} conversationId @param {number} userId @param {boolean} active */
+function setTyping(conversationId, userId, active) {
+  let typists = state.typing.get(conversationId);
+  if (!typists) {
+    typists = new Map();
+    state.typing.set(conversationId, typists);
+  }
+  if (!active && !typists.has(userId)) return;
+  if (active) typists.set(userId, Date.now() + TYPING_TIMEOUT_MS);
+  else typists.delete(userId);
+  emit(`typing:${conversationId}`);
+  if (active) setTimeout(() => expireTyping(conversationId), TYPING_TIMEOUT_MS + 50);
+}
+
+/** @param {string} conversationId */
+function expireTyping(conversationId) {
+  const typists = state.typing.get(conversationId);
+  if (!typists) return;
+  for (const [userId, until] of typists) if (until <= Date.now()) typists.delete(userId);
+  emit(`typing:${conversationId}`);
+}
+
+/** @param {any} frame */
+function applyRead(frame) {
+  const conversation = state.conversations.get(frame.conversation_id);
+  if (!conversation || frame.user_id !== state.me?.id) return;
+  conversation.last_read_id = maxId(conversation.last_read_id, frame.message_id);
+  if (compareIds(conversation.last_read_id, conversation.last_message_id) >= 0) {
+    conversation.unread = 0;
+    conversation.mentions = 0;
+  }
+  emit('conversations');
+}
+
+/** @param {any} frame */
+function applyMembership(frame) {
+  const conversation = state.conversations.get(frame.conversation_id);
+  const me = frame.user_id === state.me?.id;
+  if (frame.type === 'member.removed' && me) {
+    state.conversations.delete(frame.conversation_id);
+    emit('conversations');
+  } else if (!conversation) {
+    if (me) loadConversation(frame.conversation_id).catch(() => undefined);
+  } else if (frame.type === 'member.removed') {
+    conversation.member_ids = conversation.member_ids.filter((id) => id !== frame.user_id);
+    emit('conversations');
+  } else if (!conversation.member_ids.includes(frame.user_id)) {
+    conversation.member_ids = [...conversation.member_ids, frame.user_id];
+    emit('conversations');
+  }
+}
+
+/** Apply one frame from the WebSocket. @param {any} frame */
+export function applyFrame(frame) {
+  switch (frame.type) {
+    case 'message.created':
+    case 'message.edited':
+    case 'message.deleted':
+    case 'reaction.changed':
+      applyMessage(frame.message);
+      break;
+    case 'read.moved':
+      applyRead(frame);
+      break;
+    case 'conversation.created':
+    case 'conversation.updated':
+      upsertConversation(frame.conversation);
+      break;
+    case 'member.added':
+    case 'member.updated':
+    case 'member.removed':
+      applyMembership(frame);
+      break;
+    case 'presence':
+      setPresence(frame);
+      break;
+    case 'typing':
+      if (frame.user_id !== state.me?.id) setTyping(frame.conversation_id, frame.user_id, frame.active);
+      break;
+    case 'user.updated':
+      upsertUsers([frame.user]);
+      break;
+    default:
+      break; // unknown frames are ignored (docs/events.md)
+  }
+}

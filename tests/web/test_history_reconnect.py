@@ -1,0 +1,75 @@
+"""History pages in as you scroll up; the client reconnects after a server restart without duplicates."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Callable
+
+import pytest
+from playwright.async_api import expect
+
+from tests.support.server import ServerProcess
+from tests.support.web import WebUser, api_session
+from tests.web.conftest import SignedIn
+from tests.web.test_chat import open_direct, send
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+NewUser = Callable[[str], WebUser]
+
+
+async def test_history_loads_page_by_page_on_scroll_up(
+    new_user: NewUser, signed_in: SignedIn, server: ServerProcess
+) -> None:
+    alice, bob = new_user("Alice History"), new_user("Bob History")
+    with api_session(server.url, alice) as http:
+        direct = http.post("/api/v1/directs", json={"user_id": bob.id}).json()["id"]
+        for n in range(1, 121):
+            made = http.post(f"/api/v1/conversations/{direct}/messages", json={"body": f"message {n}"})
+            assert made.status_code == 201, made.text
+    page, watch = await signed_in(bob)
+    await page.get_by_role("button", name=re.compile(r"^Alice History, 120 unread")).click()
+    history = page.get_by_role("list", name="Messages with Alice History")
+    await expect(history.get_by_text("message 120", exact=True)).to_be_in_viewport()
+    await expect(history.get_by_role("listitem")).to_have_count(50)  # the latest page only
+    await expect(history.get_by_role("separator")).not_to_have_count(0)  # a day separator
+    scroller = page.get_by_role("region", name="Message history")
+    for expected in (100, 120):
+        await scroller.evaluate("s => { s.scrollTop = 0; }")
+        await expect(history.get_by_role("listitem")).to_have_count(expected)
+    await scroller.evaluate("s => { s.scrollTop = 0; }")
+    await expect(history.get_by_text("message 1", exact=True)).to_be_visible()
+    assert watch.errors == []
+
+
+async def test_reconnects_after_restart_without_duplicates(
+    new_user: NewUser, signed_in: SignedIn, server: ServerProcess
+) -> None:
+    alice, bob = new_user("Alice Restart"), new_user("Bob Restart")
+    alice_page, _ = await signed_in(alice)
+    bob_page, _ = await signed_in(bob)
+    await open_direct(alice_page, bob)
+    await send(alice_page, bob, "before the restart")
+    await bob_page.get_by_role("button", name=re.compile(r"^Alice Restart, 1 unread")).click()
+    bob_history = bob_page.get_by_role("list", name="Messages with Alice Restart")
+    await expect(bob_history.get_by_text("before the restart")).to_be_visible()
+
+    alice_history = alice_page.get_by_role("list", name="Messages with Bob Restart")
+    await asyncio.to_thread(server.stop)
+    try:
+        await expect(alice_page.get_by_role("status")).to_have_text("Reconnecting…")
+        await send(alice_page, bob, "typed while offline")  # queued until the connection is back
+        await expect(alice_history.get_by_text("Sending…")).to_be_visible()
+    finally:
+        await asyncio.to_thread(server.start)  # the other web tests share this server
+    with api_session(server.url, alice) as http:  # sent while Bob's client may still be away
+        direct = http.post("/api/v1/directs", json={"user_id": bob.id}).json()["id"]
+        http.post(f"/api/v1/conversations/{direct}/messages", json={"body": "sent during catch-up"})
+
+    for page, history in ((alice_page, alice_history), (bob_page, bob_history)):
+        await expect(page.get_by_role("status")).to_have_text("", timeout=30_000)
+        await expect(history.get_by_text("sent during catch-up")).to_have_count(1, timeout=15_000)
+        await expect(history.get_by_text("typed while offline")).to_have_count(1)
+        await expect(history.get_by_text("before the restart")).to_have_count(1)
+        await expect(history.get_by_text("Sending…")).to_have_count(0)
+        await expect(history.get_by_role("listitem")).to_have_count(3)

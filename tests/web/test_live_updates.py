@@ -1,0 +1,49 @@
+"""Edits, deletions, reactions and presence reach an open page live."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import pytest
+from playwright.async_api import expect
+
+from tests.support.server import ServerProcess
+from tests.support.web import WebUser, api_session
+from tests.web.conftest import SignedIn
+from tests.web.test_chat import open_direct
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+NewUser = Callable[[str], WebUser]
+
+
+async def test_edits_deletions_reactions_and_status_show_live(
+    new_user: NewUser, signed_in: SignedIn, server: ServerProcess
+) -> None:
+    alice, bob = new_user("Alice Live"), new_user("Bob Live")
+    alice_page, alice_watch = await signed_in(alice)
+    bob_page, _ = await signed_in(bob)
+    await open_direct(alice_page, bob)
+    history = alice_page.get_by_role("list", name="Messages with Bob Live")
+
+    with api_session(server.url, bob) as http:
+        direct = http.post("/api/v1/directs", json={"user_id": alice.id}).json()["id"]
+        first = http.post(f"/api/v1/conversations/{direct}/messages", json={"body": "frist"}).json()
+        second = http.post(f"/api/v1/conversations/{direct}/messages", json={"body": "oops, wrong chat"}).json()
+        await expect(history.get_by_text("oops, wrong chat")).to_be_visible()
+        http.patch(f"/api/v1/messages/{first['id']}", json={"body": "first"})
+        http.delete(f"/api/v1/messages/{second['id']}")
+        http.post(f"/api/v1/messages/{first['id']}/reactions", json={"emoji": "👍"})
+
+    await expect(history.get_by_text("first", exact=True)).to_be_visible()
+    await expect(history.get_by_text("(edited)")).to_be_visible()
+    await expect(history.get_by_text("This message was deleted.")).to_be_visible()
+    await expect(history.get_by_text("oops, wrong chat")).to_have_count(0)
+    await expect(history.get_by_role("list", name="Reactions").get_by_role("listitem", name="👍 1")).to_be_visible()
+
+    # Bob goes busy with a message: Alice's directory and conversation header follow.
+    await bob_page.get_by_role("combobox", name="Your status").select_option(label="Busy")
+    await bob_page.get_by_role("textbox", name="Status message").fill("in a meeting")
+    await bob_page.get_by_role("textbox", name="Status message").press("Enter")
+    await expect(alice_page.get_by_role("button", name=re.compile(r"^Bob Live, Busy: in a meeting"))).to_be_visible()
+    assert alice_watch.errors == []

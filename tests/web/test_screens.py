@@ -1,0 +1,110 @@
+"""The main screens at desktop and phone width, light and dark; saved to docs/screenshots/ on request."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Browser, Page, expect
+
+from tests.support.server import ServerProcess
+from tests.support.web import WebUser, api_session, sign_in
+from tests.web.conftest import SignedIn
+from tests.web.test_xss_and_files import png
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+NewUser = Callable[[str], WebUser]
+SCREENSHOTS = Path(__file__).parents[2] / "docs" / "screenshots"
+CONVERSATION = [
+    ("Priya Sharma", "Morning! Are we still on for the **release review** at 11?"),
+    (
+        "Tom Becker",
+        "Yes. I pushed the notes:\n\n- migration is done\n- `roost init` now asks for the domain\n- docs updated",
+    ),
+    (
+        "Priya Sharma",
+        "> migration is done\n\nGreat, thanks. Here is the config we ended up with:\n\n"
+        "```\n[files]\nmax_file_bytes = 4294967296\n```",
+    ),
+]
+
+
+async def fill_conversation(server: ServerProcess, priya: WebUser, tom: WebUser) -> None:
+    people = {"Priya Sharma": priya, "Tom Becker": tom}
+    with api_session(server.url, priya) as http:
+        direct = http.post("/api/v1/directs", json={"user_id": tom.id}).json()["id"]
+        upload = http.post(f"/api/v1/conversations/{direct}/files?name=whiteboard.png", content=png(800, 500))
+        whiteboard = upload.json()["id"]
+    for author, body in CONVERSATION:
+        with api_session(server.url, people[author]) as http:
+            http.post(f"/api/v1/conversations/{direct}/messages", json={"body": body})
+    with api_session(server.url, priya) as http:
+        http.post(
+            f"/api/v1/conversations/{direct}/messages", json={"body": "The whiteboard:", "attachments": [whiteboard]}
+        )
+
+
+async def shoot(page: Page, name: str, tmp_path: Path) -> None:
+    path = tmp_path / f"{name}.png"
+    await page.screenshot(path=str(path))
+    if os.environ.get("ROOST_SCREENSHOTS") == "1":
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, SCREENSHOTS / path.name)
+
+
+async def test_screenshots_of_main_screens(
+    new_user: NewUser, signed_in: SignedIn, browser: Browser, server: ServerProcess, tmp_path: Path
+) -> None:
+    priya, tom = new_user("Priya Sharma"), new_user("Tom Becker")
+    await fill_conversation(server, priya, tom)
+
+    login = await browser.new_page(viewport={"width": 1100, "height": 700})
+    await login.goto(server.url + "/")
+    await expect(login.get_by_role("heading", name="Sign in to Roost")).to_be_visible()
+    await shoot(login, "login", tmp_path)
+    await login.close()
+
+    for scheme in ("light", "dark"):
+        page, watch = await signed_in(tom, color_scheme=scheme, viewport={"width": 1100, "height": 700})
+        await (
+            page.get_by_role("list", name="Conversations")
+            .get_by_role("button", name=re.compile("^Priya Sharma"))
+            .click()
+        )
+        await expect(page.get_by_role("img", name="whiteboard.png")).to_be_visible()
+        await shoot(page, f"chat-{scheme}", tmp_path)
+        assert watch.errors == []
+
+    phone, _ = await signed_in(tom, viewport={"width": 390, "height": 780}, is_mobile=True, has_touch=True)
+    await expect(phone.get_by_role("main")).to_be_hidden()  # one pane at a time: the list first
+    await (
+        phone.get_by_role("list", name="Conversations").get_by_role("button", name=re.compile("^Priya Sharma")).click()
+    )
+    await expect(phone.get_by_role("navigation")).to_be_hidden()
+    await expect(phone.get_by_role("img", name="whiteboard.png")).to_be_visible()
+    assert await phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    await shoot(phone, "phone", tmp_path)
+    await phone.get_by_role("button", name="Back to conversations").click()
+    await expect(phone.get_by_role("navigation")).to_be_visible()
+
+
+async def test_sign_out_and_wrong_password(
+    new_user: NewUser, signed_in: SignedIn, browser: Browser, server: ServerProcess
+) -> None:
+    someone = new_user("Olga Out")
+    page, _ = await signed_in(someone)
+    await page.get_by_role("button", name="Sign out").click()
+    await expect(page.get_by_role("heading", name="Sign in to Roost")).to_be_visible()
+    await page.reload()
+    await expect(page.get_by_role("heading", name="Sign in to Roost")).to_be_visible()
+    await page.get_by_label("Username").fill(someone.username)
+    await page.get_by_label("Password").fill("not the password")
+    await page.get_by_role("button", name="Sign in").click()
+    await expect(page.get_by_role("alert")).not_to_have_text("")
+    again = await browser.new_page()
+    await sign_in(again, server.url, someone)
+    await again.close()

@@ -1,0 +1,117 @@
+"""The web client renders hostile message bodies inert, and shares files with thumbnails."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Callable
+
+import pytest
+from PIL import Image
+from playwright.async_api import FilePayload, expect
+
+from tests.support.web import WebUser
+from tests.web.conftest import SignedIn
+from tests.web.test_chat import open_direct
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+NewUser = Callable[[str], WebUser]
+
+BATTERY = "\n\n".join(
+    [
+        "<img src=x onerror=alert(1)>",
+        "<script>alert(2)</script>",
+        "[x](javascript:alert(3))",
+        "[y](JaVaScRiPt:alert(4))",
+        "[z](data:text/html,<script>alert(5)</script>)",
+        '<a href="javascript:alert(6)">raw link</a>',
+        "<svg onload=alert(7)></svg>",
+        "<iframe src=javascript:alert(8)></iframe>",
+        "![pic](x onerror=alert(9))",
+        "<details open ontoggle=alert(10)>",
+        "<style>body{display:none}</style>",
+        "**bold** and _italic_ and `<b>code</b>`",
+        "[safe](https://example.org/page)",
+    ]
+)
+DANGEROUS = "script, iframe, svg, img, style, details, object, embed, [onerror], [onload], [ontoggle], [style]"
+
+
+async def test_hostile_markdown_renders_inert(new_user: NewUser, signed_in: SignedIn) -> None:
+    mallory, victim = new_user("Mallory Hacker"), new_user("Victor Target")
+    mallory_page, mallory_watch = await signed_in(mallory)
+    victim_page, victim_watch = await signed_in(victim)
+    await open_direct(mallory_page, victim)
+    box = mallory_page.get_by_role("textbox", name=f"Message {victim.display_name}")
+    await box.fill(BATTERY)
+    await box.press("Enter")
+
+    await victim_page.get_by_role("button", name=re.compile(r"^Mallory Hacker, 1 unread")).click()
+    history = victim_page.get_by_role("list", name="Messages with Mallory Hacker")
+    await expect(history.get_by_text("<img src=x onerror=alert(1)>")).to_be_visible()  # shown as text
+    await expect(history.get_by_text("<script>alert(2)</script>")).to_be_visible()
+    await expect(history.locator("strong", has_text="bold")).to_be_visible()
+    await expect(history.locator("em", has_text="italic")).to_be_visible()
+    await expect(history.locator("code", has_text="<b>code</b>")).to_be_visible()
+    safe = history.get_by_role("link", name="safe")
+    await expect(safe).to_have_attribute("href", "https://example.org/page")
+    await expect(safe).to_have_attribute("rel", "noopener noreferrer")
+
+    for page in (victim_page, mallory_page):
+        messages = page.get_by_role("list", name=re.compile("^Messages with"))
+        assert await messages.locator(DANGEROUS).count() == 0
+        hrefs = await messages.locator("a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+        assert all(href is None or re.match(r"^(https?:|mailto:|/api/v1/files/)", href) for href in hrefs), hrefs
+    assert mallory_watch.dialogs == [] and victim_watch.dialogs == []
+    assert mallory_watch.errors == [] and victim_watch.errors == []
+
+
+def png(width: int, height: int) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), (30, 120, 200)).save(out, "PNG")
+    return out.getvalue()
+
+
+async def test_files_upload_with_thumbnails_and_cards(new_user: NewUser, signed_in: SignedIn) -> None:
+    alice, bob = new_user("Alice Files"), new_user("Bob Files")
+    alice_page, alice_watch = await signed_in(alice)
+    bob_page, _ = await signed_in(bob)
+    await open_direct(alice_page, bob)
+
+    files: list[FilePayload] = [
+        {"name": "photo.png", "mimeType": "image/png", "buffer": png(640, 480)},
+        {"name": "notes.txt", "mimeType": "text/plain", "buffer": b"minutes of the meeting\n"},
+    ]
+    await alice_page.get_by_label("Attach files").set_input_files(files)
+    await expect(alice_page.get_by_role("progressbar", name="photo.png uploaded")).to_be_visible()
+    await expect(alice_page.get_by_role("progressbar", name="notes.txt uploaded")).to_be_visible()
+    box = alice_page.get_by_role("textbox", name="Message Bob Files")
+    await box.fill("the photo")
+    await box.press("Enter")
+
+    await bob_page.get_by_role("button", name=re.compile(r"^Alice Files, 1 unread")).click()
+    history = bob_page.get_by_role("list", name="Messages with Alice Files")
+    image = history.get_by_role("img", name="photo.png")
+    await expect(image).to_be_visible()
+    await expect(image).to_have_attribute("src", re.compile(r"^/api/v1/files/\d+/thumbnail$"))
+    assert await image.evaluate("img => img.complete && img.naturalWidth > 0")
+    card = history.get_by_role("link", name="notes.txt")
+    await expect(card).to_have_attribute("href", re.compile(r"^/api/v1/files/\d+/content$"))
+    await expect(history.get_by_text("23 bytes")).to_be_visible()
+    assert alice_watch.errors == []
+
+
+async def test_drop_a_file_then_remove_it(new_user: NewUser, signed_in: SignedIn) -> None:
+    alice, bob = new_user("Alice Drop"), new_user("Bob Drop")
+    alice_page, alice_watch = await signed_in(alice)
+    await open_direct(alice_page, bob)
+    dropped = await alice_page.evaluate_handle(
+        """() => { const data = new DataTransfer();
+                   data.items.add(new File(['x'.repeat(5000)], 'dropped.txt', {type: 'text/plain'}));
+                   return data; }"""
+    )
+    await alice_page.get_by_role("region", name="Bob Drop").dispatch_event("drop", {"dataTransfer": dropped})
+    await expect(alice_page.get_by_role("progressbar", name="dropped.txt uploaded")).to_be_visible()
+    await alice_page.get_by_role("button", name="Remove dropped.txt").click()
+    await expect(alice_page.get_by_role("list", name="Files to send").get_by_role("listitem")).to_have_count(0)
+    assert alice_watch.errors == []
