@@ -76,3 +76,24 @@ async def connected(
     finally:
         client.disconnect()
         await asyncio.sleep(0)
+
+
+async def wait_for(queue: asyncio.Queue[Any], match: Any, timeout: float = TIMEOUT) -> Any:
+    """The next item of the queue for which `match(item)` holds (others are dropped)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        item = await asyncio.wait_for(queue.get(), deadline - asyncio.get_running_loop().time())
+        if match(item):
+            return item
+
+
+def next_event(client: ClientXMPP, name: str) -> asyncio.Future[Any]:
+    """A future for the next time the client raises the slixmpp event `name`."""
+    future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+
+    def settle(event: Any) -> None:
+        if not future.done():
+            future.set_result(event)
+
+    client.add_event_handler(name, settle, disposable=True)
+    return future

@@ -2,10 +2,31 @@
 
 from __future__ import annotations
 
-from roost.xmpp.ext import Extension, Registry, rfc6121_roster, xep0030_disco, xep0092_version, xep0199_ping
+from roost.xmpp.ext import (
+    Extension,
+    Registry,
+    rfc6121_roster,
+    xep0030_disco,
+    xep0054_vcard,
+    xep0092_version,
+    xep0198_sm,
+    xep0199_ping,
+    xep0352_csi,
+    xep0363_upload,
+)
 
 AVAILABLE: dict[str, Extension] = {
-    e.name: e for e in (xep0030_disco.ext, xep0092_version.ext, xep0199_ping.ext, rfc6121_roster.ext)
+    e.name: e
+    for e in (
+        xep0030_disco.ext,
+        xep0092_version.ext,
+        xep0199_ping.ext,
+        rfc6121_roster.ext,
+        xep0198_sm.ext,
+        xep0352_csi.ext,
+        xep0363_upload.ext,
+        xep0054_vcard.ext,
+    )
 }
 
 
