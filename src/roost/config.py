@@ -33,6 +33,7 @@ class HttpSettings(_Section):
     # permessage-deflate on the event WebSocket: saves bandwidth, but a compressed session
     # holds ~60 KB instead of ~26 KB and each frame costs more CPU (bench/README.md).
     ws_compression: bool = False  # extra Origins accepted on the WebSocket (the own origin always is)
+    public_url: str = ""  # how clients reach this listener (XEP-0363 slot URLs); "": from domain, port, TLS
 
 
 class TlsSettings(_Section):
@@ -96,6 +97,8 @@ class XmppSettings(_Section):
     negotiation_seconds: float = Field(30.0, gt=0)  # from connect to a bound resource
     max_unauthenticated_per_address: int = Field(100, ge=1)
     resources_per_user: int = Field(50, ge=1)
+    resume_seconds: float = Field(300.0, ge=0)  # XEP-0198: a dropped stream may be resumed this long; 0: never
+    unacked_max: int = Field(1000, ge=10)  # XEP-0198: stanzas a client has not acknowledged, per session
     extensions: list[str] | None = None  # None: every extension Roost has
 
 
@@ -162,6 +165,18 @@ class Settings(BaseSettings):
     @property
     def key_file(self) -> Path:
         return Path(self.tls.key_file) if self.tls.key_file else self.data_dir / "tls" / "key.pem"
+
+    @property
+    def public_http_url(self) -> str:
+        """`http.public_url`, or the listener as seen at the domain: https://domain[:port]."""
+        if self.http.public_url:
+            return self.http.public_url.rstrip("/")
+        if self.http.behind_proxy:  # the proxy serves HTTPS on its own port: assume the standard one
+            return f"https://{self.domain}"
+        scheme = "https" if self.http_uses_tls else "http"
+        default_port = 443 if scheme == "https" else 80
+        port = "" if self.http.port == default_port else f":{self.http.port}"
+        return f"{scheme}://{self.domain}{port}"
 
     @property
     def http_uses_tls(self) -> bool:

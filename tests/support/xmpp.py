@@ -124,3 +124,15 @@ def every_message(client: Client) -> asyncio.Queue[Any]:
     queue: asyncio.Queue[Any] = asyncio.Queue()
     client.register_handler(Callback("every message", MatchXPath("{jabber:client}message"), queue.put_nowait))
     return queue
+
+
+def next_event(client: ClientXMPP, name: str) -> asyncio.Future[Any]:
+    """A future for the next time the client raises the slixmpp event `name`."""
+    future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+
+    def settle(event: Any) -> None:
+        if not future.done():
+            future.set_result(event)
+
+    client.add_event_handler(name, settle, disposable=True)
+    return future

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ssl
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from roost.core.services import Services
 from roost.model.conversations import Conversation
@@ -15,6 +15,8 @@ from roost.xmpp.ext.xep0045_muc.occupancy import Occupancy
 
 if TYPE_CHECKING:
     from roost.xmpp.session import XmppSession
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,9 @@ class XmppLimits:
     negotiation_seconds: float = 30.0  # from TCP accept to a bound resource
     write_buffer_max: int = 8 * 1024 * 1024  # bytes queued for a client that does not read
     resources_per_user: int = 50
+    resume_seconds: float = 300.0  # XEP-0198: how long a dropped session waits to be resumed; 0: never
+    unacked_max: int = 1000  # XEP-0198: unacknowledged stanzas kept for one session
+    http_public_url: str = ""  # where HTTP clients reach this server (XEP-0363 slot URLs)
 
 
 ORIGINS_KEPT = 10_000
@@ -102,3 +107,12 @@ class XmppServer:
     rooms: Occupancy = field(default_factory=Occupancy)  # XEP-0045 occupants of this process
     unauthenticated: dict[str, int] = field(default_factory=dict)  # connections per address
     max_unauthenticated_per_address: int = 100
+    _state: dict[type, object] = field(default_factory=dict)
+
+    def state(self, kind: type[T]) -> T:
+        """The per-server state object of an extension (made on first use)."""
+        found = self._state.get(kind)
+        if found is None:
+            found = self._state[kind] = kind()
+        assert isinstance(found, kind)
+        return found

@@ -26,7 +26,11 @@ STANZAS = {f"{{{CLIENT}}}iq", f"{{{CLIENT}}}message", f"{{{CLIENT}}}presence"}
 async def dispatch(session: XmppSession, stanza: ET.Element) -> None:
     """Handle one top-level element of a bound stream."""
     if stanza.tag not in STANZAS:
-        raise StreamError("unsupported-stanza-type", "Only iq, message and presence are understood here.")
+        nonza = session.registry.nonza_handler(stanza.tag)
+        if nonza is None:
+            raise StreamError("unsupported-stanza-type", "Only iq, message and presence are understood here.")
+        await nonza(session, stanza)
+        return
     _stamp_from(session, stanza)
     try:
         to = _recipient(stanza)
@@ -45,6 +49,7 @@ async def dispatch(session: XmppSession, stanza: ET.Element) -> None:
     except Exception:
         log.exception("stanza handling failed")
         _answer_error(session, stanza, StanzaError("cancel", "internal-server-error"))
+    session.handled()  # after its effects are committed: XEP-0198 may acknowledge it now
 
 
 def _stamp_from(session: XmppSession, stanza: ET.Element) -> None:
@@ -76,7 +81,7 @@ def _answer_error(session: XmppSession, stanza: ET.Element, error: StanzaError) 
         return
     reply = error_reply(stanza, error)
     reply.set("to", stanza.get("from", str(session.jid)))
-    session.sink.send(reply)
+    session.send(reply)
 
 
 async def _iq(session: XmppSession, iq: ET.Element, to: Jid | None) -> None:
@@ -85,12 +90,21 @@ async def _iq(session: XmppSession, iq: ET.Element, to: Jid | None) -> None:
         return  # answers to the server's own requests (pings); nothing waits for them yet
     if kind not in ("get", "set") or not iq.get("id") or len(iq) != 1:
         raise StanzaError("modify", "bad-request", "An iq get or set has an id and exactly one child.")
-    if to is not None and not _is_own(session, to):
+    if to is not None and not _is_answered_here(session, to, kind, iq[0].tag):
         raise StanzaError("cancel", "service-unavailable")
     handler = session.server.registry.iq_handler(kind, iq[0].tag)
     if handler is None:
         raise StanzaError("cancel", "service-unavailable")
     await handler(IqRequest(session, iq, iq[0]))
+
+
+def _is_answered_here(session: XmppSession, to: Jid, kind: str, tag: str) -> bool:
+    """The server's own address, the user's, an extension's service, or any account for some requests."""
+    registry = session.registry
+    if _is_own(session, to) or registry.service(to, session.domain) is not None:
+        return True
+    is_account = to.domain == session.domain and bool(to.local) and not to.resource
+    return is_account and registry.answers_for_accounts(kind, tag)
 
 
 def _is_own(session: XmppSession, to: Jid) -> bool:

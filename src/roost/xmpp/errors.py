@@ -39,11 +39,12 @@ CONDITIONS: dict[type[RoostError], tuple[str, str]] = {
 class StanzaError(Exception):
     """Answer the stanza with this error (type and RFC 6120 §8.3.3 condition)."""
 
-    def __init__(self, kind: str, condition: str, text: str = "") -> None:
+    def __init__(self, kind: str, condition: str, text: str = "", *, detail: ET.Element | None = None) -> None:
         super().__init__(text or condition)
         self.kind = kind
         self.condition = condition
         self.text = text
+        self.detail = detail  # an application-specific condition (RFC 6120 §8.3.4)
 
 
 class StreamError(Exception):
@@ -77,6 +78,8 @@ def error_reply(stanza: ET.Element, error: StanzaError, *, own_jid: str | None =
     ET.SubElement(failure, f"{{{STANZAS_NS}}}{error.condition}")
     if error.text:
         ET.SubElement(failure, f"{{{STANZAS_NS}}}text").text = error.text
+    if error.detail is not None:
+        failure.append(error.detail)
     return reply
 
 

@@ -1,4 +1,11 @@
-"""A bound XMPP stream as a core Session: events in, stanzas out."""
+"""A bound XMPP stream as a core Session: events in, stanzas out.
+
+Extensions that sit between the session and its connection (XEP-0352 holds stanzas
+back, XEP-0198 counts and keeps them) add a `SessionLayer`; every stanza the session
+sends passes through the layers in rank order. When the connection drops, a layer may
+keep the session detached (registered with the router, its sink `Detached`) until a
+new connection takes it over or the layer ends it.
+"""
 
 from __future__ import annotations
 
@@ -7,19 +14,20 @@ import logging
 import secrets
 import xml.etree.ElementTree as ET
 from collections import deque
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from roost.core.events import Event
 from roost.core.services import Services
 from roost.model.jid import Jid
 from roost.model.users import User
-from roost.xmpp.context import XmppServer
+from roost.xmpp.context import XmppLimits, XmppServer
 from roost.xmpp.ext import Registry
 from roost.xmpp.outgoing import render
 
 log = logging.getLogger(__name__)
 CHANNEL = "xmpp"  # the core's delivery mark for offline delivery (XEP-0160)
 GIVEN_KEPT = 2000
+L = TypeVar("L", bound="SessionLayer")
 
 
 class StanzaSink(Protocol):
@@ -27,6 +35,39 @@ class StanzaSink(Protocol):
 
     def send(self, element: ET.Element) -> None: ...
     async def close_stream(self, condition: str, text: str = "") -> None: ...
+
+
+class SessionLayer:
+    """Per-session state of an extension, between the session and its connection."""
+
+    rank = 50  # lower ranks see outbound stanzas first
+
+    def outbound(self, element: ET.Element) -> ET.Element | None:
+        """The stanza to pass on (None holds it back)."""
+        return element
+
+    def handled(self) -> None:
+        """An inbound stanza was handled (its effects committed)."""
+
+    def keeps_detached(self) -> bool:
+        """The connection dropped: keep the session for a new connection?"""
+        return False
+
+    def ended(self) -> None:
+        """The session is over."""
+
+
+class Detached:
+    """The sink of a session whose connection dropped while a layer keeps it."""
+
+    def __init__(self, session: XmppSession) -> None:
+        self.session = session
+
+    def send(self, element: ET.Element) -> None:
+        """Dropped here: a layer that keeps the session keeps what it needs to resend."""
+
+    async def close_stream(self, condition: str, text: str = "") -> None:
+        await self.session.end()
 
 
 class XmppSession:
@@ -46,6 +87,10 @@ class XmppSession:
         self._mark = 0
         self._mark_written = 0
         self._mark_task: asyncio.Task[None] | None = None
+        self.ending = False  # the server ends it: no layer may keep it
+        self.ended = False
+        self.layers: list[SessionLayer] = []
+        self.lock = asyncio.Lock()  # held while a stanza is handled; a resumption waits for it
         self._events: deque[Event] = deque()
         self._drain: asyncio.Task[None] | None = None
 
@@ -69,7 +114,25 @@ class XmppSession:
     def registry(self) -> Registry:
         return self.server.registry
 
-    def send(self, element: ET.Element) -> None:
+    @property
+    def limits(self) -> XmppLimits:
+        return self.server.limits
+
+    def add_layer(self, layer: SessionLayer) -> None:
+        self.layers.append(layer)
+        self.layers.sort(key=lambda each: each.rank)
+
+    def layer(self, kind: type[L]) -> L | None:
+        return next((each for each in self.layers if isinstance(each, kind)), None)
+
+    def send(self, element: ET.Element, *, after: SessionLayer | None = None) -> None:
+        """Send a stanza through the layers (those after `after` only) to the connection."""
+        layers = self.layers if after is None else self.layers[self.layers.index(after) + 1 :]
+        for layer in layers:
+            passed = layer.outbound(element)
+            if passed is None:
+                return
+            element = passed
         self.sink.send(element)
 
     def give(self, message_id: int) -> bool:
@@ -99,6 +162,42 @@ class XmppSession:
             log.exception("could not store the XMPP delivery mark")
         finally:
             self._mark_task = None
+    def handled(self) -> None:
+        for layer in self.layers:
+            layer.handled()
+
+    def attach(self, sink: StanzaSink) -> StanzaSink:
+        """A new connection takes the session over; returns the previous sink."""
+        previous, self.sink = self.sink, sink
+        return previous
+
+    @property
+    def is_detached(self) -> bool:
+        return isinstance(self.sink, Detached)
+
+    async def connection_lost(self, *, resumable: bool) -> None:
+        """The connection under the session is gone: detach it if a layer keeps it, else end it."""
+        if resumable and not self.ending and any([layer.keeps_detached() for layer in self.layers]):
+            self.sink = Detached(self)
+            log.info("xmpp session detached jid=%s", self.jid)
+            return
+        await self.end()
+
+    async def end(self) -> None:
+        """Unregister the session; the user's presence is recomputed."""
+        if self.ended:
+            return
+        self.ended = True
+        for layer in self.layers:
+            layer.ended()
+        self.services.router.unregister(self)
+        self.server.hub.unbind(self)
+        if self.available:
+            self.available = False
+            try:
+                await self.services.presence.session_ended(self)
+            except Exception:  # the store may be gone at shutdown; the session still ends
+                log.warning("could not end the presence of a session", exc_info=True)
 
     def deliver(self, event: Event) -> None:
         """Queue the event; a task renders queued events in order (rendering may look up names)."""
@@ -116,10 +215,15 @@ class XmppSession:
                     log.exception("could not render an event for XMPP")
                     continue
                 for stanza in stanzas:
-                    self.sink.send(stanza)
+                    self.send(stanza)
         finally:
             self._drain = None
 
     async def close(self, reason: str) -> None:
         condition = "system-shutdown" if "shutting down" in reason else "not-authorized"
-        await self.sink.close_stream(condition, reason)
+        await self.end_stream(condition, reason)
+
+    async def end_stream(self, condition: str, text: str = "") -> None:
+        """Close the connection with a stream error; the session ends with it."""
+        self.ending = True
+        await self.sink.close_stream(condition, text)

@@ -21,6 +21,9 @@ def build_listeners(settings: Settings, services: Services, tls: ssl.SSLContext 
         max_depth=config.max_depth,
         negotiation_seconds=config.negotiation_seconds,
         resources_per_user=config.resources_per_user,
+        resume_seconds=config.resume_seconds,
+        unacked_max=config.unacked_max,
+        http_public_url=settings.public_http_url,
     )
     server = XmppServer(services, limits, build_registry(config.extensions), tls)
     server.max_unauthenticated_per_address = config.max_unauthenticated_per_address

@@ -4,6 +4,16 @@ A module builds its `ext = Extension(...)` and registers handlers with typed key
 (`@ext.iq_get(NS, "query")`). Importing a module does nothing else; the registry
 (`xmpp/ext/registry.py`) picks the enabled ones. Service discovery lists the features
 of the installed extensions, never a hand-kept list.
+
+Besides iq handlers, an extension may hook the stream itself (XEP-0198, XEP-0352):
+
+- `@ext.stream_feature`: an element offered in the stream features after
+  authentication, next to `<bind/>`;
+- `@ext.before_bind(ns, element)`: a top-level element accepted instead of binding
+  (`<resume/>`); it returns the session the connection takes over, or None;
+- `@ext.nonza(ns, element)`: a top-level element that is not a stanza on a bound stream
+  (`<r/>`, `<a/>`, `<enable/>`, `<active/>`);
+- `Service`: an address of its own (`upload.<domain>`) listed in disco#items.
 """
 
 from __future__ import annotations
@@ -11,14 +21,18 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from roost.core.services import Services
 from roost.model.jid import Jid
 from roost.model.users import User
 
 if TYPE_CHECKING:
+    from roost.xmpp.context import XmppLimits, XmppServer
     from roost.xmpp.session import XmppSession
+
+K = TypeVar("K")
+H = TypeVar("H")
 
 
 class StreamContext(Protocol):
@@ -37,7 +51,20 @@ class StreamContext(Protocol):
 
     carbons: bool  # XEP-0280 enabled on this stream
 
+    @property
+    def limits(self) -> XmppLimits: ...
     def send(self, element: ET.Element) -> None: ...
+
+
+class UnboundStream(Protocol):
+    """An authenticated connection that has not bound a resource yet."""
+
+    @property
+    def server(self) -> XmppServer: ...
+    @property
+    def user(self) -> User | None: ...
+    def send(self, element: ET.Element) -> None: ...
+    async def close_stream(self, condition: str, text: str = "") -> None: ...
 
 
 @dataclass
@@ -83,6 +110,24 @@ IqHandler = Callable[[IqRequest], Awaitable[None]]
 MessageHandler = Callable[[MessageRequest], Awaitable[None]]
 IqKey = tuple[str, str]  # ("get" | "set", "{namespace}element")
 SessionHook = Callable[["XmppSession"], Awaitable[None]]
+StreamFeature = Callable[["XmppServer"], "ET.Element | None"]
+BeforeBindHandler = Callable[[UnboundStream, ET.Element], Awaitable["XmppSession | None"]]
+NonzaHandler = Callable[["XmppSession", ET.Element], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Service:
+    """An address of its own under the domain (`upload.<domain>`), with its disco#info."""
+
+    subdomain: str
+    category: str
+    type: str
+    name: str
+    features: tuple[str, ...]
+    forms: Callable[[StreamContext], list[ET.Element]] = lambda _stream: []  # XEP-0128 extended info
+
+    def jid(self, domain: str) -> str:
+        return f"{self.subdomain}.{domain}"
 
 
 @dataclass
@@ -94,7 +139,6 @@ class Extension:
     xep: int | None = None
     version: str = ""
     features: list[str] = field(default_factory=list)
-    services: list[str] = field(default_factory=list)  # subdomains it serves ("conference"): disco items
     iq_handlers: dict[IqKey, IqHandler] = field(default_factory=dict)
     available_hooks: list[SessionHook] = field(default_factory=list)
     message_handlers: dict[str, MessageHandler] = field(default_factory=dict)
@@ -112,16 +156,42 @@ class Extension:
         """Run `hook` when a session sends its initial presence (after the roster's presences)."""
         self.available_hooks.append(hook)
         return hook
+    account_iqs: set[IqKey] = field(default_factory=set)
+    stream_features: list[StreamFeature] = field(default_factory=list)
+    before_bind_handlers: dict[str, BeforeBindHandler] = field(default_factory=dict)
+    nonza_handlers: dict[str, NonzaHandler] = field(default_factory=dict)
+    services: list[Service] = field(default_factory=list)
 
-    def iq_get(self, namespace: str, element: str) -> Callable[[IqHandler], IqHandler]:
-        return self._iq("get", namespace, element)
+    def stream_feature(self, feature: StreamFeature) -> StreamFeature:
+        self.stream_features.append(feature)
+        return feature
+
+    def before_bind(self, namespace: str, element: str) -> Callable[[BeforeBindHandler], BeforeBindHandler]:
+        def register(handler: BeforeBindHandler) -> BeforeBindHandler:
+            self.before_bind_handlers[f"{{{namespace}}}{element}"] = handler
+            return handler
+
+        return register
+
+    def nonza(self, namespace: str, element: str) -> Callable[[NonzaHandler], NonzaHandler]:
+        def register(handler: NonzaHandler) -> NonzaHandler:
+            self.nonza_handlers[f"{{{namespace}}}{element}"] = handler
+            return handler
+
+        return register
+
+    def iq_get(self, namespace: str, element: str, *, for_accounts: bool = False) -> Callable[[IqHandler], IqHandler]:
+        """`for_accounts`: also answered for iqs to any account's bare JID (RFC 6121 §8.5.1)."""
+        return self._iq("get", namespace, element, for_accounts)
 
     def iq_set(self, namespace: str, element: str) -> Callable[[IqHandler], IqHandler]:
-        return self._iq("set", namespace, element)
+        return self._iq("set", namespace, element, False)
 
-    def _iq(self, kind: str, namespace: str, element: str) -> Callable[[IqHandler], IqHandler]:
+    def _iq(self, kind: str, namespace: str, element: str, for_accounts: bool) -> Callable[[IqHandler], IqHandler]:
         def register(handler: IqHandler) -> IqHandler:
             self.iq_handlers[(kind, f"{{{namespace}}}{element}")] = handler
+            if for_accounts:
+                self.account_iqs.add((kind, f"{{{namespace}}}{element}"))
             return handler
 
         return register
@@ -133,13 +203,14 @@ class Registry:
 
     extensions: list[Extension]
     _iq: dict[IqKey, IqHandler] = field(default_factory=dict)
+    _before_bind: dict[str, BeforeBindHandler] = field(default_factory=dict)
+    _nonza: dict[str, NonzaHandler] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for extension in self.extensions:
-            for key, handler in extension.iq_handlers.items():
-                if key in self._iq:
-                    raise ValueError(f"two extensions handle {key}")
-                self._iq[key] = handler
+            _merge(self._iq, extension.iq_handlers)
+            _merge(self._before_bind, extension.before_bind_handlers)
+            _merge(self._nonza, extension.nonza_handlers)
 
     @property
     def available_hooks(self) -> list[SessionHook]:
@@ -157,6 +228,37 @@ class Registry:
     def iq_handler(self, kind: str, tag: str) -> IqHandler | None:
         return self._iq.get((kind, tag))
 
+    def answers_for_accounts(self, kind: str, tag: str) -> bool:
+        return any((kind, tag) in extension.account_iqs for extension in self.extensions)
+
+    def before_bind_handler(self, tag: str) -> BeforeBindHandler | None:
+        return self._before_bind.get(tag)
+
+    def nonza_handler(self, tag: str) -> NonzaHandler | None:
+        return self._nonza.get(tag)
+
+    def stream_features(self, server: XmppServer) -> list[ET.Element]:
+        """The elements extensions offer after authentication, beside <bind/>."""
+        offered = (feature(server) for extension in self.extensions for feature in extension.stream_features)
+        return [element for element in offered if element is not None]
+
+    @property
+    def services(self) -> list[Service]:
+        return [service for extension in self.extensions for service in extension.services]
+
+    def service(self, jid: Jid, domain: str) -> Service | None:
+        """The service at this address (a bare domain such as upload.<domain>), if any."""
+        if jid.local or jid.resource:
+            return None
+        return next((s for s in self.services if s.jid(domain) == jid.domain), None)
+
     @property
     def features(self) -> list[str]:
         return sorted({feature for extension in self.extensions for feature in extension.features})
+
+
+def _merge(into: dict[K, H], handlers: dict[K, H]) -> None:
+    for key, handler in handlers.items():
+        if key in into:
+            raise ValueError(f"two extensions handle {key}")
+        into[key] = handler

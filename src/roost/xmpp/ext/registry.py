@@ -7,13 +7,17 @@ from roost.xmpp.ext import (
     Registry,
     rfc6121_roster,
     xep0030_disco,
+    xep0054_vcard,
     xep0092_version,
     xep0160_offline,
+    xep0198_sm,
     xep0199_ping,
     xep0280_carbons,
     xep0308_correction,
     xep0313_mam,
     xep0333_markers,
+    xep0352_csi,
+    xep0363_upload,
     xep0424_retraction,
 )
 from roost.xmpp.ext.xep0045_muc import extension as xep0045_muc
@@ -32,6 +36,10 @@ AVAILABLE: dict[str, Extension] = {
         xep0424_retraction.ext,
         xep0333_markers.ext,
         xep0045_muc.ext,
+        xep0198_sm.ext,
+        xep0352_csi.ext,
+        xep0363_upload.ext,
+        xep0054_vcard.ext,
     )
 }
 

@@ -60,6 +60,7 @@ class Connection:
         self.parser = StreamParser(max_stanza_bytes=limits.max_stanza_bytes_before_auth, max_depth=limits.max_depth)
         self.header_sent = False
         self.closing = False
+        self.stream_ended = False  # the client closed the stream (a clean end: no resumption)
         self.user: User | None = None
         self.session: XmppSession | None = None
         self.counted = False  # holds a slot among its address's unauthenticated connections
@@ -114,6 +115,7 @@ class Connection:
     async def _stanza(self) -> ET.Element:
         event = await self._next()
         if isinstance(event, StreamClosed):
+            self.stream_ended = True
             raise ConnectionResetError("client closed the stream")
         if isinstance(event, StreamOpened):
             raise StreamError("invalid-xml", "The stream was opened twice.")
@@ -158,6 +160,7 @@ class Connection:
         self._features(
             ET.Element(f"{{{BIND_NS}}}bind"),
             _with(ET.Element(f"{{{SESSION_NS}}}session"), ET.Element(f"{{{SESSION_NS}}}optional")),
+            *self.server.registry.stream_features(self.server),
         )
         await self._bind()
 
@@ -231,6 +234,12 @@ class Connection:
     async def _bind(self) -> None:
         while self.session is None:
             stanza = await self._stanza()
+            instead = self.server.registry.before_bind_handler(stanza.tag)
+            if instead is not None:  # e.g. XEP-0198 <resume/>: take over a detached session
+                self.session = await instead(self, stanza)
+                if self.session is not None:
+                    self._release_unauthenticated()
+                continue
             bind = stanza.find(f"{{{BIND_NS}}}bind")
             if stanza.tag != "{jabber:client}iq" or stanza.get("type") != "set" or bind is None:
                 raise StreamError("not-authorized", "Bind a resource first.")
@@ -251,7 +260,7 @@ class Connection:
         session = XmppSession(self, self.server, self.user, resource)
         displaced = hub.bind(session)
         if displaced is not None:  # the newer login wins the resource (RFC 6120 §7.7.2.2)
-            task = asyncio.create_task(displaced.sink.close_stream("conflict", "Replaced by a new connection."))
+            task = asyncio.create_task(displaced.end_stream("conflict", "Replaced by a new connection."))
             self._background.add(task)
             task.add_done_callback(self._background.discard)
         result = ET.Element("{jabber:client}iq", {"type": "result", "id": iq.get("id", "")})
@@ -266,10 +275,14 @@ class Connection:
         self.send(error_reply(iq, StanzaError(kind, condition, text)))
 
     async def _serve(self) -> None:
-        assert self.session is not None
+        session = self.session
+        assert session is not None
         while True:
             stanza = await self._stanza()
-            await dispatch(self.session, stanza)
+            async with session.lock:
+                if session.sink is not self:
+                    return  # another connection resumed the session
+                await dispatch(session, stanza)
 
     # -- bookkeeping ----------------------------------------------------------------------
 
@@ -293,13 +306,10 @@ class Connection:
     async def _cleanup(self) -> None:
         self._release_unauthenticated()
         session = self.session
-        if session is not None:
-            self.server.services.router.unregister(session)
-            self.server.hub.unbind(session)
-            leave_all(session)  # XEP-0045: its nicks leave their rooms
-            if session.available:
-                with contextlib.suppress(Exception):
-                    await self.server.services.presence.session_ended(session)
+        if session is not None and session.sink is self:
+            await session.connection_lost(resumable=not (self.closing or self.stream_ended))
+            if session.ended:
+                leave_all(session)  # XEP-0045: its nicks leave their rooms
         self.closing = True
         self.writer.close()
         with contextlib.suppress(Exception):
