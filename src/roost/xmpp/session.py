@@ -162,6 +162,7 @@ class XmppSession:
             log.exception("could not store the XMPP delivery mark")
         finally:
             self._mark_task = None
+
     def handled(self) -> None:
         for layer in self.layers:
             layer.handled()

@@ -156,6 +156,7 @@ class Extension:
         """Run `hook` when a session sends its initial presence (after the roster's presences)."""
         self.available_hooks.append(hook)
         return hook
+
     account_iqs: set[IqKey] = field(default_factory=set)
     stream_features: list[StreamFeature] = field(default_factory=list)
     before_bind_handlers: dict[str, BeforeBindHandler] = field(default_factory=dict)

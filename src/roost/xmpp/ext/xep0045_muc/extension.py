@@ -36,7 +36,13 @@ OPEN_FEATURES = ["muc_open", "muc_public"]
 INVITE_FEATURES = ["muc_membersonly", "muc_hidden"]
 ROOMS_LISTED_MAX = 500
 
-ext = Extension(name="muc", xep=45, version="1.35.1", title="Multi-User Chat", services=[Service("conference", "conference", "text", "Group chat", (MUC,))])
+ext = Extension(
+    name="muc",
+    xep=45,
+    version="1.35.1",
+    title="Multi-User Chat",
+    services=[Service("conference", "conference", "text", "Group chat", (MUC,))],
+)
 
 
 def serves(session: XmppSession, to: Jid) -> bool:
