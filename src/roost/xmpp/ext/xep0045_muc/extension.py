@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from roost.model.conversations import Conversation, ConversationKind, Role, Visibility
 from roost.model.jid import Jid
 from roost.xmpp.errors import StanzaError
-from roost.xmpp.ext import Extension, IqRequest
+from roost.xmpp.ext import Extension, IqRequest, Service
 from roost.xmpp.ext.xep0045_muc import join, messages
 from roost.xmpp.ext.xep0045_muc.rooms import find_room
 from roost.xmpp.ext.xep0045_muc.stanzas import MUC, room_jid, room_local, service_domain
