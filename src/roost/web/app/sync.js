@@ -126,6 +126,9 @@ export function applyFrame(frame) {
     case 'reaction.changed':
       applyMessage(frame.message);
       break;
+    case 'ack': // the sending connection gets its own message in the ack, not as message.created
+      if (frame.message) applyMessage(frame.message);
+      break;
     case 'read.moved':
       applyRead(frame);
       break;
