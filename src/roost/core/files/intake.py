@@ -137,17 +137,14 @@ class Intake:
         kept = self._hashers.pop(upload_id, None)
         if kept is not None and kept[0] == staged:
             return kept[1]
+        return await self._hash_staged(key, staged)
+
+    async def _hash_staged(self, key: str, end: int | None = None) -> Any:
         hasher = hashlib.sha256()
-        if staged:
-            async for block in self.staging.chunks(key, 0, staged):
+        if end != 0:
+            async for block in self.staging.chunks(key, 0, end):
                 await asyncio.to_thread(hasher.update, block)
         return hasher
-
-    async def _hash_file(self, key: str) -> str:
-        hasher = hashlib.sha256()
-        async for block in self.staging.chunks(key):
-            await asyncio.to_thread(hasher.update, block)
-        return hasher.hexdigest()
 
     async def _finish(self, upload: Upload, key: str, sha256: str) -> StoredFile:
         facts = await asyncio.to_thread(images.inspect, self.staging.path(key), self.policy.max_pixels)
@@ -181,7 +178,7 @@ class Intake:
         if not await asyncio.to_thread(images.strip_gps, self.staging.path(key), self.staging.path(clean)):
             return key, sha256
         await self.staging.discard(key)
-        return clean, await self._hash_file(clean)
+        return clean, (await self._hash_staged(clean)).hexdigest()
 
     async def _store(self, key: str, file: StoredFile, thumbnail: bytes | None, upload: Upload) -> StoredFile:
         async with self.blob_lock:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
 
+from roost.core.auth.service import hash_secret
 from roost.core.clock import Clock
 from roost.core.conversations.service import ConversationService
 from roost.core.files.intake import Intake
@@ -32,9 +32,8 @@ class FileLimits:
     slot_lifetime: timedelta = timedelta(seconds=300)
 
 
-def token_hash(token: str) -> bytes:
-    """Capability tokens are stored hashed: the database alone does not open a file."""
-    return hashlib.sha256(token.encode()).digest()
+# Capability tokens are stored hashed, like login tokens: the database alone does not open a file.
+token_hash = hash_secret
 
 
 def describe_bytes(count: int) -> str:
@@ -95,8 +94,15 @@ class FilesService:
         await self.conversations.require_member(user.id, conversation_id)
         await self.conversations.check_writable(conversation_id)
         await self.check_room(user, size)
+        upload = self._new_upload(user, conversation_id, name, size, content_type)
+        return await self.store.create_upload(upload)
+
+    def _new_upload(self, user: User, conversation_id: int | None, name: str, size: int, content_type: str) -> Upload:
+        """An upload to a conversation, or (no conversation) an XEP-0363 slot; names and types cleaned."""
         now = self.clock.now()
-        upload = Upload(
+        is_slot = conversation_id is None
+        lifetime = self.limits.slot_lifetime if is_slot else self.limits.upload_lifetime
+        return Upload(
             id=self.ids.next_id(),
             user_id=user.id,
             conversation_id=conversation_id,
@@ -104,9 +110,9 @@ class FilesService:
             size=size,
             content_type=clean_content_type(content_type),
             created_at=now,
-            expires_at=now + self.limits.upload_lifetime,
+            expires_at=now + lifetime,
+            is_slot=is_slot,
         )
-        return await self.store.create_upload(upload)
 
     async def upload_of(self, user: User, upload_id: int) -> Upload:
         upload = await self.store.get_upload(upload_id)
@@ -159,18 +165,7 @@ class FilesService:
     async def request_slot(self, user: User, name: str, size: int, content_type: str) -> Slot:
         """XEP-0363: a PUT URL valid for a while, and the GET URL the file will have."""
         await self.check_room(user, size)
-        now = self.clock.now()
-        upload = Upload(
-            id=self.ids.next_id(),
-            user_id=user.id,
-            conversation_id=None,
-            name=clean_name(name),
-            size=size,
-            content_type=clean_content_type(content_type),
-            created_at=now,
-            expires_at=now + self.limits.slot_lifetime,
-            is_slot=True,
-        )
+        upload = self._new_upload(user, None, name, size, content_type)
         put_token, get_token = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
         await self.store.create_upload(upload, put_token_hash=token_hash(put_token), link_hash=token_hash(get_token))
         return Slot(upload, put_token, get_token)
