@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import itertools
 import json
 import re
 import statistics
@@ -49,6 +50,10 @@ DISCO_ITEMS = "http://jabber.org/protocol/disco#items"
 DISCO_INFO = "http://jabber.org/protocol/disco#info"
 ITEM_JID = re.compile(rb"<item\b[^>]*?\bjid=['\"]([^'\"]+)['\"]")
 STATUS_110 = re.compile(rb"code=['\"]110['\"]")
+# Stanza ids unique over the whole run: Roost stores a re-used id (XEP-0359 origin-id or
+# the stanza id) once per sender, as a re-sent message, so ids that restart each step
+# would be dropped as duplicates.
+MESSAGE_IDS = itertools.count()
 
 
 # ---------------------------------------------------------------- measurement windows
@@ -312,7 +317,7 @@ async def run_step(
                 ns = time.monotonic_ns()
                 client.send(
                     b"<message to='%s' type='%s' id='m%d'><body>%d %d %s</body></message>"
-                    % (to, kind.encode(), k, ns, k, texts[k % len(texts)].encode())
+                    % (to, kind.encode(), next(MESSAGE_IDS), ns, k, texts[k % len(texts)].encode())
                 )
                 if now >= warm_end:
                     sent_window += 1

@@ -60,3 +60,13 @@ async def test_contacts_are_put_replaced_and_deleted(world: World, stores: SqlSt
     assert await stores.directory.delete_contact(amy.id, "bob") is True
     assert await stores.directory.delete_contact(amy.id, "bob") is False
     assert await stores.directory.contacts(amy.id) == [friend]
+
+
+async def test_followed_are_the_local_accounts_a_roster_subscribes_to(world: World, stores: SqlStores) -> None:
+    amy, bob, cy, dee = [await world.user(n) for n in ("amy", "bob", "cy", "dee")]
+    for contact, subscription in (("bob", Subscription.TO), ("cy", Subscription.BOTH), ("dee", Subscription.FROM)):
+        await stores.directory.put_contact(Contact(amy.id, contact, "", subscription, False, (), False))
+    await stores.directory.put_contact(Contact(amy.id, "friend@example.org", "", Subscription.BOTH, False, (), False))
+
+    assert sorted(await stores.directory.followed(amy.id)) == sorted([bob.id, cy.id])
+    assert await stores.directory.followed(dee.id) == []

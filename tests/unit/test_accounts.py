@@ -11,7 +11,7 @@ from roost.core.accounts import passwords
 from roost.core.accounts.service import AccountsService
 from roost.core.auth.service import AuthService
 from roost.core.auth.throttle import Throttle
-from roost.model.errors import BadRequest, Conflict, NotAuthorized, RateLimited
+from roost.model.errors import BadRequest, Conflict, NotAuthorized, NotFound, RateLimited
 from roost.model.users import NewUser
 from tests.unit.support import Core
 
@@ -124,3 +124,19 @@ async def test_sessions_resolve_until_revoked_or_expired(
         await auth.resolve(second.secret)
     with pytest.raises(NotAuthorized):
         await auth.resolve("never issued")
+
+
+async def test_lookup_is_cached_and_forgets_accounts_changed_here(core: Core, accounts: AccountsService) -> None:
+    amy = await accounts.create(NewUser("amy"), PASSWORD)
+    assert (await accounts.lookup("AMY")).id == amy.id
+    await core.stores.users.update(amy.id, display_name="Changed elsewhere")
+    assert (await accounts.lookup("amy")).display_name == "amy"  # another process's change: within the cache's time
+
+    core.clock.advance(6)
+    assert (await accounts.lookup("amy")).display_name == "Changed elsewhere"
+    await accounts.set_disabled(amy.id, True)
+    assert (await accounts.lookup("amy")).is_disabled
+    await accounts.update_profile(amy.id, display_name="Amy Pond")
+    assert (await accounts.lookup("amy")).display_name == "Amy Pond"
+    with pytest.raises(NotFound):
+        await accounts.lookup("nobody")

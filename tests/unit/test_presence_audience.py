@@ -42,3 +42,22 @@ async def test_shared_roster_shows_presence_to_everyone(stores: SqlStores, tmp_p
     await services.presence.set(FakeSession(amy.id), Show.AWAY)
 
     assert [e.presence.show for e in watcher.of_type(PresenceChanged)] == [Show.AWAY]
+
+
+async def test_who_a_user_sees_is_the_inverse_of_who_sees_them(stores: SqlStores, tmp_path: Path) -> None:
+    services = build_services(Settings(data_dir=tmp_path, shared_roster=False), stores, LocalBus(), FakeClock())
+    amy, bob, cy = [await services.accounts.create(NewUser(n), "password-1") for n in ("amy", "bob", "cy")]
+    await stores.directory.put_contact(Contact(bob.id, "amy", "Amy", Subscription.TO, False, (), False))
+    await stores.directory.put_contact(Contact(bob.id, "cy", "Cy", Subscription.FROM, False, (), False))
+
+    assert await services.directory.visible_to(bob.id) == frozenset({bob.id, amy.id})
+    assert await services.directory.visible_to(amy.id) == frozenset({amy.id})
+    for user in (amy, cy):
+        audience = await services.directory.presence_audience(user.id)
+        assert audience is not None and (bob.id in audience) == (user is amy)
+
+
+async def test_with_the_shared_roster_everyone_sees_everyone(stores: SqlStores, tmp_path: Path) -> None:
+    services = build_services(Settings(data_dir=tmp_path), stores, LocalBus(), FakeClock())
+    amy = await services.accounts.create(NewUser("amy"), "password-1")
+    assert await services.directory.visible_to(amy.id) is None

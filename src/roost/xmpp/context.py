@@ -67,11 +67,10 @@ class SessionHub:
         return self.origins.get((sender_id, client_id)) if client_id is not None else None
 
     def addressed_resource(self, user_id: int, origin: Origin | None) -> str | None:
-        """The resource a message was sent to, if it names an available session (else: the bare JID)."""
+        """The resource a message was sent to, if it names a connected session (else: the bare JID)."""
         if origin is None or origin.to_resource is None:
             return None
-        session = self.bound.get((user_id, origin.to_resource))
-        return origin.to_resource if session is not None and session.available else None
+        return origin.to_resource if (user_id, origin.to_resource) in self.bound else None
 
     def available_sessions(self, user_id: int) -> list[XmppSession]:
         return [s for (uid, _), s in self.bound.items() if uid == user_id and s.available]

@@ -42,11 +42,11 @@ async def on_message(session: XmppSession, stanza: ET.Element, to: Jid | None) -
     other = await _colleague(session, to)
     if await direct_invite(session, stanza, other):  # XEP-0249
         return
-    conversation = await session.services.conversations.open_direct(session.user, other)
+    conversation_id = await session.services.conversations.direct_id(session.user, other)
     handled = session.registry.message_handler(stanza)
     if handled is not None:
         handler, payload = handled
-        await handler(MessageRequest(session, stanza, payload, conversation.id))
+        await handler(MessageRequest(session, stanza, payload, conversation_id))
         return
     body = stanza.findtext(f"{{{CLIENT}}}body")
     state = _chat_state(stanza)
@@ -54,16 +54,16 @@ async def on_message(session: XmppSession, stanza: ET.Element, to: Jid | None) -
         client_id = _client_id(stanza) or f"roost-{secrets.token_hex(8)}"  # carbons find the sender by it
         origin = Origin(session.resource, to.resource or None, _is_private(stanza))
         session.server.hub.note_sent(session.user_id, client_id, origin)
-        await session.services.archive.send(session.user, conversation.id, body, client_id=client_id)
+        await session.services.archive.send(session.user, conversation_id, body, client_id=client_id)
     elif state is not None:
-        await session.services.conversations.set_typing(session.user, conversation.id, state == "composing")
+        await session.services.conversations.set_typing(session.user, conversation_id, state == "composing")
 
 
 async def _colleague(session: XmppSession, to: Jid) -> int:
     if not to.local:
         raise StanzaError("cancel", "service-unavailable")
     try:
-        user = await session.services.accounts.by_username(to.local)
+        user = await session.services.accounts.lookup(to.local)
     except NotFound:
         raise StanzaError("cancel", "service-unavailable") from None  # RFC 6121 §8.5.2.2.1
     if user.is_disabled:
@@ -113,10 +113,7 @@ async def on_presence(session: XmppSession, stanza: ET.Element, to: Jid | None) 
 
 async def _send_online_contacts(session: XmppSession) -> None:
     """Answer the initial presence with everyone online this user may see (RFC 6121 §4.2.2)."""
-    audience_of = session.services.directory.presence_audience
+    visible = await session.services.directory.visible_to(session.user_id)
     for presence in session.services.presence.online():
-        if presence.user_id == session.user_id:
-            continue
-        audience = await audience_of(presence.user_id)
-        if audience is None or session.user_id in audience:
+        if presence.user_id != session.user_id and (visible is None or presence.user_id in visible):
             session.send(await presence_stanza(presence, session))

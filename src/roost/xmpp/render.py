@@ -44,11 +44,16 @@ async def jid_of(session: XmppSession, user_id: int) -> str:
 
 
 async def message_created(event: MessageCreated, session: XmppSession) -> list[ET.Element]:
-    """A 1:1 message for an available session: plain, as a carbon (XEP-0280), or nothing."""
+    """A 1:1 message for an available session: plain, as a carbon (XEP-0280), or nothing.
+
+    Before its initial presence a session gets only what was sent to its full JID
+    (RFC 6121 §8.5.3.1: a connected resource); offline delivery brings the rest then."""
     message = event.message
-    if not session.available or await direct(session, message.conversation_id) is None:
-        return []  # not yet available: offline delivery hands it over at initial presence; rooms go through MUC
+    if await direct(session, message.conversation_id) is None:
+        return []  # rooms go through MUC
     origin = session.server.hub.origin_of(message.sender_id, message.client_id)
+    if not session.available:
+        return await _to_connected(session, message, origin)
     if message.sender_id == session.user_id:
         return await _sent_copy(session, message, origin)
     target = session.server.hub.addressed_resource(session.user_id, origin)
@@ -56,6 +61,14 @@ async def message_created(event: MessageCreated, session: XmppSession) -> list[E
         return await _received_copy(session, message, origin, target)
     if not session.give(message.id):
         return []  # already handed over by offline delivery
+    return [await chat_stanza(session, message, origin, to=str(session.jid))]
+
+
+async def _to_connected(session: XmppSession, message: Message, origin: Origin | None) -> list[ET.Element]:
+    """Before initial presence: only a colleague's message sent to this very resource."""
+    addressed = origin is not None and origin.to_resource == session.resource
+    if message.sender_id == session.user_id or not addressed or not session.give(message.id, mark=False):
+        return []
     return [await chat_stanza(session, message, origin, to=str(session.jid))]
 
 

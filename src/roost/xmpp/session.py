@@ -135,15 +135,19 @@ class XmppSession:
             element = passed
         self.sink.send(element)
 
-    def give(self, message_id: int) -> bool:
-        """Note a message handed to this client (live or offline); False if it already had it."""
+    def give(self, message_id: int, *, mark: bool = True) -> bool:
+        """Note a message handed to this client (live or offline); False if it already had it.
+
+        `mark=False` leaves the delivery mark alone: a message handed to a session before
+        its initial presence must not hide older ones still waiting for offline delivery."""
         if message_id in self._given_ids:
             return False
         self._given.append(message_id)
         self._given_ids.add(message_id)
         if len(self._given) > GIVEN_KEPT:
             self._given_ids.discard(self._given.popleft())
-        self.mark_delivered(message_id)
+        if mark:
+            self.mark_delivered(message_id)
         return True
 
     def mark_delivered(self, message_id: int) -> None:

@@ -93,6 +93,26 @@ async def test_messages_before_initial_presence_wait_for_it(server: ServerProces
         assert "msgoffline" in info_features
 
 
+async def test_a_message_to_a_connected_full_jid_arrives_before_initial_presence(
+    server: ServerProcess, make_person: MakePerson
+) -> None:
+    """RFC 6121 §8.5.3.1: a full JID names a connected resource; the bare JID waits for presence."""
+    alice, bob = await make_person("alice"), await make_person("bob")
+    async with connected(server, bob.username, bob.password) as b:
+        await log_in_and_out(server, alice, b)
+        async with connected(server, alice.username, alice.password, resource="desk", send_presence=False) as a:
+            b.send_message(mto=JID(f"{alice.username}@localhost"), mbody="to the bare JID", mtype="chat")
+            b.send_message(mto=JID(f"{alice.username}@localhost/desk"), mbody="to the desk", mtype="chat")
+            got = await wait_for(a.messages, lambda m: m["body"] == "to the desk")
+            assert got.xml.find(DELAY) is None
+            assert [m["body"] for m in drain(a.messages)] == []  # the bare one waits for presence
+            a.send_presence()
+            waited = await wait_for(a.messages, lambda m: m["body"] == "to the bare JID")
+            assert waited.xml.find(DELAY) is not None
+            await a.get_roster()
+            assert [body for body, _ in delayed(a)] == []  # and the desk's one is not given twice
+
+
 async def _features(server: ServerProcess, someone: Person) -> list[str]:
     async with connected(server, someone.username, someone.password) as client:
         info = await client.plugin["xep_0030"].get_info(jid=JID("localhost"), timeout=TIMEOUT)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from roost.core.accounts import passwords
 from roost.core.clock import Clock
 from roost.core.events import SessionsRevoked, UserChanged
 from roost.core.routing.service import Router
+from roost.core.ttl import TtlCache
 from roost.model.errors import BadRequest, NotAuthorized, NotFound
 from roost.model.users import NewUser, User, normalize_username
 from roost.store.protocols import TokenStore, UserStore
@@ -36,6 +37,10 @@ class AccountsService:
     router: Router
     clock: Clock
     password_min: int = 8
+    _by_name: TtlCache[str, User] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_name", TtlCache(self.clock))
 
     async def create(self, new: NewUser, password: str) -> User:
         username = normalize_username(new.username)
@@ -56,6 +61,25 @@ class AccountsService:
         if user is None:
             raise NotFound("user.not_found", f"No user {username!r}.")
         return user
+
+    async def lookup(self, username: str) -> User:
+        """`by_username` from a short-lived cache, for the paths every message takes.
+
+        Changes made here are seen at once; changes made by another process within the
+        cache's seconds (core/ttl.py). Read the store (`by_username`) before changing an account.
+        """
+        key = normalize_username(username)
+        cached = self._by_name.get(key)
+        if cached is not None:
+            return cached
+        user = await self.users.get_by_username(key)
+        if user is None:
+            raise NotFound("user.not_found", f"No user {username!r}.")
+        return self._by_name.put(key, user)
+
+    def _forget(self, user: User | None) -> None:
+        if user is not None:
+            self._by_name.forget(user.username)
 
     async def check_password(self, username: str, password: str) -> User:
         """The user whose password this is, or NotAuthorized (same time either way)."""
@@ -91,6 +115,7 @@ class AccountsService:
         user = await self.users.update(user_id, **values) if values else await self.get(user_id)
         if user is None:
             raise NotFound("user.not_found", "No such user.")
+        self._forget(user)
         self.router.send(UserChanged(user), None)
         return user
 
@@ -99,6 +124,7 @@ class AccountsService:
         user = await self.users.update(user_id, is_disabled=disabled)
         if user is None:
             raise NotFound("user.not_found", "No such user.")
+        self._forget(user)
         if disabled:
             await self.tokens.delete(user_id)
             self.router.send(SessionsRevoked(user_id, None, "account disabled"), frozenset({user_id}))
@@ -110,12 +136,13 @@ class AccountsService:
         user = await self.users.update(user_id, is_admin=is_admin)
         if user is None:
             raise NotFound("user.not_found", "No such user.")
+        self._forget(user)
         return user
 
     async def delete(self, user_id: int) -> None:
         """Remove the account; its messages stay in history under its name."""
         await self._keep_one_admin(user_id)
-        await self.get(user_id)
+        self._forget(await self.get(user_id))
         await self.users.mark_deleted(user_id)
         self.router.send(SessionsRevoked(user_id, None, "account deleted"), frozenset({user_id}))
 

@@ -25,6 +25,7 @@ from roost.store.protocols import ConversationStore, UserStore
 
 NAME_MAX = 200
 MEMBER_CACHE_SECONDS = 5.0
+DIRECT_CACHE_MAX = 100_000
 TOPIC_MAX = 2000
 MEMBERS_PER_CALL_MAX = 500
 ADDRESS = re.compile(r"[a-z][a-z0-9._-]{0,63}")
@@ -65,6 +66,7 @@ class ConversationService:
     clock: Clock
     _members: dict[int, tuple[frozenset[int], float]] = field(default_factory=dict)
     _archived: dict[int, tuple[bool, float]] = field(default_factory=dict)
+    _directs: dict[str, int] = field(default_factory=dict)
 
     async def member_ids(self, conversation_id: int) -> frozenset[int]:
         """Members of a conversation, from a cache that changes here keep exact.
@@ -178,13 +180,20 @@ class ConversationService:
             raise NotFound("user.not_found", f"No such user: {missing[0]}.")
         return wanted
 
+    async def direct_id(self, user: User, other_id: int) -> int:
+        """The id of `open_direct`'s conversation, cached: a direct conversation's two
+        members never change. The caller has checked that the other person is active."""
+        cached = self._directs.get(_direct_key(user.id, other_id))
+        return cached if cached is not None else (await self.open_direct(user, other_id)).id
+
     async def open_direct(self, user: User, other_id: int) -> Conversation:
         """The one direct conversation between two people, made on first use."""
         await self._existing_users([other_id])
         pair = sorted({user.id, other_id})
-        key = ",".join(str(p) for p in pair)
+        key = _direct_key(user.id, other_id)
         existing = await self.store.get_direct(key)
         if existing is not None:
+            self._remember_direct(key, existing.id)
             return existing
         conversation = Conversation(
             id=self.ids.next_id(),
@@ -197,7 +206,14 @@ class ConversationService:
             created_at=self.clock.now(),
             last_message_id=0,
         )
-        return await self._create(conversation, [(p, Role.MEMBER) for p in pair], key)
+        created = await self._create(conversation, [(p, Role.MEMBER) for p in pair], key)
+        self._remember_direct(key, created.id)
+        return created
+
+    def _remember_direct(self, key: str, conversation_id: int) -> None:
+        if len(self._directs) >= DIRECT_CACHE_MAX:
+            self._directs.clear()
+        self._directs[key] = conversation_id
 
     async def list_for(self, user: User) -> list[ConversationSummary]:
         return await self.store.summaries(user.id)
@@ -320,3 +336,8 @@ class ConversationService:
             raise NotFound("conversation.not_found", "No such conversation.")
         recipients = await self.member_ids(conversation_id)
         self.router.send(TypingChanged(conversation_id, user.id, active), recipients)
+
+
+def _direct_key(a: int, b: int) -> str:
+    """The store's key of the direct conversation of two people (or of one with themself)."""
+    return ",".join(str(p) for p in sorted({a, b}))

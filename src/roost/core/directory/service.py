@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from roost.core.accounts.service import AccountsService
 from roost.core.conversations.service import ConversationService
+from roost.core.ttl import TtlCache
 from roost.model.conversations import NewRoom, Visibility
 from roost.model.directory import Contact, Group, Subscription
 from roost.model.errors import BadRequest, Conflict
@@ -24,6 +25,13 @@ class DirectoryService:
     accounts: AccountsService
     conversations: ConversationService
     shared_roster: bool = True
+    # Without the shared roster: who sees whom, per user (roster items change rarely).
+    _audiences: TtlCache[int, frozenset[int]] = field(init=False)
+    _visible: TtlCache[int, frozenset[int]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_audiences", TtlCache(self.accounts.clock))
+        object.__setattr__(self, "_visible", TtlCache(self.accounts.clock))
 
     async def people(self, text: str, *, after: str | None, limit: int) -> tuple[list[User], str | None]:
         """A page of the directory by username; the cursor is the last username."""
@@ -60,9 +68,22 @@ class DirectoryService:
         the user's own devices and those whose roster item for them has a subscription to them."""
         if self.shared_roster:
             return None
+        cached = self._audiences.get(user_id)
+        if cached is not None:
+            return cached
         user = await self.accounts.users.get(user_id)
         watchers = await self.store.watchers(user.username) if user else []
-        return frozenset([user_id, *watchers])
+        return self._audiences.put(user_id, frozenset([user_id, *watchers]))
+
+    async def visible_to(self, user_id: int) -> frozenset[int] | None:
+        """Whose presence this user sees: everyone with the shared roster (None), else
+        themself and those their roster items subscribe to (the inverse of presence_audience)."""
+        if self.shared_roster:
+            return None
+        cached = self._visible.get(user_id)
+        if cached is not None:
+            return cached
+        return self._visible.put(user_id, frozenset([user_id, *await self.store.followed(user_id)]))
 
     async def groups(self) -> list[Group]:
         return await self.store.groups()

@@ -90,6 +90,17 @@ class SqlDirectoryStore:
         async with self.db.reader.connect() as conn:
             return list((await conn.scalars(query)).all())
 
+    async def followed(self, owner_id: int) -> list[int]:
+        """Accounts whose presence `owner_id` subscribes to (roster items with to or both)."""
+        c, u = t.contacts, t.users
+        query = (
+            select(u.c.id)
+            .join(c, c.c.contact == u.c.username)
+            .where(c.c.owner_id == owner_id, c.c.subscription.in_(("to", "both")))
+        )
+        async with self.db.reader.connect() as conn:
+            return list((await conn.scalars(query)).all())
+
     async def put_contact(self, contact: Contact) -> None:
         c = t.contacts
         values = {

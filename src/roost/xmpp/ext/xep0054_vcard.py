@@ -43,7 +43,7 @@ async def _owner(request: IqRequest) -> User:
     if not jid.local or jid.local == request.user.username:
         return await request.services.accounts.get(request.user.id)  # fresh: it may have changed
     try:
-        user = await request.services.accounts.by_username(jid.local)
+        user = await request.services.accounts.lookup(jid.local)
     except NotFound:
         raise StanzaError("cancel", "service-unavailable") from None  # RFC 6121 §8.5.1: no such account
     if user.is_disabled:

@@ -120,7 +120,7 @@ async def _with(request: IqRequest, query: Query, value: str) -> None:
         query.nobody = True
         return
     try:
-        query.with_user = (await request.services.accounts.by_username(jid.local)).id
+        query.with_user = (await request.services.accounts.lookup(jid.local)).id
     except NotFound:
         query.nobody = True
 

@@ -108,7 +108,7 @@ async def _colleague(session: XmppSession, address: str) -> int:
     if jid.domain != session.domain or not jid.local:
         raise StanzaError("cancel", "item-not-found", "Invite colleagues of this server.")
     try:
-        return (await session.services.accounts.by_username(jid.local)).id
+        return (await session.services.accounts.lookup(jid.local)).id
     except NotFound:
         raise StanzaError("cancel", "item-not-found", "No such person.") from None
 
