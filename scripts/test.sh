@@ -11,4 +11,6 @@ echo "== ruff format" && ruff format --check src tests bench
 echo "== ruff check" && ruff check src tests bench
 echo "== mypy" && mypy
 echo "== import contracts" && lint-imports
-echo "== pytest" && pytest -q -p no:cacheprovider "$@"
+# Two test files at a time (one per core on the 2-core reference machine; each file keeps
+# its own server, so files never share state): ROOST_TEST_WORKERS=0 runs them one by one.
+echo "== pytest" && pytest -q -p no:cacheprovider -n "${ROOST_TEST_WORKERS:-2}" --dist loadfile "$@"

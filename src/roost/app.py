@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from roost.bus.local import LocalBus
 from roost.config import Settings
+from roost.core.accounts import passwords
 from roost.core.accounts.service import AccountsService
 from roost.core.admin.service import AdminService
 from roost.core.archive.catchup import CatchUpService
@@ -82,8 +83,13 @@ def build_services(
 ) -> Services:
     router = Router(bus)
     ids = IdGenerator(node=settings.node_id if node is None else node)
-    accounts = AccountsService(stores.users, stores.tokens, router, clock, settings.limits.password_min_chars)
     auth_settings = settings.auth
+    passwords.configure(
+        time_cost=auth_settings.argon2_time_cost,
+        memory_kib=auth_settings.argon2_memory_kib,
+        parallelism=auth_settings.argon2_parallelism,
+    )
+    accounts = AccountsService(stores.users, stores.tokens, router, clock, settings.limits.password_min_chars)
     auth = AuthService(
         accounts,
         stores.tokens,

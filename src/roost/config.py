@@ -11,7 +11,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, SettingsError
 
 
@@ -63,6 +63,16 @@ class AuthSettings(_Section):
     throttle_free_failures: int = Field(5, ge=0)
     throttle_max_delay_seconds: float = Field(30.0, gt=0)
     address_throttle_free_failures: int = Field(20, ge=0)
+    # argon2id cost of new web-login password hashes (argon2-cffi's defaults, RFC 9106's second choice)
+    argon2_time_cost: int = Field(3, ge=1)
+    argon2_memory_kib: int = Field(65536, ge=8)
+    argon2_parallelism: int = Field(4, ge=1)
+
+    @model_validator(mode="after")
+    def _argon2_memory_fits_lanes(self) -> AuthSettings:
+        if self.argon2_memory_kib < 8 * self.argon2_parallelism:
+            raise ValueError("argon2_memory_kib must be at least 8 x argon2_parallelism")
+        return self
 
 
 class PresenceSettings(_Section):

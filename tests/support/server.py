@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +17,10 @@ from pathlib import Path
 import httpx
 
 ADMIN_PASSWORD = "admin-password-1"
+# `roost init` (imports, argon2, the certificate, migrations) takes seconds and every test
+# module starts a server: its result is made once per test process and copied. Only for
+# the SQLite default: a PostgreSQL database is not in the folder.
+_INIT_TEMPLATES: dict[tuple[tuple[str, str], ...], Path] = {}
 
 
 def free_port() -> int:
@@ -51,6 +58,10 @@ class ServerProcess:
             ROOST_XMPP__TLS_PORT=str(self.xmpp_tls_port),
             ROOST_ADMIN_PASSWORD=ADMIN_PASSWORD,
             ROOST_AUTH__THROTTLE_FREE_FAILURES="5",
+            # argon2id at its cheapest: the tests make hundreds of people; the same code runs
+            ROOST_AUTH__ARGON2_TIME_COST="1",
+            ROOST_AUTH__ARGON2_MEMORY_KIB="64",
+            ROOST_AUTH__ARGON2_PARALLELISM="1",
         )
         if self.database_url:
             env["ROOST_DATABASE__URL"] = self.database_url
@@ -70,9 +81,19 @@ class ServerProcess:
         )
 
     def init(self) -> None:
+        key = tuple(sorted(self.extra_env.items()))
+        template = None if self.database_url else _INIT_TEMPLATES.get(key)
+        if template is not None and (not self.root.exists() or not any(self.root.iterdir())):
+            shutil.copytree(template, self.root, dirs_exist_ok=True)
+            return
         self.root.mkdir(parents=True, exist_ok=True)
         result = self.roost("init")
         assert result.returncode == 0, result.stderr
+        if not self.database_url and key not in _INIT_TEMPLATES and _is_fresh_init(self.root):
+            copy = Path(tempfile.mkdtemp(prefix="roost-init-")) / "root"
+            atexit.register(shutil.rmtree, copy.parent, True)
+            shutil.copytree(self.root, copy)
+            _INIT_TEMPLATES[key] = copy
 
     def start(self) -> None:
         log = (self.root / "server.log").open("ab")
@@ -106,3 +127,8 @@ class ServerProcess:
             self.process.kill()
             self.process.wait(timeout=10)
             self.process = None
+
+
+def _is_fresh_init(root: Path) -> bool:
+    """Only what `roost init` makes: the config and the data folder (no logs, no uploads yet)."""
+    return {p.name for p in root.iterdir()} == {"roost.toml", "data"}

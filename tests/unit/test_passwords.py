@@ -107,3 +107,15 @@ def test_prepare_checks_length_and_normalises() -> None:
     with pytest.raises(BadRequest) as long:
         passwords.prepare("x" * (passwords.PASSWORD_MAX + 1), 8)
     assert long.value.code == "password.long"
+
+
+def test_argon2_cost_is_configurable_and_old_hashes_still_verify() -> None:
+    before = passwords.derive("correct horse").argon2_hash
+    assert "$m=65536,t=3,p=4$" in before  # the defaults
+    try:
+        passwords.configure(time_cost=1, memory_kib=64, parallelism=1)
+        cheap = passwords.derive("correct horse").argon2_hash
+        assert "$m=64,t=1,p=1$" in cheap
+        assert passwords.verify(before, "correct horse") and passwords.verify(cheap, "correct horse")
+    finally:
+        passwords.configure(time_cost=3, memory_kib=65536, parallelism=4)

@@ -16,7 +16,18 @@ from roost.model.users import Credentials, ScramKeys
 
 SCRAM_ITERATIONS = 4096
 PASSWORD_MAX = 1024
-_hasher = PasswordHasher()  # argon2id, the library's current recommended parameters
+
+
+class _Argon2:
+    """The process's argon2id hasher: the library's recommended parameters (RFC 9106) by default."""
+
+    hasher = PasswordHasher()
+
+
+def configure(*, time_cost: int, memory_kib: int, parallelism: int) -> None:
+    """Set argon2id's cost for new hashes (config `[auth]`); existing hashes keep theirs."""
+    _Argon2.hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism)
+    _dummy_hash.cache_clear()
 
 
 def prepare(password: str, minimum: int) -> str:
@@ -39,7 +50,7 @@ def scram_keys(password: str, algorithm: str, salt: bytes, iterations: int = SCR
 def derive(password: str) -> Credentials:
     """Every stored form of a password, derived at once (CPU-heavy: run off the event loop)."""
     return Credentials(
-        argon2_hash=_hasher.hash(password),
+        argon2_hash=_Argon2.hasher.hash(password),
         scram_sha1=scram_keys(password, "sha1", os.urandom(16)),
         scram_sha256=scram_keys(password, "sha256", os.urandom(16)),
     )
@@ -47,7 +58,7 @@ def derive(password: str) -> Credentials:
 
 def verify(argon2_hash: str, password: str) -> bool:
     try:
-        return _hasher.verify(argon2_hash, password)
+        return _Argon2.hasher.verify(argon2_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 
@@ -59,4 +70,4 @@ def burn(password: str) -> None:
 
 @functools.cache
 def _dummy_hash() -> str:
-    return _hasher.hash("roost-dummy-password")
+    return _Argon2.hasher.hash("roost-dummy-password")
