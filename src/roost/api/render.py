@@ -18,6 +18,7 @@ from roost.core.events import (
     MessageCreated,
     MessageDeleted,
     MessageEdited,
+    PayloadRelayed,
     PresenceChanged,
     ReactionsChanged,
     ReadMarkerMoved,
@@ -55,6 +56,7 @@ def message_json(m: Message) -> dict[str, Any]:
         "mentions": list(m.mentions),
         "reactions": [{"emoji": r.emoji, "user_ids": list(r.user_ids)} for r in m.reactions],
         "attachments": [file_json(f) for f in m.attachments],
+        "encryption": m.encryption,
     }
 
 
@@ -133,6 +135,11 @@ def _(event: SessionsRevoked) -> dict[str, Any]:
 
 def render_event(event: Event) -> dict[str, Any]:
     return _render(event)
+
+
+def is_shown(event: Event) -> bool:
+    """Whether the JSON API shows this event (payloads relayed between XMPP clients it does not)."""
+    return not isinstance(event, PayloadRelayed)
 
 
 class FrameCache:

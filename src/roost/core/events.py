@@ -72,6 +72,22 @@ class TypingChanged:
 
 
 @dataclass(frozen=True, slots=True)
+class PayloadRelayed:
+    """A payload without a message (a receipt, call signalling) passed to a direct conversation's
+    members' sessions, not stored. `payload` is what the client sent (XML for XMPP); the resources
+    say which session sent it and which one it was addressed to (None: any)."""
+
+    conversation_id: int
+    sender_id: int
+    payload: str
+    kind: str  # the stanza type: chat or normal
+    stanza_id: str | None
+    sender_resource: str | None
+    to_resource: str | None
+    private: bool = False  # no copies to the sender's other sessions
+
+
+@dataclass(frozen=True, slots=True)
 class UserChanged:
     user: User
 
@@ -94,4 +110,4 @@ DurableEvent = (
     | ConversationChanged
     | MembershipChanged
 )
-Event = DurableEvent | PresenceChanged | TypingChanged | UserChanged | SessionsRevoked
+Event = DurableEvent | PresenceChanged | TypingChanged | PayloadRelayed | UserChanged | SessionsRevoked

@@ -10,12 +10,14 @@ from roost.core.events import (
     MessageCreated,
     MessageDeleted,
     MessageEdited,
+    PayloadRelayed,
     PresenceChanged,
     ReadMarkerMoved,
     TypingChanged,
 )
 from roost.xmpp.changes import changed_message, read_marker
 from roost.xmpp.ext.xep0045_muc.events import room_stanzas
+from roost.xmpp.relay import relayed
 from roost.xmpp.render import chat_state, message_created, presence_stanza
 
 if TYPE_CHECKING:
@@ -38,6 +40,12 @@ async def _personal(event: Event, session: XmppSession) -> list[ET.Element]:
         return await chat_state(event, session)
     if isinstance(event, MessageEdited | MessageDeleted):
         return await changed_message(event, session)
+    return await _more(event, session)
+
+
+async def _more(event: Event, session: XmppSession) -> list[ET.Element]:
     if isinstance(event, ReadMarkerMoved):
         return await read_marker(event, session)
+    if isinstance(event, PayloadRelayed):
+        return await relayed(event, session)
     return []
