@@ -22,6 +22,8 @@ from roost.core.conversations.service import ConversationService
 from roost.core.directory.service import DirectoryService
 from roost.core.files.intake import ImagePolicy, Intake
 from roost.core.files.service import FileLimits, FilesService
+from roost.core.pep.private import PrivateStorageService
+from roost.core.pep.service import PepService
 from roost.core.presence.service import PresenceService
 from roost.core.routing.service import Router
 from roost.core.services import Services
@@ -128,6 +130,8 @@ def build_services(
         ),
         offline=OfflineService(stores.archive, ids),
         relay=RelayService(conversations, settings.xmpp.max_stanza_bytes),
+        pep=PepService(stores.pep, router, ids, clock, directory.presence_audience),
+        private=PrivateStorageService(stores.private),
     )
 
 

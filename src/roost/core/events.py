@@ -7,6 +7,7 @@ from typing import Literal
 
 from roost.model.conversations import Conversation, Role
 from roost.model.messages import Message
+from roost.model.pep import PepItem
 from roost.model.presence import Presence
 from roost.model.users import User
 
@@ -88,6 +89,17 @@ class PayloadRelayed:
 
 
 @dataclass(frozen=True, slots=True)
+class PepChanged:
+    """A person's PEP node changed: an item published (`item`) or retracted (`item_id`), or the node deleted."""
+
+    owner_id: int
+    node: str
+    change: Literal["published", "retracted", "deleted"]
+    item: PepItem | None = None
+    item_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class UserChanged:
     user: User
 
@@ -110,4 +122,4 @@ DurableEvent = (
     | ConversationChanged
     | MembershipChanged
 )
-Event = DurableEvent | PresenceChanged | TypingChanged | PayloadRelayed | UserChanged | SessionsRevoked
+Event = DurableEvent | PresenceChanged | TypingChanged | PayloadRelayed | PepChanged | UserChanged | SessionsRevoked

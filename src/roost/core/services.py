@@ -17,6 +17,8 @@ from roost.core.conversations.relay import RelayService
 from roost.core.conversations.service import ConversationService
 from roost.core.directory.service import DirectoryService
 from roost.core.files.service import FilesService
+from roost.core.pep.private import PrivateStorageService
+from roost.core.pep.service import PepService
 from roost.core.presence.service import PresenceService
 from roost.core.routing.service import Router
 
@@ -38,3 +40,5 @@ class Services:
     archive_queries: ArchiveQueryService
     offline: OfflineService
     relay: RelayService
+    pep: PepService
+    private: PrivateStorageService

@@ -137,6 +137,8 @@ async def on_presence(session: XmppSession, stanza: ET.Element, to: Jid | None) 
     first = not session.available
     session.available = True
     await session.services.presence.set(session, show, status)
+    for presence_hook in session.registry.presence_hooks:
+        await presence_hook(session, stanza)
     if first:
         await _send_online_contacts(session)
         for hook in session.registry.available_hooks:
