@@ -72,5 +72,8 @@ async def test_private_xml_by_key(stores: SqlStores, world: World) -> None:
     assert await stores.private.get(amy.id, "{storage:bookmarks}storage") is None
     await stores.private.put(amy.id, "{storage:bookmarks}storage", "<storage xmlns='storage:bookmarks'/>")
     await stores.private.put(amy.id, "{storage:bookmarks}storage", "<storage xmlns='storage:bookmarks'>2</storage>")
-    assert await stores.private.get(amy.id, "{storage:bookmarks}storage") == "<storage xmlns='storage:bookmarks'>2</storage>"
+    assert (
+        await stores.private.get(amy.id, "{storage:bookmarks}storage")
+        == "<storage xmlns='storage:bookmarks'>2</storage>"
+    )
     assert await stores.private.get(bob.id, "{storage:bookmarks}storage") is None

@@ -19,6 +19,7 @@ from roost.core.events import (
     MessageDeleted,
     MessageEdited,
     PayloadRelayed,
+    PepChanged,
     PresenceChanged,
     ReactionsChanged,
     ReadMarkerMoved,
@@ -138,8 +139,8 @@ def render_event(event: Event) -> dict[str, Any]:
 
 
 def is_shown(event: Event) -> bool:
-    """Whether the JSON API shows this event (payloads relayed between XMPP clients it does not)."""
-    return not isinstance(event, PayloadRelayed)
+    """Whether the JSON API shows this event (not payloads relayed between XMPP clients, nor PEP)."""
+    return not isinstance(event, PayloadRelayed | PepChanged)
 
 
 class FrameCache:

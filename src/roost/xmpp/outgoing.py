@@ -11,12 +11,14 @@ from roost.core.events import (
     MessageDeleted,
     MessageEdited,
     PayloadRelayed,
+    PepChanged,
     PresenceChanged,
     ReadMarkerMoved,
     TypingChanged,
 )
 from roost.xmpp.changes import changed_message, read_marker
 from roost.xmpp.ext.xep0045_muc.events import room_stanzas
+from roost.xmpp.ext.xep0163_pep.notify import pep_changed
 from roost.xmpp.relay import relayed
 from roost.xmpp.render import chat_state, message_created, presence_stanza
 
@@ -48,4 +50,6 @@ async def _more(event: Event, session: XmppSession) -> list[ET.Element]:
         return await read_marker(event, session)
     if isinstance(event, PayloadRelayed):
         return await relayed(event, session)
+    if isinstance(event, PepChanged):  # XEP-0163 notifications
+        return await pep_changed(event, session)
     return []

@@ -9,6 +9,7 @@ from roost.xmpp.ext import (
     xep0030_disco,
     xep0054_vcard,
     xep0092_version,
+    xep0115_caps,
     xep0160_offline,
     xep0198_sm,
     xep0199_ping,
@@ -21,6 +22,7 @@ from roost.xmpp.ext import (
     xep0424_retraction,
 )
 from roost.xmpp.ext.xep0045_muc import extension as xep0045_muc
+from roost.xmpp.ext.xep0163_pep import extension as xep0163_pep
 
 AVAILABLE: dict[str, Extension] = {
     e.name: e
@@ -40,6 +42,8 @@ AVAILABLE: dict[str, Extension] = {
         xep0352_csi.ext,
         xep0363_upload.ext,
         xep0054_vcard.ext,
+        xep0115_caps.ext,
+        xep0163_pep.ext,
     )
 }
 
