@@ -7,6 +7,7 @@ from roost.xmpp.ext import (
     Registry,
     rfc6121_roster,
     xep0030_disco,
+    xep0049_private,
     xep0054_vcard,
     xep0092_version,
     xep0115_caps,
@@ -19,6 +20,7 @@ from roost.xmpp.ext import (
     xep0333_markers,
     xep0352_csi,
     xep0363_upload,
+    xep0402_bookmarks,
     xep0424_retraction,
 )
 from roost.xmpp.ext.xep0045_muc import extension as xep0045_muc
@@ -44,6 +46,8 @@ AVAILABLE: dict[str, Extension] = {
         xep0054_vcard.ext,
         xep0115_caps.ext,
         xep0163_pep.ext,
+        xep0049_private.ext,
+        xep0402_bookmarks.ext,
     )
 }
 
