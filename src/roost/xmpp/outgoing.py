@@ -18,6 +18,7 @@ from roost.core.events import (
 )
 from roost.xmpp.changes import changed_message, read_marker
 from roost.xmpp.ext.xep0045_muc.events import room_stanzas
+from roost.xmpp.ext.xep0153_avatars.hashes import avatar_changed
 from roost.xmpp.ext.xep0163_pep.notify import pep_changed
 from roost.xmpp.relay import relayed
 from roost.xmpp.render import chat_state, message_created, presence_stanza
@@ -50,6 +51,6 @@ async def _more(event: Event, session: XmppSession) -> list[ET.Element]:
         return await read_marker(event, session)
     if isinstance(event, PayloadRelayed):
         return await relayed(event, session)
-    if isinstance(event, PepChanged):  # XEP-0163 notifications
-        return await pep_changed(event, session)
+    if isinstance(event, PepChanged):  # XEP-0163 notifications; XEP-0153 presence for a new avatar
+        return await pep_changed(event, session) + await avatar_changed(event, session)
     return []

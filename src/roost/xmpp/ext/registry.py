@@ -24,6 +24,7 @@ from roost.xmpp.ext import (
     xep0424_retraction,
 )
 from roost.xmpp.ext.xep0045_muc import extension as xep0045_muc
+from roost.xmpp.ext.xep0153_avatars import extension as xep0153_avatars
 from roost.xmpp.ext.xep0163_pep import extension as xep0163_pep
 
 AVAILABLE: dict[str, Extension] = {
@@ -48,6 +49,7 @@ AVAILABLE: dict[str, Extension] = {
         xep0163_pep.ext,
         xep0049_private.ext,
         xep0402_bookmarks.ext,
+        xep0153_avatars.ext,
     )
 }
 
