@@ -7,7 +7,7 @@ from slixmpp.exceptions import IqError
 
 from tests.conftest import MakePerson
 from tests.support.server import ServerProcess
-from tests.support.xmpp import connected, send_iq
+from tests.support.xmpp import both_connected, connected, send_iq
 
 NS = "jabber:iq:private"
 
@@ -15,10 +15,7 @@ NS = "jabber:iq:private"
 async def test_a_document_is_kept_per_person_and_namespace(server: ServerProcess, make_person: MakePerson) -> None:
     alice, bob = await make_person("alice"), await make_person("bob")
     notes = "<storage xmlns='storage:rosternotes'><note jid='x@localhost'>likes tea</note></storage>"
-    async with (
-        connected(server, alice.username, alice.password) as a,
-        connected(server, bob.username, bob.password) as b,
-    ):
+    async with both_connected(server, alice, bob) as (a, b):
         empty = await send_iq(a, "get", f"<query xmlns='{NS}'><storage xmlns='storage:rosternotes'/></query>")
         stored = empty.xml.find(f"{{{NS}}}query/{{storage:rosternotes}}storage")
         assert stored is not None and len(stored) == 0

@@ -11,7 +11,7 @@ from slixmpp import JID
 from tests.conftest import MakePerson
 from tests.e2e.xmpp.test_xep0084_avatars import IMAGE, METADATA, PUBSUB, publish_avatar
 from tests.support.server import ServerProcess
-from tests.support.xmpp import TIMEOUT, connected, send_iq, wait_for
+from tests.support.xmpp import TIMEOUT, both_connected, connected, send_iq, wait_for
 
 VCARD = "vcard-temp"
 UPDATE = "vcard-temp:x:update"
@@ -26,10 +26,7 @@ async def test_a_vcard_photo_becomes_the_avatar(server: ServerProcess, make_pers
     alice, bob = await make_person("alice"), await make_person("bob")
     alice_jid = f"{alice.username}@localhost"
     sha1 = hashlib.sha1(IMAGE).hexdigest()
-    async with (
-        connected(server, alice.username, alice.password) as a,
-        connected(server, bob.username, bob.password) as b,
-    ):
+    async with both_connected(server, alice, bob) as (a, b):
         card = ET.Element(f"{{{VCARD}}}vCard")
         ET.SubElement(card, f"{{{VCARD}}}FN").text = "Alice"
         photo = ET.SubElement(card, f"{{{VCARD}}}PHOTO")

@@ -12,7 +12,7 @@ from slixmpp.exceptions import IqError
 
 from tests.conftest import MakePerson
 from tests.support.server import ServerProcess
-from tests.support.xmpp import Client, connected, drain, every_message, send_iq, wait_for
+from tests.support.xmpp import Client, both_connected, connected, drain, every_message, send_iq, wait_for
 
 PUBSUB = "http://jabber.org/protocol/pubsub"
 OWNER = f"{PUBSUB}#owner"
@@ -65,10 +65,7 @@ async def error_of(request: Any) -> tuple[str, list[str]]:
 async def test_publish_and_retrieve_items(server: ServerProcess, make_person: MakePerson) -> None:
     alice, bob = await make_person("alice"), await make_person("bob")
     alice_jid = f"{alice.username}@localhost"
-    async with (
-        connected(server, alice.username, alice.password) as a,
-        connected(server, bob.username, bob.password) as b,
-    ):
+    async with both_connected(server, alice, bob) as (a, b):
         await publish(a, NOTES, "one", "n1", max_items="2")
         await publish(a, NOTES, "two", "n2")
         generated = await publish(a, NOTES, "three")

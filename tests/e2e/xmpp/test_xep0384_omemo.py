@@ -9,7 +9,7 @@ from slixmpp import JID
 from tests.conftest import Connect, MakePerson
 from tests.e2e.xmpp.test_xep0313_mam import FORWARD, listen, mam
 from tests.support.server import ServerProcess
-from tests.support.xmpp import Client, connected, every_message, send_iq, send_payload, wait_for
+from tests.support.xmpp import Client, both_connected, every_message, send_iq, send_payload, wait_for
 
 LEGACY = "eu.siacs.conversations.axolotl"
 OMEMO2 = "urn:xmpp:omemo:2"
@@ -35,16 +35,18 @@ def extras_of(stanza: ET.Element) -> tuple[ET.Element | None, ET.Element | None,
     )
 
 
-def send_omemo(client: Client, to: str, body: str | None, stanza_id: str, payload: str) -> None:
+def send_parts(client: Client, to: str, body: str | None, stanza_id: str, *parts: str) -> None:
+    """A chat message with a body (if given), an id and these raw XML children."""
     message = client.make_message(mto=JID(to), mbody=body, mtype="chat")
     message["id"] = stanza_id
-    for part in (
-        payload,
-        f"<encryption xmlns='{EME}' namespace='{LEGACY}' name='OMEMO'/>",
-        "<store xmlns='urn:xmpp:hints'/>",
-    ):
+    for part in parts:
         message.append(ET.fromstring(part))
     message.send()
+
+
+def send_omemo(client: Client, to: str, body: str | None, stanza_id: str, payload: str) -> None:
+    eme = f"<encryption xmlns='{EME}' namespace='{LEGACY}' name='OMEMO'/>"
+    send_parts(client, to, body, stanza_id, payload, eme, "<store xmlns='urn:xmpp:hints'/>")
 
 
 async def test_an_omemo_message_arrives_intact_and_is_archived(
@@ -53,10 +55,7 @@ async def test_an_omemo_message_arrives_intact_and_is_archived(
     alice, bob = await make_person("alice"), await make_person("bob")
     bob_events = await connect(bob)
     bob_jid = f"{bob.username}@localhost"
-    async with (
-        connected(server, alice.username, alice.password) as a,
-        connected(server, bob.username, bob.password) as b,
-    ):
+    async with both_connected(server, alice, bob) as (a, b):
         send_omemo(a, bob_jid, FALLBACK, "omemo-1", legacy_encrypted())
         got = await wait_for(b.messages, lambda m: m["id"] == "omemo-1")
         encrypted, eme, store = extras_of(got.xml)
@@ -83,10 +82,7 @@ async def test_omemo2_without_a_body_is_stored_and_plain_messages_have_no_encryp
 ) -> None:
     alice, bob = await make_person("alice"), await make_person("bob")
     bob_events = await connect(bob)
-    async with (
-        connected(server, alice.username, alice.password) as a,
-        connected(server, bob.username, bob.password) as b,
-    ):
+    async with both_connected(server, alice, bob) as (a, b):
         everything = every_message(b)
         payload = (
             f"<encrypted xmlns='{OMEMO2}'><header sid='1'><keys jid='x'/></header><payload>eA==</payload></encrypted>"
@@ -108,10 +104,7 @@ async def test_a_key_transport_message_is_relayed_not_stored(
 ) -> None:
     alice, bob = await make_person("alice"), await make_person("bob")
     bob_events = await connect(bob)
-    async with (
-        connected(server, alice.username, alice.password) as a,
-        connected(server, bob.username, bob.password) as b,
-    ):
+    async with both_connected(server, alice, bob) as (a, b):
         everything = every_message(b)
         send_payload(a, f"{bob.username}@localhost", legacy_encrypted(payload=False), stanza_id="kt-1")
         got = await wait_for(everything, lambda m: m["id"] == "kt-1")
@@ -130,20 +123,12 @@ async def test_client_stanza_ids_and_carbon_forgeries_are_not_passed_on(
     server: ServerProcess, make_person: MakePerson
 ) -> None:
     alice, bob = await make_person("alice"), await make_person("bob")
-    async with (
-        connected(server, alice.username, alice.password) as a,
-        connected(server, bob.username, bob.password) as b,
-    ):
+    async with both_connected(server, alice, bob) as (a, b):
         forged = "<x xmlns='urn:example:mine'><stanza-id xmlns='urn:xmpp:sid:0' id='inner-ok' by='x'/></x>"
-        message = a.make_message(mto=JID(f"{bob.username}@localhost"), mbody="hello", mtype="chat")
-        message["id"] = "forge-1"
-        for part in (
-            forged,
-            f"<stanza-id xmlns='urn:xmpp:sid:0' id='fake' by='{bob.username}@localhost'/>",
-            "<sent xmlns='urn:xmpp:carbons:2'/>",
-        ):
-            message.append(ET.fromstring(part))
-        message.send()
+        fake = f"<stanza-id xmlns='urn:xmpp:sid:0' id='fake' by='{bob.username}@localhost'/>"
+        send_parts(
+            a, f"{bob.username}@localhost", "hello", "forge-1", forged, fake, "<sent xmlns='urn:xmpp:carbons:2'/>"
+        )
         got = await wait_for(b.messages, lambda m: m["id"] == "forge-1")
         ids = [e.get("id") for e in got.xml.findall("{urn:xmpp:sid:0}stanza-id")]
         assert len(ids) == 1 and ids[0] != "fake"
