@@ -35,13 +35,16 @@ class PhotoHash(SessionLayer):
 
     rank = 10  # before stream management keeps a copy
 
-    def __init__(self, hashes: Hashes) -> None:
+    def __init__(self, hashes: Hashes, domain: str) -> None:
         self.hashes = hashes
+        self.domain = domain
 
     def outbound(self, element: ET.Element) -> ET.Element | None:
         if element.tag != f"{{{CLIENT}}}presence" or element.get("type") or element.find(f"{{{UPDATE}}}x") is not None:
             return element
         bare = (element.get("from") or "").split("/")[0]
+        if bare.split("@")[-1] != self.domain:  # a room occupant's presence is the room's business
+            return element
         ET.SubElement(ET.SubElement(element, f"{{{UPDATE}}}x"), f"{{{UPDATE}}}photo").text = (
             self.hashes.by_jid.get(bare) or None
         )
@@ -56,7 +59,7 @@ async def on_presence(session: XmppSession, _presence: ET.Element) -> None:
             hashes.by_jid[await jid_of(session, item.owner_id)] = hash_of(item.payload, session)
         hashes.loaded = True
     if session.layer(PhotoHash) is None:
-        session.add_layer(PhotoHash(hashes))
+        session.add_layer(PhotoHash(hashes, session.domain))
 
 
 async def publish_photo(request: IqRequest, photo: ET.Element) -> None:

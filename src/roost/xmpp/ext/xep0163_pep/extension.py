@@ -202,6 +202,8 @@ async def _owner(request: IqRequest) -> int:
         user: User = await request.services.accounts.by_username(jid.local or "")
     except NotFound:
         raise StanzaError("cancel", "item-not-found") from None
+    if user.is_disabled:
+        raise StanzaError("cancel", "item-not-found")
     return user.id
 
 
