@@ -18,10 +18,13 @@ from roost.core.auth.sasl import SaslService
 from roost.core.auth.service import AuthService
 from roost.core.auth.throttle import Throttle
 from roost.core.clock import Clock, SystemClock
+from roost.core.conversations.relay import RelayService
 from roost.core.conversations.service import ConversationService
 from roost.core.directory.service import DirectoryService
 from roost.core.files.intake import ImagePolicy, Intake
 from roost.core.files.service import FileLimits, FilesService
+from roost.core.pep.private import PrivateStorageService
+from roost.core.pep.service import PepService
 from roost.core.presence.service import PresenceService
 from roost.core.routing.service import Router
 from roost.core.services import Services
@@ -105,7 +108,10 @@ def build_services(
     )
     conversations = ConversationService(stores.conversations, stores.users, router, ids, clock)
     limits = ArchiveLimits(
-        settings.limits.message_max_chars, settings.limits.history_page_max, settings.limits.search_results_max
+        settings.limits.message_max_chars,
+        settings.limits.history_page_max,
+        settings.limits.search_results_max,
+        extras_max_chars=settings.xmpp.max_stanza_bytes,
     )
     files = build_files(settings, stores, conversations, ids, clock)
     archive = ArchiveService(
@@ -129,6 +135,9 @@ def build_services(
             stores.archive, stores.messages, conversations, settings.limits.history_page_max
         ),
         offline=OfflineService(stores.archive, ids),
+        relay=RelayService(conversations, settings.xmpp.max_stanza_bytes),
+        pep=PepService(stores.pep, router, ids, clock, directory.presence_audience),
+        private=PrivateStorageService(stores.private),
     )
 
 

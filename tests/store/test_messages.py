@@ -51,6 +51,25 @@ async def test_reply_to_is_kept(world: World, stores: SqlStores, people: People)
     assert stored.reply_to == first.id
 
 
+async def test_extras_and_encryption_are_kept_and_a_tombstone_drops_the_extras(
+    world: World, stores: SqlStores, people: People
+) -> None:
+    amy, bob, room = people
+    extras = "<encrypted xmlns='eu.siacs.conversations.axolotl'><payload>eA==</payload></encrypted>"
+    new = NewMessage(room.id, amy.id, "enc-1", "", extras=extras, encryption="omemo")
+    appended = await stores.messages.append(new, message_id=world.next_id(), event_id=world.next_id(), now=NOW)
+    assert (appended.message.extras, appended.message.encryption) == (extras, "omemo")
+    again = await stores.messages.append(new, message_id=world.next_id(), event_id=world.next_id(), now=NOW)
+    assert not again.created
+    assert (again.message.extras, again.message.encryption) == (extras, "omemo")  # the re-sent lookup reads them too
+    stored = await stores.messages.get(appended.message.id)
+    assert stored is not None and (stored.extras, stored.encryption) == (extras, "omemo")
+    deleted = await stores.messages.delete(stored.id, actor_id=amy.id, event_id=world.next_id(), now=NOW)
+    assert deleted.extras is None
+    plain = await world.send(room, bob, "plain")
+    assert (plain.extras, plain.encryption) == (None, None)
+
+
 async def test_get_many_returns_existing_messages(world: World, stores: SqlStores, people: People) -> None:
     amy, _, room = people
     one, two = await world.send(room, amy, "one"), await world.send(room, amy, "two")

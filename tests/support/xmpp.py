@@ -13,6 +13,7 @@ from slixmpp import JID, ClientXMPP
 from slixmpp.xmlstream.handler import Callback
 from slixmpp.xmlstream.matcher import MatchXPath
 
+from tests.support.client import Person
 from tests.support.server import ServerProcess
 
 TIMEOUT = 15.0
@@ -79,6 +80,16 @@ async def connected(
     finally:
         client.disconnect()
         await asyncio.sleep(0)
+
+
+@asynccontextmanager
+async def both_connected(server: ServerProcess, first: Person, second: Person) -> AsyncIterator[tuple[Client, Client]]:
+    """Two people's clients, logged in with their initial presence sent."""
+    async with (
+        connected(server, first.username, first.password) as one,
+        connected(server, second.username, second.password) as two,
+    ):
+        yield one, two
 
 
 async def wait_for(queue: asyncio.Queue[Any], match: Any, timeout: float = TIMEOUT) -> Any:

@@ -18,6 +18,8 @@ from roost.core.events import (
     MessageCreated,
     MessageDeleted,
     MessageEdited,
+    PayloadRelayed,
+    PepChanged,
     PresenceChanged,
     ReactionsChanged,
     ReadMarkerMoved,
@@ -55,6 +57,7 @@ def message_json(m: Message) -> dict[str, Any]:
         "mentions": list(m.mentions),
         "reactions": [{"emoji": r.emoji, "user_ids": list(r.user_ids)} for r in m.reactions],
         "attachments": [file_json(f) for f in m.attachments],
+        "encryption": m.encryption,
     }
 
 
@@ -133,6 +136,11 @@ def _(event: SessionsRevoked) -> dict[str, Any]:
 
 def render_event(event: Event) -> dict[str, Any]:
     return _render(event)
+
+
+def is_shown(event: Event) -> bool:
+    """Whether the JSON API shows this event (not payloads relayed between XMPP clients, nor PEP)."""
+    return not isinstance(event, PayloadRelayed | PepChanged)
 
 
 class FrameCache:

@@ -31,7 +31,7 @@ from roost.api.commands import (
 )
 from roost.api.deps import SESSION_COOKIE
 from roost.api.metrics import Metrics
-from roost.api.render import FrameCache, message_json
+from roost.api.render import FrameCache, is_shown, message_json
 from roost.api.schemas.common import ID_MAX
 from roost.api.schemas.users import UserOut
 from roost.config import Settings
@@ -90,7 +90,7 @@ class WebSocketSession:
         return self._token_id
 
     def deliver(self, event: Event) -> None:
-        if self._closed:
+        if self._closed or not is_shown(event):
             return
         if self._buffer is not None:
             self._buffer.append(event)

@@ -7,6 +7,7 @@ from typing import Literal
 
 from roost.model.conversations import Conversation, Role
 from roost.model.messages import Message
+from roost.model.pep import PepItem
 from roost.model.presence import Presence
 from roost.model.users import User
 
@@ -72,6 +73,33 @@ class TypingChanged:
 
 
 @dataclass(frozen=True, slots=True)
+class PayloadRelayed:
+    """A payload without a message (a receipt, call signalling) passed to a direct conversation's
+    members' sessions, not stored. `payload` is what the client sent (XML for XMPP); the resources
+    say which session sent it and which one it was addressed to (None: any)."""
+
+    conversation_id: int
+    sender_id: int
+    payload: str
+    kind: str  # the stanza type: chat or normal
+    stanza_id: str | None
+    sender_resource: str | None
+    to_resource: str | None
+    private: bool = False  # no copies to the sender's other sessions
+
+
+@dataclass(frozen=True, slots=True)
+class PepChanged:
+    """A person's PEP node changed: an item published (`item`) or retracted (`item_id`), or the node deleted."""
+
+    owner_id: int
+    node: str
+    change: Literal["published", "retracted", "deleted"]
+    item: PepItem | None = None
+    item_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class UserChanged:
     user: User
 
@@ -94,4 +122,4 @@ DurableEvent = (
     | ConversationChanged
     | MembershipChanged
 )
-Event = DurableEvent | PresenceChanged | TypingChanged | UserChanged | SessionsRevoked
+Event = DurableEvent | PresenceChanged | TypingChanged | PayloadRelayed | PepChanged | UserChanged | SessionsRevoked

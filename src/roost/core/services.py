@@ -13,9 +13,12 @@ from roost.core.archive.service import ArchiveService
 from roost.core.auth.sasl import SaslService
 from roost.core.auth.service import AuthService
 from roost.core.clock import Clock
+from roost.core.conversations.relay import RelayService
 from roost.core.conversations.service import ConversationService
 from roost.core.directory.service import DirectoryService
 from roost.core.files.service import FilesService
+from roost.core.pep.private import PrivateStorageService
+from roost.core.pep.service import PepService
 from roost.core.presence.service import PresenceService
 from roost.core.routing.service import Router
 
@@ -36,3 +39,6 @@ class Services:
     admin: AdminService
     archive_queries: ArchiveQueryService
     offline: OfflineService
+    relay: RelayService
+    pep: PepService
+    private: PrivateStorageService

@@ -30,10 +30,25 @@ class Message:
     mentions: tuple[int, ...] = ()
     reactions: tuple[Reaction, ...] = ()
     attachments: tuple[StoredFile, ...] = ()
+    extras: str | None = None  # payload elements a client sent that the server does not interpret (XML)
+    encryption: str | None = None  # end-to-end encryption of the payload: "omemo", "omemo:2", "openpgp", ...
 
     @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Payload:
+    """What a client sent beside the body that the server keeps without interpreting it.
+
+    `extras` is serialised XML (for XMPP clients); `encryption` names the end-to-end
+    encryption of the content ("omemo", "omemo:2", "openpgp", "pgp", "otr", ...), when
+    the body is only a fallback text.
+    """
+
+    extras: str | None = None
+    encryption: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +62,8 @@ class NewMessage:
     reply_to: int | None = None
     mentions: tuple[int, ...] = ()
     attachments: tuple[StoredFile, ...] = ()
+    extras: str | None = None
+    encryption: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -87,7 +87,8 @@ def _answer_error(session: XmppSession, stanza: ET.Element, error: StanzaError) 
 async def _iq(session: XmppSession, iq: ET.Element, to: Jid | None) -> None:
     kind = iq.get("type")
     if kind in ("result", "error"):
-        return  # answers to the server's own requests (pings); nothing waits for them yet
+        session.answered(iq)  # an answer to one of the server's own requests
+        return
     if kind not in ("get", "set") or not iq.get("id") or len(iq) != 1:
         raise StanzaError("modify", "bad-request", "An iq get or set has an id and exactly one child.")
     if to is not None and not _is_answered_here(session, to, kind, iq[0].tag):

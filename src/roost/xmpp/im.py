@@ -2,6 +2,9 @@
 
 - A chat message with a body to a colleague's JID is stored in the direct conversation
   of the two (created on first use) and reaches all their sessions, web and XMPP.
+- Payloads the server does not read are kept with the message (`xmpp/payloads.py`); an
+  encrypted message may have no body. A message with neither body nor encrypted content
+  (a receipt, a call proposal) is relayed to the recipient's live sessions, not stored.
 - Chat states (XEP-0085) become typing indicators.
 - Available presence sets this session's presence; the first one (initial presence)
   also brings the presence of everyone online the user may see (probe answers).
@@ -12,9 +15,12 @@ from __future__ import annotations
 import secrets
 import xml.etree.ElementTree as ET
 
+from roost.core.events import PayloadRelayed
 from roost.model.errors import NotFound
 from roost.model.jid import Jid
+from roost.model.messages import Payload
 from roost.model.presence import Show
+from roost.xmpp import payloads
 from roost.xmpp.context import Origin
 from roost.xmpp.errors import StanzaError
 from roost.xmpp.ext import MessageRequest
@@ -48,15 +54,41 @@ async def on_message(session: XmppSession, stanza: ET.Element, to: Jid | None) -
         handler, payload = handled
         await handler(MessageRequest(session, stanza, payload, conversation_id))
         return
-    body = stanza.findtext(f"{{{CLIENT}}}body")
+    body = stanza.findtext(f"{{{CLIENT}}}body") or ""
+    extras = payloads.of(stanza)
+    if body or extras.has_content:
+        await _store(session, stanza, to, conversation_id, body=body, extras=extras)
+        return
+    if extras.xml is not None:
+        await relay(session, stanza, to, conversation_id, payload=extras.xml)
     state = _chat_state(stanza)
-    if body:
-        client_id = _client_id(stanza) or f"roost-{secrets.token_hex(8)}"  # carbons find the sender by it
-        origin = Origin(session.resource, to.resource or None, _is_private(stanza))
-        session.server.hub.note_sent(session.user_id, client_id, origin)
-        await session.services.archive.send(session.user, conversation_id, body, client_id=client_id)
-    elif state is not None:
+    if state is not None:
         await session.services.conversations.set_typing(session.user, conversation_id, state == "composing")
+
+
+async def _store(
+    session: XmppSession, stanza: ET.Element, to: Jid, conversation_id: int, *, body: str, extras: payloads.Extras
+) -> None:
+    client_id = _client_id(stanza) or f"roost-{secrets.token_hex(8)}"  # carbons find the sender by it
+    origin = Origin(session.resource, to.resource or None, _is_private(stanza))
+    session.server.hub.note_sent(session.user_id, client_id, origin)
+    payload = Payload(extras.xml, extras.encryption)
+    await session.services.archive.send(session.user, conversation_id, body, client_id=client_id, payload=payload)
+
+
+async def relay(session: XmppSession, stanza: ET.Element, to: Jid, conversation_id: int, *, payload: str) -> None:
+    """A message without a body (a receipt, a call proposal): to the recipient's live sessions only."""
+    event = PayloadRelayed(
+        conversation_id,
+        session.user_id,
+        payload,
+        kind=stanza.get("type", "normal"),
+        stanza_id=stanza.get("id"),
+        sender_resource=session.resource,
+        to_resource=to.resource or None,
+        private=_is_private(stanza),
+    )
+    await session.services.relay.relay(session.user_id, event, origin=session.id)
 
 
 async def _colleague(session: XmppSession, to: Jid) -> int:
@@ -105,6 +137,8 @@ async def on_presence(session: XmppSession, stanza: ET.Element, to: Jid | None) 
     first = not session.available
     session.available = True
     await session.services.presence.set(session, show, status)
+    for presence_hook in session.registry.presence_hooks:
+        await presence_hook(session, stanza)
     if first:
         await _send_online_contacts(session)
         for hook in session.registry.available_hooks:

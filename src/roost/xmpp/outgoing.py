@@ -10,12 +10,17 @@ from roost.core.events import (
     MessageCreated,
     MessageDeleted,
     MessageEdited,
+    PayloadRelayed,
+    PepChanged,
     PresenceChanged,
     ReadMarkerMoved,
     TypingChanged,
 )
 from roost.xmpp.changes import changed_message, read_marker
 from roost.xmpp.ext.xep0045_muc.events import room_stanzas
+from roost.xmpp.ext.xep0153_avatars.hashes import avatar_changed
+from roost.xmpp.ext.xep0163_pep.notify import pep_changed
+from roost.xmpp.relay import relayed
 from roost.xmpp.render import chat_state, message_created, presence_stanza
 
 if TYPE_CHECKING:
@@ -38,6 +43,14 @@ async def _personal(event: Event, session: XmppSession) -> list[ET.Element]:
         return await chat_state(event, session)
     if isinstance(event, MessageEdited | MessageDeleted):
         return await changed_message(event, session)
+    return await _more(event, session)
+
+
+async def _more(event: Event, session: XmppSession) -> list[ET.Element]:
     if isinstance(event, ReadMarkerMoved):
         return await read_marker(event, session)
+    if isinstance(event, PayloadRelayed):
+        return await relayed(event, session)
+    if isinstance(event, PepChanged):  # XEP-0163 notifications; XEP-0153 presence for a new avatar
+        return await pep_changed(event, session) + await avatar_changed(event, session)
     return []

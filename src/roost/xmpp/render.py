@@ -11,6 +11,7 @@ from roost.model.conversations import Conversation, ConversationKind
 from roost.model.errors import RoostError
 from roost.model.messages import Message
 from roost.model.presence import Presence, Show
+from roost.xmpp import payloads
 from roost.xmpp.context import Origin
 
 if TYPE_CHECKING:
@@ -110,7 +111,9 @@ async def chat_stanza(session: XmppSession, message: Message, origin: Origin | N
     if message.is_deleted:
         ET.SubElement(stanza, f"{{{RETRACT}}}retracted", {"id": str(message.id), "stamp": stamp(message.deleted_at)})
     else:
-        ET.SubElement(stanza, f"{{{CLIENT}}}body").text = message.body
+        if message.body or message.encryption is None:
+            ET.SubElement(stanza, f"{{{CLIENT}}}body").text = message.body
+        stanza.extend(payloads.elements(message.extras, max_bytes=session.limits.max_stanza_bytes))
     ET.SubElement(stanza, f"{{{SID}}}stanza-id", {"id": str(message.id), "by": str(session.jid.bare)})
     return stanza
 

@@ -27,6 +27,7 @@ from roost.xmpp.outgoing import render
 log = logging.getLogger(__name__)
 CHANNEL = "xmpp"  # the core's delivery mark for offline delivery (XEP-0160)
 GIVEN_KEPT = 2000
+QUERY_SECONDS = 30.0
 L = TypeVar("L", bound="SessionLayer")
 
 
@@ -82,6 +83,8 @@ class XmppSession:
         self.jid = Jid(user.username, server.limits.domain, resource)
         self.available = False  # sent its initial presence
         self.carbons = False  # XEP-0280 enabled
+        self.client_features: frozenset[str] = frozenset()  # XEP-0115: the client's disco#info features
+        self._queries: dict[str, asyncio.Future[ET.Element]] = {}
         self._given: deque[int] = deque()
         self._given_ids: set[int] = set()
         self._mark = 0
@@ -134,6 +137,26 @@ class XmppSession:
                 return
             element = passed
         self.sink.send(element)
+
+    async def query(self, iq: ET.Element) -> ET.Element:
+        """Send an iq get or set to the client; its answer (an iq result or error), or TimeoutError."""
+        iq_id = "q" + secrets.token_hex(6)
+        iq.set("id", iq_id)
+        iq.set("to", str(self.jid))
+        answer: asyncio.Future[ET.Element] = asyncio.get_running_loop().create_future()
+        self._queries[iq_id] = answer
+        try:
+            self.send(iq)
+            async with asyncio.timeout(QUERY_SECONDS):
+                return await answer
+        finally:
+            self._queries.pop(iq_id, None)
+
+    def answered(self, iq: ET.Element) -> None:
+        """An iq result or error from the client: the answer to one of its queries, if any."""
+        waiting = self._queries.get(iq.get("id", ""))
+        if waiting is not None and not waiting.done():
+            waiting.set_result(iq)
 
     def give(self, message_id: int, *, mark: bool = True) -> bool:
         """Note a message handed to this client (live or offline); False if it already had it.

@@ -29,6 +29,10 @@ class MessageOut(BaseModel):
     mentions: list[int]
     reactions: list[ReactionOut]
     attachments: list[FileOut] = []
+    encryption: str | None = Field(
+        None,
+        description='end-to-end encryption of the content ("omemo", "omemo:2", "openpgp", ...); body is a fallback',
+    )
 
     @classmethod
     def from_model(cls, m: Message) -> MessageOut:
@@ -45,6 +49,7 @@ class MessageOut(BaseModel):
             mentions=list(m.mentions),
             reactions=[ReactionOut(emoji=r.emoji, user_ids=list(r.user_ids)) for r in m.reactions],
             attachments=[FileOut.from_model(f) for f in m.attachments],
+            encryption=m.encryption,
         )
 
 

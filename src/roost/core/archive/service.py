@@ -17,7 +17,7 @@ from roost.model.conversations import Role
 from roost.model.errors import BadRequest, Conflict, Forbidden, NotFound, TooLarge
 from roost.model.files import StoredFile
 from roost.model.ids import IdGenerator
-from roost.model.messages import Appended, HistoryPage, Message, MessageVersion, NewMessage, SearchQuery
+from roost.model.messages import Appended, HistoryPage, Message, MessageVersion, NewMessage, Payload, SearchQuery
 from roost.model.users import User
 from roost.store.protocols import MessageStore, SearchStore, UserStore
 
@@ -30,6 +30,8 @@ class ArchiveLimits:
     message_max_chars: int = 100_000
     page_max: int = 200
     search_max: int = 100
+    extras_max_chars: int = 10 * 1024 * 1024  # a client's extra payload (XMPP: at most one stanza)
+    encryption_max_chars: int = 64
 
 
 @dataclass(frozen=True)
@@ -77,10 +79,17 @@ class ArchiveService:
         client_id: str | None = None,
         reply_to: int | None = None,
         attachments: tuple[int, ...] = (),
+        payload: Payload | None = None,
     ) -> Appended:
         """Store a message (once per client id) and deliver it to every member's sessions."""
         stored = await self.submit(
-            sender, conversation_id, body, client_id=client_id, reply_to=reply_to, attachments=attachments
+            sender,
+            conversation_id,
+            body,
+            client_id=client_id,
+            reply_to=reply_to,
+            attachments=attachments,
+            payload=payload,
         )
         return self.check_stored(await stored, conversation_id)
 
@@ -94,14 +103,18 @@ class ArchiveService:
         reply_to: int | None = None,
         attachments: tuple[int, ...] = (),
         origin: str | None = None,
+        payload: Payload | None = None,
     ) -> asyncio.Future[Appended]:
         """Check a message and queue it for storage; the future resolves once it is committed.
 
         Lets a connection pipeline its messages: they are queued in the order submitted,
         and each is delivered to the members' sessions right at its commit, in commit order.
         The session `origin`, if given, gets no copy: its answer carries the message.
+        A `payload` (what a client sent that the server does not interpret) is kept as is;
+        an encrypted one may come without a body.
         """
-        body = self._check_body(body, with_files=bool(attachments))
+        payload = self._check_payload(payload)
+        body = self._check_body(body, with_files=bool(attachments) or payload.encryption is not None)
         if client_id is not None and (not 0 < len(client_id) <= CLIENT_ID_MAX or "\x00" in client_id):
             raise BadRequest("message.client_id", f"A client id has 1 to {CLIENT_ID_MAX} characters.")
         if not await self.conversations.is_member(sender.id, conversation_id):
@@ -117,7 +130,9 @@ class ArchiveService:
         files = await self._attachments(sender, conversation_id, attachments)
         mentions = await self._mentions(conversation_id, body)
         recipients = await self.conversations.member_ids(conversation_id)
-        new = NewMessage(conversation_id, sender.id, client_id, body, reply_to, mentions, files)
+        new = NewMessage(
+            conversation_id, sender.id, client_id, body, reply_to, mentions, files, payload.extras, payload.encryption
+        )
         stored = self.messages.enqueue_append(
             new, message_id=self.ids.next_id(), event_id=self.ids.next_id(), now=self.clock.now()
         )
@@ -125,6 +140,16 @@ class ArchiveService:
         # live events leave in commit order, and before the sender's ack.
         stored.add_done_callback(functools.partial(self._publish_created, recipients, origin))
         return stored
+
+    def _check_payload(self, payload: Payload | None) -> Payload:
+        if payload is None:
+            return Payload()
+        if payload.extras is not None and len(payload.extras) > self.limits.extras_max_chars:
+            raise TooLarge("message.extras_too_large", "The message's payload is too large.")
+        encryption = payload.encryption
+        if encryption is not None and not 0 < len(encryption) <= self.limits.encryption_max_chars:
+            raise BadRequest("message.encryption", "An encryption name has 1 to 64 characters.")
+        return payload
 
     async def _resent_with_files(
         self, sender: User, client_id: str | None, file_ids: tuple[int, ...]

@@ -47,6 +47,8 @@ class PendingAppend:
             reply_to=new.reply_to,
             mentions=new.mentions,
             attachments=tuple(replace(f, message_id=message_id) for f in new.attachments),
+            extras=new.extras,
+            encryption=new.encryption,
         )
         return cls(message, event_id)
 
@@ -92,8 +94,8 @@ def _time_processors() -> tuple[Callable[[Any], Any], Callable[[Any], Any]]:
 
 _time_text, _text_time = _time_processors()
 INSERT_MESSAGE = (
-    "INSERT INTO messages (id, conversation_id, sender_id, client_id, body, created_at, reply_to, mentions)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+    "INSERT INTO messages (id, conversation_id, sender_id, client_id, body, created_at, reply_to, mentions,"
+    " extras, encryption) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 INSERT_EVENT = "INSERT INTO events (id, kind, conversation_id, user_id, ref_id) VALUES (?, 'message.created', ?, ?, ?)"
 INSERT_MENTION = "INSERT INTO mentions (conversation_id, user_id, message_id) VALUES (?, ?, ?)"
@@ -103,7 +105,7 @@ MOVE_NEWEST = "UPDATE conversations SET last_message_id = ?2 WHERE id = ?1 AND l
 # A join (not a row-value IN) lets SQLite look each pair up in the unique index on both columns.
 STORED = (
     "SELECT m.id, m.conversation_id, m.sender_id, m.client_id, m.body, m.created_at, m.edited_at, m.deleted_at,"
-    " m.reply_to, m.mentions FROM json_each(?) AS pair JOIN messages AS m"
+    " m.reply_to, m.mentions, m.extras, m.encryption FROM json_each(?) AS pair JOIN messages AS m"
     " ON m.sender_id = json_extract(pair.value, '$[0]') AND m.client_id = json_extract(pair.value, '$[1]')"
 )
 
@@ -118,6 +120,8 @@ def _row(m: Message) -> tuple[Any, ...]:
         _time_text(m.created_at),
         m.reply_to,
         encode_ids(m.mentions),
+        m.extras,
+        m.encryption,
     )
 
 
@@ -135,6 +139,8 @@ def _stored_message(row: tuple[Any, ...]) -> Message:
         deleted_at=deleted_at,
         reply_to=row[8],
         mentions=decode_ids(row[9]),
+        extras=row[10],
+        encryption=row[11],
     )
 
 
@@ -191,6 +197,8 @@ def _message_row(message: Message) -> dict[str, Any]:
         "deleted_at": None,
         "reply_to": message.reply_to,
         "mentions": encode_ids(message.mentions),
+        "extras": message.extras,
+        "encryption": message.encryption,
     }
 
 

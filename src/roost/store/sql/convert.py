@@ -83,4 +83,6 @@ def message_from_row(
         mentions=decode_ids(row.mentions),
         reactions=reactions,
         attachments=attachments,
+        extras=row.extras,
+        encryption=row.encryption,
     )

@@ -160,7 +160,9 @@ class SqlMessageStore:
             if row is None:
                 raise NotFound("message.not_found", "No such message.")
             await conn.execute(
-                update(t.messages).where(t.messages.c.id == message_id).values(body="", deleted_at=now, mentions="")
+                update(t.messages)
+                .where(t.messages.c.id == message_id)
+                .values(body="", deleted_at=now, mentions="", extras=None)
             )
             for table in (t.message_versions, t.reactions, t.mentions):
                 await conn.execute(table.delete().where(table.c.message_id == message_id))

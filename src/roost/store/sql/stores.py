@@ -15,6 +15,7 @@ from roost.store.sql.files import SqlFileStore
 from roost.store.sql.indexing import SearchIndexer
 from roost.store.sql.messages import SqlMessageStore
 from roost.store.sql.migrate import upgrade
+from roost.store.sql.pep import SqlPepStore, SqlPrivateStore
 from roost.store.sql.search import SqlSearchStore
 from roost.store.sql.tokens import SqlTokenStore
 from roost.store.sql.users import SqlUserStore
@@ -35,6 +36,8 @@ class SqlStores:
     events: SqlEventLog
     files: SqlFileStore
     archive: SqlArchiveStore
+    pep: SqlPepStore
+    private: SqlPrivateStore
 
     async def ping(self) -> None:
         """Raise if the database does not answer."""
@@ -74,4 +77,6 @@ def open_stores(
         events=SqlEventLog(db),
         files=SqlFileStore(db, writer),
         archive=SqlArchiveStore(db, writer),
+        pep=SqlPepStore(db, writer),
+        private=SqlPrivateStore(db, writer),
     )

@@ -130,6 +130,8 @@ messages = Table(
     Column("deleted_at", DateTime(timezone=True)),
     Column("reply_to", BigInteger),
     Column("mentions", Text, nullable=False, default=""),
+    Column("extras", Text),
+    Column("encryption", String(64)),
     UniqueConstraint("sender_id", "client_id", name="uq_messages_sender_client"),
     Index("ix_messages_conversation", "conversation_id", "id"),
 )
@@ -219,4 +221,38 @@ files = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("expires_at", DateTime(timezone=True)),
     Column("link_hash", LargeBinary, unique=True),
+)
+
+pep_nodes = Table(
+    "pep_nodes",
+    metadata,
+    Column("owner_id", Integer, primary_key=True),
+    Column("node", String(255), primary_key=True),
+    Column("access_model", String(16), nullable=False),
+    Column("persist_items", Boolean, nullable=False),
+    Column("max_items", Integer, nullable=False),
+    Column("send_last", String(32), nullable=False),
+    Column("notify_retract", Boolean, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+pep_items = Table(
+    "pep_items",
+    metadata,
+    Column("owner_id", Integer, primary_key=True),
+    Column("node", String(255), primary_key=True),
+    Column("item_id", String(1024), primary_key=True),
+    Column("seq", BigInteger, nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("published_at", DateTime(timezone=True), nullable=False),
+    Index("ix_pep_items_node", "owner_id", "node", "seq"),
+    Index("ix_pep_items_last", "node", "seq"),
+)
+
+private_xml = Table(
+    "private_xml",
+    metadata,
+    Column("user_id", Integer, primary_key=True),
+    Column("key", String(512), primary_key=True),
+    Column("payload", Text, nullable=False),
 )

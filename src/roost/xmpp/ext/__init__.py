@@ -13,7 +13,11 @@ Besides iq handlers, an extension may hook the stream itself (XEP-0198, XEP-0352
   (`<resume/>`); it returns the session the connection takes over, or None;
 - `@ext.nonza(ns, element)`: a top-level element that is not a stanza on a bound stream
   (`<r/>`, `<a/>`, `<enable/>`, `<active/>`);
-- `Service`: an address of its own (`upload.<domain>`) listed in disco#items.
+- `Service`: an address of its own (`upload.<domain>`) listed in disco#items;
+- `@ext.on_presence`: each available presence a client broadcasts (XEP-0115 reads `<c/>`);
+- `@ext.on_client_features`: a session's client features changed (XEP-0115 resolved them):
+  XEP-0163 sends the last items of the nodes it newly asks to be notified of;
+- `account_identities`: disco#info identities of every account's bare JID (`pubsub/pep`).
 """
 
 from __future__ import annotations
@@ -110,6 +114,8 @@ IqHandler = Callable[[IqRequest], Awaitable[None]]
 MessageHandler = Callable[[MessageRequest], Awaitable[None]]
 IqKey = tuple[str, str]  # ("get" | "set", "{namespace}element")
 SessionHook = Callable[["XmppSession"], Awaitable[None]]
+PresenceHook = Callable[["XmppSession", ET.Element], Awaitable[None]]
+FeaturesHook = Callable[["XmppSession", frozenset[str]], Awaitable[None]]  # with the previous features
 StreamFeature = Callable[["XmppServer"], "ET.Element | None"]
 BeforeBindHandler = Callable[[UnboundStream, ET.Element], Awaitable["XmppSession | None"]]
 NonzaHandler = Callable[["XmppSession", ET.Element], Awaitable[None]]
@@ -162,6 +168,19 @@ class Extension:
     before_bind_handlers: dict[str, BeforeBindHandler] = field(default_factory=dict)
     nonza_handlers: dict[str, NonzaHandler] = field(default_factory=dict)
     services: list[Service] = field(default_factory=list)
+    presence_hooks: list[PresenceHook] = field(default_factory=list)
+    client_features_hooks: list[FeaturesHook] = field(default_factory=list)
+    account_identities: list[tuple[str, str]] = field(default_factory=list)  # (category, type)
+
+    def on_presence(self, hook: PresenceHook) -> PresenceHook:
+        """Run `hook` for each available presence a session broadcasts."""
+        self.presence_hooks.append(hook)
+        return hook
+
+    def on_client_features(self, hook: FeaturesHook) -> FeaturesHook:
+        """Run `hook` when a session's client features are known or change."""
+        self.client_features_hooks.append(hook)
+        return hook
 
     def stream_feature(self, feature: StreamFeature) -> StreamFeature:
         self.stream_features.append(feature)
@@ -185,8 +204,8 @@ class Extension:
         """`for_accounts`: also answered for iqs to any account's bare JID (RFC 6121 §8.5.1)."""
         return self._iq("get", namespace, element, for_accounts)
 
-    def iq_set(self, namespace: str, element: str) -> Callable[[IqHandler], IqHandler]:
-        return self._iq("set", namespace, element, False)
+    def iq_set(self, namespace: str, element: str, *, for_accounts: bool = False) -> Callable[[IqHandler], IqHandler]:
+        return self._iq("set", namespace, element, for_accounts)
 
     def _iq(self, kind: str, namespace: str, element: str, for_accounts: bool) -> Callable[[IqHandler], IqHandler]:
         def register(handler: IqHandler) -> IqHandler:
@@ -216,6 +235,21 @@ class Registry:
     @property
     def available_hooks(self) -> list[SessionHook]:
         return [hook for extension in self.extensions for hook in extension.available_hooks]
+
+    @property
+    def presence_hooks(self) -> list[PresenceHook]:
+        return [hook for extension in self.extensions for hook in extension.presence_hooks]
+
+    @property
+    def client_features_hooks(self) -> list[FeaturesHook]:
+        return [hook for extension in self.extensions for hook in extension.client_features_hooks]
+
+    @property
+    def account_identities(self) -> list[tuple[str, str]]:
+        return [identity for extension in self.extensions for identity in extension.account_identities]
+
+    def installed(self, name: str) -> bool:
+        return any(extension.name == name for extension in self.extensions)
 
     def message_handler(self, stanza: ET.Element) -> tuple[MessageHandler, ET.Element] | None:
         """The handler of the first payload of the message some extension handles."""

@@ -7,8 +7,10 @@ from roost.xmpp.ext import (
     Registry,
     rfc6121_roster,
     xep0030_disco,
+    xep0049_private,
     xep0054_vcard,
     xep0092_version,
+    xep0115_caps,
     xep0160_offline,
     xep0198_sm,
     xep0199_ping,
@@ -18,9 +20,12 @@ from roost.xmpp.ext import (
     xep0333_markers,
     xep0352_csi,
     xep0363_upload,
+    xep0402_bookmarks,
     xep0424_retraction,
 )
 from roost.xmpp.ext.xep0045_muc import extension as xep0045_muc
+from roost.xmpp.ext.xep0153_avatars import extension as xep0153_avatars
+from roost.xmpp.ext.xep0163_pep import extension as xep0163_pep
 
 AVAILABLE: dict[str, Extension] = {
     e.name: e
@@ -40,6 +45,11 @@ AVAILABLE: dict[str, Extension] = {
         xep0352_csi.ext,
         xep0363_upload.ext,
         xep0054_vcard.ext,
+        xep0115_caps.ext,
+        xep0163_pep.ext,
+        xep0049_private.ext,
+        xep0402_bookmarks.ext,
+        xep0153_avatars.ext,
     )
 }
 

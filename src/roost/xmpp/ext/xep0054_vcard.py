@@ -3,7 +3,8 @@
 FN is the display name, TITLE the job title, ORG/ORGUNIT the department (ORGNAME is the
 domain), JABBERID the address. Anyone may get a colleague's vCard (the directory is
 shared); a person sets their own, which changes their profile for the web client too.
-Other vCard fields (photos, addresses, phone numbers) are not kept yet.
+PHOTO is the XEP-0084 avatar (`xep0153_avatars.py`); other vCard fields (addresses, phone
+numbers) are not kept yet.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from roost.model.jid import Jid
 from roost.model.users import User
 from roost.xmpp.errors import StanzaError
 from roost.xmpp.ext import Extension, IqRequest
+from roost.xmpp.ext.xep0153_avatars import extension as avatars
 
 NS = "vcard-temp"
 ext = Extension(name="vcard", xep=54, version="1.2", title="vcard-temp", features=[NS])
@@ -22,7 +24,13 @@ ext = Extension(name="vcard", xep=54, version="1.2", title="vcard-temp", feature
 
 @ext.iq_get(NS, "vCard", for_accounts=True)
 async def on_get(request: IqRequest) -> None:
-    request.result(vcard(await _owner(request), request.stream.domain))
+    owner = await _owner(request)
+    card = vcard(owner, request.stream.domain)
+    if request.stream.registry.installed("avatars"):  # XEP-0153: the XEP-0084 avatar as PHOTO
+        found = await avatars.photo(request, owner.id)
+        if found is not None:
+            card.append(found)
+    request.result(card)
 
 
 @ext.iq_set(NS, "vCard")
@@ -34,6 +42,9 @@ async def on_set(request: IqRequest) -> None:
         title=card.findtext(f"{{{NS}}}TITLE", "").strip(),
         department=card.findtext(f"{{{NS}}}ORG/{{{NS}}}ORGUNIT", "").strip(),
     )
+    photo = card.find(f"{{{NS}}}PHOTO")
+    if photo is not None and request.stream.registry.installed("avatars"):
+        await avatars.publish_photo(request, photo)
     request.result()
 
 

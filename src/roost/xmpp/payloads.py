@@ -1,0 +1,104 @@
+"""Payloads the server passes on without interpreting them (end-to-end encryption, receipts, calls).
+
+A message's children that no part of the server reads are kept, serialised, as the core
+message's `extras` and written back into every copy of it (live, carbons, offline, MAM),
+so two XMPP clients can use extensions the server does not know. The server-only parts
+are not kept: the body (stored as such), chat states (the typing indicator), client-supplied
+`<stanza-id/>`s, `<delay/>`s, carbons and archive results (forgeries, SECURITY.md), and the
+hints the server acts on (`<private/>`, `<no-copy/>`).
+
+`encryption` names the end-to-end encryption from XEP-0380 `<encryption/>` or from the
+encrypted element itself: "omemo" (eu.siacs.conversations.axolotl), "omemo:1", "omemo:2",
+"openpgp" (XEP-0373), "pgp" (XEP-0027), "otr" (a body starting with ?OTR).
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+
+from roost.xmpp.stream.parser import StanzaReceived, StreamParser
+from roost.xmpp.xml import CLIENT_NS, serialize
+
+EME = "urn:xmpp:eme:0"
+OMEMO = ("eu.siacs.conversations.axolotl", "urn:xmpp:omemo:1", "urn:xmpp:omemo:2")
+NAMES = {
+    OMEMO[0]: "omemo",
+    OMEMO[1]: "omemo:1",
+    OMEMO[2]: "omemo:2",
+    "urn:xmpp:openpgp:0": "openpgp",
+    "jabber:x:encrypted": "pgp",
+    "urn:xmpp:otr:0": "otr",
+}
+ENCRYPTED = {
+    *(f"{{{ns}}}encrypted" for ns in OMEMO),
+    "{urn:xmpp:openpgp:0}openpgp",
+    "{jabber:x:encrypted}x",
+}
+DROPPED_TAGS = {
+    f"{{{CLIENT_NS}}}body",
+    f"{{{CLIENT_NS}}}error",
+    "{urn:xmpp:sid:0}stanza-id",
+    "{urn:xmpp:delay}delay",
+    "{jabber:x:delay}x",
+    "{urn:xmpp:hints}no-copy",
+}
+DROPPED_NAMESPACES = (
+    "http://jabber.org/protocol/chatstates",
+    "urn:xmpp:carbons:2",
+    "urn:xmpp:mam:",
+)
+NAME_MAX = 64
+
+
+@dataclass(frozen=True, slots=True)
+class Extras:
+    """What a message carries beside its body: serialised elements, encryption, encrypted content."""
+
+    xml: str | None
+    encryption: str | None
+    has_content: bool  # an encrypted message with content (not an OMEMO key transport)
+
+
+def of(stanza: ET.Element) -> Extras:
+    """The payloads of a message a client sent that the server keeps without reading them."""
+    kept = [child for child in stanza if _is_kept(child)]
+    text = "".join(serialize(child).decode() for child in kept) or None
+    encrypted = next((child for child in stanza if child.tag in ENCRYPTED), None)
+    return Extras(text, encryption_of(stanza, encrypted), encrypted is not None and _has_content(encrypted))
+
+
+def encryption_of(stanza: ET.Element, encrypted: ET.Element | None) -> str | None:
+    eme = stanza.find(f"{{{EME}}}encryption")
+    if eme is not None and eme.get("namespace"):
+        namespace = eme.get("namespace", "")
+        return NAMES.get(namespace, namespace[:NAME_MAX])
+    if encrypted is not None:
+        return NAMES[encrypted.tag[1:].split("}")[0]]
+    if (stanza.findtext(f"{{{CLIENT_NS}}}body") or "").startswith("?OTR"):
+        return "otr"
+    return None
+
+
+def _has_content(encrypted: ET.Element) -> bool:
+    """OMEMO without <payload/> only moves keys (a key transport message): nothing to show or keep."""
+    namespace = encrypted.tag[1:].split("}")[0]
+    return namespace not in OMEMO or encrypted.find(f"{{{namespace}}}payload") is not None
+
+
+def _is_kept(child: ET.Element) -> bool:
+    if child.tag in DROPPED_TAGS or not child.tag.startswith("{"):
+        return False
+    if child.tag == "{urn:xmpp:carbons:2}private":
+        return False
+    return not child.tag[1:].startswith(DROPPED_NAMESPACES)
+
+
+def elements(text: str | None, *, max_bytes: int) -> list[ET.Element]:
+    """The stored payload elements again (parsed with the stream's restricted parser)."""
+    if not text:
+        return []
+    parser = StreamParser(max_stanza_bytes=max_bytes + 1024)
+    head = f"<stream:stream xmlns='{CLIENT_NS}' xmlns:stream='http://etherx.jabber.org/streams'>"
+    events = parser.feed(head.encode() + text.encode())
+    return [event.element for event in events if isinstance(event, StanzaReceived)]
