@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from roost.api.deps import Me, ServicesDep
 from roost.api.schemas.common import In, Ok
+from roost.api.schemas.conversations import ConversationOut
 from roost.api.schemas.users import GroupOut, UserOut
 from roost.model.users import NewUser
 
@@ -48,6 +49,10 @@ class ImportRowOut(BaseModel):
     username: str
     generated_password: str | None
     error: str | None
+
+
+class RoomListingOut(ConversationOut):
+    member_count: int
 
 
 class NewGroupIn(In):
@@ -127,3 +132,17 @@ async def add_to_group(
 ) -> Ok:
     await services.admin.add_to_group(me, group, username)
     return Ok()
+
+
+@router.get("/rooms")
+async def list_rooms(
+    me: Me,
+    services: ServicesDep,
+    q: Annotated[str, Query(max_length=200)] = "",
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[RoomListingOut]:
+    """Every room, invite-only and archived ones included, by name, with member counts."""
+    return [
+        RoomListingOut(**ConversationOut.from_model(r.conversation).model_dump(), member_count=r.member_count)
+        for r in await services.admin.rooms(me, q, limit=limit)
+    ]

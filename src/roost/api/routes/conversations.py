@@ -13,6 +13,7 @@ from roost.api.schemas.conversations import (
     DirectIn,
     InviteIn,
     MemberOut,
+    MuteIn,
     ReadIn,
     RoleIn,
     RoomIn,
@@ -107,6 +108,13 @@ async def remove_member(conversation_id: ConversationId, user_id: SerialId, me: 
 async def mark_read(conversation_id: ConversationId, body: ReadIn, me: Me, services: ServicesDep) -> Ok:
     """Move the caller's read marker forward; all their devices and the members learn it."""
     await services.conversations.mark_read(me, conversation_id, body.message_id)
+    return Ok()
+
+
+@router.put("/conversations/{conversation_id}/mute")
+async def mute(conversation_id: ConversationId, body: MuteIn, me: Me, services: ServicesDep) -> Ok:
+    """Mute or unmute for the caller only: the list shows `muted`, clients then stay quiet."""
+    await services.conversations.set_muted(me, conversation_id, body.muted)
     return Ok()
 
 

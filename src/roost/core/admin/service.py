@@ -8,7 +8,9 @@ import secrets
 from dataclasses import dataclass
 
 from roost.core.accounts.service import AccountsService
+from roost.core.conversations.service import ConversationService
 from roost.core.directory.service import DirectoryService
+from roost.model.conversations import RoomListing
 from roost.model.directory import Group
 from roost.model.errors import BadRequest, Forbidden, RoostError
 from roost.model.users import NewUser, User
@@ -38,6 +40,7 @@ class AdminService:
 
     accounts: AccountsService
     directory: DirectoryService
+    conversations: ConversationService
 
     async def has_admin(self) -> bool:
         return await self.accounts.users.count_admins() > 0
@@ -159,3 +162,8 @@ def _read_header(reader: csv.DictReader[str]) -> None:
 
 def _not_csv(reader: csv.DictReader[str]) -> BadRequest:
     return BadRequest("import.csv", f"The text is not valid CSV near line {max(reader.line_num, 1)}.")
+
+    async def rooms(self, actor: User | None, text: str = "", *, limit: int = 100) -> list[RoomListing]:
+        """Every room of the server, invite-only and archived ones included."""
+        self.check_admin(actor)
+        return await self.conversations.rooms(text, limit)

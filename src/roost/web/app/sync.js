@@ -26,6 +26,7 @@ export async function loadAll() {
 export async function loadConversations() {
   const list = await get('/conversations');
   state.conversations = new Map(list.map((/** @type {any} */ c) => [c.id, c]));
+  state.muted = new Set(list.filter((/** @type {any} */ c) => c.muted).map((/** @type {any} */ c) => c.id));
   emit('conversations');
 }
 
@@ -103,6 +104,7 @@ function applyRead(frame) {
 function applyMembership(frame) {
   const conversation = state.conversations.get(frame.conversation_id);
   const me = frame.user_id === state.me?.id;
+  emit(`members:${frame.conversation_id}`);
   if (frame.type === 'member.removed' && me) {
     state.conversations.delete(frame.conversation_id);
     emit('conversations');
