@@ -127,7 +127,9 @@ export function membersPanel(roomId) {
     for (const m of members) present.add(m.user_id);
     render();
   };
-  const reload = () => load().catch((error) => announce(error.message));
+  const reload = () => {
+    if (state.conversations.has(roomId)) load().catch((error) => announce(error.message));
+  };
   const stops = [on(`members:${roomId}`, reload), on('people', render)];
   reload();
   return { element, dispose: () => { stops.forEach((stop) => stop()); element.remove(); } };

@@ -104,7 +104,6 @@ function applyRead(frame) {
 function applyMembership(frame) {
   const conversation = state.conversations.get(frame.conversation_id);
   const me = frame.user_id === state.me?.id;
-  emit(`members:${frame.conversation_id}`);
   if (frame.type === 'member.removed' && me) {
     state.conversations.delete(frame.conversation_id);
     emit('conversations');
@@ -142,6 +141,7 @@ export function applyFrame(frame) {
     case 'member.updated':
     case 'member.removed':
       applyMembership(frame);
+      emit(`members:${frame.conversation_id}`);
       break;
     case 'presence':
       setPresence(frame);
