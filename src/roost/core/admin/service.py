@@ -134,6 +134,11 @@ class AdminService:
         self.check_admin(actor)
         return await self.directory.create_group(actor, name, description, with_room=with_room)
 
+    async def rooms(self, actor: User | None, text: str = "", *, limit: int = 100) -> list[RoomListing]:
+        """Every room of the server, invite-only and archived ones included."""
+        self.check_admin(actor)
+        return await self.conversations.rooms(text, limit)
+
     async def add_to_group(self, actor: User | None, group: str, username: str) -> None:
         self.check_admin(actor)
         await self.directory.add_to_group(group, await self.accounts.by_username(username))
@@ -162,8 +167,3 @@ def _read_header(reader: csv.DictReader[str]) -> None:
 
 def _not_csv(reader: csv.DictReader[str]) -> BadRequest:
     return BadRequest("import.csv", f"The text is not valid CSV near line {max(reader.line_num, 1)}.")
-
-    async def rooms(self, actor: User | None, text: str = "", *, limit: int = 100) -> list[RoomListing]:
-        """Every room of the server, invite-only and archived ones included."""
-        self.check_admin(actor)
-        return await self.conversations.rooms(text, limit)

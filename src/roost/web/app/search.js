@@ -6,7 +6,7 @@
 import { get } from './api.js';
 import { h } from './dom.js';
 import { fullDate } from './format.js';
-import { nameOf, sortedConversations, state, titleOf } from './store.js';
+import { nameOf, on, sortedConversations, state, titleOf } from './store.js';
 
 const LIMIT = 100;
 
@@ -32,13 +32,23 @@ function dayBound(day, end) {
  */
 export function searchView(open, back) {
   const text = /** @type {HTMLInputElement} */ (h('input', { type: 'search', id: 'search-text', required: true, maxlength: 500 }));
-  const where = /** @type {HTMLSelectElement} */ (h('select', { id: 'search-conversation' },
-    h('option', { value: '' }, 'All conversations'),
-    sortedConversations().map((c) => h('option', { value: c.id }, titleOf(c)))));
-  const people = [...state.users.values()].sort((a, b) => nameOf(a.id).localeCompare(nameOf(b.id)));
-  const sender = /** @type {HTMLSelectElement} */ (h('select', { id: 'search-sender' },
-    h('option', { value: '' }, 'Anyone'),
-    people.map((u) => h('option', { value: String(u.id) }, nameOf(u.id)))));
+  const where = /** @type {HTMLSelectElement} */ (h('select', { id: 'search-conversation' }));
+  const sender = /** @type {HTMLSelectElement} */ (h('select', { id: 'search-sender' }));
+  const fillChoices = () => {
+    const [chosenWhere, chosenSender] = [where.value, sender.value];
+    where.replaceChildren(h('option', { value: '' }, 'All conversations'),
+      ...sortedConversations().map((c) => h('option', { value: c.id }, titleOf(c))));
+    const people = [...state.users.values()].sort((a, b) => nameOf(a.id).localeCompare(nameOf(b.id)));
+    sender.replaceChildren(h('option', { value: '' }, 'Anyone'), ...people.map((u) => h('option', { value: String(u.id) }, nameOf(u.id))));
+    where.value = chosenWhere;
+    sender.value = chosenSender;
+  };
+  fillChoices();
+  // The lists may still be loading: follow them while this page is shown.
+  const stops = ['conversations', 'people'].map((topic) => on(topic, () => {
+    if (!where.isConnected) stops.forEach((stop) => stop());
+    else fillChoices();
+  }));
   const since = /** @type {HTMLInputElement} */ (h('input', { type: 'date', id: 'search-since' }));
   const until = /** @type {HTMLInputElement} */ (h('input', { type: 'date', id: 'search-until' }));
   const status = h('p', { class: 'search-status', role: 'status' });
@@ -47,8 +57,8 @@ export function searchView(open, back) {
     'form',
     { class: 'search-form', role: 'search', 'aria-label': 'Search messages' },
     field('search-text', 'Search for', text),
-    field('search-conversation', 'In', where),
-    field('search-sender', 'From', sender),
+    field('search-conversation', 'Conversation', where),
+    field('search-sender', 'Sender', sender),
     field('search-since', 'Since', since),
     field('search-until', 'Until', until),
     h('button', { type: 'submit' }, 'Search'),
