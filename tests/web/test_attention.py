@@ -4,26 +4,16 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
 
 import pytest
 from playwright.async_api import Browser, Route, expect
 
 from tests.support.server import ServerProcess
-from tests.support.web import PageWatch, WebUser, api_session, sign_in
-from tests.web.conftest import SignedIn
+from tests.support.web import PageWatch, WebUser, post_direct, sign_in
+from tests.web.conftest import NewUser, SignedIn
 from tests.web.test_message_actions import open_listed
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
-NewUser = Callable[[str], WebUser]
-
-
-def post_as(server: ServerProcess, author: WebUser, to: WebUser, *bodies: str) -> str:
-    with api_session(server.url, author) as http:
-        direct = str(http.post("/api/v1/directs", json={"user_id": to.id}).json()["id"])
-        for body in bodies:
-            assert http.post(f"/api/v1/conversations/{direct}/messages", json={"body": body}).status_code == 201
-    return direct
 
 
 async def test_unread_in_title_mute_and_a_new_tab(
@@ -35,7 +25,7 @@ async def test_unread_in_title_mute_and_a_new_tab(
     assert await page.evaluate("Notification.permission") == "default"  # never asked on load
     await expect(page.get_by_role("button", name="Enable notifications")).to_be_visible()
 
-    post_as(server, alice, bob, "one", "two")
+    post_direct(server.url, alice, bob, "one", "two")
     await expect(page).to_have_title("(2) Roost")
     listed = page.get_by_role("list", name="Conversations").get_by_role("button", name=re.compile("^Alice Title"))
     await listed.click()
@@ -46,7 +36,7 @@ async def test_unread_in_title_mute_and_a_new_tab(
     await expect(page.get_by_role("button", name="Unmute this conversation")).to_have_attribute("aria-pressed", "true")
     await expect(listed).to_have_accessible_name(re.compile(", muted$"))
     await page.get_by_role("button", name="Search", exact=True).click()  # leave the conversation
-    post_as(server, alice, bob, "three")
+    post_direct(server.url, alice, bob, "three")
     await expect(listed).to_have_accessible_name(re.compile("1 unread.*muted"))
     await expect(page).to_have_title("Roost")
 
@@ -61,7 +51,7 @@ async def test_unread_in_title_mute_and_a_new_tab(
     await tab.get_by_role("button", name="Unmute this conversation").click()
     await expect(tab.get_by_role("button", name="Mute this conversation")).to_be_visible()
     await tab.get_by_role("button", name="Search", exact=True).click()
-    post_as(server, alice, bob, "four")
+    post_direct(server.url, alice, bob, "four")
     await expect(tab).to_have_title("(1) Roost")
     assert watch.errors == [] and tab_watch.errors == []
 
@@ -110,7 +100,7 @@ async def test_an_encrypted_message_shows_a_notice_not_its_body(
     new_user: NewUser, signed_in: SignedIn, server: ServerProcess
 ) -> None:
     alice, bob = new_user("Alice Omemo"), new_user("Bob Omemo")
-    post_as(server, alice, bob, "ciphertext fallback body", "a plain message")
+    post_direct(server.url, alice, bob, "ciphertext fallback body", "a plain message")
     page, watch = await signed_in(bob)
     await page.route(re.compile(r"/api/v1/conversations/\d+/messages\?"), mark_encrypted)
     await open_listed(page, alice)

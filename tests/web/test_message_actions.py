@@ -3,23 +3,23 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 
 import pytest
 from playwright.async_api import Page, expect
 
 from tests.support.server import ServerProcess
-from tests.support.web import WebUser, api_session
-from tests.web.conftest import SignedIn
+from tests.support.web import WebUser, api_session, post_direct
+from tests.web.conftest import NewUser, SignedIn
 from tests.web.test_chat import open_direct, send
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
-NewUser = Callable[[str], WebUser]
 
 
 async def open_listed(page: Page, other: WebUser) -> None:
     """Open a conversation from the sidebar's list (the directory would match the name too)."""
-    listed = page.get_by_role("list", name="Conversations").get_by_role("button", name=re.compile(f"^{other.display_name}"))
+    listed = page.get_by_role("list", name="Conversations").get_by_role(
+        "button", name=re.compile(f"^{other.display_name}")
+    )
     await listed.click()
     await expect(page.get_by_role("heading", name=other.display_name, level=2)).to_be_visible()
 
@@ -97,11 +97,8 @@ async def test_reply_quotes_and_jumps_to_an_old_original(
     new_user: NewUser, signed_in: SignedIn, server: ServerProcess
 ) -> None:
     alice, bob = new_user("Alice Reply"), new_user("Bob Reply")
-    with api_session(server.url, alice) as http:
-        direct = http.post("/api/v1/directs", json={"user_id": bob.id}).json()["id"]
-        http.post(f"/api/v1/conversations/{direct}/messages", json={"body": "the original question"})
-        for n in range(1, 131):
-            http.post(f"/api/v1/conversations/{direct}/messages", json={"body": f"filler {n}"})
+    fillers = [f"filler {n}" for n in range(1, 131)]
+    direct = post_direct(server.url, alice, bob, "the original question", *fillers)
     bob_page, watch = await signed_in(bob)
     await open_listed(bob_page, alice)
     history = bob_page.get_by_role("list", name="Messages with Alice Reply")

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 
 import pytest
 from playwright.async_api import Page, expect
 
-from tests.support.web import WebUser
-from tests.web.conftest import SignedIn
+from tests.web.conftest import NewUser, SignedIn
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
-NewUser = Callable[[str], WebUser]
 
 
 def listed(page: Page, name: str):  # type: ignore[no-untyped-def]
@@ -54,7 +51,9 @@ async def test_create_invite_rename_and_remove(new_user: NewUser, signed_in: Sig
     box = bob_page.get_by_role("textbox", name="Message Project Falcon")
     await box.fill("glad to be here")
     await box.press("Enter")
-    await expect(alice_page.get_by_role("list", name="Messages with Project Falcon").get_by_text("glad to be here")).to_be_visible()
+    await expect(
+        alice_page.get_by_role("list", name="Messages with Project Falcon").get_by_text("glad to be here")
+    ).to_be_visible()
     await bob_page.get_by_role("button", name="Members").click()
     bob_panel = bob_page.get_by_role("complementary", name="Members")
     await expect(bob_panel.get_by_role("listitem").filter(has_text="Alice Rooms")).to_contain_text("Available")

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 
 import pytest
 from playwright.async_api import Browser, expect
 
 from tests.support.server import ADMIN_PASSWORD, ServerProcess
-from tests.support.web import PageWatch, WebUser, api_session, sign_in
-from tests.web.conftest import SignedIn
+from tests.support.web import PageWatch, WebUser, api_session, post_direct, sign_in
+from tests.web.conftest import NewUser, SignedIn
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
-NewUser = Callable[[str], WebUser]
 ADMIN = WebUser(1, "admin", ADMIN_PASSWORD, "Administrator")
 
 
@@ -21,13 +19,9 @@ async def test_search_filters_and_opens_around_the_result(
     new_user: NewUser, signed_in: SignedIn, server: ServerProcess
 ) -> None:
     alice, bob = new_user("Alice Search"), new_user("Bob Search")
-    with api_session(server.url, alice) as http:
-        direct = http.post("/api/v1/directs", json={"user_id": bob.id}).json()["id"]
-        http.post(f"/api/v1/conversations/{direct}/messages", json={"body": "the zanzibar budget is approved"})
-        for n in range(1, 121):
-            http.post(f"/api/v1/conversations/{direct}/messages", json={"body": f"chatter {n}"})
-    with api_session(server.url, bob) as http:
-        http.post(f"/api/v1/conversations/{direct}/messages", json={"body": "zanzibar from Bob"})
+    chatter = [f"chatter {n}" for n in range(1, 121)]
+    post_direct(server.url, alice, bob, "the zanzibar budget is approved", *chatter)
+    post_direct(server.url, bob, alice, "zanzibar from Bob")
     page, watch = await signed_in(bob)
 
     await page.get_by_role("button", name="Search", exact=True).click()
@@ -104,7 +98,9 @@ async def test_admin_adds_disables_enables_and_resets(
     await people.get_by_role("button", name="Make Dora Admin-Made admin").click()
     await expect(people.get_by_role("button", name="Remove admin from Dora Admin-Made")).to_be_visible()
     await dora_page.reload()
-    await expect(dora_page.get_by_role("button", name="Admin", exact=True)).to_be_visible()  # no sign-in in a reloaded tab
+    await expect(
+        dora_page.get_by_role("button", name="Admin", exact=True)
+    ).to_be_visible()  # no sign-in in a reloaded tab
     await people.get_by_role("button", name="Remove admin from Dora Admin-Made").click()
     await expect(people.get_by_role("button", name="Make Dora Admin-Made admin")).to_be_visible()
 
@@ -112,9 +108,9 @@ async def test_admin_adds_disables_enables_and_resets(
     with api_session(server.url, dora) as http:
         http.post("/api/v1/rooms", json={"name": "Dora's hidden room"})
     await page.get_by_role("button", name="Admin", exact=True).click()
-    await expect(page.get_by_role("table", name="Rooms").get_by_role("row", name=re.compile("Dora's hidden room"))).to_contain_text(
-        "invite only"
-    )
+    await expect(
+        page.get_by_role("table", name="Rooms").get_by_role("row", name=re.compile("Dora's hidden room"))
+    ).to_contain_text("invite only")
     await dora_page.context.close()
     assert watch.errors == [] and dora_watch.errors == []
 

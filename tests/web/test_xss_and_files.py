@@ -135,7 +135,9 @@ async def test_hostile_names_rooms_and_search_results_render_as_text(
     await add.get_by_label("Display name").fill(HOSTILE_NAME)
     await add.get_by_label("Password (leave empty to generate one)").fill(mal.password)
     await add.get_by_role("button", name="Add person").click()
-    await expect(admin_page.get_by_role("table", name="People").get_by_role("rowheader", name=HOSTILE_NAME)).to_be_visible()
+    await expect(
+        admin_page.get_by_role("table", name="People").get_by_role("rowheader", name=HOSTILE_NAME)
+    ).to_be_visible()
 
     with api_session(server.url, mal) as http:
         body = {"name": HOSTILE_ROOM, "topic": HOSTILE_TOPIC, "visibility": "open", "member_ids": [victim.id]}

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from roost.api.deps import Me, ServicesDep
+from roost.api.deps import Me, SearchText, ServicesDep
 from roost.api.schemas.common import Ok, SerialId
 from roost.api.schemas.conversations import (
     ConversationOut,
@@ -50,7 +50,7 @@ async def create_room(body: RoomIn, me: Me, services: ServicesDep) -> Conversati
 async def open_rooms(
     me: Me,
     services: ServicesDep,
-    q: Annotated[str, Query(max_length=200)] = "",
+    q: SearchText = "",
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> list[ConversationOut]:
     """Open rooms anyone in the organisation may join."""

@@ -200,7 +200,15 @@ class SqlConversationStore:
             select(func.count()).where(t.members.alias("mc").c.conversation_id == m.c.conversation_id).scalar_subquery()
         )
         query = (
-            select(c, m.c.role, m.c.last_read_id, m.c.muted, unread.label("unread"), mentioned.label("mentions"), count.label("n"))
+            select(
+                c,
+                m.c.role,
+                m.c.last_read_id,
+                m.c.muted,
+                unread.label("unread"),
+                mentioned.label("mentions"),
+                count.label("n"),
+            )
             .join(m, m.c.conversation_id == c.c.id)
             .where(m.c.user_id == user_id)
             .order_by(c.c.last_message_id.desc(), c.c.id.desc())

@@ -5,6 +5,7 @@
  */
 import { api, get, post, put } from './api.js';
 import { announce, h } from './dom.js';
+import { page } from './page.js';
 
 /** @typedef {{id: number, username: string, display_name: string, is_admin: boolean, is_disabled: boolean}} Account */
 
@@ -119,16 +120,15 @@ export function adminView(back) {
   search.addEventListener('input', reload);
   reload();
   get('/admin/rooms?limit=500').then((list) => rooms.replaceChildren(...list.map(roomRow)), (error) => announce(error.message));
-  return h(
-    'section',
-    { class: 'page admin-page', 'aria-labelledby': 'admin-heading' },
-    h('header', { class: 'page-header' },
-      h('button', { type: 'button', class: 'back', onclick: back, 'aria-label': 'Back to conversations' }, '‹'),
-      h('h2', { id: 'admin-heading', tabindex: -1 }, 'Administration')),
+  return page(
+    'admin',
+    'Administration',
+    back,
     secret,
     addForm(reload, secret),
     h('h3', { id: 'people-admin-heading' }, 'People'),
-    h('label', { for: 'admin-search' }, 'Find people'), search,
+    h('label', { for: 'admin-search' }, 'Find people'),
+    search,
     h('table', { class: 'admin-table', 'aria-labelledby': 'people-admin-heading' }, headRow(['Name', 'Username', 'State', 'Actions']), people),
     h('h3', { id: 'rooms-admin-heading' }, 'Rooms'),
     h('table', { class: 'admin-table', 'aria-labelledby': 'rooms-admin-heading' }, headRow(['Room', 'Who can join', 'Members', '']), rooms),

@@ -2,6 +2,7 @@
 /** Your profile: display name, title and department, and your password. */
 import { api, put } from './api.js';
 import { h } from './dom.js';
+import { page } from './page.js';
 import { state, upsertUsers } from './store.js';
 
 /** @param {string} id @param {string} label @param {Record<string, unknown>} props */
@@ -65,13 +66,5 @@ function passwordForm() {
 
 /** @param {() => void} back for phone width */
 export function profileView(back) {
-  return h(
-    'section',
-    { class: 'page profile-page', 'aria-labelledby': 'profile-heading' },
-    h('header', { class: 'page-header' },
-      h('button', { type: 'button', class: 'back', onclick: back, 'aria-label': 'Back to conversations' }, '‹'),
-      h('h2', { id: 'profile-heading', tabindex: -1 }, 'Your profile')),
-    profileForm(),
-    passwordForm(),
-  );
+  return page('profile', 'Your profile', back, profileForm(), passwordForm());
 }

@@ -5,6 +5,7 @@
  */
 import { get } from './api.js';
 import { h } from './dom.js';
+import { page } from './page.js';
 import { fullDate } from './format.js';
 import { nameOf, on, sortedConversations, state, titleOf } from './store.js';
 
@@ -93,14 +94,5 @@ export function searchView(open, back) {
     }
   });
   queueMicrotask(() => text.focus());
-  return h(
-    'section',
-    { class: 'page search-page', 'aria-labelledby': 'search-heading' },
-    h('header', { class: 'page-header' },
-      h('button', { type: 'button', class: 'back', onclick: back, 'aria-label': 'Back to conversations' }, '‹'),
-      h('h2', { id: 'search-heading', tabindex: -1 }, 'Search messages')),
-    form,
-    status,
-    results,
-  );
+  return page('search', 'Search messages', back, form, status, results);
 }
