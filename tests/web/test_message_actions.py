@@ -106,8 +106,11 @@ async def test_reply_quotes_and_jumps_to_an_old_original(
 
     # Bob replies to the latest message: the composer shows what he replies to, then the quote.
     latest = item(bob_page, alice, "filler 130")
-    await latest.hover()
-    await latest.get_by_role("button", name="Reply").click()
+    toolbar = latest.get_by_role("toolbar")
+    await toolbar.get_by_role("button", name="Add reaction").focus()  # the toolbar's one tab stop
+    await bob_page.keyboard.press("ArrowRight")
+    await expect(toolbar.get_by_role("button", name="Reply")).to_be_focused()
+    await bob_page.keyboard.press("Enter")
     await expect(bob_page.get_by_text("Replying to Alice Reply: filler 130")).to_be_visible()
     await send(bob_page, alice, "answering the last one")
     quote = history.get_by_role("button", name=re.compile(r"^Replying to Alice Reply: filler 130"))

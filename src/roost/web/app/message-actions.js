@@ -122,5 +122,26 @@ export function actionBar(node, message, hooks) {
       h('button', { type: 'button', 'aria-label': 'Delete message', title: 'Delete', onclick: () => confirmDelete(bar, message) }, '🗑'),
     );
   }
+  roving(bar);
   return bar;
+}
+
+/**
+ * One tab stop per toolbar (ARIA toolbar pattern): arrow keys, Home and End move between its buttons.
+ * @param {HTMLElement} bar
+ */
+function roving(bar) {
+  const buttons = () => /** @type {HTMLElement[]} */ ([...bar.querySelectorAll(':scope > button')]);
+  buttons().forEach((button, index) => button.setAttribute('tabindex', index === 0 ? '0' : '-1'));
+  bar.addEventListener('keydown', (event) => {
+    const all = buttons();
+    const at = all.indexOf(/** @type {HTMLElement} */ (document.activeElement));
+    if (at < 0) return;
+    const moves = /** @type {Record<string, number>} */ ({ ArrowRight: at + 1, ArrowLeft: at - 1, Home: 0, End: all.length - 1 });
+    if (!(event.key in moves)) return;
+    event.preventDefault();
+    const next = all[(moves[event.key] + all.length) % all.length];
+    all.forEach((button) => button.setAttribute('tabindex', button === next ? '0' : '-1'));
+    next.focus();
+  });
 }
