@@ -130,7 +130,7 @@ def build_services(
         archive=archive,
         catchup=CatchUpService(stores.events, stores.messages, conversations, settings.limits.catchup_max_events),
         files=files,
-        admin=AdminService(accounts, directory),
+        admin=AdminService(accounts, directory, conversations),
         archive_queries=ArchiveQueryService(
             stores.archive, stores.messages, conversations, settings.limits.history_page_max
         ),

@@ -75,6 +75,16 @@ def api_session(base_url: str, user: WebUser) -> Iterator[httpx.Client]:
         yield http
 
 
+def post_direct(base_url: str, author: WebUser, to: WebUser, *bodies: str) -> str:
+    """Messages from `author` to `to` over the API; the direct conversation's id."""
+    with api_session(base_url, author) as http:
+        direct = str(http.post("/api/v1/directs", json={"user_id": to.id}).json()["id"])
+        for body in bodies:
+            made = http.post(f"/api/v1/conversations/{direct}/messages", json={"body": body})
+            assert made.status_code == 201, made.text
+    return direct
+
+
 @dataclass
 class PageWatch:
     """What a page did that a test must notice: dialogs (alert = script ran), errors, CSP reports."""
@@ -114,5 +124,6 @@ __all__ = [
     "bearer_token",
     "chromium_missing",
     "create_user",
+    "post_direct",
     "sign_in",
 ]

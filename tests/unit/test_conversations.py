@@ -253,3 +253,32 @@ async def test_room_addresses_are_checked(core: Core, address: str) -> None:
     amy = await core.user("amy")
     with pytest.raises(BadRequest):
         await core.conversations.create_room(amy, NewRoom("r", address=address))
+
+
+async def test_mute_is_one_member_s_own_and_tells_nobody(core: Core) -> None:
+    amy, bob, eve = await core.user("amy"), await core.user("bob"), await core.user("eve")
+    room = await core.room(amy, bob)
+    bob_session = core.connect(bob)
+
+    await core.conversations.set_muted(amy, room.id, True)
+
+    muted = {s.conversation.id: s.muted for s in await core.conversations.list_for(amy)}
+    assert muted[room.id] is True
+    assert [s.muted for s in await core.conversations.list_for(bob)] == [False]
+    assert bob_session.events == []
+    await core.conversations.set_muted(amy, room.id, False)
+    assert [s.muted for s in await core.conversations.list_for(amy)] == [False]
+    with pytest.raises(NotFound):
+        await core.conversations.set_muted(eve, room.id, True)
+
+
+async def test_every_room_is_listed_for_admins_with_member_counts(core: Core) -> None:
+    amy, bob = await core.user("amy"), await core.user("bob")
+    hidden = await core.room(amy, bob, name="Hidden")
+    lobby = await core.room(amy, visibility=Visibility.OPEN, name="Lobby")
+    await core.conversations.open_direct(amy, bob.id)  # not a room: not listed
+
+    listed = await core.conversations.rooms("", 10)
+
+    assert [(r.conversation.id, r.member_count) for r in listed] == [(hidden.id, 2), (lobby.id, 1)]
+    assert [r.conversation.name for r in await core.conversations.rooms(" lob ", 10)] == ["Lobby"]

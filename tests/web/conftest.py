@@ -21,6 +21,7 @@ from tests.support.web import (
 )
 
 SignedIn = Callable[..., Awaitable[tuple[Page, PageWatch]]]
+NewUser = Callable[[str], WebUser]
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser, Page, expect
 
-from tests.support.server import ServerProcess
+from tests.support.server import ADMIN_PASSWORD, ServerProcess
 from tests.support.web import WebUser, api_session, sign_in
 from tests.web.conftest import SignedIn
 from tests.web.test_xss_and_files import png
@@ -108,3 +108,41 @@ async def test_sign_out_and_wrong_password(
     again = await browser.new_page()
     await sign_in(again, server.url, someone)
     await again.close()
+
+
+async def test_screenshots_of_room_search_and_admin(
+    new_user: NewUser, signed_in: SignedIn, server: ServerProcess, tmp_path: Path
+) -> None:
+    priya, tom, ana = new_user("Priya Rao"), new_user("Tom Weber"), new_user("Ana Lima")
+    with api_session(server.url, priya) as http:
+        body = {"name": "Release 2.0", "topic": "Ship it on Friday", "member_ids": [tom.id, ana.id]}
+        room = http.post("/api/v1/rooms", json=body).json()["id"]
+        first = http.post(f"/api/v1/conversations/{room}/messages", json={"body": "Is the **changelog** ready?"})
+        http.post(f"/api/v1/messages/{first.json()['id']}/reactions", json={"emoji": "👀"})
+    with api_session(server.url, tom) as http:
+        reply = {"body": "Yes, and the migration notes too.", "reply_to": first.json()["id"]}
+        http.post(f"/api/v1/conversations/{room}/messages", json=reply)
+    page, watch = await signed_in(priya, viewport={"width": 1100, "height": 700})
+    await page.get_by_role("list", name="Conversations").get_by_role("button", name=re.compile("^Release 2.0")).click()
+    await page.get_by_role("button", name="Members").click()
+    await expect(page.get_by_role("complementary", name="Members").get_by_role("listitem")).to_have_count(3)
+    last = page.get_by_role("list", name="Messages with Release 2.0").get_by_role("listitem").last
+    await last.hover()
+    await last.get_by_role("button", name="Add reaction").click()
+    await shoot(page, "room", tmp_path)
+    await page.keyboard.press("Escape")
+
+    await page.get_by_role("button", name="Search", exact=True).click()
+    await page.get_by_label("Search for").fill("migration")
+    await page.get_by_role("search").get_by_role("button", name="Search").click()
+    await expect(page.get_by_role("list", name="Search results").get_by_role("listitem")).to_have_count(1)
+    await shoot(page, "search", tmp_path)
+
+    admin, _ = await signed_in(
+        WebUser(1, "admin", ADMIN_PASSWORD, "Administrator"), viewport={"width": 1100, "height": 700}
+    )
+    await admin.get_by_role("button", name="Admin", exact=True).click()
+    await admin.get_by_label("Find people").fill("Lima")
+    await expect(admin.get_by_role("table", name="People").get_by_role("row")).to_have_count(2)
+    await shoot(admin, "admin", tmp_path)
+    assert watch.errors == []

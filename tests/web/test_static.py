@@ -6,8 +6,10 @@ import re
 
 import httpx
 import pytest
+from playwright.async_api import Browser, expect
 
 from tests.support.server import ServerProcess
+from tests.support.web import PageWatch
 
 
 @pytest.fixture
@@ -59,3 +61,28 @@ def test_only_client_files_are_served(http: httpx.Client, path: str) -> None:
     response = http.get(f"{static_prefix(http)}/{path}")
     assert response.status_code == 404
     assert response.json()["error"]["code"] in ("static.not_found", "http.not_found")
+
+
+def test_api_docs_come_from_this_server(http: httpx.Client) -> None:
+    docs = http.get("/api/docs")
+    assert docs.status_code == 200
+    assert "https://" not in docs.text and "http://" not in docs.text  # no CDN
+    policy = dict(part.strip().split(" ", 1) for part in docs.headers["content-security-policy"].split(";"))
+    assert policy["script-src"] == "'self'" and policy["connect-src"] == "'self'"
+    assert "<script>" not in docs.text  # nothing inline
+    for asset in re.findall(r'(?:src|href)="(/static/[^"]+)"', docs.text):
+        assert http.get(asset).status_code == 200, asset
+
+
+@pytest.mark.asyncio(loop_scope="session")
+async def test_api_docs_render_in_a_browser(browser: Browser, server: ServerProcess) -> None:
+    page = await browser.new_page()
+    watch = PageWatch()
+    watch.attach(page)
+    outside: list[str] = []
+    page.on("request", lambda request: None if request.url.startswith(server.url) else outside.append(request.url))
+    await page.goto(server.url + "/api/docs")
+    await expect(page.get_by_role("heading", name=re.compile("^Roost"))).to_be_visible()
+    await expect(page.get_by_text("/api/v1/search").first).to_be_visible()
+    await page.close()
+    assert watch.errors == [] and outside == []

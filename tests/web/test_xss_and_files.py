@@ -10,7 +10,8 @@ import pytest
 from PIL import Image
 from playwright.async_api import FilePayload, expect
 
-from tests.support.web import WebUser
+from tests.support.server import ADMIN_PASSWORD, ServerProcess
+from tests.support.web import WebUser, api_session
 from tests.web.conftest import SignedIn
 from tests.web.test_chat import open_direct
 
@@ -115,3 +116,52 @@ async def test_drop_a_file_then_remove_it(new_user: NewUser, signed_in: SignedIn
     await alice_page.get_by_role("button", name="Remove dropped.txt").click()
     await expect(alice_page.get_by_role("list", name="Files to send").get_by_role("listitem")).to_have_count(0)
     assert alice_watch.errors == []
+
+
+HOSTILE_NAME = "<img src=x onerror=alert(11)>Mal"
+HOSTILE_ROOM = "<script>alert(12)</script><b>Room</b>"
+HOSTILE_TOPIC = "<svg onload=alert(13)></svg>"
+
+
+async def test_hostile_names_rooms_and_search_results_render_as_text(
+    new_user: NewUser, signed_in: SignedIn, server: ServerProcess
+) -> None:
+    victim = new_user("Victor Names")
+    admin_page, admin_watch = await signed_in(WebUser(1, "admin", ADMIN_PASSWORD, "Administrator"))
+    await admin_page.get_by_role("button", name="Admin", exact=True).click()
+    add = admin_page.get_by_role("form", name="Add a person")
+    mal = WebUser(0, f"mal-{server.port}", "mal-password-1", HOSTILE_NAME)
+    await add.get_by_label("Username").fill(mal.username)
+    await add.get_by_label("Display name").fill(HOSTILE_NAME)
+    await add.get_by_label("Password (leave empty to generate one)").fill(mal.password)
+    await add.get_by_role("button", name="Add person").click()
+    await expect(
+        admin_page.get_by_role("table", name="People").get_by_role("rowheader", name=HOSTILE_NAME)
+    ).to_be_visible()
+
+    with api_session(server.url, mal) as http:
+        body = {"name": HOSTILE_ROOM, "topic": HOSTILE_TOPIC, "visibility": "open", "member_ids": [victim.id]}
+        room = http.post("/api/v1/rooms", json=body).json()["id"]
+        http.post(f"/api/v1/conversations/{room}/messages", json={"body": "<img src=x onerror=alert(14)> needle"})
+
+    page, watch = await signed_in(victim)
+    await page.get_by_role("list", name="Conversations").get_by_role("button", name=re.compile("^<script>")).click()
+    await expect(page.get_by_role("heading", name=HOSTILE_ROOM, level=2)).to_be_visible()
+    await expect(page.get_by_text(HOSTILE_TOPIC)).to_be_visible()
+    await page.get_by_role("button", name="Members").click()
+    await expect(page.get_by_role("complementary", name="Members").get_by_text(HOSTILE_NAME)).to_be_visible()
+    await page.get_by_role("button", name="Browse rooms").click()
+    await page.get_by_role("dialog", name="Open rooms").get_by_label("Search rooms").fill("script")
+    await expect(page.get_by_role("dialog", name="Open rooms").get_by_text(HOSTILE_ROOM, exact=True)).to_be_visible()
+    await page.get_by_role("dialog", name="Open rooms").get_by_role("button", name="Close").click()
+    await page.get_by_role("button", name="Search", exact=True).click()
+    await page.get_by_label("Search for").fill("needle")
+    await page.get_by_role("search").get_by_role("button", name="Search").click()
+    results = page.get_by_role("list", name="Search results")
+    await expect(results.get_by_text("<img src=x onerror=alert(14)>")).to_be_visible()
+    await expect(results.get_by_text(HOSTILE_NAME, exact=True)).to_be_visible()
+
+    for each in (page, admin_page):
+        assert await each.locator("body").locator(DANGEROUS).count() == 0
+    assert watch.dialogs == [] and admin_watch.dialogs == []
+    assert watch.errors == [] and admin_watch.errors == []

@@ -29,7 +29,7 @@ def create_api(services: Services, settings: Settings, health_check: Callable[[]
         title="Roost",
         version=__version__,
         description="In-house instant messaging. Ids of conversations, messages and events are decimal strings.",
-        docs_url="/api/docs",
+        docs_url=None,  # served by api/web.py from vendored Swagger UI files, not a CDN
         redoc_url=None,
         openapi_url="/api/openapi.json",
     )

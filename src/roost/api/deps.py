@@ -6,7 +6,7 @@ import hmac
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 
 from roost.core.auth.service import csrf_for
@@ -18,6 +18,7 @@ from roost.model.users import User
 SESSION_COOKIE = "roost_session"
 CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+SearchText = Annotated[str, Query(max_length=200, description="Words to look for; empty for everything.")]
 
 bearer = HTTPBearer(auto_error=False, description="A personal API token (POST /api/v1/tokens).")
 cookie = APIKeyCookie(name=SESSION_COOKIE, auto_error=False, description="Browser session from POST /api/v1/login.")

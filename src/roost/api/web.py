@@ -1,4 +1,5 @@
-"""The browser client: index.html at "/" and its static files under /static/<version>/, with a strict CSP.
+"""The browser client: index.html at "/" and its static files under /static/<version>/, with a strict CSP;
+and the API's interactive docs at /api/docs, from the same vendored files.
 
 The files live in the `roost/web` package directory and are read once at start-up. Their
 URLs carry a version (a hash of all of them), so they can be cached for a year: ES modules
@@ -18,7 +19,7 @@ import roost
 from roost.api.errors import error_response
 
 WEB_ROOT = Path(roost.__file__).parent / "web"
-SERVED_DIRECTORIES = ("app", "css", "vendor", "img")
+SERVED_DIRECTORIES = ("app", "css", "vendor", "img", "docs")
 CONTENT_TYPES = {
     ".js": "text/javascript; charset=utf-8",
     ".mjs": "text/javascript; charset=utf-8",
@@ -45,6 +46,35 @@ APP_CSP = "; ".join(
         "trusted-types dompurify",
     ]
 )
+# The API docs page: Swagger UI sets style attributes, so inline styles are allowed there only.
+DOCS_CSP = "; ".join(
+    [
+        "default-src 'none'",
+        "script-src 'self'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data:",
+        "connect-src 'self'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+        "object-src 'none'",
+    ]
+)
+DOCS_PAGE = """<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>Roost API</title>
+<link rel="icon" href="{{static}}/img/icon.svg" type="image/svg+xml">
+<link rel="stylesheet" href="{{static}}/vendor/swagger/swagger-ui.css">
+<script defer src="{{static}}/vendor/swagger/swagger-ui-bundle.js"></script>
+<script defer src="{{static}}/docs/api-docs.js"></script>
+</head>
+<body>
+<div id="swagger-ui"></div>
+</body>
+</html>
+"""
 IMMUTABLE = "public, max-age=31536000, immutable"
 PLACEHOLDER = "{{static}}"
 
@@ -76,8 +106,8 @@ class WebClient:
             digest.update(name.encode() + b"\0" + hashlib.sha256(asset.body).digest())
         return cls((root / "index.html").read_text(encoding="utf-8"), assets, digest.hexdigest()[:12])
 
-    def page(self) -> str:
-        return self.index.replace(PLACEHOLDER, f"/static/{self.version}")
+    def page(self, template: str | None = None) -> str:
+        return (self.index if template is None else template).replace(PLACEHOLDER, f"/static/{self.version}")
 
 
 def page_headers() -> dict[str, str]:
@@ -91,6 +121,14 @@ def build_router(client: WebClient) -> APIRouter:
     @router.get("/")
     async def index() -> Response:
         return Response(html, media_type="text/html; charset=utf-8", headers=page_headers())
+
+    docs = client.page(DOCS_PAGE)
+
+    @router.get("/api/docs")
+    async def api_docs() -> Response:
+        """Swagger UI from the server's own files (no CDN)."""
+        headers = {"content-security-policy": DOCS_CSP, "cache-control": "no-cache"}
+        return Response(docs, media_type="text/html; charset=utf-8", headers=headers)
 
     @router.get("/static/{version}/{path:path}")
     async def static(version: str, path: str) -> Response:

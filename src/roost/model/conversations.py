@@ -64,6 +64,15 @@ class ConversationSummary:
     mentions: int
     member_count: int
     member_ids: tuple[int, ...]  # both people of a direct conversation; empty for rooms
+    muted: bool = False  # the member asked for no notifications from it
+
+
+@dataclass(frozen=True, slots=True)
+class RoomListing:
+    """A room as the admin console lists it."""
+
+    conversation: Conversation
+    member_count: int
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,9 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Path, Query
 from pydantic import BaseModel, Field
 
-from roost.api.deps import Me, ServicesDep
+from roost.api.deps import Me, SearchText, ServicesDep
 from roost.api.schemas.common import In, Ok
+from roost.api.schemas.conversations import ConversationOut
 from roost.api.schemas.users import GroupOut, UserOut
+from roost.model.conversations import RoomListing
 from roost.model.users import NewUser
 
 router = APIRouter(prefix="/admin", tags=["admin"])
@@ -50,6 +52,14 @@ class ImportRowOut(BaseModel):
     error: str | None
 
 
+class RoomListingOut(ConversationOut):
+    member_count: int
+
+    @classmethod
+    def from_listing(cls, listing: RoomListing) -> RoomListingOut:
+        return cls(**ConversationOut.from_model(listing.conversation).model_dump(), member_count=listing.member_count)
+
+
 class NewGroupIn(In):
     name: str = Field(min_length=1, max_length=200)
     description: str = Field("", max_length=2000)
@@ -60,7 +70,7 @@ class NewGroupIn(In):
 async def list_users(
     me: Me,
     services: ServicesDep,
-    q: Annotated[str, Query(max_length=200)] = "",
+    q: SearchText = "",
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[UserOut]:
@@ -127,3 +137,11 @@ async def add_to_group(
 ) -> Ok:
     await services.admin.add_to_group(me, group, username)
     return Ok()
+
+
+@router.get("/rooms")
+async def list_rooms(
+    me: Me, services: ServicesDep, q: SearchText = "", limit: Annotated[int, Query(ge=1, le=1000)] = 100
+) -> list[RoomListingOut]:
+    """Every room, invite-only and archived ones included, by name, with member counts."""
+    return [RoomListingOut.from_listing(r) for r in await services.admin.rooms(me, q, limit=limit)]

@@ -6,13 +6,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from roost.api.deps import Me, ServicesDep
+from roost.api.deps import Me, SearchText, ServicesDep
 from roost.api.schemas.common import Ok, SerialId
 from roost.api.schemas.conversations import (
     ConversationOut,
     DirectIn,
     InviteIn,
     MemberOut,
+    MuteIn,
     ReadIn,
     RoleIn,
     RoomIn,
@@ -49,7 +50,7 @@ async def create_room(body: RoomIn, me: Me, services: ServicesDep) -> Conversati
 async def open_rooms(
     me: Me,
     services: ServicesDep,
-    q: Annotated[str, Query(max_length=200)] = "",
+    q: SearchText = "",
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> list[ConversationOut]:
     """Open rooms anyone in the organisation may join."""
@@ -107,6 +108,13 @@ async def remove_member(conversation_id: ConversationId, user_id: SerialId, me: 
 async def mark_read(conversation_id: ConversationId, body: ReadIn, me: Me, services: ServicesDep) -> Ok:
     """Move the caller's read marker forward; all their devices and the members learn it."""
     await services.conversations.mark_read(me, conversation_id, body.message_id)
+    return Ok()
+
+
+@router.put("/conversations/{conversation_id}/mute")
+async def mute(conversation_id: ConversationId, body: MuteIn, me: Me, services: ServicesDep) -> Ok:
+    """Mute or unmute for the caller only: the list shows `muted`, clients then stay quiet."""
+    await services.conversations.set_muted(me, conversation_id, body.muted)
     return Ok()
 
 

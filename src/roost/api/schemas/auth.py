@@ -22,6 +22,10 @@ class LoginOut(BaseModel):
     session_id: int
 
 
+class CsrfOut(BaseModel):
+    csrf_token: str
+
+
 class TokenOut(BaseModel):
     id: int
     kind: str

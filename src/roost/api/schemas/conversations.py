@@ -43,6 +43,7 @@ class SummaryOut(ConversationOut):
     mentions: int
     member_count: int
     member_ids: list[int]
+    muted: bool = False
 
     @classmethod
     def from_summary(cls, s: ConversationSummary) -> SummaryOut:
@@ -55,6 +56,7 @@ class SummaryOut(ConversationOut):
             mentions=s.mentions,
             member_count=s.member_count,
             member_ids=list(s.member_ids),
+            muted=s.muted,
         )
 
 
@@ -96,6 +98,10 @@ class RoleIn(In):
 
 class ReadIn(In):
     message_id: Id
+
+
+class MuteIn(In):
+    muted: bool
 
 
 class TypingIn(In):

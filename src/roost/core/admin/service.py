@@ -8,7 +8,9 @@ import secrets
 from dataclasses import dataclass
 
 from roost.core.accounts.service import AccountsService
+from roost.core.conversations.service import ConversationService
 from roost.core.directory.service import DirectoryService
+from roost.model.conversations import RoomListing
 from roost.model.directory import Group
 from roost.model.errors import BadRequest, Forbidden, RoostError
 from roost.model.users import NewUser, User
@@ -38,6 +40,7 @@ class AdminService:
 
     accounts: AccountsService
     directory: DirectoryService
+    conversations: ConversationService
 
     async def has_admin(self) -> bool:
         return await self.accounts.users.count_admins() > 0
@@ -130,6 +133,11 @@ class AdminService:
     async def create_group(self, actor: User, name: str, description: str, *, with_room: bool) -> Group:
         self.check_admin(actor)
         return await self.directory.create_group(actor, name, description, with_room=with_room)
+
+    async def rooms(self, actor: User | None, text: str = "", *, limit: int = 100) -> list[RoomListing]:
+        """Every room of the server, invite-only and archived ones included."""
+        self.check_admin(actor)
+        return await self.conversations.rooms(text, limit)
 
     async def add_to_group(self, actor: User | None, group: str, username: str) -> None:
         self.check_admin(actor)

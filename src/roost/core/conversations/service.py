@@ -16,6 +16,7 @@ from roost.model.conversations import (
     Member,
     NewRoom,
     Role,
+    RoomListing,
     Visibility,
 )
 from roost.model.errors import BadRequest, Forbidden, NotFound
@@ -330,6 +331,15 @@ class ConversationService:
         if moved:
             self.router.send(ReadMarkerMoved(conversation_id, user.id, message_id, event_id), recipients)
         return moved
+
+    async def set_muted(self, user: User, conversation_id: int, muted: bool) -> None:
+        """Mute or unmute a conversation for this member only (their clients stop notifying)."""
+        if not await self.store.set_muted(conversation_id, user.id, muted):
+            raise NotFound("conversation.not_found", "No such conversation.")
+
+    async def rooms(self, text: str, limit: int) -> list[RoomListing]:
+        """Every room with its member count; callers check that the asker is an admin."""
+        return await self.store.rooms(text.strip(), limit)
 
     async def set_typing(self, user: User, conversation_id: int, active: bool) -> None:
         if not await self.is_member(user.id, conversation_id):

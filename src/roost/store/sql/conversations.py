@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from roost.model.conversations import Conversation, ConversationSummary, Member, Role, Visibility
+from roost.model.conversations import Conversation, ConversationSummary, Member, Role, RoomListing, Visibility
 from roost.store.sql import tables as t
 from roost.store.sql.convert import conversation_from_row, decode_ids, member_from_row
 from roost.store.sql.engine import Database
@@ -165,6 +165,15 @@ class SqlConversationStore:
 
         return await self.writer.write(write)
 
+    async def set_muted(self, conversation_id: int, user_id: int, muted: bool) -> bool:
+        """A member's own preference (not an event: nobody else is told); False if not a member."""
+
+        async def write(conn: AsyncConnection) -> bool:
+            where = and_(t.members.c.conversation_id == conversation_id, t.members.c.user_id == user_id)
+            return bool((await conn.execute(update(t.members).where(where).values(muted=muted))).rowcount)
+
+        return await self.writer.write(write)
+
     async def summaries(self, user_id: int) -> list[ConversationSummary]:
         """The user's conversations, most recently active first, with unread counts."""
         m, c, msg = t.members, t.conversations, t.messages
@@ -191,7 +200,15 @@ class SqlConversationStore:
             select(func.count()).where(t.members.alias("mc").c.conversation_id == m.c.conversation_id).scalar_subquery()
         )
         query = (
-            select(c, m.c.role, m.c.last_read_id, unread.label("unread"), mentioned.label("mentions"), count.label("n"))
+            select(
+                c,
+                m.c.role,
+                m.c.last_read_id,
+                m.c.muted,
+                unread.label("unread"),
+                mentioned.label("mentions"),
+                count.label("n"),
+            )
             .join(m, m.c.conversation_id == c.c.id)
             .where(m.c.user_id == user_id)
             .order_by(c.c.last_message_id.desc(), c.c.id.desc())
@@ -209,6 +226,7 @@ class SqlConversationStore:
                 mentions=row.mentions,
                 member_count=row.n,
                 member_ids=pairs.get(row.id, ()),
+                muted=row.muted,
             )
             for row in rows
         ]
@@ -230,3 +248,16 @@ class SqlConversationStore:
         query = query.order_by(c.c.name).limit(limit)
         async with self.db.reader.connect() as conn:
             return [conversation_from_row(row) for row in await conn.execute(query)]
+
+    async def rooms(self, text: str, limit: int) -> list[RoomListing]:
+        """Every room, open or not, archived too, by name, with its member count (for admins)."""
+        if "\x00" in text:
+            return []
+        c = t.conversations
+        count = select(func.count()).where(t.members.c.conversation_id == c.c.id).scalar_subquery()
+        query = select(c, count.label("n")).where(c.c.kind == "room")
+        if text:
+            query = query.where(func.lower(c.c.name).contains(text.lower(), autoescape=True))
+        query = query.order_by(c.c.name, c.c.id).limit(limit)
+        async with self.db.reader.connect() as conn:
+            return [RoomListing(conversation_from_row(row), row.n) for row in await conn.execute(query)]

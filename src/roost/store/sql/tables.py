@@ -16,6 +16,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 metadata = MetaData()
@@ -114,6 +115,7 @@ members = Table(
     Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
     Column("role", String(8), nullable=False),
     Column("last_read_id", BigInteger, nullable=False, default=0),
+    Column("muted", Boolean, nullable=False, default=False, server_default=false()),
     Index("ix_members_user", "user_id"),
 )
 

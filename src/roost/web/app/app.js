@@ -9,10 +9,14 @@ import { ConversationView } from './conversation.js';
 import { directory } from './directory.js';
 import { announce, h } from './dom.js';
 import { presenceMenu } from './presence-menu.js';
+import { openNewRoom, openRoomDirectory } from './rooms.js';
 import { conversationList } from './sidebar.js';
 import { emit, nameOf, on, state } from './store.js';
 import { applyFrame, loadAll, loadConversation, loadConversations } from './sync.js';
-import { askForNotifications, notifyIncoming } from './notify.js';
+import { notifyButton, notifyIncoming, unreadInTitle } from './notify.js';
+import { searchView } from './search.js';
+import { adminView } from './admin.js';
+import { profileView } from './profile.js';
 
 /**
  * @param {HTMLElement} root
@@ -49,21 +53,43 @@ export function startApp(root, me, signedOut) {
   const restartFresh = () => {
     state.messages.clear();
     state.hasBefore.clear();
+    state.windowEnd.clear();
     connection.resetCursor();
     connection.socket?.close(4000);
   };
   const menu = presenceMenu((presence) => connection.command({ type: 'presence', ...presence }).catch(() => undefined));
 
-  /** @param {string} id */
-  const open = (id) => {
+  const toList = () => shell.setAttribute('data-view', 'list');
+  /** @param {string} id @param {string | null} [around] a message to show, highlighted */
+  const open = (id, around = null) => {
     view?.dispose();
     state.current = id;
     emit('current');
-    view = new ConversationView(id, connection, () => shell.setAttribute('data-view', 'list'));
+    view = new ConversationView(id, connection, toList);
     main.replaceChildren(view.element);
     shell.setAttribute('data-view', 'conversation');
-    view.start().catch((error) => announce(error.message));
+    view.start(around).catch((error) => announce(error.message));
   };
+  /** A page in the main area instead of a conversation (search, admin, profile). @param {HTMLElement} page */
+  const showPage = (page) => {
+    view?.dispose();
+    view = null;
+    state.current = null;
+    emit('current');
+    main.replaceChildren(page);
+    shell.setAttribute('data-view', 'conversation');
+    /** @type {HTMLElement | null} */ (page.querySelector('h2'))?.focus();
+  };
+  // Removed from the open room, or left it: back to the placeholder.
+  on('conversations', () => {
+    if (state.current && !state.conversations.has(state.current)) {
+      view?.dispose();
+      view = null;
+      state.current = null;
+      main.replaceChildren(h('p', { class: 'placeholder' }, 'You are no longer in that conversation.'));
+      toList();
+    }
+  });
   /** @param {number} userId */
   const startDirect = async (userId) => {
     const conversation = await post('/directs', { user_id: userId });
@@ -74,6 +100,7 @@ export function startApp(root, me, signedOut) {
     connection.stop();
     view?.dispose();
     setCsrfToken('');
+    document.cookie = 'roost_signed_in=; Max-Age=0; path=/; SameSite=Strict';
     signedOut();
   };
   const signOut = async () => {
@@ -84,24 +111,30 @@ export function startApp(root, me, signedOut) {
     }
   };
 
+  const myName = h('span', {}, nameOf(me.id));
+  on('people', () => { myName.textContent = nameOf(me.id); });
   const header = h(
     'header',
     { class: 'topbar' },
     h('h1', { class: 'brand' }, 'Roost'),
     status,
     menu.element,
-    h('span', { class: 'me' }, nameOf(me.id)),
-    'Notification' in window && Notification.permission === 'default' &&
-      h('button', { type: 'button', class: 'notify', onclick: (/** @type {Event} */ event) => {
-        askForNotifications();
-        /** @type {HTMLElement} */ (event.currentTarget).hidden = true;
-      } }, 'Enable notifications'),
+    h('button', { type: 'button', class: 'search-open', onclick: () => showPage(searchView(open, toList)) }, 'Search'),
+    me.is_admin && h('button', { type: 'button', class: 'admin-open', onclick: () => showPage(adminView(toList)) }, 'Admin'),
+    h('button', { type: 'button', class: 'me', 'aria-label': 'Your profile', onclick: () => showPage(profileView(toList)) }, myName),
+    notifyButton(),
     h('button', { type: 'button', class: 'sign-out', onclick: signOut }, 'Sign out'),
   );
   const nav = h(
     'nav',
     { class: 'sidebar', 'aria-label': 'Conversations and people' },
     h('h2', { id: 'conversations-heading' }, 'Conversations'),
+    h(
+      'div',
+      { class: 'room-buttons' },
+      h('button', { type: 'button', onclick: () => openNewRoom(open) }, 'New room'),
+      h('button', { type: 'button', onclick: () => openRoomDirectory(open) }, 'Browse rooms'),
+    ),
     conversationList(open),
     h('h2', { id: 'people-heading' }, 'People'),
     directory((userId) => { startDirect(userId).catch((error) => announce(error.message)); }),
@@ -113,5 +146,6 @@ export function startApp(root, me, signedOut) {
     notifyIncoming(message, inView);
     if (inView) announce(`${nameOf(message.sender_id)}: ${message.deleted ? '' : message.body.slice(0, 200)}`);
   });
+  unreadInTitle();
   connection.start();
 }

@@ -1,18 +1,20 @@
 // @ts-check
 /**
- * The message box: Enter sends (Shift+Enter for a new line), typing indicators, and files
- * (picker, drag and drop, paste) uploaded at once, with progress and cancel, sent with the next message.
+ * The message box: Enter sends (Shift+Enter for a new line), typing indicators, @mention
+ * completion, replies, and files (picker, drag and drop, paste) uploaded at once, with
+ * progress and cancel, sent with the next message.
  */
 import { announce, h } from './dom.js';
 import { fileSize, newClientId } from './format.js';
-import { emit } from './store.js';
+import { mentionCompletion } from './mentions.js';
+import { emit, nameOf } from './store.js';
 import { upload } from './uploads.js';
 
 const TYPING_REPEAT_MS = 3000;
 
 /**
  * @typedef {{command: (c: any) => Promise<any>, fire: (c: any) => void}} Commands
- * @typedef {{client_id: string, conversation_id: string, body: string, files: string[]}} PendingSend
+ * @typedef {{client_id: string, conversation_id: string, body: string, files: string[], reply_to: string | null}} PendingSend
  */
 
 /** Messages sent but not acknowledged yet, shown as "Sending…". @type {Map<string, PendingSend>} */
@@ -34,6 +36,26 @@ export function composer(conversationId, title, connection) {
   const attachLabel = h('label', { for: 'attach', class: 'attach', title: 'Attach files' }, h('span', { class: 'attach-icon', 'aria-hidden': 'true' }, '+'), h('span', { class: 'sr-only' }, 'Attach files'));
   const sendButton = h('button', { type: 'submit', class: 'send' }, 'Send');
   const uploads = h('ul', { class: 'uploads', 'aria-label': 'Files to send' });
+  const mentions = mentionCompletion(input, conversationId);
+  /** @type {string | null} */ let replyTo = null;
+  const replyBar = h('div', { class: 'replying', hidden: true });
+
+  /** Reply to a message: shown above the box until sent or cancelled. @param {import('./store.js').Message} message */
+  const reply = (message) => {
+    replyTo = message.id;
+    const text = message.body.slice(0, 120);
+    replyBar.replaceChildren(
+      h('span', { class: 'reply-label' }, `Replying to ${nameOf(message.sender_id)}: `, h('span', { class: 'reply-text' }, text)),
+      h('button', { type: 'button', class: 'cancel', 'aria-label': 'Cancel reply', onclick: cancelReply }, '✕'),
+    );
+    replyBar.hidden = false;
+    input.focus();
+  };
+  const cancelReply = () => {
+    replyTo = null;
+    replyBar.hidden = true;
+    replyBar.replaceChildren();
+  };
 
   const typing = (/** @type {boolean} */ active) => {
     connection.fire({ type: 'typing', conversation_id: conversationId, active });
@@ -79,15 +101,16 @@ export function composer(conversationId, title, connection) {
     const body = input.value;
     const attachments = [...files.values()].map((f) => /** @type {string} */ (f.id));
     if (!body.trim() && attachments.length === 0) return;
-    const pending = { client_id: newClientId(), conversation_id: conversationId, body, files: attachments };
+    const pending = { client_id: newClientId(), conversation_id: conversationId, body, files: attachments, reply_to: replyTo };
     input.value = '';
+    cancelReply();
     files.clear();
     uploads.replaceChildren();
     typing(false);
     outbox.set(pending.client_id, pending);
     emit(`messages:${conversationId}`);
     try {
-      await connection.command({ type: 'send', client_id: pending.client_id, conversation_id: conversationId, body, attachments });
+      await connection.command({ type: 'send', client_id: pending.client_id, conversation_id: conversationId, body, attachments, reply_to: pending.reply_to });
     } catch (error) {
       announce(`Not sent: ${/** @type {Error} */ (error).message}`);
     } finally {
@@ -97,6 +120,8 @@ export function composer(conversationId, title, connection) {
   };
 
   input.addEventListener('keydown', (event) => {
+    if (event.defaultPrevented) return; // taken by the mention list
+    if (event.key === 'Escape' && replyTo) cancelReply();
     if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
       event.preventDefault();
       submit();
@@ -113,10 +138,10 @@ export function composer(conversationId, title, connection) {
     for (const file of picker.files ?? []) addFile(file);
     picker.value = '';
   });
-  const form = h('form', { class: 'composer', 'aria-label': 'Send a message' }, uploads, h('div', { class: 'row' }, picker, attachLabel, input, sendButton));
+  const form = h('form', { class: 'composer', 'aria-label': 'Send a message' }, replyBar, uploads, mentions, h('div', { class: 'row' }, picker, attachLabel, input, sendButton));
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     submit();
   });
-  return { form, input, addFile };
+  return { form, input, addFile, reply };
 }

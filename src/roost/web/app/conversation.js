@@ -1,17 +1,18 @@
 // @ts-check
 /**
- * The open conversation: history loaded page by page as you scroll up (never all of it),
+ * The open conversation: history loaded page by page as you scroll up (never all of it), or a
+ * window around one message (search results, replies) extended as you scroll either way;
  * day separators, a "new messages" line, live updates, typing, read marker, jump to latest.
  */
-import { get } from './api.js';
 import { composer, outbox } from './composer.js';
-import { presenceText } from './directory.js';
-import { h } from './dom.js';
+import { conversationHeader } from './conversation-header.js';
+import { announce, h } from './dom.js';
 import { compareIds, dayOf } from './format.js';
+import { isShown, isWindowed, loadAround, loadLatest, loadNewer, loadOlder, quoted } from './history.js';
+import { membersPanel } from './members.js';
 import { messageItem, versionOf } from './message-view.js';
-import { emit, messagesOf, nameOf, on, sortedMessages, state, titleOf, upsertMessages } from './store.js';
+import { emit, messagesOf, nameOf, on, sortedMessages, state, titleOf } from './store.js';
 
-const PAGE = 50;
 const NEAR_TOP_PX = 150;
 const NEAR_BOTTOM_PX = 60;
 const CONTINUED_MS = 5 * 60 * 1000;
@@ -47,34 +48,19 @@ export class ConversationView {
     const title = conversation ? titleOf(conversation) : 'Conversation';
     /** @type {Map<string, {version: string, continued: boolean, node: HTMLElement}>} */ this.nodes = new Map();
     this.loading = false;
+    /** @type {string | null} the message to show highlighted */ this.target = null;
     this.unreadFrom = conversation?.unread ? conversation.last_read_id : null;
     this.list = h('ol', { class: 'messages', 'aria-label': `Messages with ${title}` });
     this.scroller = h('div', { class: 'scroller', role: 'region', tabindex: 0, 'aria-label': 'Message history' }, this.list);
     this.typing = h('p', { class: 'typing', 'aria-live': 'polite' });
-    this.jump = h('button', { type: 'button', class: 'jump', hidden: true, onclick: () => this.toBottom() }, 'Jump to latest');
+    this.jump = h('button', { type: 'button', class: 'jump', hidden: true, onclick: () => this.toLatest() }, 'Jump to latest');
     this.box = composer(conversationId, title, connection);
-    const other = conversation?.kind === 'direct' ? conversation.member_ids.find((id) => id !== state.me?.id) : undefined;
-    this.presenceLine = h('span', { class: 'presence-line' });
-    const showPresence = () => {
-      if (other !== undefined) this.presenceLine.textContent = presenceText(other);
-    };
-    showPresence();
-    this.element = h(
-      'section',
-      { class: 'conversation', 'aria-labelledby': 'conversation-title' },
-      h(
-        'header',
-        { class: 'conversation-header' },
-        h('button', { type: 'button', class: 'back', onclick: back, 'aria-label': 'Back to conversations' }, '‹'),
-        h('h2', { id: 'conversation-title' }, title),
-        other !== undefined && this.presenceLine,
-        conversation?.topic && h('span', { class: 'topic' }, conversation.topic),
-      ),
-      this.scroller,
-      this.jump,
-      this.typing,
-      this.box.form,
-    );
+    /** @type {import('./message-actions.js').Hooks} */
+    this.hooks = { reply: (message) => this.box.reply(message), jumpTo: (id) => { this.jumpTo(id).catch((e) => announce(e.message)); } };
+    /** @type {{element: HTMLElement, dispose: () => void} | null} */ this.panel = null;
+    this.header = conversationHeader(conversationId, { back, toggleMembers: (button) => this.toggleMembers(button) });
+    this.body = h('div', { class: 'conversation-body' }, h('div', { class: 'conversation-main' }, this.scroller, this.jump, this.typing, this.box.form));
+    this.element = h('section', { class: 'conversation', 'aria-labelledby': 'conversation-title' }, this.header.element, this.body);
     this.element.addEventListener('dragover', (event) => event.preventDefault());
     this.element.addEventListener('drop', (event) => {
       event.preventDefault();
@@ -84,24 +70,53 @@ export class ConversationView {
     this.unsubscribe = [
       on(`messages:${conversationId}`, () => this.render('live')),
       on(`typing:${conversationId}`, () => { this.typing.textContent = typingLine(conversationId); }),
-      on('people', () => {
-        showPresence();
-        this.render('live');
+      on('people', () => this.render('live')),
+      on('conversations', () => {
+        const now = state.conversations.get(conversationId);
+        if (now) this.list.setAttribute('aria-label', `Messages with ${titleOf(now)}`);
       }),
     ];
   }
 
-  async start() {
-    if (messagesOf(this.id).size === 0 || !state.hasBefore.has(this.id)) await this.loadLatest();
-    this.render('first');
+  /** @param {string | null} [around] open at this message (highlighted) instead of the latest */
+  async start(around = null) {
+    if (around) {
+      await this.jumpTo(around);
+    } else {
+      if (messagesOf(this.id).size === 0 || !state.hasBefore.has(this.id) || isWindowed(this.id)) await loadLatest(this.id);
+      this.render('first');
+    }
     await this.fill();
-    this.box.input.focus();
+    if (!around) this.box.input.focus();
   }
 
-  async loadLatest() {
-    const page = await get(`/conversations/${this.id}/messages?limit=${PAGE}`);
-    if (!state.hasBefore.has(this.id)) state.hasBefore.set(this.id, page.has_before);
-    upsertMessages(this.id, page.messages);
+  /** Show a message highlighted: scrolled to if loaded, else in a window of history around it. @param {string} id */
+  async jumpTo(id) {
+    if (!isShown(this.id, id)) await loadAround(this.id, id);
+    this.target = id;
+    this.render('around');
+  }
+
+  /** Back to the latest messages (dropping a window around an older one). */
+  async toLatest() {
+    if (isWindowed(this.id)) {
+      await loadLatest(this.id);
+      this.render('first');
+    }
+    this.toBottom();
+  }
+
+  /** @param {HTMLElement} button */
+  toggleMembers(button) {
+    if (this.panel) {
+      this.panel.dispose();
+      this.panel = null;
+      button.setAttribute('aria-expanded', 'false');
+      return;
+    }
+    this.panel = membersPanel(this.id);
+    this.body.append(this.panel.element);
+    button.setAttribute('aria-expanded', 'true');
   }
 
   /** Load older pages until the history fills the view (or there is none). */
@@ -113,16 +128,20 @@ export class ConversationView {
 
   /** @returns {Promise<boolean>} whether a page came */
   async loadOlder() {
-    const oldest = sortedMessages(this.id)[0];
-    if (this.loading || !oldest || !state.hasBefore.get(this.id)) return false;
+    return this.loadPage(() => loadOlder(this.id), 'prepend');
+  }
+
+  /**
+   * @param {() => Promise<boolean>} load @param {'prepend' | 'append'} why
+   * @returns {Promise<boolean>}
+   */
+  async loadPage(load, why) {
+    if (this.loading) return false;
     this.loading = true;
     try {
-      const page = await get(`/conversations/${this.id}/messages?before=${oldest.id}&limit=${PAGE}`);
-      state.hasBefore.set(this.id, page.has_before);
-      const known = messagesOf(this.id);
-      for (const message of page.messages) known.set(message.id, message);
-      this.render('prepend');
-      return page.messages.length > 0;
+      const came = await load();
+      this.render(why);
+      return came;
     } finally {
       this.loading = false;
     }
@@ -130,7 +149,8 @@ export class ConversationView {
 
   scrolled() {
     if (this.scroller.scrollTop < NEAR_TOP_PX) this.loadOlder().catch(() => undefined);
-    if (this.atBottom()) {
+    if (this.atBottom() && isWindowed(this.id)) this.loadPage(() => loadNewer(this.id), 'append').catch(() => undefined);
+    else if (this.atBottom()) {
       this.jump.hidden = true;
       this.markRead();
     }
@@ -151,7 +171,7 @@ export class ConversationView {
   markRead() {
     const conversation = state.conversations.get(this.id);
     const newest = sortedMessages(this.id).at(-1);
-    if (!conversation || !newest || document.visibilityState !== 'visible') return;
+    if (!conversation || !newest || document.visibilityState !== 'visible' || isWindowed(this.id)) return;
     if (compareIds(newest.id, conversation.last_read_id) <= 0) return;
     conversation.last_read_id = newest.id;
     conversation.unread = 0;
@@ -160,24 +180,37 @@ export class ConversationView {
     this.connection.fire({ type: 'read', conversation_id: this.id, message_id: newest.id });
   }
 
-  /** @param {'first' | 'live' | 'prepend'} why */
+  /** @param {'first' | 'live' | 'prepend' | 'append' | 'around'} why */
   render(why) {
-    const stick = why === 'first' || this.atBottom();
+    const stick = why === 'first' || (why === 'live' && this.atBottom() && !isWindowed(this.id));
     const before = { height: this.scroller.scrollHeight, top: this.scroller.scrollTop };
     this.list.replaceChildren(...this.items());
     if (why === 'prepend') {
       this.scroller.scrollTop = before.top + (this.scroller.scrollHeight - before.height);
+    } else if (why === 'around') {
+      this.showTarget();
     } else if (stick) {
       this.toBottom();
-    } else {
+    } else if (why === 'live' || isWindowed(this.id)) {
       this.jump.hidden = false;
     }
+  }
+
+  /** Scroll the target message into the middle of the view, highlight and focus it. */
+  showTarget() {
+    this.list.querySelector('.highlight')?.classList.remove('highlight');
+    const node = this.target ? this.nodes.get(this.target)?.node : undefined;
+    if (!node) return;
+    node.classList.add('highlight');
+    node.scrollIntoView({ block: 'center' });
+    node.focus({ preventScroll: true });
+    this.jump.hidden = !isWindowed(this.id) && this.atBottom();
   }
 
   /** @returns {HTMLElement[]} */
   items() {
     const messages = sortedMessages(this.id);
-    const byId = (/** @type {string} */ id) => messagesOf(this.id).get(id);
+    const byId = (/** @type {string} */ id) => quoted(id, this.id);
     /** @type {HTMLElement[]} */ const items = [];
     let day = '';
     let markerPlaced = false;
@@ -196,6 +229,7 @@ export class ConversationView {
       items.push(this.node(message, isContinued(message, previous) && thisDay === dayOf(previous.created_at), byId));
     });
     const stored = new Set(messages.map((m) => m.client_id));
+    if (isWindowed(this.id)) return items; // sending shows once the window reaches the latest
     for (const pending of outbox.values()) {
       if (pending.conversation_id !== this.id || stored.has(pending.client_id)) continue;
       items.push(h('li', { class: 'message pending' }, h('div', { class: 'meta' }, h('span', { class: 'sender' }, nameOf(state.me?.id ?? 0)), ' ', h('span', { class: 'status' }, 'Sending…')), h('p', { class: 'body' }, pending.body)));
@@ -209,16 +243,18 @@ export class ConversationView {
    * @param {(id: string) => import('./store.js').Message | undefined} find
    */
   node(message, continued, find) {
-    const version = versionOf(message);
+    const version = `${versionOf(message)}|${message.reply_to && find(message.reply_to) ? 'q' : ''}`;
     const cached = this.nodes.get(message.id);
     if (cached && cached.version === version && cached.continued === continued) return cached.node;
-    const node = messageItem(message, continued, find);
+    const node = messageItem(message, continued, find, this.hooks);
     this.nodes.set(message.id, { version, continued, node });
     return node;
   }
 
   dispose() {
     for (const stop of this.unsubscribe) stop();
+    this.header.dispose();
+    this.panel?.dispose();
     this.element.remove();
   }
 }

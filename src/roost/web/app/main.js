@@ -1,6 +1,9 @@
 // @ts-check
-/** Entry point: resume this tab's session if it has one, else show the sign-in form. */
-import { csrfToken, get } from './api.js';
+/**
+ * Entry point: resume the browser's session if it has one (this tab's CSRF token, or, in a
+ * new tab, the token asked for with the session cookie), else show the sign-in form.
+ */
+import { csrfToken, get, setCsrfToken } from './api.js';
 import { startApp } from './app.js';
 import { byId } from './dom.js';
 import { showLogin } from './login.js';
@@ -11,9 +14,13 @@ function signIn() {
   showLogin(root, (user) => startApp(root, user, signIn));
 }
 
+/** Set at sign-in next to the HttpOnly session cookie: whether a session may exist at all. */
+const hasSession = () => document.cookie.split('; ').includes('roost_signed_in=1');
+
 async function boot() {
-  if (!csrfToken()) return signIn();
+  if (!csrfToken() && !hasSession()) return signIn();
   try {
+    if (!csrfToken()) setCsrfToken((await get('/csrf')).csrf_token);
     startApp(root, await get('/me'), signIn);
   } catch {
     signIn();

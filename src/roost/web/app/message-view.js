@@ -1,9 +1,12 @@
 // @ts-check
-/** One message as a list item: sender, time, Markdown body, attachments, reactions. */
+/** One message as a list item: sender, time, reply quote, Markdown body (or a notice), attachments, reactions, actions. */
 import { h } from './dom.js';
 import { fileSize, fullDate, timeOf } from './format.js';
 import { renderMarkdown } from './markdown.js';
+import { actionBar, reactionList } from './message-actions.js';
 import { nameOf } from './store.js';
+
+/** @typedef {import('./message-actions.js').Hooks} Hooks */
 
 /** Bodies that XMPP clients send in place of an end-to-end encrypted message they could not show. */
 const ENCRYPTED_FALLBACK = /^(I sent you an OMEMO encrypted message|This message is OMEMO encrypted|\[This message is OMEMO encrypted\])/;
@@ -31,8 +34,15 @@ function attachment(file) {
 
 /** @param {import('./store.js').Message} message */
 function body(message) {
-  if (message.deleted) return h('p', { class: 'deleted' }, 'This message was deleted.');
-  if (ENCRYPTED_FALLBACK.test(message.body)) return h('p', { class: 'encrypted' }, 'Encrypted message');
+  if (message.deleted) return h('p', { class: 'deleted' }, 'Message deleted');
+  if (message.encryption || ENCRYPTED_FALLBACK.test(message.body)) {
+    return h(
+      'p',
+      { class: 'encrypted', role: 'note' },
+      h('span', { class: 'lock', 'aria-hidden': 'true' }, '🔒'),
+      ' Encrypted message — open it in your XMPP client',
+    );
+  }
   const content = h('div', { class: 'body' });
   content.append(renderMarkdown(message.body));
   return content;
@@ -40,20 +50,37 @@ function body(message) {
 
 /** A key that changes whenever the rendering of the message would. @param {import('./store.js').Message} m */
 export function versionOf(m) {
-  return `${m.edited_at}|${m.deleted}|${JSON.stringify(m.reactions)}|${m.attachments?.length ?? 0}`;
+  return `${m.edited_at}|${m.deleted}|${JSON.stringify(m.reactions)}|${m.attachments?.length ?? 0}|${m.encryption ?? ''}`;
+}
+
+/**
+ * The quote of the message this one replies to: a button that shows the original.
+ * @param {string} id @param {import('./store.js').Message | undefined} original @param {Hooks} hooks
+ */
+function replyQuote(id, original, hooks) {
+  const who = original ? nameOf(original.sender_id) : 'someone';
+  const text = !original ? 'an earlier message' : original.deleted ? 'Message deleted' : original.encryption ? 'Encrypted message' : original.body.slice(0, 140);
+  return h(
+    'button',
+    { type: 'button', class: 'reply-to', 'aria-label': `Replying to ${who}: ${text}. Show the original`, onclick: () => hooks.jumpTo(id) },
+    h('span', { class: 'reply-sender' }, `↪ ${who}`),
+    ' ',
+    h('span', { class: 'reply-text' }, text),
+  );
 }
 
 /**
  * @param {import('./store.js').Message} message
  * @param {boolean} continued the previous message is from the same sender, close in time
  * @param {(id: string) => import('./store.js').Message | undefined} find
+ * @param {Hooks} hooks
  */
-export function messageItem(message, continued, find) {
+export function messageItem(message, continued, find, hooks) {
   const sender = nameOf(message.sender_id);
   const replied = message.reply_to ? find(message.reply_to) : undefined;
-  return h(
+  const node = h(
     'li',
-    { class: continued ? 'message continued' : 'message', 'data-id': message.id },
+    { class: continued ? 'message continued' : 'message', 'data-id': message.id, id: `message-${message.id}`, tabindex: -1 },
     h(
       'div',
       { class: 'meta' },
@@ -62,17 +89,11 @@ export function messageItem(message, continued, find) {
       h('time', { datetime: message.created_at, title: fullDate(message.created_at) }, timeOf(message.created_at)),
       message.edited_at && !message.deleted && h('span', { class: 'edited' }, ' (edited)'),
     ),
-    message.reply_to &&
-      h('p', { class: 'reply-to' }, replied ? `Replying to ${nameOf(replied.sender_id)}` : 'Replying to an earlier message'),
+    message.reply_to && replyQuote(message.reply_to, replied, hooks),
     body(message),
     !message.deleted && (message.attachments ?? []).length > 0 && h('div', { class: 'attachments' }, (message.attachments ?? []).map(attachment)),
-    message.reactions.length > 0 &&
-      h(
-        'ul',
-        { class: 'reactions', 'aria-label': 'Reactions' },
-        message.reactions.map((r) =>
-          h('li', { 'aria-label': `${r.emoji} ${r.user_ids.length}`, title: r.user_ids.map(nameOf).join(', ') }, `${r.emoji} ${r.user_ids.length}`),
-        ),
-      ),
+    message.reactions.length > 0 && reactionList(message),
   );
+  if (!message.deleted) node.append(actionBar(node, message, hooks));
+  return node;
 }

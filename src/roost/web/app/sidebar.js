@@ -15,6 +15,7 @@ export function conversationList(open) {
       const current = conversation.id === state.current;
       const unread = conversation.unread > 0 ? `, ${conversation.unread} unread` : '';
       const mentions = conversation.mentions > 0 ? `, ${conversation.mentions} mentioning you` : '';
+      const muted = state.muted.has(conversation.id);
       return h(
         'li',
         {},
@@ -22,13 +23,14 @@ export function conversationList(open) {
           'button',
           {
             type: 'button',
-            class: conversation.unread > 0 ? 'conv-item unread' : 'conv-item',
+            class: `conv-item${conversation.unread > 0 ? ' unread' : ''}${muted ? ' muted' : ''}`,
             'aria-current': current ? 'page' : false,
-            'aria-label': `${title}${unread}${mentions}`,
+            'aria-label': `${title}${unread}${mentions}${muted ? ', muted' : ''}`,
             onclick: () => open(conversation.id),
           },
           h('span', { class: 'kind', 'aria-hidden': 'true' }, conversation.kind === 'direct' ? '@' : '#'),
           h('span', { class: 'title' }, title),
+          muted && h('span', { class: 'muted-icon', 'aria-hidden': 'true', title: 'Muted' }, '🔕'),
           conversation.mentions > 0 && h('span', { class: 'badge mention', 'aria-hidden': 'true' }, '@'),
           conversation.unread > 0 && h('span', { class: 'badge', 'aria-hidden': 'true' }, conversation.unread),
         ),

@@ -14,9 +14,11 @@ import { compareIds } from './format.js';
  *   height: number | null, url: string, thumbnail_url: string | null}} Attachment
  * @typedef {{id: string, conversation_id: string, sender_id: number, client_id: string | null, body: string,
  *   created_at: string, edited_at: string | null, deleted: boolean, reply_to: string | null, mentions: number[],
- *   reactions: {emoji: string, user_ids: number[]}[], attachments?: Attachment[]}} Message
+ *   reactions: {emoji: string, user_ids: number[]}[], attachments?: Attachment[],
+ *   encryption?: string | null}} Message
  * @typedef {{id: string, kind: string, name: string, topic: string, last_message_id: string, last_read_id: string,
- *   unread: number, mentions: number, member_ids: number[], is_archived: boolean}} Conversation
+ *   unread: number, mentions: number, member_ids: number[], is_archived: boolean, visibility?: string,
+ *   role?: string, muted?: boolean}} Conversation
  */
 
 const bus = new EventTarget();
@@ -28,6 +30,9 @@ export const state = {
   /** @type {Map<string, Conversation>} */ conversations: new Map(),
   /** @type {Map<string, Map<string, Message>>} */ messages: new Map(),
   /** @type {Map<string, boolean>} */ hasBefore: new Map(),
+  /** @type {Map<string, string>} conversation id -> newest message of a window that is not the latest */ windowEnd: new Map(),
+  /** @type {Map<string, Message>} messages quoted by replies, loaded one by one */ quoted: new Map(),
+  /** @type {Set<string>} conversations muted by this person */ muted: new Set(),
   /** @type {Map<string, Map<number, number>>} user id -> when the typing indicator expires */ typing: new Map(),
   /** @type {string | null} */ current: null,
   /** @type {'connecting' | 'online' | 'reconnecting'} */ connection: 'connecting',
@@ -73,9 +78,23 @@ export function messagesOf(conversationId) {
   return messages;
 }
 
-/** @param {string} conversationId @returns {Message[]} oldest first */
+/**
+ * The messages to show, oldest first: all that are loaded, or, while a window around an older
+ * message is open, those up to its end (live ones wait until the window reaches the latest).
+ * @param {string} conversationId @returns {Message[]}
+ */
 export function sortedMessages(conversationId) {
-  return [...messagesOf(conversationId).values()].sort((a, b) => compareIds(a.id, b.id));
+  const end = state.windowEnd.get(conversationId);
+  const all = [...messagesOf(conversationId).values()];
+  const shown = end ? all.filter((m) => compareIds(m.id, end) <= 0) : all;
+  return shown.sort((a, b) => compareIds(a.id, b.id));
+}
+
+/** Forget the loaded history of a conversation (before loading another window of it). @param {string} conversationId */
+export function resetMessages(conversationId) {
+  state.messages.set(conversationId, new Map());
+  state.hasBefore.delete(conversationId);
+  state.windowEnd.delete(conversationId);
 }
 
 /**

@@ -26,6 +26,7 @@ export async function loadAll() {
 export async function loadConversations() {
   const list = await get('/conversations');
   state.conversations = new Map(list.map((/** @type {any} */ c) => [c.id, c]));
+  state.muted = new Set(list.filter((/** @type {any} */ c) => c.muted).map((/** @type {any} */ c) => c.id));
   emit('conversations');
 }
 
@@ -140,6 +141,7 @@ export function applyFrame(frame) {
     case 'member.updated':
     case 'member.removed':
       applyMembership(frame);
+      emit(`members:${frame.conversation_id}`);
       break;
     case 'presence':
       setPresence(frame);

@@ -1,0 +1,136 @@
+// @ts-check
+/**
+ * The admin page (admins only; the server checks every call again): people — add (the
+ * password is shown once), disable, enable, reset a password, make or unmake admin — and rooms.
+ */
+import { api, get, post, put } from './api.js';
+import { announce, h } from './dom.js';
+import { page } from './page.js';
+
+/** @typedef {{id: number, username: string, display_name: string, is_admin: boolean, is_disabled: boolean}} Account */
+
+/** Where a new password is shown, once, to copy and hand over. */
+const secretBox = () => h('div', { class: 'secret', role: 'status', 'aria-live': 'polite' });
+
+/** @param {HTMLElement} box @param {string} username @param {string | null} password @param {string} what */
+function showSecret(box, username, password, what) {
+  box.replaceChildren(
+    h('p', {}, `${what} for ${username}.`),
+    password && h('p', {}, 'Password (shown only now): ', h('code', { class: 'password' }, password)),
+  );
+}
+
+/** @param {Account} user @param {() => void} reload @param {HTMLElement} secret */
+function userRow(user, reload, secret) {
+  const name = user.display_name || user.username;
+  /** @param {Record<string, boolean>} flags @param {string} done */
+  const flag = async (flags, done) => {
+    try {
+      await api('PATCH', `/admin/users/${encodeURIComponent(user.username)}`, flags);
+      announce(done);
+      reload();
+    } catch (error) {
+      announce(/** @type {Error} */ (error).message);
+    }
+  };
+  const reset = async () => {
+    try {
+      const answer = await put(`/admin/users/${encodeURIComponent(user.username)}/password`, {});
+      showSecret(secret, user.username, answer.generated_password, 'New password');
+    } catch (error) {
+      announce(/** @type {Error} */ (error).message);
+    }
+  };
+  return h(
+    'tr',
+    { class: user.is_disabled ? 'disabled' : '' },
+    h('th', { scope: 'row' }, name),
+    h('td', {}, user.username),
+    h('td', {}, [user.is_admin && 'admin', user.is_disabled && 'disabled'].filter(Boolean).join(', ') || 'active'),
+    h(
+      'td',
+      { class: 'row-actions' },
+      h('button', { type: 'button', onclick: () => flag({ is_disabled: !user.is_disabled }, `${name} ${user.is_disabled ? 'enabled' : 'disabled'}`) },
+        user.is_disabled ? `Enable ${name}` : `Disable ${name}`),
+      h('button', { type: 'button', onclick: reset }, `Reset password of ${name}`),
+      h('button', { type: 'button', onclick: () => flag({ is_admin: !user.is_admin }, `${name} changed`) },
+        user.is_admin ? `Remove admin from ${name}` : `Make ${name} admin`),
+    ),
+  );
+}
+
+/** @param {() => void} reload @param {HTMLElement} secret */
+function addForm(reload, secret) {
+  const input = (/** @type {string} */ id, /** @type {Record<string, unknown>} */ props = {}) =>
+    /** @type {HTMLInputElement} */ (h('input', { id, ...props }));
+  const username = input('new-username', { required: true, maxlength: 64, autocomplete: 'off' });
+  const display = input('new-display-name', { maxlength: 200 });
+  const password = input('new-password', { type: 'password', autocomplete: 'new-password', maxlength: 1024 });
+  const admin = input('new-admin', { type: 'checkbox' });
+  const form = h(
+    'form',
+    { class: 'admin-add', 'aria-labelledby': 'add-heading' },
+    h('h3', { id: 'add-heading' }, 'Add a person'),
+    h('label', { for: 'new-username' }, 'Username'), username,
+    h('label', { for: 'new-display-name' }, 'Display name'), display,
+    h('label', { for: 'new-password' }, 'Password (leave empty to generate one)'), password,
+    h('label', { class: 'choice' }, admin, ' Administrator'),
+    h('button', { type: 'submit' }, 'Add person'),
+  );
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const body = { username: username.value.trim(), display_name: display.value, password: password.value || null, is_admin: admin.checked };
+    try {
+      const made = await post('/admin/users', body);
+      showSecret(secret, made.user.username, made.generated_password, 'Account created');
+      /** @type {HTMLFormElement} */ (form).reset();
+      reload();
+    } catch (error) {
+      announce(/** @type {Error} */ (error).message);
+      secret.textContent = /** @type {Error} */ (error).message;
+    }
+  });
+  return form;
+}
+
+/** @param {any} room */
+const roomRow = (room) => h(
+  'tr', {},
+  h('th', { scope: 'row' }, room.name || 'Unnamed room'),
+  h('td', {}, room.visibility === 'open' ? 'open' : 'invite only'),
+  h('td', {}, String(room.member_count)),
+  h('td', {}, room.is_archived ? 'archived' : ''),
+);
+
+/** @param {string[]} names */
+const headRow = (names) => h('thead', {}, h('tr', {}, names.map((n) => h('th', { scope: 'col' }, n))));
+
+/** @param {() => void} back for phone width */
+export function adminView(back) {
+  const secret = secretBox();
+  const search = /** @type {HTMLInputElement} */ (h('input', { type: 'search', id: 'admin-search', autocomplete: 'off' }));
+  const people = h('tbody');
+  const rooms = h('tbody');
+  const reload = () => {
+    get(`/admin/users?limit=500&q=${encodeURIComponent(search.value.trim())}`).then(
+      (users) => people.replaceChildren(...users.map((/** @type {Account} */ u) => userRow(u, reload, secret))),
+      (error) => announce(error.message),
+    );
+  };
+  search.addEventListener('input', reload);
+  reload();
+  get('/admin/rooms?limit=500').then((list) => rooms.replaceChildren(...list.map(roomRow)), (error) => announce(error.message));
+  return page(
+    'admin',
+    'Administration',
+    back,
+    secret,
+    addForm(reload, secret),
+    h('h3', { id: 'people-admin-heading' }, 'People'),
+    h('label', { for: 'admin-search' }, 'Find people'),
+    search,
+    h('table', { class: 'admin-table', 'aria-labelledby': 'people-admin-heading' }, headRow(['Name', 'Username', 'State', 'Actions']), people),
+    h('h3', { id: 'rooms-admin-heading' }, 'Rooms'),
+    h('table', { class: 'admin-table', 'aria-labelledby': 'rooms-admin-heading' }, headRow(['Room', 'Who can join', 'Members', '']), rooms),
+  );
+}

@@ -1,0 +1,98 @@
+// @ts-check
+/**
+ * Search across one's conversations, with filters (conversation, sender, dates). A result
+ * opens its conversation around that message, highlighted, not the whole history.
+ */
+import { get } from './api.js';
+import { h } from './dom.js';
+import { page } from './page.js';
+import { fullDate } from './format.js';
+import { nameOf, on, sortedConversations, state, titleOf } from './store.js';
+
+const LIMIT = 100;
+
+/** The text with the searched words marked (all as text nodes: nothing is parsed). @param {string} text @param {string} query */
+function marked(text, query) {
+  const words = query.toLowerCase().split(/\s+/).filter((w) => w.length > 0);
+  if (words.length === 0) return [text];
+  const pattern = new RegExp(`(${words.map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})`, 'i');
+  return text.split(pattern).map((part, index) => (index % 2 === 1 ? h('mark', {}, part) : part));
+}
+
+/** @param {string} id @param {string} label @param {HTMLElement} control */
+const field = (id, label, control) => h('div', { class: 'field' }, h('label', { for: id }, label), control);
+
+/** @param {string} day "YYYY-MM-DD" in local time @param {boolean} end */
+function dayBound(day, end) {
+  return day ? new Date(`${day}T${end ? '23:59:59.999' : '00:00:00'}`).toISOString() : '';
+}
+
+/**
+ * @param {(id: string, around: string) => void} open
+ * @param {() => void} back for phone width
+ */
+export function searchView(open, back) {
+  const text = /** @type {HTMLInputElement} */ (h('input', { type: 'search', id: 'search-text', required: true, maxlength: 500 }));
+  const where = /** @type {HTMLSelectElement} */ (h('select', { id: 'search-conversation' }));
+  const sender = /** @type {HTMLSelectElement} */ (h('select', { id: 'search-sender' }));
+  const fillChoices = () => {
+    const [chosenWhere, chosenSender] = [where.value, sender.value];
+    where.replaceChildren(h('option', { value: '' }, 'All conversations'),
+      ...sortedConversations().map((c) => h('option', { value: c.id }, titleOf(c))));
+    const people = [...state.users.values()].sort((a, b) => nameOf(a.id).localeCompare(nameOf(b.id)));
+    sender.replaceChildren(h('option', { value: '' }, 'Anyone'), ...people.map((u) => h('option', { value: String(u.id) }, nameOf(u.id))));
+    where.value = chosenWhere;
+    sender.value = chosenSender;
+  };
+  fillChoices();
+  // The lists may still be loading: follow them while this page is shown.
+  const stops = ['conversations', 'people'].map((topic) => on(topic, () => {
+    if (!where.isConnected) stops.forEach((stop) => stop());
+    else fillChoices();
+  }));
+  const since = /** @type {HTMLInputElement} */ (h('input', { type: 'date', id: 'search-since' }));
+  const until = /** @type {HTMLInputElement} */ (h('input', { type: 'date', id: 'search-until' }));
+  const status = h('p', { class: 'search-status', role: 'status' });
+  const results = h('ol', { class: 'search-results', 'aria-label': 'Search results' });
+  const form = h(
+    'form',
+    { class: 'search-form', role: 'search', 'aria-label': 'Search messages' },
+    field('search-text', 'Search for', text),
+    field('search-conversation', 'Conversation', where),
+    field('search-sender', 'Sender', sender),
+    field('search-since', 'Since', since),
+    field('search-until', 'Until', until),
+    h('button', { type: 'submit' }, 'Search'),
+  );
+
+  /** @param {import('./store.js').Message} message @param {string} query */
+  const result = (message, query) => {
+    const conversation = state.conversations.get(message.conversation_id);
+    const where = conversation ? titleOf(conversation) : 'a conversation';
+    return h('li', {}, h(
+      'button',
+      { type: 'button', class: 'result', onclick: () => open(message.conversation_id, message.id) },
+      h('span', { class: 'meta' }, h('span', { class: 'sender' }, nameOf(message.sender_id)), ` in ${where} · ${fullDate(message.created_at)}`),
+      h('span', { class: 'snippet' }, message.encryption ? 'Encrypted message' : marked(message.body.slice(0, 300), query)),
+    ));
+  };
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const params = new URLSearchParams({ q: text.value, limit: String(LIMIT) });
+    if (where.value) params.append('conversation_id', where.value);
+    if (sender.value) params.set('sender_id', sender.value);
+    if (since.value) params.set('since', dayBound(since.value, false));
+    if (until.value) params.set('until', dayBound(until.value, true));
+    status.textContent = 'Searching…';
+    try {
+      const found = await get(`/search?${params}`);
+      results.replaceChildren(...found.messages.map((/** @type {any} */ m) => result(m, text.value)));
+      const count = found.messages.length;
+      status.textContent = count === 0 ? 'Nothing found.' : `${count}${count === LIMIT ? '+' : ''} ${count === 1 ? 'result' : 'results'}`;
+    } catch (error) {
+      status.textContent = /** @type {Error} */ (error).message;
+    }
+  });
+  queueMicrotask(() => text.focus());
+  return page('search', 'Search messages', back, form, status, results);
+}

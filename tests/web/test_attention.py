@@ -1,0 +1,112 @@
+"""Unread count in the tab title, mute, notifications opt-in, new tabs, the profile, encrypted messages."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from playwright.async_api import Browser, Route, expect
+
+from tests.support.server import ServerProcess
+from tests.support.web import PageWatch, WebUser, post_direct, sign_in
+from tests.web.conftest import NewUser, SignedIn
+from tests.web.test_message_actions import open_listed
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+
+async def test_unread_in_title_mute_and_a_new_tab(
+    new_user: NewUser, signed_in: SignedIn, server: ServerProcess
+) -> None:
+    alice, bob = new_user("Alice Title"), new_user("Bob Title")
+    page, watch = await signed_in(bob)
+    await expect(page).to_have_title("Roost")
+    assert await page.evaluate("Notification.permission") == "default"  # never asked on load
+    await expect(page.get_by_role("button", name="Enable notifications")).to_be_visible()
+
+    post_direct(server.url, alice, bob, "one", "two")
+    await expect(page).to_have_title("(2) Roost")
+    listed = page.get_by_role("list", name="Conversations").get_by_role("button", name=re.compile("^Alice Title"))
+    await listed.click()
+    await expect(page).to_have_title("Roost")
+
+    # Muted: no count in the title, marked in the list; the server keeps it for the next tab.
+    await page.get_by_role("button", name="Mute this conversation").click()
+    await expect(page.get_by_role("button", name="Unmute this conversation")).to_have_attribute("aria-pressed", "true")
+    await expect(listed).to_have_accessible_name(re.compile(", muted$"))
+    await page.get_by_role("button", name="Search", exact=True).click()  # leave the conversation
+    post_direct(server.url, alice, bob, "three")
+    await expect(listed).to_have_accessible_name(re.compile("1 unread.*muted"))
+    await expect(page).to_have_title("Roost")
+
+    tab = await page.context.new_page()  # same browser, new tab: no sign-in again
+    tab_watch = PageWatch()
+    tab_watch.attach(tab)
+    await tab.goto(server.url + "/")
+    await expect(tab.get_by_role("button", name="Sign out")).to_be_visible()
+    tab_listed = tab.get_by_role("list", name="Conversations").get_by_role("button", name=re.compile("^Alice Title"))
+    await expect(tab_listed).to_have_accessible_name(re.compile(", muted$"))
+    await tab_listed.click()
+    await tab.get_by_role("button", name="Unmute this conversation").click()
+    await expect(tab.get_by_role("button", name="Mute this conversation")).to_be_visible()
+    await tab.get_by_role("button", name="Search", exact=True).click()
+    post_direct(server.url, alice, bob, "four")
+    await expect(tab).to_have_title("(1) Roost")
+    assert watch.errors == [] and tab_watch.errors == []
+
+
+async def test_profile_name_and_password(
+    new_user: NewUser, signed_in: SignedIn, browser: Browser, server: ServerProcess
+) -> None:
+    frank, grace = new_user("Frank Profile"), new_user("Grace Watcher")
+    page, watch = await signed_in(frank)
+    grace_page, _ = await signed_in(grace)
+    await page.get_by_role("button", name="Your profile").click()
+    await page.get_by_label("Display name").fill("Franklin P.")
+    await page.get_by_role("button", name="Save profile").click()
+    await expect(page.get_by_role("status").filter(has_text="Profile saved.")).to_be_visible()
+    await expect(page.get_by_role("button", name="Your profile")).to_have_text("Franklin P.")
+    await expect(grace_page.get_by_role("button", name=re.compile(r"^Franklin P\., Available"))).to_be_visible()
+
+    await page.get_by_label("Current password").fill("wrong password")
+    await page.get_by_label("New password", exact=True).fill("a brand new password")
+    await page.get_by_label("New password again").fill("a brand new password")
+    await page.get_by_role("button", name="Change password").click()
+    await expect(page.get_by_role("status").filter(has_text=re.compile("password", re.I))).to_have_class(
+        re.compile("error")
+    )
+    await page.get_by_label("Current password").fill(frank.password)
+    await page.get_by_role("button", name="Change password").click()
+    await expect(page.get_by_role("status").filter(has_text="Password changed.")).to_be_visible()
+    again = await (await browser.new_context()).new_page()
+    await sign_in(again, server.url, WebUser(frank.id, frank.username, "a brand new password", "Franklin P."))
+    await again.context.close()
+    # The wrong current password was refused with 401; the browser logs every refused request.
+    assert all("status of 401" in error for error in watch.errors), watch.errors
+
+
+async def mark_encrypted(route: Route) -> None:
+    """What the server will send once messages carry `encryption` (another branch adds it)."""
+    response = await route.fetch()
+    page = await response.json()
+    for message in page["messages"]:
+        if message["body"].startswith("ciphertext"):
+            message["encryption"] = "omemo"
+    await route.fulfill(response=response, body=json.dumps(page))
+
+
+async def test_an_encrypted_message_shows_a_notice_not_its_body(
+    new_user: NewUser, signed_in: SignedIn, server: ServerProcess
+) -> None:
+    alice, bob = new_user("Alice Omemo"), new_user("Bob Omemo")
+    post_direct(server.url, alice, bob, "ciphertext fallback body", "a plain message")
+    page, watch = await signed_in(bob)
+    await page.route(re.compile(r"/api/v1/conversations/\d+/messages\?"), mark_encrypted)
+    await open_listed(page, alice)
+    history = page.get_by_role("list", name="Messages with Alice Omemo")
+    notice = history.get_by_role("note")
+    await expect(notice).to_have_text(re.compile("Encrypted message — open it in your XMPP client"))
+    await expect(history.get_by_text("ciphertext fallback body")).to_have_count(0)
+    await expect(history.get_by_text("a plain message")).to_be_visible()
+    assert watch.errors == []

@@ -1,0 +1,109 @@
+"""Group rooms from the browser: create, invite, members panel, rename, remove, browse and join, leave."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.async_api import Page, expect
+
+from tests.web.conftest import NewUser, SignedIn
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+
+def listed(page: Page, name: str):  # type: ignore[no-untyped-def]
+    return page.get_by_role("list", name="Conversations").get_by_role("button", name=re.compile(f"^{re.escape(name)}"))
+
+
+async def create_room(page: Page, name: str, topic: str = "", *, open_room: bool = False) -> None:
+    await page.get_by_role("button", name="New room").click()
+    dialog = page.get_by_role("dialog", name="New room")
+    await dialog.get_by_label("Room name").fill(name)
+    await dialog.get_by_label("Topic (optional)").fill(topic)
+    if open_room:
+        await dialog.get_by_role("radio", name="Anyone in the organisation").check()
+    await dialog.get_by_role("button", name="Create room").click()
+    await expect(dialog).to_have_count(0)
+    await expect(page.get_by_role("heading", name=name, level=2)).to_be_visible()
+
+
+async def test_create_invite_rename_and_remove(new_user: NewUser, signed_in: SignedIn) -> None:
+    alice, bob = new_user("Alice Rooms"), new_user("Bob Rooms")
+    alice_page, alice_watch = await signed_in(alice)
+    bob_page, bob_watch = await signed_in(bob)
+    await create_room(alice_page, "Project Falcon", "Launch plans")
+    await expect(alice_page.get_by_text("Launch plans")).to_be_visible()
+
+    # The members panel: Alice owns the room; she invites Bob from it.
+    await alice_page.get_by_role("button", name="Members").click()
+    panel = alice_page.get_by_role("complementary", name="Members")
+    members = panel.get_by_role("list", name="Members")
+    await expect(members.get_by_role("listitem")).to_have_count(1)
+    await expect(members.get_by_text("owner")).to_be_visible()
+    await panel.get_by_label("Invite people").fill("Bob Rooms")
+    await panel.get_by_role("button", name="Invite Bob Rooms").click()
+    await expect(members.get_by_role("listitem")).to_have_count(2)
+
+    # Bob sees the room appear, opens it and writes; he may not remove anyone.
+    await listed(bob_page, "Project Falcon").click()
+    await expect(bob_page.get_by_role("heading", name="Project Falcon", level=2)).to_be_visible()
+    box = bob_page.get_by_role("textbox", name="Message Project Falcon")
+    await box.fill("glad to be here")
+    await box.press("Enter")
+    await expect(
+        alice_page.get_by_role("list", name="Messages with Project Falcon").get_by_text("glad to be here")
+    ).to_be_visible()
+    await bob_page.get_by_role("button", name="Members").click()
+    bob_panel = bob_page.get_by_role("complementary", name="Members")
+    await expect(bob_panel.get_by_role("listitem").filter(has_text="Alice Rooms")).to_contain_text("Available")
+    await expect(bob_panel.get_by_role("button", name=re.compile("^Remove"))).to_have_count(0)
+
+    # Alice renames the room and changes its topic: Bob's view follows.
+    await panel.get_by_label("Room name").fill("Project Eagle")
+    await panel.get_by_label("Topic").fill("Landing plans")
+    await panel.get_by_role("button", name="Save room settings").click()
+    await expect(bob_page.get_by_role("heading", name="Project Eagle", level=2)).to_be_visible()
+    await expect(bob_page.get_by_text("Landing plans")).to_be_visible()
+    await expect(listed(bob_page, "Project Eagle")).to_be_visible()
+
+    # Alice removes Bob: the room leaves his list and his screen.
+    await panel.get_by_role("button", name="Remove Bob Rooms").click()
+    await expect(members.get_by_role("listitem")).to_have_count(1)
+    await expect(listed(bob_page, "Project Eagle")).to_have_count(0)
+    await expect(bob_page.get_by_text("You are no longer in that conversation.")).to_be_visible()
+    assert alice_watch.errors == [] and bob_watch.errors == []
+
+
+async def test_browse_join_and_leave_an_open_room(new_user: NewUser, signed_in: SignedIn) -> None:
+    alice, carol = new_user("Alice Open"), new_user("Carol Open")
+    alice_page, _ = await signed_in(alice)
+    carol_page, watch = await signed_in(carol)
+    await create_room(alice_page, "Open Kitchen", "Recipes", open_room=True)
+    await create_room(alice_page, "Secret Kitchen")  # invite only: never listed
+
+    await carol_page.get_by_role("button", name="Browse rooms").click()
+    dialog = carol_page.get_by_role("dialog", name="Open rooms")
+    await dialog.get_by_label("Search rooms").fill("kitchen")
+    await expect(dialog.get_by_role("button", name="Join Open Kitchen")).to_be_visible()
+    await expect(dialog.get_by_text("Secret Kitchen")).to_have_count(0)
+    await dialog.get_by_role("button", name="Join Open Kitchen").click()
+    await expect(carol_page.get_by_role("heading", name="Open Kitchen", level=2)).to_be_visible()
+    await expect(listed(carol_page, "Open Kitchen")).to_be_visible()
+
+    await listed(alice_page, "Open Kitchen").click()
+    await alice_page.get_by_role("button", name="Members").click()
+    alice_members = alice_page.get_by_role("complementary", name="Members").get_by_role("list", name="Members")
+    await expect(alice_members.get_by_role("listitem")).to_have_count(2)
+
+    await carol_page.get_by_role("button", name="Members").click()
+    await carol_page.get_by_role("button", name="Leave room").click()
+    await expect(listed(carol_page, "Open Kitchen")).to_have_count(0)
+    await expect(alice_members.get_by_role("listitem")).to_have_count(1)
+
+    # Escape closes the dialog.
+    await carol_page.get_by_role("button", name="Browse rooms").click()
+    await expect(carol_page.get_by_role("dialog", name="Open rooms")).to_be_visible()
+    await carol_page.keyboard.press("Escape")
+    await expect(carol_page.get_by_role("dialog", name="Open rooms")).to_have_count(0)
+    assert watch.errors == []
