@@ -91,6 +91,7 @@ class XmppSettings(_Section):
     port: int = Field(5222, ge=0, le=65535)  # client connections with STARTTLS; 0 turns it off
     tls_port: int = Field(5223, ge=0, le=65535)  # direct TLS (XEP-0368); 0 turns it off
     allow_plain_loopback: bool = False  # plain streams may log in on a loopback listener (benchmarks)
+    websocket: bool = True  # XMPP over WebSocket (RFC 7395) at /xmpp-websocket on the HTTP listener
     max_stanza_bytes: int = Field(10 * 1024 * 1024, ge=10_000)
     max_stanza_bytes_before_auth: int = Field(16_384, ge=1024)
     max_depth: int = Field(32, ge=8, le=1000)

@@ -83,10 +83,11 @@ def error_reply(stanza: ET.Element, error: StanzaError, *, own_jid: str | None =
     return reply
 
 
-def stream_error_bytes(condition: str, text: str = "") -> bytes:
-    """A <stream:error/> (the stream closes after it)."""
+def stream_error_bytes(condition: str, text: str = "", *, declare_prefix: bool = False) -> bytes:
+    """A <stream:error/> (the stream closes after it); framed alone (RFC 7395) it declares its prefix."""
     inner = f"<{condition} xmlns='{STREAMS_NS}'/>"
     if text:
         escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
         inner += f"<text xmlns='{STREAMS_NS}'>{escaped}</text>"
-    return f"<stream:error>{inner}</stream:error>".encode()
+    declaration = " xmlns:stream='http://etherx.jabber.org/streams'" if declare_prefix else ""
+    return f"<stream:error{declaration}>{inner}</stream:error>".encode()
