@@ -16,6 +16,8 @@ from roost.core.archive.service import ArchiveLimits, ArchiveService
 from roost.core.auth.sasl import SaslService
 from roost.core.auth.service import AuthService
 from roost.core.auth.throttle import Throttle
+from roost.core.blocking.lists import Blocklists
+from roost.core.blocking.service import BlockingService
 from roost.core.clock import Clock, SystemClock
 from roost.core.conversations.service import ConversationService
 from roost.core.directory.service import DirectoryService
@@ -102,10 +104,13 @@ def build_services(
         settings.limits.message_max_chars, settings.limits.history_page_max, settings.limits.search_results_max
     )
     files = build_files(settings, stores, conversations, ids, clock)
+    blocks = Blocklists(stores.blocks, conversations, router, clock)
     archive = ArchiveService(
-        stores.messages, stores.search, stores.users, conversations, router, ids, clock, limits, files
+        stores.messages, stores.search, stores.users, conversations, router, ids, clock, limits, files, blocks
     )
     directory = DirectoryService(stores.directory, accounts, conversations, settings.shared_roster)
+    audience = blocks.narrow(directory.presence_audience)
+    presence = PresenceService(stores.users, router, clock, audience=audience)
     return Services(
         clock=clock,
         router=router,
@@ -113,7 +118,7 @@ def build_services(
         auth=auth,
         sasl=SaslService(stores.users, auth.account_throttle, auth.address_throttle),
         directory=directory,
-        presence=PresenceService(stores.users, router, clock, audience=directory.presence_audience),
+        presence=presence,
         conversations=conversations,
         archive=archive,
         catchup=CatchUpService(stores.events, stores.messages, conversations, settings.limits.catchup_max_events),
@@ -123,6 +128,7 @@ def build_services(
             stores.archive, stores.messages, conversations, settings.limits.history_page_max
         ),
         offline=OfflineService(stores.archive, ids),
+        blocking=BlockingService(blocks, stores.users, presence, router, clock, settings.limits.blocklist_max),
     )
 
 

@@ -77,6 +77,15 @@ class UserChanged:
 
 
 @dataclass(frozen=True, slots=True)
+class BlocklistChanged:
+    """`owner_id` blocked (or unblocked) these people; for the owner's sessions."""
+
+    owner_id: int
+    user_ids: tuple[int, ...]
+    blocked: bool
+
+
+@dataclass(frozen=True, slots=True)
 class SessionsRevoked:
     """Close live sessions of `user_id`: all of them, or those of one token."""
 
@@ -94,4 +103,4 @@ DurableEvent = (
     | ConversationChanged
     | MembershipChanged
 )
-Event = DurableEvent | PresenceChanged | TypingChanged | UserChanged | SessionsRevoked
+Event = DurableEvent | PresenceChanged | TypingChanged | UserChanged | BlocklistChanged | SessionsRevoked

@@ -12,6 +12,7 @@ from roost.core.archive.query import ArchiveQueryService
 from roost.core.archive.service import ArchiveService
 from roost.core.auth.sasl import SaslService
 from roost.core.auth.service import AuthService
+from roost.core.blocking.service import BlockingService
 from roost.core.clock import Clock
 from roost.core.conversations.service import ConversationService
 from roost.core.directory.service import DirectoryService
@@ -36,3 +37,4 @@ class Services:
     admin: AdminService
     archive_queries: ArchiveQueryService
     offline: OfflineService
+    blocking: BlockingService

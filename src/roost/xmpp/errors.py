@@ -36,6 +36,14 @@ CONDITIONS: dict[type[RoostError], tuple[str, str]] = {
 }
 
 
+BLOCKING_ERRORS_NS = "urn:xmpp:blocking:errors"
+# Core errors whose XMPP condition is not their class's, by code: (type, condition, with the core's text)
+BY_CODE: dict[str, tuple[str, str, bool]] = {
+    "block.blocked": ("cancel", "service-unavailable", False),  # XEP-0191 §3.5: tell the blocked nothing
+    "block.blocking": ("cancel", "not-acceptable", True),  # XEP-0191 §3.6, with <blocked/>
+}
+
+
 class StanzaError(Exception):
     """Answer the stanza with this error (type and RFC 6120 §8.3.3 condition)."""
 
@@ -57,6 +65,10 @@ class StreamError(Exception):
 
 
 def from_roost_error(error: RoostError) -> StanzaError:
+    if error.code in BY_CODE:
+        error_type, condition, with_text = BY_CODE[error.code]
+        detail = ET.Element(f"{{{BLOCKING_ERRORS_NS}}}blocked") if error.code == "block.blocking" else None
+        return StanzaError(error_type, condition, error.message if with_text else "", detail=detail)
     for kind in type(error).__mro__:
         if kind in CONDITIONS:
             error_type, condition = CONDITIONS[kind]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import secrets
 import xml.etree.ElementTree as ET
 
-from roost.model.errors import NotFound
+from roost.model.errors import Forbidden, NotFound
 from roost.model.jid import Jid
 from roost.model.presence import Show
 from roost.xmpp.context import Origin
@@ -55,8 +55,17 @@ async def on_message(session: XmppSession, stanza: ET.Element, to: Jid | None) -
         origin = Origin(session.resource, to.resource or None, _is_private(stanza))
         session.server.hub.note_sent(session.user_id, client_id, origin)
         await session.services.archive.send(session.user, conversation.id, body, client_id=client_id)
-    elif state is not None:
+    elif state is not None and await _may_write(session, conversation.id):
         await session.services.conversations.set_typing(session.user, conversation.id, state == "composing")
+
+
+async def _may_write(session: XmppSession, conversation_id: int) -> bool:
+    """Chat states between people who block each other are dropped silently."""
+    try:
+        await session.services.blocking.lists.check_conversation(session.user, conversation_id)
+    except Forbidden:
+        return False
+    return True
 
 
 async def _colleague(session: XmppSession, to: Jid) -> int:
@@ -113,10 +122,6 @@ async def on_presence(session: XmppSession, stanza: ET.Element, to: Jid | None) 
 
 async def _send_online_contacts(session: XmppSession) -> None:
     """Answer the initial presence with everyone online this user may see (RFC 6121 §4.2.2)."""
-    audience_of = session.services.directory.presence_audience
-    for presence in session.services.presence.online():
-        if presence.user_id == session.user_id:
-            continue
-        audience = await audience_of(presence.user_id)
-        if audience is None or session.user_id in audience:
+    for presence in await session.services.presence.visible_to(session.user_id):
+        if presence.user_id != session.user_id:
             session.send(await presence_stanza(presence, session))

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
 from roost.core.events import (
+    BlocklistChanged,
     Event,
     MessageCreated,
     MessageDeleted,
@@ -15,6 +17,7 @@ from roost.core.events import (
     TypingChanged,
 )
 from roost.xmpp.changes import changed_message, read_marker
+from roost.xmpp.ext import xep0191_blocking
 from roost.xmpp.ext.xep0045_muc.events import room_stanzas
 from roost.xmpp.render import chat_state, message_created, presence_stanza
 
@@ -30,14 +33,17 @@ async def render(event: Event, session: XmppSession) -> list[ET.Element]:
 
 
 async def _personal(event: Event, session: XmppSession) -> list[ET.Element]:
-    if isinstance(event, MessageCreated):
-        return await message_created(event, session)
     if isinstance(event, PresenceChanged):  # only after the client's initial presence (RFC 6121 §4.2.2)
         return [await presence_stanza(event.presence, session)] if session.available else []
-    if isinstance(event, TypingChanged):
-        return await chat_state(event, session)
-    if isinstance(event, MessageEdited | MessageDeleted):
-        return await changed_message(event, session)
-    if isinstance(event, ReadMarkerMoved):
-        return await read_marker(event, session)
-    return []
+    renderer = _RENDERERS.get(type(event))
+    return await renderer(event, session) if renderer is not None else []
+
+
+_RENDERERS: dict[type, Callable[[Any, XmppSession], Awaitable[list[ET.Element]]]] = {
+    MessageCreated: message_created,
+    TypingChanged: chat_state,
+    MessageEdited: changed_message,
+    MessageDeleted: changed_message,
+    ReadMarkerMoved: read_marker,
+    BlocklistChanged: xep0191_blocking.pushes,
+}

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from roost.core.archive.mentions import mentioned_usernames
+from roost.core.blocking.lists import Blocklists
 from roost.core.clock import Clock
 from roost.core.conversations.service import ConversationService
 from roost.core.events import MessageCreated, MessageDeleted, MessageEdited, ReactionsChanged
@@ -45,6 +46,7 @@ class ArchiveService:
     clock: Clock
     limits: ArchiveLimits = ArchiveLimits()
     files: FilesService | None = None
+    blocks: Blocklists | None = None  # direct messages between people who block each other are refused
 
     def _check_body(self, body: str, *, with_files: bool = False) -> str:
         if not body.strip() and not with_files:
@@ -107,6 +109,8 @@ class ArchiveService:
         if not await self.conversations.is_member(sender.id, conversation_id):
             raise NotFound("conversation.not_found", "No such conversation.")
         await self.conversations.check_writable(conversation_id)
+        if self.blocks is not None:
+            await self.blocks.check_conversation(sender, conversation_id)
         if reply_to is not None:
             await self._in_conversation(reply_to, conversation_id)
         resent = await self._resent_with_files(sender, client_id, attachments)

@@ -52,6 +52,15 @@ class PresenceService:
     def online(self) -> list[Presence]:
         return list(self._current.values())
 
+    async def visible_to(self, viewer_id: int) -> list[Presence]:
+        """The presences of everyone online whom `viewer_id` may see (their own too)."""
+        visible = []
+        for presence in self.online():
+            watchers = await self.audience(presence.user_id) if self.audience else None
+            if watchers is None or viewer_id in watchers or presence.user_id == viewer_id:
+                visible.append(presence)
+        return visible
+
     async def _recompute(self, user_id: int) -> Presence:
         mine = list(self._sessions.get(user_id, {}).values())
         before = self._current.get(user_id)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import text
 
 from roost.store.sql.archive import SqlArchiveStore
+from roost.store.sql.blocks import SqlBlockStore
 from roost.store.sql.conversations import SqlConversationStore
 from roost.store.sql.directory import SqlDirectoryStore
 from roost.store.sql.engine import Database, open_database
@@ -35,6 +36,7 @@ class SqlStores:
     events: SqlEventLog
     files: SqlFileStore
     archive: SqlArchiveStore
+    blocks: SqlBlockStore
 
     async def ping(self) -> None:
         """Raise if the database does not answer."""
@@ -74,4 +76,5 @@ def open_stores(
         events=SqlEventLog(db),
         files=SqlFileStore(db, writer),
         archive=SqlArchiveStore(db, writer),
+        blocks=SqlBlockStore(db, writer),
     )

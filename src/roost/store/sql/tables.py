@@ -167,6 +167,14 @@ delivery_marks = Table(
     Column("message_id", BigInteger, nullable=False),
 )
 
+blocks = Table(  # XEP-0191 / the JSON API's blocklist: `owner_id` blocks `blocked_id`
+    "blocks",
+    metadata,
+    Column("owner_id", Integer, primary_key=True),
+    Column("blocked_id", Integer, primary_key=True, index=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
 events = Table(
     "events",
     metadata,

@@ -10,6 +10,7 @@ from roost.xmpp.ext import (
     xep0054_vcard,
     xep0092_version,
     xep0160_offline,
+    xep0191_blocking,
     xep0198_sm,
     xep0199_ping,
     xep0280_carbons,
@@ -40,6 +41,7 @@ AVAILABLE: dict[str, Extension] = {
         xep0352_csi.ext,
         xep0363_upload.ext,
         xep0054_vcard.ext,
+        xep0191_blocking.ext,
     )
 }
 
