@@ -101,7 +101,10 @@ def build_services(
     )
     conversations = ConversationService(stores.conversations, stores.users, router, ids, clock)
     limits = ArchiveLimits(
-        settings.limits.message_max_chars, settings.limits.history_page_max, settings.limits.search_results_max
+        settings.limits.message_max_chars,
+        settings.limits.history_page_max,
+        settings.limits.search_results_max,
+        settings.limits.reactions_per_person,
     )
     files = build_files(settings, stores, conversations, ids, clock)
     blocks = Blocklists(stores.blocks, conversations, router, clock)

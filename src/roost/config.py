@@ -56,6 +56,7 @@ class LimitSettings(_Section):
     ws_queue_max: int = Field(2000, ge=10)  # events queued for one slow client before it is dropped
     ws_message_max_bytes: int = Field(1_048_576, ge=1024)
     password_min_chars: int = Field(8, ge=1)
+    reactions_per_person: int = Field(20, ge=1)  # different reactions one person puts on one message
     blocklist_max: int = Field(1000, ge=1)  # people one person may block (XEP-0191, /api/v1/blocks)
 
 

@@ -33,6 +33,7 @@ class MessageDeleted:
 class ReactionsChanged:
     message: Message
     event_id: int
+    user_id: int | None = None  # who reacted (XMPP sends that person's whole set, XEP-0444)
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ from roost.model.presence import Show
 from roost.xmpp.context import Origin
 from roost.xmpp.errors import StanzaError
 from roost.xmpp.ext import MessageRequest
+from roost.xmpp.ext import xep0461_replies as replies
 from roost.xmpp.ext.xep0045_muc.messages import direct_invite
 from roost.xmpp.render import presence_stanza
 from roost.xmpp.session import XmppSession
@@ -54,7 +55,8 @@ async def on_message(session: XmppSession, stanza: ET.Element, to: Jid | None) -
         client_id = _client_id(stanza) or f"roost-{secrets.token_hex(8)}"  # carbons find the sender by it
         origin = Origin(session.resource, to.resource or None, _is_private(stanza))
         session.server.hub.note_sent(session.user_id, client_id, origin)
-        await session.services.archive.send(session.user, conversation.id, body, client_id=client_id)
+        body, reply_to = await replies.incoming(session, stanza, conversation.id, body)  # XEP-0461
+        await session.services.archive.send(session.user, conversation.id, body, client_id=client_id, reply_to=reply_to)
     elif state is not None and await _may_write(session, conversation.id):
         await session.services.conversations.set_typing(session.user, conversation.id, state == "composing")
 

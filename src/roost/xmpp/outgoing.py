@@ -13,11 +13,12 @@ from roost.core.events import (
     MessageDeleted,
     MessageEdited,
     PresenceChanged,
+    ReactionsChanged,
     ReadMarkerMoved,
     TypingChanged,
 )
 from roost.xmpp.changes import changed_message, read_marker
-from roost.xmpp.ext import xep0191_blocking
+from roost.xmpp.ext import xep0191_blocking, xep0444_reactions
 from roost.xmpp.ext.xep0045_muc.events import room_stanzas
 from roost.xmpp.render import chat_state, message_created, presence_stanza
 
@@ -46,4 +47,5 @@ _RENDERERS: dict[type, Callable[[Any, XmppSession], Awaitable[list[ET.Element]]]
     MessageDeleted: changed_message,
     ReadMarkerMoved: read_marker,
     BlocklistChanged: xep0191_blocking.pushes,
+    ReactionsChanged: xep0444_reactions.reactions_changed,
 }

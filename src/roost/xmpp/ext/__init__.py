@@ -228,6 +228,10 @@ class Registry:
                     return handler, child
         return None
 
+    def has(self, name: str) -> bool:
+        """Whether the extension of this name is installed (for features woven into the core paths)."""
+        return any(extension.name == name for extension in self.extensions)
+
     def iq_handler(self, kind: str, tag: str) -> IqHandler | None:
         return self._iq.get((kind, tag))
 

@@ -20,6 +20,8 @@ from roost.xmpp.ext import (
     xep0352_csi,
     xep0363_upload,
     xep0424_retraction,
+    xep0444_reactions,
+    xep0461_replies,
 )
 from roost.xmpp.ext.xep0045_muc import extension as xep0045_muc
 
@@ -42,6 +44,8 @@ AVAILABLE: dict[str, Extension] = {
         xep0363_upload.ext,
         xep0054_vcard.ext,
         xep0191_blocking.ext,
+        xep0444_reactions.ext,
+        xep0461_replies.ext,
     )
 }
 
