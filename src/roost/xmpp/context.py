@@ -107,6 +107,7 @@ class XmppServer:
     rooms: Occupancy = field(default_factory=Occupancy)  # XEP-0045 occupants of this process
     unauthenticated: dict[str, int] = field(default_factory=dict)  # connections per address
     max_unauthenticated_per_address: int = 100
+    channel_bindings: dict[str, bytes] = field(default_factory=dict)  # SCRAM -PLUS under this server's TLS
     _state: dict[type, object] = field(default_factory=dict)
 
     def state(self, kind: type[T]) -> T:

@@ -33,6 +33,7 @@ TLS_NS = "urn:ietf:params:xml:ns:xmpp-tls"
 SASL_NS = "urn:ietf:params:xml:ns:xmpp-sasl"
 BIND_NS = "urn:ietf:params:xml:ns:xmpp-bind"
 SESSION_NS = "urn:ietf:params:xml:ns:xmpp-session"
+SASL_CB_NS = "urn:xmpp:sasl-cb:0"
 
 
 class Connection:
@@ -142,23 +143,29 @@ class Connection:
 
     async def _authenticate(self) -> None:
         plain = self.transport.secure or self.plain_allowed
+        bindings = self.server.channel_bindings if self.transport.has_own_tls else {}
+        offered = [*(sasl.PLUS_MECHANISMS if bindings else ()), *sasl.MECHANISMS]
         mechanisms = ET.Element(f"{{{SASL_NS}}}mechanisms")
-        for name in sasl.MECHANISMS:
+        for name in offered:
             if name != "PLAIN" or plain:
                 ET.SubElement(mechanisms, f"{{{SASL_NS}}}mechanism").text = name
-        self._features(mechanisms)
+        self._features(mechanisms, *_binding_types(bindings))
         while self.user is None:
-            self.user = await self._sasl_exchange(plain)
+            self.user = await self._sasl_exchange(plain, bindings)
         self.server.hub.remember(self.user)
         self.transport.parser.max_stanza_bytes = self.server.limits.max_stanza_bytes
 
-    async def _sasl_exchange(self, plain: bool) -> User | None:
+    async def _sasl_exchange(self, plain: bool, bindings: dict[str, bytes]) -> User | None:
         stanza = await self._stanza()
         if stanza.tag != f"{{{SASL_NS}}}auth":
             raise StreamError("not-authorized", "Authenticate first.")
         try:
             mechanism = sasl.create(
-                stanza.get("mechanism", ""), self.server.services.sasl, self.address, plain_allowed=plain
+                stanza.get("mechanism", ""),
+                self.server.services.sasl,
+                self.address,
+                plain_allowed=plain,
+                bindings=bindings,
             )
             data = sasl.decode(stanza.text)
             while True:
@@ -279,6 +286,16 @@ def new_parser(server: XmppServer) -> StreamParser:
     """A parser with the limits of a connection that has not authenticated yet."""
     limits = server.limits
     return StreamParser(max_stanza_bytes=limits.max_stanza_bytes_before_auth, max_depth=limits.max_depth)
+
+
+def _binding_types(bindings: dict[str, bytes]) -> list[ET.Element]:
+    """XEP-0440: the channel-binding types -PLUS may use on this connection."""
+    if not bindings:
+        return []
+    offered = ET.Element(f"{{{SASL_CB_NS}}}sasl-channel-binding")
+    for kind in bindings:
+        ET.SubElement(offered, f"{{{SASL_CB_NS}}}channel-binding", {"type": kind})
+    return [offered]
 
 
 def _with(parent: ET.Element, *children: ET.Element) -> ET.Element:
