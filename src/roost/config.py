@@ -102,6 +102,8 @@ class XmppSettings(_Section):
     resources_per_user: int = Field(50, ge=1)
     resume_seconds: float = Field(300.0, ge=0)  # XEP-0198: a dropped stream may be resumed this long; 0: never
     unacked_max: int = Field(1000, ge=10)  # XEP-0198: stanzas a client has not acknowledged, per session
+    registration: bool = False  # XEP-0077: anyone who reaches the server may create an account
+    registrations_per_address_hour: int = Field(5, ge=1)
     extensions: list[str] | None = None  # None: every extension Roost has
 
 

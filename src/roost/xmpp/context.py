@@ -32,6 +32,8 @@ class XmppLimits:
     resume_seconds: float = 300.0  # XEP-0198: how long a dropped session waits to be resumed; 0: never
     unacked_max: int = 1000  # XEP-0198: unacknowledged stanzas kept for one session
     http_public_url: str = ""  # where HTTP clients reach this server (XEP-0363 slot URLs)
+    registration: bool = False  # XEP-0077: anyone may create an account before logging in
+    registrations_per_address_hour: int = 5
 
 
 ORIGINS_KEPT = 10_000

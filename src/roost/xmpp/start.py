@@ -25,6 +25,8 @@ def build_listeners(settings: Settings, services: Services, tls: ssl.SSLContext 
         resume_seconds=config.resume_seconds,
         unacked_max=config.unacked_max,
         http_public_url=settings.public_http_url,
+        registration=config.registration,
+        registrations_per_address_hour=config.registrations_per_address_hour,
     )
     server = XmppServer(services, limits, build_registry(config.extensions), tls)
     server.max_unauthenticated_per_address = config.max_unauthenticated_per_address

@@ -8,6 +8,7 @@ from roost.xmpp.ext import (
     rfc6121_roster,
     xep0030_disco,
     xep0054_vcard,
+    xep0077_register,
     xep0092_version,
     xep0160_offline,
     xep0191_blocking,
@@ -44,6 +45,7 @@ AVAILABLE: dict[str, Extension] = {
         xep0363_upload.ext,
         xep0054_vcard.ext,
         xep0191_blocking.ext,
+        xep0077_register.ext,
         xep0444_reactions.ext,
         xep0461_replies.ext,
     )

@@ -58,6 +58,10 @@ class Connection:
         if not self.closing:
             self.transport.send(element)
 
+    @property
+    def is_secure(self) -> bool:
+        return self.transport.secure
+
     def _open_stream(self, lang: str = "en") -> None:
         self.transport.open_stream(domain=self.server.limits.domain, stream_id=secrets.token_hex(8), lang=lang)
         self.header_sent = True
@@ -149,7 +153,7 @@ class Connection:
         for name in offered:
             if name != "PLAIN" or plain:
                 ET.SubElement(mechanisms, f"{{{SASL_NS}}}mechanism").text = name
-        self._features(mechanisms, *_binding_types(bindings))
+        self._features(mechanisms, *_binding_types(bindings), *self.server.registry.auth_features(self.server))
         while self.user is None:
             self.user = await self._sasl_exchange(plain, bindings)
         self.server.hub.remember(self.user)
@@ -157,6 +161,10 @@ class Connection:
 
     async def _sasl_exchange(self, plain: bool, bindings: dict[str, bytes]) -> User | None:
         stanza = await self._stanza()
+        instead = self.server.registry.before_auth_handler(stanza[0].tag) if _is_iq(stanza) else None
+        if instead is not None:  # e.g. XEP-0077 registration
+            await instead(self, stanza)
+            return None
         if stanza.tag != f"{{{SASL_NS}}}auth":
             raise StreamError("not-authorized", "Authenticate first.")
         try:
@@ -286,6 +294,10 @@ def new_parser(server: XmppServer) -> StreamParser:
     """A parser with the limits of a connection that has not authenticated yet."""
     limits = server.limits
     return StreamParser(max_stanza_bytes=limits.max_stanza_bytes_before_auth, max_depth=limits.max_depth)
+
+
+def _is_iq(stanza: ET.Element) -> bool:
+    return stanza.tag == "{jabber:client}iq" and stanza.get("type") in ("get", "set") and len(stanza) == 1
 
 
 def _binding_types(bindings: dict[str, bytes]) -> list[ET.Element]:
