@@ -87,6 +87,16 @@ class FileSettings(_Section):
     sweep_seconds: float = Field(60.0, gt=0)  # how often expired uploads and unreferenced files are removed
 
 
+class ExternalService(_Section):
+    """A STUN or TURN server clients may use for calls (XEP-0215)."""
+
+    type: Literal["stun", "stuns", "turn", "turns"]
+    host: str = Field(min_length=1, max_length=255)
+    port: int = Field(3478, ge=1, le=65535)
+    transport: Literal["udp", "tcp"] = "udp"
+    name: str = ""
+
+
 class XmppSettings(_Section):
     enabled: bool = True
     host: str = ""  # "": the same address as http.host
@@ -102,6 +112,9 @@ class XmppSettings(_Section):
     resources_per_user: int = Field(50, ge=1)
     resume_seconds: float = Field(300.0, ge=0)  # XEP-0198: a dropped stream may be resumed this long; 0: never
     unacked_max: int = Field(1000, ge=10)  # XEP-0198: stanzas a client has not acknowledged, per session
+    external_services: list[ExternalService] = []  # XEP-0215: STUN/TURN servers for calls
+    turn_secret: str = ""  # shared with the TURN server (coturn: static-auth-secret): temporary credentials
+    turn_credential_seconds: int = Field(86400, ge=60)  # how long those credentials are valid
     registration: bool = False  # XEP-0077: anyone who reaches the server may create an account
     registrations_per_address_hour: int = Field(5, ge=1)
     extensions: list[str] | None = None  # None: every extension Roost has

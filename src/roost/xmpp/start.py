@@ -25,6 +25,9 @@ def build_listeners(settings: Settings, services: Services, tls: ssl.SSLContext 
         resume_seconds=config.resume_seconds,
         unacked_max=config.unacked_max,
         http_public_url=settings.public_http_url,
+        external_services=tuple(config.external_services),
+        turn_secret=config.turn_secret,
+        turn_credential_seconds=config.turn_credential_seconds,
         registration=config.registration,
         registrations_per_address_hour=config.registrations_per_address_hour,
     )

@@ -14,6 +14,7 @@ from roost.xmpp.ext import (
     xep0191_blocking,
     xep0198_sm,
     xep0199_ping,
+    xep0215_external_services,
     xep0280_carbons,
     xep0308_correction,
     xep0313_mam,
@@ -46,6 +47,7 @@ AVAILABLE: dict[str, Extension] = {
         xep0054_vcard.ext,
         xep0191_blocking.ext,
         xep0077_register.ext,
+        xep0215_external_services.ext,
         xep0444_reactions.ext,
         xep0461_replies.ext,
     )
