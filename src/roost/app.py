@@ -24,6 +24,7 @@ from roost.core.directory.service import DirectoryService
 from roost.core.files.intake import ImagePolicy, Intake
 from roost.core.files.service import FileLimits, FilesService
 from roost.core.presence.service import PresenceService
+from roost.core.push.service import PushService
 from roost.core.routing.service import Router
 from roost.core.services import Services
 from roost.model.ids import IdGenerator
@@ -132,6 +133,7 @@ def build_services(
         ),
         offline=OfflineService(stores.archive, ids),
         blocking=BlockingService(blocks, stores.users, presence, router, clock, settings.limits.blocklist_max),
+        push=PushService(stores.push, clock, settings.xmpp.push_registrations_max),
     )
 
 

@@ -115,6 +115,7 @@ class XmppSettings(_Section):
     external_services: list[ExternalService] = []  # XEP-0215: STUN/TURN servers for calls
     turn_secret: str = ""  # shared with the TURN server (coturn: static-auth-secret): temporary credentials
     turn_credential_seconds: int = Field(86400, ge=60)  # how long those credentials are valid
+    push_registrations_max: int = Field(20, ge=1)  # XEP-0357: push registrations per person
     registration: bool = False  # XEP-0077: anyone who reaches the server may create an account
     registrations_per_address_hour: int = Field(5, ge=1)
     extensions: list[str] | None = None  # None: every extension Roost has

@@ -18,6 +18,7 @@ from roost.core.conversations.service import ConversationService
 from roost.core.directory.service import DirectoryService
 from roost.core.files.service import FilesService
 from roost.core.presence.service import PresenceService
+from roost.core.push.service import PushService
 from roost.core.routing.service import Router
 
 
@@ -38,3 +39,4 @@ class Services:
     archive_queries: ArchiveQueryService
     offline: OfflineService
     blocking: BlockingService
+    push: PushService

@@ -14,6 +14,7 @@ from roost.model.conversations import Conversation, ConversationSummary, Member,
 from roost.model.directory import Contact, Group
 from roost.model.files import BlobInfo, StoredFile, Upload
 from roost.model.messages import Appended, HistoryPage, LogEntry, Message, MessageVersion, NewMessage, SearchQuery
+from roost.model.push import PushRegistration
 from roost.model.users import Credentials, NewUser, User
 
 
@@ -119,6 +120,12 @@ class BlockStore(Protocol):
     async def blockers_of(self, user_id: int) -> list[int]: ...
     async def block(self, owner_id: int, user_ids: list[int], now: datetime) -> list[int]: ...
     async def unblock(self, owner_id: int, user_ids: list[int] | None) -> list[int]: ...
+
+
+class PushStore(Protocol):
+    async def put(self, registration: PushRegistration) -> None: ...
+    async def remove(self, user_id: int, service_jid: str, node: str | None) -> int: ...
+    async def of(self, user_id: int) -> list[PushRegistration]: ...
 
 
 class EventLog(Protocol):

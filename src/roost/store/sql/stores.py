@@ -16,6 +16,7 @@ from roost.store.sql.files import SqlFileStore
 from roost.store.sql.indexing import SearchIndexer
 from roost.store.sql.messages import SqlMessageStore
 from roost.store.sql.migrate import upgrade
+from roost.store.sql.push import SqlPushStore
 from roost.store.sql.search import SqlSearchStore
 from roost.store.sql.tokens import SqlTokenStore
 from roost.store.sql.users import SqlUserStore
@@ -37,6 +38,7 @@ class SqlStores:
     files: SqlFileStore
     archive: SqlArchiveStore
     blocks: SqlBlockStore
+    push: SqlPushStore
 
     async def ping(self) -> None:
         """Raise if the database does not answer."""
@@ -77,4 +79,5 @@ def open_stores(
         files=SqlFileStore(db, writer),
         archive=SqlArchiveStore(db, writer),
         blocks=SqlBlockStore(db, writer),
+        push=SqlPushStore(db, writer),
     )

@@ -175,6 +175,17 @@ blocks = Table(  # XEP-0191 / the JSON API's blocklist: `owner_id` blocks `block
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
+push_registrations = Table(  # XEP-0357: one row per (person, app server, node)
+    "push_registrations",
+    metadata,
+    Column("user_id", Integer, primary_key=True),
+    Column("service_jid", String(1024), primary_key=True),
+    Column("node", String(1024), primary_key=True),
+    Column("resource", String(1024), nullable=False),
+    Column("options", Text, nullable=False),  # JSON list of [field, value]
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
 events = Table(
     "events",
     metadata,

@@ -20,6 +20,7 @@ from roost.xmpp.ext import (
     xep0313_mam,
     xep0333_markers,
     xep0352_csi,
+    xep0357_push,
     xep0363_upload,
     xep0424_retraction,
     xep0444_reactions,
@@ -48,6 +49,7 @@ AVAILABLE: dict[str, Extension] = {
         xep0191_blocking.ext,
         xep0077_register.ext,
         xep0215_external_services.ext,
+        xep0357_push.ext,
         xep0444_reactions.ext,
         xep0461_replies.ext,
     )
