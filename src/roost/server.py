@@ -17,6 +17,7 @@ from roost.app import Runtime, build_runtime
 from roost.config import Settings
 from roost.tls import server_context
 from roost.xmpp import websocket
+from roost.xmpp.host_meta import HostMeta, websocket_url
 from roost.xmpp.listener import Listeners
 from roost.xmpp.start import build_listeners, xmpp_host
 
@@ -114,6 +115,9 @@ def build_app(settings: Settings) -> FastAPI:
     app.router.lifespan_context = lifespan
     if xmpp is not None and settings.xmpp.websocket:
         app.router.add_websocket_route(websocket.PATH, websocket.XmppWebSocketEndpoint(xmpp.server, settings).handle)
+        meta = HostMeta(websocket_url(settings.public_http_url, websocket.PATH))  # XEP-0156
+        app.router.add_route("/.well-known/host-meta", meta.xrd, methods=["GET"], include_in_schema=False)
+        app.router.add_route("/.well-known/host-meta.json", meta.json, methods=["GET"], include_in_schema=False)
     return app
 
 

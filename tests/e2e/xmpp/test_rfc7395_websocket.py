@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
+import httpx
 import pytest
 from slixmpp import JID
 from websockets.exceptions import InvalidStatus
@@ -127,3 +128,15 @@ async def test_binary_messages_are_refused(server: ServerProcess) -> None:
         await client.recv()
         await client.ws.send(b"<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>=</auth>")
         assert await stream_error(client) == "bad-format"
+
+
+async def test_host_meta_names_the_websocket(server: ServerProcess) -> None:
+    """XEP-0156: web clients find the endpoint from the domain."""
+    async with httpx.AsyncClient(base_url=server.url) as http:
+        document = await http.get("/.well-known/host-meta.json")
+        xrd = await http.get("/.well-known/host-meta")
+    expected = f"ws://localhost:{server.port}/xmpp-websocket"
+    assert document.json() == {"links": [{"rel": "urn:xmpp:alt-connections:websocket", "href": expected}]}
+    assert document.headers["access-control-allow-origin"] == "*"
+    link = ET.fromstring(xrd.text).find("{http://docs.oasis-open.org/ns/xri/xrd-1.0}Link")
+    assert link is not None and link.get("href") == expected

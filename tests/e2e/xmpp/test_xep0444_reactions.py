@@ -7,9 +7,9 @@ import xml.etree.ElementTree as ET
 from typing import Any
 
 from tests.conftest import MakePerson
-from tests.support.muc import MUC_PLUGINS, make_room, room_jid
+from tests.support.muc import joined_pair, make_room, room_jid
 from tests.support.server import ServerProcess
-from tests.support.xmpp import TIMEOUT, connected, every_message, send_payload, wait_for
+from tests.support.xmpp import connected, every_message, send_payload, wait_for
 
 NS = "urn:xmpp:reactions:0"
 
@@ -87,12 +87,7 @@ async def test_reaction_errors(server: ServerProcess, make_person: MakePerson) -
 async def test_reactions_in_a_room(server: ServerProcess, make_person: MakePerson) -> None:
     alice, bob = await make_person("alice"), await make_person("bob")
     room = await make_room(alice, "Reacting", members=(bob,))
-    async with (
-        connected(server, alice.username, alice.password, plugins=MUC_PLUGINS) as a,
-        connected(server, bob.username, bob.password, plugins=MUC_PLUGINS) as b,
-    ):
-        await a.plugin["xep_0045"].join_muc_wait(room_jid(room), "alice", maxstanzas=0, timeout=TIMEOUT)
-        await b.plugin["xep_0045"].join_muc_wait(room_jid(room), "bob", maxstanzas=0, timeout=TIMEOUT)
+    async with joined_pair(server, alice, bob, room) as (a, b):
         seen_by_a = every_message(a)
         sent = await alice.send(room["id"], "ship it")
         await wait_for(b.messages, lambda m: m["body"] == "ship it")

@@ -8,9 +8,9 @@ from typing import Any
 
 from tests.conftest import MakePerson
 from tests.support.client import Person
-from tests.support.muc import MUC_PLUGINS, make_room, room_jid
+from tests.support.muc import joined_pair, make_room, room_jid
 from tests.support.server import ServerProcess
-from tests.support.xmpp import TIMEOUT, connected, send_payload, wait_for
+from tests.support.xmpp import connected, send_payload, wait_for
 
 NS = "urn:xmpp:reply:0"
 FALLBACK = "urn:xmpp:fallback:0"
@@ -83,12 +83,7 @@ async def test_a_reply_to_an_unknown_id_is_a_plain_message(server: ServerProcess
 async def test_replies_in_a_room(server: ServerProcess, make_person: MakePerson) -> None:
     alice, bob = await make_person("alice"), await make_person("bob")
     room = await make_room(alice, "Replies", members=(bob,))
-    async with (
-        connected(server, alice.username, alice.password, plugins=MUC_PLUGINS) as a,
-        connected(server, bob.username, bob.password, plugins=MUC_PLUGINS) as b,
-    ):
-        await a.plugin["xep_0045"].join_muc_wait(room_jid(room), "alice", maxstanzas=0, timeout=TIMEOUT)
-        await b.plugin["xep_0045"].join_muc_wait(room_jid(room), "bob", maxstanzas=0, timeout=TIMEOUT)
+    async with joined_pair(server, alice, bob, room) as (a, b):
         sent = await alice.send(room["id"], "deploy on friday?")
         await wait_for(b.messages, lambda m: m["body"] == "deploy on friday?")
         quote = "> deploy on friday?\n"
