@@ -17,6 +17,8 @@ from roost.core.archive.service import ArchiveLimits, ArchiveService
 from roost.core.auth.sasl import SaslService
 from roost.core.auth.service import AuthService
 from roost.core.auth.throttle import Throttle
+from roost.core.blocking.lists import Blocklists
+from roost.core.blocking.service import BlockingService
 from roost.core.clock import Clock, SystemClock
 from roost.core.conversations.relay import RelayService
 from roost.core.conversations.service import ConversationService
@@ -26,6 +28,7 @@ from roost.core.files.service import FileLimits, FilesService
 from roost.core.pep.private import PrivateStorageService
 from roost.core.pep.service import PepService
 from roost.core.presence.service import PresenceService
+from roost.core.push.service import PushService
 from roost.core.routing.service import Router
 from roost.core.services import Services
 from roost.model.ids import IdGenerator
@@ -112,12 +115,18 @@ def build_services(
         settings.limits.history_page_max,
         settings.limits.search_results_max,
         extras_max_chars=settings.xmpp.max_stanza_bytes,
+        reactions_per_person=settings.limits.reactions_per_person,
     )
     files = build_files(settings, stores, conversations, ids, clock)
+    blocks = Blocklists(stores.blocks, conversations, router, clock)
     archive = ArchiveService(
-        stores.messages, stores.search, stores.users, conversations, router, ids, clock, limits, files
+        stores.messages, stores.search, stores.users, conversations, router, ids, clock, limits, files, blocks
     )
     directory = DirectoryService(stores.directory, accounts, conversations, settings.shared_roster)
+    audience = blocks.narrow(directory.presence_audience)
+    presence = PresenceService(
+        stores.users, router, clock, audience=audience, sees=directory.visible_to, hidden=blocks.hidden_from
+    )
     return Services(
         clock=clock,
         router=router,
@@ -125,7 +134,7 @@ def build_services(
         auth=auth,
         sasl=SaslService(stores.users, auth.account_throttle, auth.address_throttle),
         directory=directory,
-        presence=PresenceService(stores.users, router, clock, audience=directory.presence_audience),
+        presence=presence,
         conversations=conversations,
         archive=archive,
         catchup=CatchUpService(stores.events, stores.messages, conversations, settings.limits.catchup_max_events),
@@ -138,6 +147,8 @@ def build_services(
         relay=RelayService(conversations, settings.xmpp.max_stanza_bytes),
         pep=PepService(stores.pep, router, ids, clock, directory.presence_audience),
         private=PrivateStorageService(stores.private),
+        blocking=BlockingService(blocks, stores.users, presence, router, clock, settings.limits.blocklist_max),
+        push=PushService(stores.push, clock, settings.xmpp.push_registrations_max),
     )
 
 

@@ -56,6 +56,8 @@ class LimitSettings(_Section):
     ws_queue_max: int = Field(2000, ge=10)  # events queued for one slow client before it is dropped
     ws_message_max_bytes: int = Field(1_048_576, ge=1024)
     password_min_chars: int = Field(8, ge=1)
+    reactions_per_person: int = Field(20, ge=1)  # different reactions one person puts on one message
+    blocklist_max: int = Field(1000, ge=1)  # people one person may block (XEP-0191, /api/v1/blocks)
 
 
 class AuthSettings(_Section):
@@ -95,12 +97,23 @@ class FileSettings(_Section):
     sweep_seconds: float = Field(60.0, gt=0)  # how often expired uploads and unreferenced files are removed
 
 
+class ExternalService(_Section):
+    """A STUN or TURN server clients may use for calls (XEP-0215)."""
+
+    type: Literal["stun", "stuns", "turn", "turns"]
+    host: str = Field(min_length=1, max_length=255)
+    port: int = Field(3478, ge=1, le=65535)
+    transport: Literal["udp", "tcp"] = "udp"
+    name: str = ""
+
+
 class XmppSettings(_Section):
     enabled: bool = True
     host: str = ""  # "": the same address as http.host
     port: int = Field(5222, ge=0, le=65535)  # client connections with STARTTLS; 0 turns it off
     tls_port: int = Field(5223, ge=0, le=65535)  # direct TLS (XEP-0368); 0 turns it off
     allow_plain_loopback: bool = False  # plain streams may log in on a loopback listener (benchmarks)
+    websocket: bool = True  # XMPP over WebSocket (RFC 7395) at /xmpp-websocket on the HTTP listener
     max_stanza_bytes: int = Field(10 * 1024 * 1024, ge=10_000)
     max_stanza_bytes_before_auth: int = Field(16_384, ge=1024)
     max_depth: int = Field(32, ge=8, le=1000)
@@ -109,6 +122,12 @@ class XmppSettings(_Section):
     resources_per_user: int = Field(50, ge=1)
     resume_seconds: float = Field(300.0, ge=0)  # XEP-0198: a dropped stream may be resumed this long; 0: never
     unacked_max: int = Field(1000, ge=10)  # XEP-0198: stanzas a client has not acknowledged, per session
+    external_services: list[ExternalService] = []  # XEP-0215: STUN/TURN servers for calls
+    turn_secret: str = ""  # shared with the TURN server (coturn: static-auth-secret): temporary credentials
+    turn_credential_seconds: int = Field(86400, ge=60)  # how long those credentials are valid
+    push_registrations_max: int = Field(20, ge=1)  # XEP-0357: push registrations per person
+    registration: bool = False  # XEP-0077: anyone who reaches the server may create an account
+    registrations_per_address_hour: int = Field(5, ge=1)
     extensions: list[str] | None = None  # None: every extension Roost has
 
 

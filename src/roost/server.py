@@ -16,6 +16,8 @@ from roost.api.app import EventsFirst, create_api
 from roost.app import Runtime, build_runtime
 from roost.config import Settings
 from roost.tls import server_context
+from roost.xmpp import websocket
+from roost.xmpp.host_meta import HostMeta, websocket_url
 from roost.xmpp.listener import Listeners
 from roost.xmpp.start import build_listeners, xmpp_host
 
@@ -56,15 +58,13 @@ async def _sweep_files(runtime: Runtime) -> None:
             log.warning("file sweep failed", exc_info=True)
 
 
-async def _start_xmpp(settings: Settings, runtime: Runtime) -> Listeners | None:
+def _build_xmpp(settings: Settings, runtime: Runtime) -> Listeners | None:
     if not settings.xmpp.enabled:
         return None
     tls = server_context(settings.cert_file, settings.key_file) if settings.cert_file.exists() else None
     if tls is None:
         log.warning("no TLS certificate at %s: XMPP clients cannot connect securely", settings.cert_file)
-    listeners = build_listeners(settings, runtime.services, tls)
-    await listeners.start(xmpp_host(settings), settings.xmpp.port, settings.xmpp.tls_port)
-    return listeners
+    return build_listeners(settings, runtime.services, tls)
 
 
 class _Server(uvicorn.Server):
@@ -87,6 +87,7 @@ class _Server(uvicorn.Server):
 
 def build_app(settings: Settings) -> FastAPI:
     runtime = build_runtime(settings)
+    xmpp = _build_xmpp(settings, runtime)  # TCP listeners and /xmpp-websocket share its sessions
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -96,7 +97,8 @@ def build_app(settings: Settings) -> FastAPI:
             asyncio.create_task(_expire_messages(runtime)),
             asyncio.create_task(_sweep_files(runtime)),
         ]
-        xmpp = await _start_xmpp(settings, runtime)
+        if xmpp is not None:
+            await xmpp.start(xmpp_host(settings), settings.xmpp.port, settings.xmpp.tls_port)
         log.info("roost ready domain=%s", settings.domain)
         try:
             yield
@@ -111,6 +113,11 @@ def build_app(settings: Settings) -> FastAPI:
 
     app = create_api(runtime.services, settings, runtime.stores.ping)
     app.router.lifespan_context = lifespan
+    if xmpp is not None and settings.xmpp.websocket:
+        app.router.add_websocket_route(websocket.PATH, websocket.XmppWebSocketEndpoint(xmpp.server, settings).handle)
+        meta = HostMeta(websocket_url(settings.public_http_url, websocket.PATH))  # XEP-0156
+        app.router.add_route("/.well-known/host-meta", meta.xrd, methods=["GET"], include_in_schema=False)
+        app.router.add_route("/.well-known/host-meta.json", meta.json, methods=["GET"], include_in_schema=False)
     return app
 
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from slixmpp import JID
 
 from tests.support.client import Person
-from tests.support.xmpp import TIMEOUT
+from tests.support.server import ServerProcess
+from tests.support.xmpp import TIMEOUT, Client, connected
 
 MUC_PLUGINS = ("xep_0030", "xep_0199", "xep_0045")
 SERVICE = JID("conference.localhost")
@@ -57,3 +60,18 @@ def watch(client: Any, event: str = "groupchat_presence") -> asyncio.Queue[Any]:
     queue: asyncio.Queue[Any] = asyncio.Queue()
     client.add_event_handler(event, queue.put_nowait)
     return queue
+
+
+@asynccontextmanager
+async def joined_pair(
+    server: ServerProcess, first: Person, second: Person, room: dict[str, Any]
+) -> AsyncIterator[tuple[Client, Client]]:
+    """Both people connected over XMPP and joined to the room, nicks their user ids without the test suffix."""
+    async with (
+        connected(server, first.username, first.password, plugins=MUC_PLUGINS) as a,
+        connected(server, second.username, second.password, plugins=MUC_PLUGINS) as b,
+    ):
+        for client, person in ((a, first), (b, second)):
+            nick = person.username.rstrip("0123456789-").removesuffix("-")
+            await client.plugin["xep_0045"].join_muc_wait(room_jid(room), nick, maxstanzas=0, timeout=TIMEOUT)
+        yield a, b

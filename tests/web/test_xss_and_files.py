@@ -95,7 +95,12 @@ async def test_files_upload_with_thumbnails_and_cards(new_user: NewUser, signed_
     image = history.get_by_role("img", name="photo.png")
     await expect(image).to_be_visible()
     await expect(image).to_have_attribute("src", re.compile(r"^/api/v1/files/\d+/thumbnail$"))
-    assert await image.evaluate("img => img.complete && img.naturalWidth > 0")
+    # the thumbnail decodes (not a broken image); it may still be loading when first visible
+    await image.evaluate(
+        "img => img.complete && img.naturalWidth > 0 ? true"
+        " : new Promise((ok, fail) => { img.onload = () => ok(true); img.onerror = () => fail('broken'); })"
+    )
+    assert await image.evaluate("img => img.naturalWidth > 0")
     card = history.get_by_role("link", name="notes.txt")
     await expect(card).to_have_attribute("href", re.compile(r"^/api/v1/files/\d+/content$"))
     await expect(history.get_by_text("23 bytes")).to_be_visible()

@@ -12,6 +12,7 @@ from roost.api.schemas.conversations import ConversationOut
 from roost.api.schemas.files import file_json
 from roost.api.schemas.users import PresenceOut, UserOut
 from roost.core.events import (
+    BlocklistChanged,
     ConversationChanged,
     Event,
     MembershipChanged,
@@ -127,6 +128,11 @@ def _(event: TypingChanged) -> dict[str, Any]:
 @_render.register
 def _(event: UserChanged) -> dict[str, Any]:
     return {"type": "user.updated", "user": UserOut.from_model(event.user).model_dump(mode="json")}
+
+
+@_render.register
+def _(event: BlocklistChanged) -> dict[str, Any]:
+    return {"type": "blocks.changed", "user_ids": list(event.user_ids), "blocked": event.blocked}
 
 
 @_render.register

@@ -34,6 +34,7 @@ class MessageDeleted:
 class ReactionsChanged:
     message: Message
     event_id: int
+    user_id: int | None = None  # who reacted (XMPP sends that person's whole set, XEP-0444)
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +106,15 @@ class UserChanged:
 
 
 @dataclass(frozen=True, slots=True)
+class BlocklistChanged:
+    """`owner_id` blocked (or unblocked) these people; for the owner's sessions."""
+
+    owner_id: int
+    user_ids: tuple[int, ...]
+    blocked: bool
+
+
+@dataclass(frozen=True, slots=True)
 class SessionsRevoked:
     """Close live sessions of `user_id`: all of them, or those of one token."""
 
@@ -122,4 +132,13 @@ DurableEvent = (
     | ConversationChanged
     | MembershipChanged
 )
-Event = DurableEvent | PresenceChanged | TypingChanged | PayloadRelayed | PepChanged | UserChanged | SessionsRevoked
+Event = (
+    DurableEvent
+    | PresenceChanged
+    | TypingChanged
+    | PayloadRelayed
+    | PepChanged
+    | UserChanged
+    | BlocklistChanged
+    | SessionsRevoked
+)

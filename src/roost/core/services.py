@@ -12,6 +12,7 @@ from roost.core.archive.query import ArchiveQueryService
 from roost.core.archive.service import ArchiveService
 from roost.core.auth.sasl import SaslService
 from roost.core.auth.service import AuthService
+from roost.core.blocking.service import BlockingService
 from roost.core.clock import Clock
 from roost.core.conversations.relay import RelayService
 from roost.core.conversations.service import ConversationService
@@ -20,6 +21,7 @@ from roost.core.files.service import FilesService
 from roost.core.pep.private import PrivateStorageService
 from roost.core.pep.service import PepService
 from roost.core.presence.service import PresenceService
+from roost.core.push.service import PushService
 from roost.core.routing.service import Router
 
 
@@ -42,3 +44,5 @@ class Services:
     relay: RelayService
     pep: PepService
     private: PrivateStorageService
+    blocking: BlockingService
+    push: PushService

@@ -7,6 +7,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeVar
 
+from roost.config import ExternalService
 from roost.core.services import Services
 from roost.model.conversations import Conversation
 from roost.model.users import User
@@ -32,6 +33,11 @@ class XmppLimits:
     resume_seconds: float = 300.0  # XEP-0198: how long a dropped session waits to be resumed; 0: never
     unacked_max: int = 1000  # XEP-0198: unacknowledged stanzas kept for one session
     http_public_url: str = ""  # where HTTP clients reach this server (XEP-0363 slot URLs)
+    external_services: tuple[ExternalService, ...] = ()  # XEP-0215
+    turn_secret: str = ""
+    turn_credential_seconds: int = 86400
+    registration: bool = False  # XEP-0077: anyone may create an account before logging in
+    registrations_per_address_hour: int = 5
 
 
 ORIGINS_KEPT = 10_000
@@ -106,6 +112,7 @@ class XmppServer:
     rooms: Occupancy = field(default_factory=Occupancy)  # XEP-0045 occupants of this process
     unauthenticated: dict[str, int] = field(default_factory=dict)  # connections per address
     max_unauthenticated_per_address: int = 100
+    channel_bindings: dict[str, bytes] = field(default_factory=dict)  # SCRAM -PLUS under this server's TLS
     _state: dict[type, object] = field(default_factory=dict)
 
     def state(self, kind: type[T]) -> T:

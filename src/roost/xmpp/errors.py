@@ -36,6 +36,14 @@ CONDITIONS: dict[type[RoostError], tuple[str, str]] = {
 }
 
 
+BLOCKING_ERRORS_NS = "urn:xmpp:blocking:errors"
+# Core errors whose XMPP condition is not their class's, by code: (type, condition, with the core's text)
+BY_CODE: dict[str, tuple[str, str, bool]] = {
+    "block.blocked": ("cancel", "service-unavailable", False),  # XEP-0191 §3.5: tell the blocked nothing
+    "block.blocking": ("cancel", "not-acceptable", True),  # XEP-0191 §3.6, with <blocked/>
+}
+
+
 class StanzaError(Exception):
     """Answer the stanza with this error (type and RFC 6120 §8.3.3 condition)."""
 
@@ -57,6 +65,10 @@ class StreamError(Exception):
 
 
 def from_roost_error(error: RoostError) -> StanzaError:
+    if error.code in BY_CODE:
+        error_type, condition, with_text = BY_CODE[error.code]
+        detail = ET.Element(f"{{{BLOCKING_ERRORS_NS}}}blocked") if error.code == "block.blocking" else None
+        return StanzaError(error_type, condition, error.message if with_text else "", detail=detail)
     for kind in type(error).__mro__:
         if kind in CONDITIONS:
             error_type, condition = CONDITIONS[kind]
@@ -83,10 +95,11 @@ def error_reply(stanza: ET.Element, error: StanzaError, *, own_jid: str | None =
     return reply
 
 
-def stream_error_bytes(condition: str, text: str = "") -> bytes:
-    """A <stream:error/> (the stream closes after it)."""
+def stream_error_bytes(condition: str, text: str = "", *, declare_prefix: bool = False) -> bytes:
+    """A <stream:error/> (the stream closes after it); framed alone (RFC 7395) it declares its prefix."""
     inner = f"<{condition} xmlns='{STREAMS_NS}'/>"
     if text:
         escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
         inner += f"<text xmlns='{STREAMS_NS}'>{escaped}</text>"
-    return f"<stream:error>{inner}</stream:error>".encode()
+    declaration = " xmlns:stream='http://etherx.jabber.org/streams'" if declare_prefix else ""
+    return f"<stream:error{declaration}>{inner}</stream:error>".encode()

@@ -16,7 +16,7 @@ import secrets
 import xml.etree.ElementTree as ET
 
 from roost.core.events import PayloadRelayed
-from roost.model.errors import NotFound
+from roost.model.errors import Forbidden, NotFound
 from roost.model.jid import Jid
 from roost.model.messages import Payload
 from roost.model.presence import Show
@@ -24,6 +24,7 @@ from roost.xmpp import payloads
 from roost.xmpp.context import Origin
 from roost.xmpp.errors import StanzaError
 from roost.xmpp.ext import MessageRequest
+from roost.xmpp.ext import xep0461_replies as replies
 from roost.xmpp.ext.xep0045_muc.messages import direct_invite
 from roost.xmpp.render import presence_stanza
 from roost.xmpp.session import XmppSession
@@ -62,7 +63,7 @@ async def on_message(session: XmppSession, stanza: ET.Element, to: Jid | None) -
     if extras.xml is not None:
         await relay(session, stanza, to, conversation_id, payload=extras.xml)
     state = _chat_state(stanza)
-    if state is not None:
+    if state is not None and await _may_write(session, conversation_id):
         await session.services.conversations.set_typing(session.user, conversation_id, state == "composing")
 
 
@@ -73,7 +74,10 @@ async def _store(
     origin = Origin(session.resource, to.resource or None, _is_private(stanza))
     session.server.hub.note_sent(session.user_id, client_id, origin)
     payload = Payload(extras.xml, extras.encryption)
-    await session.services.archive.send(session.user, conversation_id, body, client_id=client_id, payload=payload)
+    body, reply_to = await replies.incoming(session, stanza, conversation_id, body)  # XEP-0461
+    await session.services.archive.send(
+        session.user, conversation_id, body, client_id=client_id, reply_to=reply_to, payload=payload
+    )
 
 
 async def relay(session: XmppSession, stanza: ET.Element, to: Jid, conversation_id: int, *, payload: str) -> None:
@@ -89,6 +93,15 @@ async def relay(session: XmppSession, stanza: ET.Element, to: Jid, conversation_
         private=_is_private(stanza),
     )
     await session.services.relay.relay(session.user_id, event, origin=session.id)
+
+
+async def _may_write(session: XmppSession, conversation_id: int) -> bool:
+    """Chat states between people who block each other are dropped silently."""
+    try:
+        await session.services.blocking.lists.check_conversation(session.user, conversation_id)
+    except Forbidden:
+        return False
+    return True
 
 
 async def _colleague(session: XmppSession, to: Jid) -> int:
@@ -147,7 +160,6 @@ async def on_presence(session: XmppSession, stanza: ET.Element, to: Jid | None) 
 
 async def _send_online_contacts(session: XmppSession) -> None:
     """Answer the initial presence with everyone online this user may see (RFC 6121 §4.2.2)."""
-    visible = await session.services.directory.visible_to(session.user_id)
-    for presence in session.services.presence.online():
-        if presence.user_id != session.user_id and (visible is None or presence.user_id in visible):
+    for presence in await session.services.presence.visible_to(session.user_id):
+        if presence.user_id != session.user_id:
             session.send(await presence_stanza(presence, session))

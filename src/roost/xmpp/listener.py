@@ -13,7 +13,8 @@ import ssl
 from dataclasses import dataclass, field
 
 from roost.xmpp.context import XmppServer
-from roost.xmpp.stream.connection import Connection
+from roost.xmpp.stream.connection import Connection, new_parser
+from roost.xmpp.stream.transport import TcpTransport
 
 log = logging.getLogger(__name__)
 
@@ -45,24 +46,23 @@ class Listeners:
         return bound
 
     async def _plain(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        await self._serve(Connection(reader, writer, self.server, tls=False, plain_allowed=self.allow_plain))
+        transport = TcpTransport(reader, writer, new_parser(self.server), secure=False, write_buffer_max=self._buffer)
+        await self._serve(Connection(transport, self.server, plain_allowed=self.allow_plain))
 
     async def _direct_tls(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        await self._serve(Connection(reader, writer, self.server, tls=True, plain_allowed=False))
+        transport = TcpTransport(reader, writer, new_parser(self.server), secure=True, write_buffer_max=self._buffer)
+        await self._serve(Connection(transport, self.server, plain_allowed=False))
+
+    @property
+    def _buffer(self) -> int:
+        return self.server.limits.write_buffer_max
 
     async def _serve(self, connection: Connection) -> None:
-        if not connection.count_unauthenticated():
-            await connection.close_stream("policy-violation", "Too many connections from your address.")
-            return
         task = asyncio.current_task()
         assert task is not None
         self.connections.add(task)
         try:
-            await connection.run()
-        except ssl.SSLError:
-            pass
-        except Exception:
-            log.exception("xmpp connection failed")
+            await serve_connection(connection)
         finally:
             self.connections.discard(task)
 
@@ -72,3 +72,16 @@ class Listeners:
         for listening in self.servers:
             await listening.wait_closed()
         self.servers.clear()
+
+
+async def serve_connection(connection: Connection) -> None:
+    """Run one connection (TCP or WebSocket) under the per-address cap; a failure ends only it."""
+    if not connection.count_unauthenticated():
+        await connection.close_stream("policy-violation", "Too many connections from your address.")
+        return
+    try:
+        await connection.run()
+    except ssl.SSLError:
+        pass
+    except Exception:
+        log.exception("xmpp connection failed")

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
 from roost.core.events import (
+    BlocklistChanged,
     Event,
     MessageCreated,
     MessageDeleted,
@@ -13,10 +15,12 @@ from roost.core.events import (
     PayloadRelayed,
     PepChanged,
     PresenceChanged,
+    ReactionsChanged,
     ReadMarkerMoved,
     TypingChanged,
 )
 from roost.xmpp.changes import changed_message, read_marker
+from roost.xmpp.ext import xep0191_blocking, xep0444_reactions
 from roost.xmpp.ext.xep0045_muc.events import room_stanzas
 from roost.xmpp.ext.xep0153_avatars.hashes import avatar_changed
 from roost.xmpp.ext.xep0163_pep.notify import pep_changed
@@ -35,22 +39,25 @@ async def render(event: Event, session: XmppSession) -> list[ET.Element]:
 
 
 async def _personal(event: Event, session: XmppSession) -> list[ET.Element]:
-    if isinstance(event, MessageCreated):
-        return await message_created(event, session)
     if isinstance(event, PresenceChanged):  # only after the client's initial presence (RFC 6121 §4.2.2)
         return [await presence_stanza(event.presence, session)] if session.available else []
-    if isinstance(event, TypingChanged):
-        return await chat_state(event, session)
-    if isinstance(event, MessageEdited | MessageDeleted):
-        return await changed_message(event, session)
-    return await _more(event, session)
+    renderer = _RENDERERS.get(type(event))
+    return await renderer(event, session) if renderer is not None else []
 
 
-async def _more(event: Event, session: XmppSession) -> list[ET.Element]:
-    if isinstance(event, ReadMarkerMoved):
-        return await read_marker(event, session)
-    if isinstance(event, PayloadRelayed):
-        return await relayed(event, session)
-    if isinstance(event, PepChanged):  # XEP-0163 notifications; XEP-0153 presence for a new avatar
-        return await pep_changed(event, session) + await avatar_changed(event, session)
-    return []
+async def _pep_changed(event: PepChanged, session: XmppSession) -> list[ET.Element]:
+    """XEP-0163 notifications; XEP-0153 presence for a new avatar."""
+    return await pep_changed(event, session) + await avatar_changed(event, session)
+
+
+_RENDERERS: dict[type, Callable[[Any, XmppSession], Awaitable[list[ET.Element]]]] = {
+    MessageCreated: message_created,
+    TypingChanged: chat_state,
+    MessageEdited: changed_message,
+    MessageDeleted: changed_message,
+    ReadMarkerMoved: read_marker,
+    BlocklistChanged: xep0191_blocking.pushes,
+    ReactionsChanged: xep0444_reactions.reactions_changed,
+    PayloadRelayed: relayed,
+    PepChanged: _pep_changed,
+}

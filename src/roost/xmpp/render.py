@@ -13,6 +13,7 @@ from roost.model.messages import Message
 from roost.model.presence import Presence, Show
 from roost.xmpp import payloads
 from roost.xmpp.context import Origin
+from roost.xmpp.ext import xep0461_replies as replies
 
 if TYPE_CHECKING:
     from roost.xmpp.session import XmppSession
@@ -115,6 +116,11 @@ async def chat_stanza(session: XmppSession, message: Message, origin: Origin | N
             ET.SubElement(stanza, f"{{{CLIENT}}}body").text = message.body
         stanza.extend(payloads.elements(message.extras, max_bytes=session.limits.max_stanza_bytes))
     ET.SubElement(stanza, f"{{{SID}}}stanza-id", {"id": str(message.id), "by": str(session.jid.bare)})
+
+    async def address(replied: Message) -> tuple[str, str]:
+        return await jid_of(session, replied.sender_id), replied.client_id or str(replied.id)
+
+    await replies.decorate(session, stanza, message, address)  # XEP-0461
     return stanza
 
 

@@ -41,8 +41,8 @@ async def get_person(user_id: SerialId, me: Me, services: ServicesDep) -> Person
 
 @router.get("/presence")
 async def online(me: Me, services: ServicesDep) -> list[PresenceOut]:
-    """Presence of everyone online now (offline people: see /people)."""
-    return [PresenceOut.from_model(p) for p in services.presence.online()]
+    """Presence of everyone online now whom the caller may see (offline people: see /people)."""
+    return [PresenceOut.from_model(p) for p in await services.presence.visible_to(me.id)]
 
 
 @router.get("/roster")

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from roost.core.archive.mentions import mentioned_usernames
+from roost.core.blocking.lists import Blocklists
 from roost.core.clock import Clock
 from roost.core.conversations.service import ConversationService
 from roost.core.events import MessageCreated, MessageDeleted, MessageEdited, ReactionsChanged
@@ -32,6 +33,15 @@ class ArchiveLimits:
     search_max: int = 100
     extras_max_chars: int = 10 * 1024 * 1024  # a client's extra payload (XMPP: at most one stanza)
     encryption_max_chars: int = 64
+    reactions_per_person: int = 20  # different reactions one person puts on one message
+
+
+def check_emoji(emoji: str) -> str:
+    """A reaction: one emoji or short name, without spaces or control characters."""
+    emoji = emoji.strip()
+    if not emoji or len(emoji) > EMOJI_MAX or any(c.isspace() or ord(c) < 32 for c in emoji):
+        raise BadRequest("reaction.emoji", "A reaction is one emoji or short name without spaces.")
+    return emoji
 
 
 @dataclass(frozen=True)
@@ -47,6 +57,7 @@ class ArchiveService:
     clock: Clock
     limits: ArchiveLimits = ArchiveLimits()
     files: FilesService | None = None
+    blocks: Blocklists | None = None  # direct messages between people who block each other are refused
 
     def _check_body(self, body: str, *, with_files: bool = False) -> str:
         if not body.strip() and not with_files:
@@ -120,6 +131,8 @@ class ArchiveService:
         if not await self.conversations.is_member(sender.id, conversation_id):
             raise NotFound("conversation.not_found", "No such conversation.")
         await self.conversations.check_writable(conversation_id)
+        if self.blocks is not None:
+            await self.blocks.check_conversation(sender, conversation_id)
         if reply_to is not None:
             await self._in_conversation(reply_to, conversation_id)
         resent = await self._resent_with_files(sender, client_id, attachments)
@@ -236,22 +249,41 @@ class ArchiveService:
         return deleted
 
     async def react(self, user: User, message_id: int, emoji: str, *, add: bool) -> Message:
-        emoji = emoji.strip()
-        if not emoji or len(emoji) > EMOJI_MAX or any(c.isspace() or ord(c) < 32 for c in emoji):
-            raise BadRequest("reaction.emoji", "A reaction is one emoji or short name without spaces.")
+        changes = [(check_emoji(emoji), add)]
+        return await self._react(user, await self._reactable(user, message_id), changes)
+
+    async def set_reactions(self, user: User, message_id: int, emojis: list[str]) -> Message:
+        """Make `emojis` the user's whole set of reactions to a message (XEP-0444 sends sets); one event."""
+        wanted = list(dict.fromkeys(check_emoji(emoji) for emoji in emojis))
+        if len(wanted) > self.limits.reactions_per_person:
+            raise BadRequest("reaction.many", f"At most {self.limits.reactions_per_person} reactions per message.")
+        message = await self._reactable(user, message_id)
+        had = {reaction.emoji for reaction in message.reactions if user.id in reaction.user_ids}
+        changes = [(e, True) for e in wanted if e not in had] + [(e, False) for e in sorted(had - set(wanted))]
+        return await self._react(user, message, changes)
+
+    async def _reactable(self, user: User, message_id: int) -> Message:
         message = await self._visible(user, message_id)
         await self.conversations.check_writable(message.conversation_id)
         if message.is_deleted:
             raise BadRequest("message.deleted", "You cannot react to a deleted message.")
+        return message
+
+    async def _react(self, user: User, message: Message, changes: list[tuple[str, bool]]) -> Message:
+        """Apply reaction changes; members are told once, of the final state."""
         recipients = await self.conversations.member_ids(message.conversation_id)
-        event_id = self.ids.next_id()
-        changed = await self.messages.react(
-            message_id, message.conversation_id, user.id, emoji, add=add, event_id=event_id
-        )
-        if changed is None:
+        last: tuple[Message, int] | None = None
+        for emoji, add in changes:
+            event_id = self.ids.next_id()
+            changed = await self.messages.react(
+                message.id, message.conversation_id, user.id, emoji, add=add, event_id=event_id
+            )
+            if changed is not None:
+                last = (changed, event_id)
+        if last is None:
             return message
-        self.router.send(ReactionsChanged(changed, event_id), recipients)
-        return changed
+        self.router.send(ReactionsChanged(last[0], last[1], user.id), recipients)
+        return last[0]
 
     async def expire(self, days: int) -> int:
         """Retention: remove messages older than `days` days (0 keeps everything); returns how many."""

@@ -25,6 +25,10 @@ class PresenceService:
     clock: Clock
     # Who may see a user's presence: None means everyone (the shared roster).
     audience: Callable[[int], Awaitable[frozenset[int] | None]] | None = None
+    # The inverse, per viewer: whose presence they may see (None: everyone), and whom
+    # they must not (blocks, both ways). One read each instead of one per person online.
+    sees: Callable[[int], Awaitable[frozenset[int] | None]] | None = None
+    hidden: Callable[[int], Awaitable[frozenset[int]]] | None = None
     _sessions: dict[int, dict[str, tuple[Show, str]]] = field(default_factory=dict)
     _current: dict[int, Presence] = field(default_factory=dict)
 
@@ -51,6 +55,16 @@ class PresenceService:
 
     def online(self) -> list[Presence]:
         return list(self._current.values())
+
+    async def visible_to(self, viewer_id: int) -> list[Presence]:
+        """The presences of everyone online whom `viewer_id` may see (their own too)."""
+        allowed = await self.sees(viewer_id) if self.sees else None
+        hidden = await self.hidden(viewer_id) if self.hidden else frozenset()
+        return [
+            p
+            for p in self.online()
+            if p.user_id == viewer_id or ((allowed is None or p.user_id in allowed) and p.user_id not in hidden)
+        ]
 
     async def _recompute(self, user_id: int) -> Presence:
         mine = list(self._sessions.get(user_id, {}).values())

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import text
 
 from roost.store.sql.archive import SqlArchiveStore
+from roost.store.sql.blocks import SqlBlockStore
 from roost.store.sql.conversations import SqlConversationStore
 from roost.store.sql.directory import SqlDirectoryStore
 from roost.store.sql.engine import Database, open_database
@@ -16,6 +17,7 @@ from roost.store.sql.indexing import SearchIndexer
 from roost.store.sql.messages import SqlMessageStore
 from roost.store.sql.migrate import upgrade
 from roost.store.sql.pep import SqlPepStore, SqlPrivateStore
+from roost.store.sql.push import SqlPushStore
 from roost.store.sql.search import SqlSearchStore
 from roost.store.sql.tokens import SqlTokenStore
 from roost.store.sql.users import SqlUserStore
@@ -38,6 +40,8 @@ class SqlStores:
     archive: SqlArchiveStore
     pep: SqlPepStore
     private: SqlPrivateStore
+    blocks: SqlBlockStore
+    push: SqlPushStore
 
     async def ping(self) -> None:
         """Raise if the database does not answer."""
@@ -79,4 +83,6 @@ def open_stores(
         archive=SqlArchiveStore(db, writer),
         pep=SqlPepStore(db, writer),
         private=SqlPrivateStore(db, writer),
+        blocks=SqlBlockStore(db, writer),
+        push=SqlPushStore(db, writer),
     )

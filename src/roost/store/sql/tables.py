@@ -171,6 +171,25 @@ delivery_marks = Table(
     Column("message_id", BigInteger, nullable=False),
 )
 
+blocks = Table(  # XEP-0191 / the JSON API's blocklist: `owner_id` blocks `blocked_id`
+    "blocks",
+    metadata,
+    Column("owner_id", Integer, primary_key=True),
+    Column("blocked_id", Integer, primary_key=True, index=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+push_registrations = Table(  # XEP-0357: one row per (person, app server, node)
+    "push_registrations",
+    metadata,
+    Column("user_id", Integer, primary_key=True),
+    Column("service_jid", String(1024), primary_key=True),
+    Column("node", String(1024), primary_key=True),
+    Column("resource", String(1024), nullable=False),
+    Column("options", Text, nullable=False),  # JSON list of [field, value]
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
 events = Table(
     "events",
     metadata,

@@ -8,7 +8,10 @@ of the installed extensions, never a hand-kept list.
 Besides iq handlers, an extension may hook the stream itself (XEP-0198, XEP-0352):
 
 - `@ext.stream_feature`: an element offered in the stream features after
-  authentication, next to `<bind/>`;
+  authentication, next to `<bind/>`; `@ext.auth_feature`: one offered before, next to the
+  SASL mechanisms;
+- `@ext.before_auth(ns, element)`: an iq (get or set) with this payload answered before
+  authentication (XEP-0077 registration);
 - `@ext.before_bind(ns, element)`: a top-level element accepted instead of binding
   (`<resume/>`); it returns the session the connection takes over, or None;
 - `@ext.nonza(ns, element)`: a top-level element that is not a stanza on a bound stream
@@ -52,6 +55,8 @@ class StreamContext(Protocol):
     def domain(self) -> str: ...
     @property
     def registry(self) -> Registry: ...
+    @property
+    def server(self) -> XmppServer: ...
 
     carbons: bool  # XEP-0280 enabled on this stream
 
@@ -67,6 +72,13 @@ class UnboundStream(Protocol):
     def server(self) -> XmppServer: ...
     @property
     def user(self) -> User | None: ...
+    @property
+    def address(self) -> str: ...
+    @property
+    def is_secure(self) -> bool:
+        """TLS (or an equivalent the admin declared) protects the stream."""
+        ...
+
     def send(self, element: ET.Element) -> None: ...
     async def close_stream(self, condition: str, text: str = "") -> None: ...
 
@@ -118,6 +130,7 @@ PresenceHook = Callable[["XmppSession", ET.Element], Awaitable[None]]
 FeaturesHook = Callable[["XmppSession", frozenset[str]], Awaitable[None]]  # with the previous features
 StreamFeature = Callable[["XmppServer"], "ET.Element | None"]
 BeforeBindHandler = Callable[[UnboundStream, ET.Element], Awaitable["XmppSession | None"]]
+BeforeAuthHandler = Callable[[UnboundStream, ET.Element], Awaitable[None]]
 NonzaHandler = Callable[["XmppSession", ET.Element], Awaitable[None]]
 
 
@@ -165,6 +178,8 @@ class Extension:
 
     account_iqs: set[IqKey] = field(default_factory=set)
     stream_features: list[StreamFeature] = field(default_factory=list)
+    auth_features: list[StreamFeature] = field(default_factory=list)
+    before_auth_handlers: dict[str, BeforeAuthHandler] = field(default_factory=dict)
     before_bind_handlers: dict[str, BeforeBindHandler] = field(default_factory=dict)
     nonza_handlers: dict[str, NonzaHandler] = field(default_factory=dict)
     services: list[Service] = field(default_factory=list)
@@ -185,6 +200,17 @@ class Extension:
     def stream_feature(self, feature: StreamFeature) -> StreamFeature:
         self.stream_features.append(feature)
         return feature
+
+    def auth_feature(self, feature: StreamFeature) -> StreamFeature:
+        self.auth_features.append(feature)
+        return feature
+
+    def before_auth(self, namespace: str, element: str) -> Callable[[BeforeAuthHandler], BeforeAuthHandler]:
+        def register(handler: BeforeAuthHandler) -> BeforeAuthHandler:
+            self.before_auth_handlers[f"{{{namespace}}}{element}"] = handler
+            return handler
+
+        return register
 
     def before_bind(self, namespace: str, element: str) -> Callable[[BeforeBindHandler], BeforeBindHandler]:
         def register(handler: BeforeBindHandler) -> BeforeBindHandler:
@@ -224,12 +250,14 @@ class Registry:
     extensions: list[Extension]
     _iq: dict[IqKey, IqHandler] = field(default_factory=dict)
     _before_bind: dict[str, BeforeBindHandler] = field(default_factory=dict)
+    _before_auth: dict[str, BeforeAuthHandler] = field(default_factory=dict)
     _nonza: dict[str, NonzaHandler] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for extension in self.extensions:
             _merge(self._iq, extension.iq_handlers)
             _merge(self._before_bind, extension.before_bind_handlers)
+            _merge(self._before_auth, extension.before_auth_handlers)
             _merge(self._nonza, extension.nonza_handlers)
 
     @property
@@ -260,11 +288,23 @@ class Registry:
                     return handler, child
         return None
 
+    def has(self, name: str) -> bool:
+        """Whether the extension of this name is installed (for features woven into the core paths)."""
+        return any(extension.name == name for extension in self.extensions)
+
     def iq_handler(self, kind: str, tag: str) -> IqHandler | None:
         return self._iq.get((kind, tag))
 
     def answers_for_accounts(self, kind: str, tag: str) -> bool:
         return any((kind, tag) in extension.account_iqs for extension in self.extensions)
+
+    def before_auth_handler(self, tag: str) -> BeforeAuthHandler | None:
+        return self._before_auth.get(tag)
+
+    def auth_features(self, server: XmppServer) -> list[ET.Element]:
+        """The elements extensions offer before authentication, beside the SASL mechanisms."""
+        offered = (feature(server) for extension in self.extensions for feature in extension.auth_features)
+        return [element for element in offered if element is not None]
 
     def before_bind_handler(self, tag: str) -> BeforeBindHandler | None:
         return self._before_bind.get(tag)

@@ -9,19 +9,25 @@ from roost.xmpp.ext import (
     xep0030_disco,
     xep0049_private,
     xep0054_vcard,
+    xep0077_register,
     xep0092_version,
     xep0115_caps,
     xep0160_offline,
+    xep0191_blocking,
     xep0198_sm,
     xep0199_ping,
+    xep0215_external_services,
     xep0280_carbons,
     xep0308_correction,
     xep0313_mam,
     xep0333_markers,
     xep0352_csi,
+    xep0357_push,
     xep0363_upload,
     xep0402_bookmarks,
     xep0424_retraction,
+    xep0444_reactions,
+    xep0461_replies,
 )
 from roost.xmpp.ext.xep0045_muc import extension as xep0045_muc
 from roost.xmpp.ext.xep0153_avatars import extension as xep0153_avatars
@@ -50,6 +56,12 @@ AVAILABLE: dict[str, Extension] = {
         xep0049_private.ext,
         xep0402_bookmarks.ext,
         xep0153_avatars.ext,
+        xep0191_blocking.ext,
+        xep0077_register.ext,
+        xep0215_external_services.ext,
+        xep0357_push.ext,
+        xep0444_reactions.ext,
+        xep0461_replies.ext,
     )
 }
 

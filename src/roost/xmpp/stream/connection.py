@@ -11,7 +11,6 @@ error RFC 6120 names.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import secrets
 import xml.etree.ElementTree as ET
@@ -21,12 +20,12 @@ from roost.model.jid import Jid
 from roost.model.users import User
 from roost.xmpp.context import XmppServer
 from roost.xmpp.dispatch import dispatch
-from roost.xmpp.errors import StanzaError, StreamError, error_reply, stream_error_bytes
+from roost.xmpp.errors import StanzaError, StreamError, error_reply
 from roost.xmpp.ext.xep0045_muc.join import leave_all
 from roost.xmpp.session import XmppSession
 from roost.xmpp.stream import sasl
-from roost.xmpp.stream.parser import StanzaReceived, StreamClosed, StreamOpened, StreamParser, XmlStreamError
-from roost.xmpp.xml import STREAM_CLOSE, serialize, stream_header
+from roost.xmpp.stream.parser import StreamClosed, StreamOpened, StreamParser, XmlStreamError
+from roost.xmpp.stream.transport import TcpTransport, Transport
 
 log = logging.getLogger(__name__)
 
@@ -34,61 +33,41 @@ TLS_NS = "urn:ietf:params:xml:ns:xmpp-tls"
 SASL_NS = "urn:ietf:params:xml:ns:xmpp-sasl"
 BIND_NS = "urn:ietf:params:xml:ns:xmpp-bind"
 SESSION_NS = "urn:ietf:params:xml:ns:xmpp-session"
-READ_SIZE = 65536
+SASL_CB_NS = "urn:xmpp:sasl-cb:0"
 
 
 class Connection:
     """Reads, negotiates and serves one client stream."""
 
-    def __init__(
-        self,
-        reader: asyncio.StreamReader,
-        writer: asyncio.StreamWriter,
-        server: XmppServer,
-        *,
-        tls: bool,
-        plain_allowed: bool,
-    ) -> None:
-        self.reader = reader
-        self.writer = writer
+    def __init__(self, transport: Transport, server: XmppServer, *, plain_allowed: bool) -> None:
+        self.transport = transport
         self.server = server
-        self.tls = tls
         self.plain_allowed = plain_allowed  # a plain stream may authenticate (loopback, configured)
-        peer = writer.get_extra_info("peername")
-        self.address = str(peer[0]) if peer else "unknown"
-        limits = server.limits
-        self.parser = StreamParser(max_stanza_bytes=limits.max_stanza_bytes_before_auth, max_depth=limits.max_depth)
+        self.address = transport.address
         self.header_sent = False
         self.closing = False
         self.stream_ended = False  # the client closed the stream (a clean end: no resumption)
         self.user: User | None = None
         self.session: XmppSession | None = None
         self.counted = False  # holds a slot among its address's unauthenticated connections
-        self._pending_events: list[StreamOpened | StanzaReceived | StreamClosed] = []
         self._background: set[asyncio.Task[None]] = set()
 
     # -- output ---------------------------------------------------------------------------
 
-    def write(self, data: bytes) -> None:
-        if self.closing or self.writer.is_closing():
-            return
-        self.writer.write(data)
-        transport = self.writer.transport
-        if transport.get_write_buffer_size() > self.server.limits.write_buffer_max:
-            log.warning("xmpp client does not read; closing address=%s", self.address)
-            self.closing = True
-            transport.abort()
-
     def send(self, element: ET.Element) -> None:
-        self.write(serialize(element))
+        if not self.closing:
+            self.transport.send(element)
+
+    @property
+    def is_secure(self) -> bool:
+        return self.transport.secure
 
     def _open_stream(self, lang: str = "en") -> None:
-        self.write(stream_header(from_=self.server.limits.domain, id_=secrets.token_hex(8), to=None, lang=lang))
+        self.transport.open_stream(domain=self.server.limits.domain, stream_id=secrets.token_hex(8), lang=lang)
         self.header_sent = True
 
     def _features(self, *children: ET.Element) -> None:
-        body = b"".join(serialize(child, parent_namespace="http://etherx.jabber.org/streams") for child in children)
-        self.write(b"<stream:features>" + body + b"</stream:features>")
+        self.transport.features(list(children))
 
     async def close_stream(self, condition: str, text: str = "") -> None:
         """Send a stream error and close (used by the core to end a session, too)."""
@@ -96,24 +75,14 @@ class Connection:
             return
         if not self.header_sent:
             self._open_stream()
-        self.write(stream_error_bytes(condition, text) + STREAM_CLOSE)
+        self.transport.end_stream((condition, text))
         self.closing = True
-        with contextlib.suppress(ConnectionError, OSError):
-            await asyncio.wait_for(self.writer.drain(), 2)
-        self.writer.close()
+        await self.transport.close()
 
     # -- input ----------------------------------------------------------------------------
 
-    async def _next(self) -> StreamOpened | StanzaReceived | StreamClosed:
-        while not self._pending_events:
-            data = await self.reader.read(READ_SIZE)
-            if not data:
-                raise ConnectionResetError("client closed the connection")
-            self._pending_events.extend(self.parser.feed(data))
-        return self._pending_events.pop(0)
-
     async def _stanza(self) -> ET.Element:
-        event = await self._next()
+        event = await self.transport.next_event()
         if isinstance(event, StreamClosed):
             self.stream_ended = True
             raise ConnectionResetError("client closed the stream")
@@ -122,9 +91,8 @@ class Connection:
         return event.element
 
     async def _await_stream_open(self) -> None:
-        self.parser.reset()
-        self._pending_events = []
-        event = await self._next()
+        self.transport.restart()
+        event = await self.transport.next_event()
         if not isinstance(event, StreamOpened):
             raise StreamError("invalid-xml")
         self._open_stream(event.attrs.get("{http://www.w3.org/XML/1998/namespace}lang", "en")[:35] or "en")
@@ -153,7 +121,7 @@ class Connection:
 
     async def _negotiate(self) -> None:
         await self._await_stream_open()
-        if not self.tls and not self.plain_allowed:
+        if not self.transport.secure and not self.plain_allowed:
             await self._starttls()
         await self._authenticate()
         await self._await_stream_open()
@@ -165,41 +133,47 @@ class Connection:
         await self._bind()
 
     async def _starttls(self) -> None:
+        if not isinstance(self.transport, TcpTransport):  # WebSocket: TLS is the HTTP listener's
+            raise StreamError("policy-violation", "This connection is not encrypted: use wss://.")
         if self.server.tls is None:
             raise StreamError("policy-violation", "TLS is required but not configured.")
         self._features(_with(ET.Element(f"{{{TLS_NS}}}starttls"), ET.Element(f"{{{TLS_NS}}}required")))
         stanza = await self._stanza()
         if stanza.tag != f"{{{TLS_NS}}}starttls":
             raise StreamError("policy-violation", "Use STARTTLS first.")
-        # Bytes sent in the clear after <starttls/> must not count as sent under TLS (CVE-2011-0411).
-        buffered: bytes = getattr(self.reader, "_buffer", b"")
-        if self._pending_events or buffered:
-            raise StreamError("policy-violation", "Nothing may follow <starttls/> before the handshake.")
-        self.write(serialize(ET.Element(f"{{{TLS_NS}}}proceed"), parent_namespace=""))
-        await self.writer.drain()
-        await self.writer.start_tls(self.server.tls)
-        self.tls = True
+        self.transport.send(ET.Element(f"{{{TLS_NS}}}proceed"))
+        await self.transport.start_tls(self.server.tls)
         await self._await_stream_open()
 
     async def _authenticate(self) -> None:
-        plain = self.tls or self.plain_allowed
+        plain = self.transport.secure or self.plain_allowed
+        bindings = self.server.channel_bindings if self.transport.has_own_tls else {}
+        offered = [*(sasl.PLUS_MECHANISMS if bindings else ()), *sasl.MECHANISMS]
         mechanisms = ET.Element(f"{{{SASL_NS}}}mechanisms")
-        for name in sasl.MECHANISMS:
+        for name in offered:
             if name != "PLAIN" or plain:
                 ET.SubElement(mechanisms, f"{{{SASL_NS}}}mechanism").text = name
-        self._features(mechanisms)
+        self._features(mechanisms, *_binding_types(bindings), *self.server.registry.auth_features(self.server))
         while self.user is None:
-            self.user = await self._sasl_exchange(plain)
+            self.user = await self._sasl_exchange(plain, bindings)
         self.server.hub.remember(self.user)
-        self.parser.max_stanza_bytes = self.server.limits.max_stanza_bytes
+        self.transport.parser.max_stanza_bytes = self.server.limits.max_stanza_bytes
 
-    async def _sasl_exchange(self, plain: bool) -> User | None:
+    async def _sasl_exchange(self, plain: bool, bindings: dict[str, bytes]) -> User | None:
         stanza = await self._stanza()
+        instead = self.server.registry.before_auth_handler(stanza[0].tag) if _is_iq(stanza) else None
+        if instead is not None:  # e.g. XEP-0077 registration
+            await instead(self, stanza)
+            return None
         if stanza.tag != f"{{{SASL_NS}}}auth":
             raise StreamError("not-authorized", "Authenticate first.")
         try:
             mechanism = sasl.create(
-                stanza.get("mechanism", ""), self.server.services.sasl, self.address, plain_allowed=plain
+                stanza.get("mechanism", ""),
+                self.server.services.sasl,
+                self.address,
+                plain_allowed=plain,
+                bindings=bindings,
             )
             data = sasl.decode(stanza.text)
             while True:
@@ -223,13 +197,13 @@ class Connection:
     def _sasl_reply(self, kind: str, data: bytes) -> None:
         element = ET.Element(f"{{{SASL_NS}}}{kind}")
         element.text = sasl.encode(data) if data else None
-        self.write(serialize(element, parent_namespace=""))
+        self.transport.send(element)
 
     def _sasl_failure(self, condition: str, text: str = "") -> None:
         failure = _with(ET.Element(f"{{{SASL_NS}}}failure"), ET.Element(f"{{{SASL_NS}}}{condition}"))
         if text:
             ET.SubElement(failure, f"{{{SASL_NS}}}text").text = text
-        self.write(serialize(failure, parent_namespace=""))
+        self.transport.send(failure)
 
     async def _bind(self) -> None:
         while self.session is None:
@@ -310,10 +284,30 @@ class Connection:
             await session.connection_lost(resumable=not (self.closing or self.stream_ended))
             if session.ended:
                 leave_all(session)  # XEP-0045: its nicks leave their rooms
+        if self.stream_ended and not self.closing:  # answer the client's end of the stream
+            self.transport.end_stream()
         self.closing = True
-        self.writer.close()
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(self.writer.wait_closed(), 2)
+        await self.transport.close()
+
+
+def new_parser(server: XmppServer) -> StreamParser:
+    """A parser with the limits of a connection that has not authenticated yet."""
+    limits = server.limits
+    return StreamParser(max_stanza_bytes=limits.max_stanza_bytes_before_auth, max_depth=limits.max_depth)
+
+
+def _is_iq(stanza: ET.Element) -> bool:
+    return stanza.tag == "{jabber:client}iq" and stanza.get("type") in ("get", "set") and len(stanza) == 1
+
+
+def _binding_types(bindings: dict[str, bytes]) -> list[ET.Element]:
+    """XEP-0440: the channel-binding types -PLUS may use on this connection."""
+    if not bindings:
+        return []
+    offered = ET.Element(f"{{{SASL_CB_NS}}}sasl-channel-binding")
+    for kind in bindings:
+        ET.SubElement(offered, f"{{{SASL_CB_NS}}}channel-binding", {"type": kind})
+    return [offered]
 
 
 def _with(parent: ET.Element, *children: ET.Element) -> ET.Element:

@@ -134,6 +134,11 @@ class StreamParser:
         self._stanza_start = 0
         self._stanza_end: int | None = None  # known at the start when the stanza is an empty tag
 
+    @property
+    def is_between_stanzas(self) -> bool:
+        """The stream is open and no stanza is partly read (framed transports check each message)."""
+        return self._opened and self._depth == 1
+
     def feed(self, data: bytes) -> list[StreamEvent]:
         """Parse more bytes; return the events they complete, or raise ``XmlStreamError``."""
         if self._error is not None:

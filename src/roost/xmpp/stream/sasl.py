@@ -1,11 +1,15 @@
-"""SASL mechanisms (RFC 6120 §6): SCRAM-SHA-256, SCRAM-SHA-1 (RFC 5802/7677) and PLAIN (RFC 4616).
+"""SASL mechanisms (RFC 6120 §6): SCRAM-SHA-256(-PLUS), SCRAM-SHA-1(-PLUS) (RFC 5802/7677) and PLAIN (RFC 4616).
 
 Each mechanism is a small state machine: `step(client_data)` returns the next
 challenge, or a `Done` carrying the user and the server's final data. The password
 rules (keys, throttling, disabled accounts) are the core's (`core/auth/sasl.py`); this
-module only speaks the mechanisms. Channel binding (-PLUS) is not offered yet, so a
-client asking for it ('p=') is refused and a client that could have used it ('y') is
-accepted only because the server does not advertise -PLUS.
+module only speaks the mechanisms.
+
+Channel binding: a -PLUS mechanism is offered only where the connection has binding data
+(`bindings`: type -> data, e.g. tls-server-end-point under this server's TLS). A -PLUS
+exchange must name one of those types ('p=type') and prove the data in `c=`. Without
+-PLUS, 'p=' is refused; 'y' (the client could bind but thinks the server cannot) is
+refused when -PLUS was offered, since that means someone removed it (RFC 5802 §6).
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ import binascii
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from roost.core.auth.sasl import Algorithm, SaslService, ScramAccount
@@ -23,6 +27,7 @@ from roost.model.errors import NotAuthorized
 from roost.model.users import User
 
 MECHANISMS = ("SCRAM-SHA-256", "SCRAM-SHA-1", "PLAIN")
+PLUS_MECHANISMS = ("SCRAM-SHA-256-PLUS", "SCRAM-SHA-1-PLUS")
 _ALGORITHMS: dict[str, Algorithm] = {"SCRAM-SHA-256": "sha256", "SCRAM-SHA-1": "sha1"}
 
 
@@ -45,9 +50,15 @@ class Mechanism(Protocol):
     async def step(self, data: bytes) -> bytes | Done: ...
 
 
-def create(name: str, sasl: SaslService, address: str, *, plain_allowed: bool) -> Mechanism:
+def create(
+    name: str, sasl: SaslService, address: str, *, plain_allowed: bool, bindings: dict[str, bytes] | None = None
+) -> Mechanism:
+    """`bindings`: the channel-binding data this connection offers (-PLUS), by type."""
+    bindings = bindings or {}
     if name in _ALGORITHMS:
-        return Scram(sasl, address, _ALGORITHMS[name])
+        return Scram(sasl, address, _ALGORITHMS[name], offered=bindings)
+    if name.endswith("-PLUS") and name.removesuffix("-PLUS") in _ALGORITHMS and bindings:
+        return Scram(sasl, address, _ALGORITHMS[name.removesuffix("-PLUS")], offered=bindings, plus=True)
     if name == "PLAIN" and plain_allowed:
         return Plain(sasl, address)
     raise SaslFailure("invalid-mechanism")
@@ -110,11 +121,14 @@ def _saslname(name: str) -> str:
 
 @dataclass
 class Scram:
-    """The server side of SCRAM without channel binding."""
+    """The server side of SCRAM, with channel binding for -PLUS."""
 
     sasl: SaslService
     address: str
     algorithm: Algorithm
+    offered: dict[str, bytes] = field(default_factory=dict)  # channel-binding types -PLUS may use here
+    plus: bool = False
+    _binding: bytes = b""
     _account: ScramAccount | None = None
     _username: str = ""
     _first_bare: str = ""
@@ -130,8 +144,9 @@ class Scram:
     async def _first(self, message: str) -> bytes:
         gs2, _, bare = message.partition(",")
         authzid, _, bare = bare.partition(",")
-        if gs2 not in ("n", "y") or bare == "":  # 'p=' asks for channel binding, which is not offered
-            raise SaslFailure("malformed-request" if not gs2.startswith("p=") else "invalid-mechanism")
+        if bare == "":
+            raise SaslFailure("malformed-request")
+        self._check_binding_flag(gs2)
         self._gs2_header = f"{gs2},{authzid},"
         attrs = _attributes(bare)
         if "m" in attrs or "n" not in attrs or "r" not in attrs or not attrs["r"]:
@@ -148,12 +163,28 @@ class Scram:
         self._server_first = f"r={self._nonce},s={salt},i={keys.iterations}"
         return self._server_first.encode()
 
+    def _check_binding_flag(self, gs2: str) -> None:
+        """The gs2 flag against what was offered; keeps the binding data a -PLUS exchange proves."""
+        if self.plus:
+            kind = gs2.removeprefix("p=")
+            if not gs2.startswith("p=") or kind not in self.offered:
+                raise SaslFailure("malformed-request", "Use a channel-binding type this server offers.")
+            self._binding = self.offered[kind]
+        elif gs2.startswith("p="):
+            raise SaslFailure("invalid-mechanism", "Channel binding needs a -PLUS mechanism.")
+        elif gs2 == "y" and self.offered:
+            raise SaslFailure("not-authorized", "The server offers channel binding (was -PLUS removed?).")
+        elif gs2 not in ("n", "y"):
+            raise SaslFailure("malformed-request")
+
     def _final(self, message: str) -> Done:
         without_proof, _, proof_part = message.rpartition(",p=")
         attrs = _attributes(without_proof) if without_proof else {}
-        channel = base64.b64encode(self._gs2_header.encode()).decode()
-        if attrs.get("c") != channel or attrs.get("r") != self._nonce or not proof_part:
+        channel = base64.b64encode(self._gs2_header.encode() + self._binding).decode()
+        if attrs.get("r") != self._nonce or not proof_part or "c" not in attrs:
             raise SaslFailure("malformed-request")
+        if attrs["c"] != channel:  # with -PLUS: another TLS connection than ours, a man in the middle
+            raise SaslFailure("not-authorized" if self.plus else "malformed-request")
         try:
             proof = base64.b64decode(proof_part, validate=True)
         except (binascii.Error, ValueError):

@@ -12,11 +12,21 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from typing import TYPE_CHECKING
 
-from roost.core.events import ConversationChanged, Event, MembershipChanged, MessageCreated, PresenceChanged
+from roost.core.events import (
+    ConversationChanged,
+    Event,
+    MembershipChanged,
+    MessageCreated,
+    PresenceChanged,
+    ReactionsChanged,
+)
+from roost.model.messages import Message
 from roost.model.presence import Show
+from roost.xmpp.ext import xep0444_reactions, xep0461_replies
 from roost.xmpp.ext.xep0045_muc.history import sender_nick
 from roost.xmpp.ext.xep0045_muc.join import REMOVED, announce, leave
-from roost.xmpp.ext.xep0045_muc.stanzas import groupchat, room_jid, subject
+from roost.xmpp.ext.xep0045_muc.occupancy import RoomOccupants
+from roost.xmpp.ext.xep0045_muc.stanzas import CLIENT, groupchat, room_jid, subject
 
 if TYPE_CHECKING:
     from roost.xmpp.session import XmppSession
@@ -28,6 +38,8 @@ async def room_stanzas(event: Event, session: XmppSession) -> list[ET.Element] |
         return None
     if isinstance(event, MessageCreated):
         return await _message(event, session)
+    if isinstance(event, ReactionsChanged):
+        return await _reactions(event, session)
     if isinstance(event, MembershipChanged):
         return await _membership(event, session)
     if isinstance(event, ConversationChanged):
@@ -46,7 +58,33 @@ async def _message(event: MessageCreated, session: XmppSession) -> list[ET.Eleme
     if room is None or room.occupant_of(session) is None:
         return None
     nick = await sender_nick(session, room, event.message.sender_id)
-    return [groupchat(room_jid(session.domain, room.local, nick), session.jid, event.message)]
+    stanza = groupchat(room_jid(session.domain, room.local, nick), session.jid, event.message)
+    await xep0461_replies.decorate(session, stanza, event.message, _replied_address(session, room))
+    return [stanza]
+
+
+def _replied_address(session: XmppSession, room: RoomOccupants) -> xep0461_replies.Addresser:
+    """In a room, a reply names the replied person's occupant JID and the room's stanza-id."""
+
+    async def address(replied: Message) -> tuple[str, str]:
+        nick = await sender_nick(session, room, replied.sender_id)
+        return str(room_jid(session.domain, room.local, nick)), str(replied.id)
+
+    return address
+
+
+async def _reactions(event: ReactionsChanged, session: XmppSession) -> list[ET.Element] | None:
+    """XEP-0444 in a room: the reactor's whole set, from their occupant JID, naming the stanza-id."""
+    room = session.server.rooms.room(event.message.conversation_id)
+    if room is None or room.occupant_of(session) is None:
+        return None
+    if event.user_id is None or not session.registry.has(xep0444_reactions.ext.name):
+        return []
+    nick = await sender_nick(session, room, event.user_id)
+    attributes = {"type": "groupchat", "from": str(room_jid(session.domain, room.local, nick))}
+    stanza = ET.Element(f"{{{CLIENT}}}message", {**attributes, "to": str(session.jid), "id": str(event.event_id)})
+    stanza.append(xep0444_reactions.reactions_element(event.message, event.user_id, str(event.message.id)))
+    return [stanza]
 
 
 async def _membership(event: MembershipChanged, session: XmppSession) -> list[ET.Element] | None:

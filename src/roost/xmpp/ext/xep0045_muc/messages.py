@@ -5,6 +5,7 @@
   the core's MessageCreated event, with a stanza-id by the room.
 - A subject without a body sets the core room's topic (room admins, as in the core).
 - Chat states become the room's typing indicator.
+- XEP-0444 reactions set the occupant's reactions; XEP-0461 replies are stored as replies.
 - A mediated invitation (<x xmlns='…muc#user'><invite to=…/></x>) or a direct one
   (XEP-0249, to the invitee) adds the invitee to the core room under the core's rules, and
   the invitation reaches the invitee's XMPP streams.
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING
 from roost.model.errors import BadRequest, NotFound
 from roost.model.jid import Jid
 from roost.xmpp.errors import StanzaError
+from roost.xmpp.ext import xep0444_reactions, xep0461_replies
 from roost.xmpp.ext.xep0045_muc.rooms import find_room
 from roost.xmpp.ext.xep0045_muc.stanzas import CLIENT, MUC_USER, room_jid, room_local, service_domain
 
@@ -28,6 +30,7 @@ if TYPE_CHECKING:
 CHATSTATES = "http://jabber.org/protocol/chatstates"
 SID = "urn:xmpp:sid:0"
 CONFERENCE = "jabber:x:conference"
+REACTIONS = xep0444_reactions.NS
 
 
 async def on_message(session: XmppSession, stanza: ET.Element, to: Jid) -> None:
@@ -53,8 +56,14 @@ async def _groupchat(session: XmppSession, local: str, stanza: ET.Element) -> No
     body = stanza.findtext(f"{{{CLIENT}}}body")
     topic = stanza.find(f"{{{CLIENT}}}subject")
     services = session.services
-    if body:
-        await services.archive.send(session.user, conversation_id, body, client_id=_client_id(stanza))
+    reactions = stanza.find(f"{{{REACTIONS}}}reactions")
+    if reactions is not None and session.registry.has(xep0444_reactions.ext.name):
+        await xep0444_reactions.set_reactions(session, conversation_id, reactions)
+    elif body:
+        body, reply_to = await xep0461_replies.incoming(session, stanza, conversation_id, body)
+        await services.archive.send(
+            session.user, conversation_id, body, client_id=_client_id(stanza), reply_to=reply_to
+        )
     elif topic is not None:
         await services.conversations.update(session.user, conversation_id, topic=topic.text or "")
     elif (state := _chat_state(stanza)) is not None:

@@ -1,0 +1,1 @@
+"""Blocking: a person's blocklist and what it stops (direct messages and presence, both ways)."""

@@ -1,0 +1,67 @@
+"""XEP-0444: Message Reactions, over the core's reactions (the web client's).
+
+A client sends its user's whole set of reactions to one message (`<reactions id=…>`, one
+`<reaction/>` per emoji; none removes them all); the core keeps each person's reactions, so
+the set replaces what that person had. The `id` names the message as for XEP-0308: the id it
+was sent or shown with; in a room also the room's stanza-id. A reaction made anywhere
+reaches the XMPP clients of the conversation as the reactor's whole set, from the reactor
+(in a room, from their occupant JID). Errors: `item-not-found` (unknown id), `bad-request`
+(no id, an emoji with spaces, more than `limits.reactions_per_person`).
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from typing import TYPE_CHECKING
+
+from roost.core.events import ReactionsChanged
+from roost.model.messages import Message
+from roost.xmpp.changes import reference
+from roost.xmpp.errors import StanzaError
+from roost.xmpp.ext import Extension, MessageRequest, StreamContext
+from roost.xmpp.render import CLIENT, direct, jid_of
+
+if TYPE_CHECKING:
+    from roost.xmpp.session import XmppSession
+
+NS = "urn:xmpp:reactions:0"
+HINTS = "urn:xmpp:hints"
+ext = Extension(name="reactions", xep=444, version="0.2.1", title="Message Reactions", features=[NS])
+
+
+@ext.message(NS, "reactions")
+async def on_reactions(request: MessageRequest) -> None:
+    await set_reactions(request.stream, request.conversation_id, request.payload)
+
+
+async def set_reactions(session: StreamContext, conversation_id: int, payload: ET.Element) -> None:
+    """Make the payload's reactions the user's set on the message it names (1:1 and rooms)."""
+    target = payload.get("id")
+    if not target:
+        raise StanzaError("modify", "bad-request", "Reactions name their message by id.")
+    emojis = [(item.text or "").strip() for item in payload.findall(f"{{{NS}}}reaction")]
+    message = await session.services.archive_queries.find(session.user, conversation_id, target)
+    await session.services.archive.set_reactions(session.user, message.id, [e for e in emojis if e])
+
+
+def reactions_element(message: Message, user_id: int, target: str) -> ET.Element:
+    """`user_id`'s whole set of reactions to the message, naming it `target`."""
+    element = ET.Element(f"{{{NS}}}reactions", {"id": target})
+    for reaction in message.reactions:
+        if user_id in reaction.user_ids:
+            ET.SubElement(element, f"{{{NS}}}reaction").text = reaction.emoji
+    return element
+
+
+async def reactions_changed(event: ReactionsChanged, session: XmppSession) -> list[ET.Element]:
+    """A colleague's reactions in a direct conversation, for an available session."""
+    message, reactor = event.message, event.user_id
+    if reactor is None or reactor == session.user_id or not session.available:
+        return []
+    if await direct(session, message.conversation_id) is None:
+        return []  # rooms: `xep0045_muc/events.py`
+    attributes = {"type": "chat", "from": await jid_of(session, reactor), "to": str(session.jid)}
+    stanza = ET.Element(f"{{{CLIENT}}}message", {**attributes, "id": str(event.event_id)})
+    stanza.append(reactions_element(message, reactor, reference(message)))
+    ET.SubElement(stanza, f"{{{HINTS}}}store")
+    return [stanza]
