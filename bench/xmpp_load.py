@@ -470,6 +470,14 @@ async def muc(
         f"<iq type='set' id='own1' to='{room}'><query xmlns='{MUC_NS}#owner'>"
         "<x xmlns='jabber:x:data' type='submit'/></query></iq>".encode()
     )
+    # Mediated invitations (XEP-0045 §7.8.2) make the occupants members: a room made from
+    # XMPP on Roost is members-only (its rooms are invite-only unless opened on the web);
+    # on the peers' open rooms an invitation only sends the invitee a message.
+    for s in occupants[1:]:
+        creator.send(
+            f"<message to='{room}'><x xmlns='{MUC_NS}#user'><invite to='{s.user}@{DOMAIN}'/></x></message>".encode()
+        )
+    await creator.iq(f"<iq type='get' id='inv1' to='{DOMAIN}'><ping xmlns='urn:xmpp:ping'/></iq>".encode())
     creator.go_hot()
     gate = asyncio.Semaphore(20)
 
