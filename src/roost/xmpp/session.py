@@ -10,6 +10,7 @@ new connection takes it over or the layer ends it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import secrets
 import xml.etree.ElementTree as ET
@@ -27,6 +28,7 @@ from roost.xmpp.outgoing import render
 log = logging.getLogger(__name__)
 CHANNEL = "xmpp"  # the core's delivery mark for offline delivery (XEP-0160)
 GIVEN_KEPT = 2000
+MARK_DELAY_SECONDS = 0.5  # deliveries within this make one delivery-mark write
 QUERY_SECONDS = 30.0
 L = TypeVar("L", bound="SessionLayer")
 
@@ -90,6 +92,7 @@ class XmppSession:
         self._mark = 0
         self._mark_written = 0
         self._mark_task: asyncio.Task[None] | None = None
+        self._mark_now = asyncio.Event()  # write the mark without waiting (the session ends)
         self.ending = False  # the server ends it: no layer may keep it
         self.ended = False
         self.layers: list[SessionLayer] = []
@@ -174,13 +177,16 @@ class XmppSession:
         return True
 
     def mark_delivered(self, message_id: int) -> None:
-        """Move the user's XMPP delivery mark; writes coalesce into one at a time."""
+        """Move the user's XMPP delivery mark; the deliveries of MARK_DELAY_SECONDS make one write."""
         self._mark = max(self._mark, message_id)
         if self._mark_task is None:
             self._mark_task = asyncio.create_task(self._write_mark(), name=f"xmpp-mark-{self.id}")
 
     async def _write_mark(self) -> None:
         try:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(MARK_DELAY_SECONDS):
+                    await self._mark_now.wait()
             while self._mark > self._mark_written:
                 value = self._mark
                 await self.services.offline.delivered(self.user_id, CHANNEL, value)
@@ -189,6 +195,14 @@ class XmppSession:
             log.exception("could not store the XMPP delivery mark")
         finally:
             self._mark_task = None
+
+    async def _flush_mark(self) -> None:
+        """Write the delivery mark now, so that the next login's offline delivery starts after it."""
+        task = self._mark_task
+        if task is not None:
+            self._mark_now.set()
+            with contextlib.suppress(Exception):
+                await asyncio.shield(task)
 
     def handled(self) -> None:
         for layer in self.layers:
@@ -220,6 +234,7 @@ class XmppSession:
             layer.ended()
         self.services.router.unregister(self)
         self.server.hub.unbind(self)
+        await self._flush_mark()
         if self.available:
             self.available = False
             try:
