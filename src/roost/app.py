@@ -20,6 +20,7 @@ from roost.core.auth.throttle import Throttle
 from roost.core.clock import Clock, SystemClock
 from roost.core.conversations.relay import RelayService
 from roost.core.conversations.service import ConversationService
+from roost.core.directory.roster import RosterService
 from roost.core.directory.service import DirectoryService
 from roost.core.files.intake import ImagePolicy, Intake
 from roost.core.files.service import FileLimits, FilesService
@@ -138,6 +139,7 @@ def build_services(
         relay=RelayService(conversations, settings.xmpp.max_stanza_bytes),
         pep=PepService(stores.pep, router, ids, clock, directory.presence_audience),
         private=PrivateStorageService(stores.private),
+        roster=RosterService(stores.directory, accounts, directory, router),
     )
 
 

@@ -15,6 +15,7 @@ from roost.core.auth.service import AuthService
 from roost.core.clock import Clock
 from roost.core.conversations.relay import RelayService
 from roost.core.conversations.service import ConversationService
+from roost.core.directory.roster import RosterService
 from roost.core.directory.service import DirectoryService
 from roost.core.files.service import FilesService
 from roost.core.pep.private import PrivateStorageService
@@ -42,3 +43,4 @@ class Services:
     relay: RelayService
     pep: PepService
     private: PrivateStorageService
+    roster: RosterService

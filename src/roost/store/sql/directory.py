@@ -125,3 +125,23 @@ class SqlDirectoryStore:
             return bool((await conn.execute(c.delete().where(key))).rowcount)
 
         return await self.writer.write(write)
+
+    async def subscription_requests(self, owner_id: int) -> list[str]:
+        """Who asked to see the owner's presence and has no answer yet (RFC 6121 pending-in)."""
+        r = t.subscription_requests
+        query = select(r.c.contact).where(r.c.owner_id == owner_id).order_by(r.c.contact)
+        async with self.db.reader.connect() as conn:
+            return list((await conn.scalars(query)).all())
+
+    async def set_subscription_request(self, owner_id: int, contact: str, *, present: bool) -> None:
+        r = t.subscription_requests
+
+        async def write(conn: AsyncConnection) -> None:
+            key = (r.c.owner_id == owner_id) & (r.c.contact == contact)
+            exists = await conn.scalar(select(r.c.contact).where(key)) is not None
+            if present and not exists:
+                await conn.execute(r.insert().values(owner_id=owner_id, contact=contact))
+            elif not present and exists:
+                await conn.execute(r.delete().where(key))
+
+        await self.writer.write(write)
