@@ -122,8 +122,9 @@ async def _probe(session: XmppSession, to: Jid) -> None:
     for presence in resources:
         session.send(await presence_stanza(presence, session))
     if not resources:
+        seen = (await session.services.accounts.get(other.id)).last_seen_at  # fresh, not the lookup cache's
         stanza = await presence_stanza(Presence(other.id, Show.UNAVAILABLE, ""), session)
-        session.send(delay(stanza, other.last_seen_at, session.domain) if other.last_seen_at else stanza)
+        session.send(delay(stanza, seen, session.domain) if seen else stanza)
 
 
 async def _directed(session: XmppSession, stanza: ET.Element, to: Jid, *, available: bool) -> None:
