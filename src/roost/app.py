@@ -22,6 +22,7 @@ from roost.core.blocking.service import BlockingService
 from roost.core.clock import Clock, SystemClock
 from roost.core.conversations.relay import RelayService
 from roost.core.conversations.service import ConversationService
+from roost.core.directory.roster import RosterService
 from roost.core.directory.service import DirectoryService
 from roost.core.files.intake import ImagePolicy, Intake
 from roost.core.files.service import FileLimits, FilesService
@@ -149,6 +150,7 @@ def build_services(
         private=PrivateStorageService(stores.private),
         blocking=BlockingService(blocks, stores.users, presence, router, clock, settings.limits.blocklist_max),
         push=PushService(stores.push, clock, settings.xmpp.push_registrations_max),
+        roster=RosterService(stores.directory, accounts, directory, router),
     )
 
 

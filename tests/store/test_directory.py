@@ -70,3 +70,17 @@ async def test_followed_are_the_local_accounts_a_roster_subscribes_to(world: Wor
 
     assert sorted(await stores.directory.followed(amy.id)) == sorted([bob.id, cy.id])
     assert await stores.directory.followed(dee.id) == []
+
+
+async def test_subscription_requests_are_kept_once_and_answered(world: World, stores: SqlStores) -> None:
+    amy, bob = await world.user("amy"), await world.user("bob")
+    await stores.directory.set_subscription_request(amy.id, "cy", present=True)
+    await stores.directory.set_subscription_request(amy.id, "bob", present=True)
+    await stores.directory.set_subscription_request(amy.id, "bob", present=True)
+    await stores.directory.set_subscription_request(bob.id, "friend@example.org", present=True)
+
+    assert await stores.directory.subscription_requests(amy.id) == ["bob", "cy"]
+    await stores.directory.set_subscription_request(amy.id, "bob", present=False)
+    await stores.directory.set_subscription_request(amy.id, "nobody", present=False)
+    assert await stores.directory.subscription_requests(amy.id) == ["cy"]
+    assert await stores.directory.subscription_requests(bob.id) == ["friend@example.org"]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from roost.core.events import PresenceChanged
+from roost.core.events import PresenceChanged, ResourcePresenceChanged
 from roost.model.errors import BadRequest
-from roost.model.presence import Presence, Show
+from roost.model.presence import WEB_RESOURCE, Presence, ResourcePresence, Show
 from tests.unit.support import Core, FakeSession
 
 
@@ -91,3 +91,45 @@ async def test_presence_is_checked(core: Core) -> None:
     with pytest.raises(BadRequest):
         await core.presence.set(session, Show.AVAILABLE, "x" * 501)
     assert (await core.presence.set(session, Show.AVAILABLE, "x" * 500)).status == "x" * 500
+
+
+def _resources(session: FakeSession) -> list[tuple[str, Show, int]]:
+    return [
+        (e.presence.resource, e.presence.show, e.presence.priority) for e in session.of_type(ResourcePresenceChanged)
+    ]
+
+
+async def test_each_resource_is_told_and_the_web_tabs_are_one_resource(core: Core) -> None:
+    amy, bob = await core.user("amy"), await core.user("bob")
+    watcher = core.connect(bob)
+    tab1, tab2, phone = FakeSession(amy.id), FakeSession(amy.id), FakeSession(amy.id)
+
+    await core.presence.set(tab1, Show.AVAILABLE)
+    await core.presence.set(tab2, Show.AVAILABLE)  # the same web resource, unchanged
+    await core.presence.set(phone, Show.AWAY, "out", resource="phone", priority=-1)
+    await core.presence.session_ended(tab1)  # tab2 still shows the web resource
+    await core.presence.session_ended(phone)
+    await core.presence.session_ended(tab2)
+
+    assert _resources(watcher) == [
+        (WEB_RESOURCE, Show.AVAILABLE, 0),
+        ("phone", Show.AWAY, -1),
+        ("phone", Show.UNAVAILABLE, 0),
+        (WEB_RESOURCE, Show.UNAVAILABLE, 0),
+    ]
+    assert core.presence.resources(amy.id) == []
+
+
+async def test_resources_are_listed_and_priorities_bounded(core: Core) -> None:
+    amy = await core.user("amy")
+    desk, phone = FakeSession(amy.id), FakeSession(amy.id)
+    await core.presence.set(desk, Show.DND, "busy", resource="desk", priority=5)
+    await core.presence.set(phone, Show.AVAILABLE, resource="phone")
+
+    assert core.presence.resources(amy.id) == [
+        ResourcePresence(amy.id, "desk", Show.DND, "busy", 5),
+        ResourcePresence(amy.id, "phone", Show.AVAILABLE, "", 0),
+    ]
+    assert {(p.user_id, p.resource) for p in core.presence.online_resources()} == {(amy.id, "desk"), (amy.id, "phone")}
+    with pytest.raises(BadRequest):
+        await core.presence.set(desk, Show.AVAILABLE, resource="desk", priority=128)

@@ -12,6 +12,7 @@ from roost.api.schemas.conversations import ConversationOut
 from roost.api.schemas.files import file_json
 from roost.api.schemas.users import PresenceOut, UserOut
 from roost.core.events import (
+    XMPP_ONLY,
     BlocklistChanged,
     ConversationChanged,
     Event,
@@ -146,7 +147,7 @@ def render_event(event: Event) -> dict[str, Any]:
 
 def is_shown(event: Event) -> bool:
     """Whether the JSON API shows this event (not payloads relayed between XMPP clients, nor PEP)."""
-    return not isinstance(event, PayloadRelayed | PepChanged)
+    return not isinstance(event, PayloadRelayed | PepChanged) and not isinstance(event, XMPP_ONLY)
 
 
 class FrameCache:

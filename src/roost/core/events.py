@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from typing import Literal
 
 from roost.model.conversations import Conversation, Role
+from roost.model.directory import Contact, SubscriptionKind
 from roost.model.messages import Message
 from roost.model.pep import PepItem
-from roost.model.presence import Presence
+from roost.model.presence import Presence, ResourcePresence
 from roost.model.users import User
 
 
@@ -64,6 +65,54 @@ class MembershipChanged:
 @dataclass(frozen=True, slots=True)
 class PresenceChanged:
     presence: Presence
+
+
+@dataclass(frozen=True, slots=True)
+class ResourcePresenceChanged:
+    """One resource of a person changed presence (XMPP clients see each resource; the web's
+    sessions of a person are one resource). The per-person aggregate is `PresenceChanged`."""
+
+    presence: ResourcePresence
+
+
+@dataclass(frozen=True, slots=True)
+class DirectedPresence:
+    """Presence a person sent to one other person (RFC 6121 §4.6), outside their subscriptions:
+    to `to_resource` only, or to every resource when None."""
+
+    presence: ResourcePresence
+    to_user_id: int
+    to_resource: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ContactChanged:
+    """A roster item of `owner_id` was added, changed (`contact`) or removed (`removed`);
+    `version` names the roster after the change (RFC 6121 §2.6 roster versioning)."""
+
+    owner_id: int
+    contact: Contact
+    removed: bool
+    version: str
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriptionSent:
+    """A subscription request or answer (RFC 6121 §3) from one person to another."""
+
+    from_user_id: int
+    to_user_id: int
+    kind: SubscriptionKind
+
+
+@dataclass(frozen=True, slots=True)
+class PresenceAccessChanged:
+    """`watcher_id` now sees (granted) or no longer sees `owner_id`'s presence: the
+    watcher's clients get the owner's current presence, or its end."""
+
+    watcher_id: int
+    owner_id: int
+    granted: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,4 +190,11 @@ Event = (
     | UserChanged
     | BlocklistChanged
     | SessionsRevoked
+    | ResourcePresenceChanged
+    | DirectedPresence
+    | ContactChanged
+    | SubscriptionSent
+    | PresenceAccessChanged
 )
+# Events only XMPP clients are given (the JSON API shows the per-person aggregate).
+XMPP_ONLY = (ResourcePresenceChanged, DirectedPresence, ContactChanged, SubscriptionSent, PresenceAccessChanged)

@@ -16,6 +16,7 @@ from roost.core.blocking.service import BlockingService
 from roost.core.clock import Clock
 from roost.core.conversations.relay import RelayService
 from roost.core.conversations.service import ConversationService
+from roost.core.directory.roster import RosterService
 from roost.core.directory.service import DirectoryService
 from roost.core.files.service import FilesService
 from roost.core.pep.private import PrivateStorageService
@@ -46,3 +47,4 @@ class Services:
     private: PrivateStorageService
     blocking: BlockingService
     push: PushService
+    roster: RosterService

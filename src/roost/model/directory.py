@@ -42,3 +42,31 @@ class Contact:
 class Page(Generic[T]):
     items: tuple[T, ...]
     next_cursor: str | None
+
+
+class SubscriptionKind(StrEnum):
+    """The four subscription requests and answers of RFC 6121 §3 (presence types)."""
+
+    SUBSCRIBE = "subscribe"
+    SUBSCRIBED = "subscribed"
+    UNSUBSCRIBE = "unsubscribe"
+    UNSUBSCRIBED = "unsubscribed"
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriptionState:
+    """One side of a subscription: the roster item's state plus an unanswered inbound request."""
+
+    subscription: Subscription = Subscription.NONE
+    ask: bool = False  # pending out: the owner asked to see the contact's presence
+    pending_in: bool = False  # the contact asked to see the owner's presence
+
+    @property
+    def sees(self) -> bool:
+        """The owner sees the contact's presence."""
+        return self.subscription in (Subscription.TO, Subscription.BOTH)
+
+    @property
+    def shows(self) -> bool:
+        """The contact sees the owner's presence."""
+        return self.subscription in (Subscription.FROM, Subscription.BOTH)

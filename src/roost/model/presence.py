@@ -28,3 +28,17 @@ class Presence:
     show: Show
     status: str
     last_seen_at: datetime | None = None
+
+
+WEB_RESOURCE = "web"  # the resource all of a person's web sessions appear as
+
+
+@dataclass(frozen=True, slots=True)
+class ResourcePresence:
+    """The presence of one resource of a person: an XMPP client, or all their web sessions."""
+
+    user_id: int
+    resource: str
+    show: Show
+    status: str
+    priority: int = 0

@@ -12,7 +12,7 @@ import xml.etree.ElementTree as ET
 
 from roost.model.errors import BadRequest, RoostError
 from roost.model.jid import Jid
-from roost.xmpp import im
+from roost.xmpp import im, presence
 from roost.xmpp.errors import StanzaError, StreamError, error_reply, from_roost_error
 from roost.xmpp.ext import IqRequest
 from roost.xmpp.ext.xep0045_muc import extension as muc
@@ -41,7 +41,7 @@ async def dispatch(session: XmppSession, stanza: ET.Element) -> None:
         elif stanza.tag.endswith("}message"):
             await im.on_message(session, stanza, to)
         else:
-            await im.on_presence(session, stanza, to)
+            await presence.on_presence(session, stanza, to)
     except StanzaError as error:
         _answer_error(session, stanza, error)
     except RoostError as error:

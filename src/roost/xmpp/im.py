@@ -6,8 +6,8 @@
   encrypted message may have no body. A message with neither body nor encrypted content
   (a receipt, a call proposal) is relayed to the recipient's live sessions, not stored.
 - Chat states (XEP-0085) become typing indicators.
-- Available presence sets this session's presence; the first one (initial presence)
-  also brings the presence of everyone online the user may see (probe answers).
+
+Presence is in `xmpp/presence.py`.
 """
 
 from __future__ import annotations
@@ -19,14 +19,12 @@ from roost.core.events import PayloadRelayed
 from roost.model.errors import Forbidden, NotFound
 from roost.model.jid import Jid
 from roost.model.messages import Payload
-from roost.model.presence import Show
 from roost.xmpp import payloads
 from roost.xmpp.context import Origin
 from roost.xmpp.errors import StanzaError
 from roost.xmpp.ext import MessageRequest
 from roost.xmpp.ext import xep0461_replies as replies
 from roost.xmpp.ext.xep0045_muc.messages import direct_invite
-from roost.xmpp.render import presence_stanza
 from roost.xmpp.session import XmppSession
 
 CLIENT = "jabber:client"
@@ -34,8 +32,6 @@ CHATSTATES = "http://jabber.org/protocol/chatstates"
 SID = "urn:xmpp:sid:0"
 CARBONS = "urn:xmpp:carbons:2"
 HINTS = "urn:xmpp:hints"
-SHOWS = {"away": Show.AWAY, "chat": Show.CHAT, "dnd": Show.DND, "xa": Show.XA}
-STATUS_MAX = 1000
 
 
 async def on_message(session: XmppSession, stanza: ET.Element, to: Jid | None) -> None:
@@ -133,33 +129,3 @@ def _chat_state(stanza: ET.Element) -> str | None:
         if child.tag.startswith(f"{{{CHATSTATES}}}"):
             return child.tag.split("}")[1]
     return None
-
-
-async def on_presence(session: XmppSession, stanza: ET.Element, to: Jid | None) -> None:
-    kind = stanza.get("type")
-    if to is not None:
-        return  # directed presence and subscriptions: the shared roster already has everyone subscribed
-    if kind == "unavailable":
-        session.available = False
-        await session.services.presence.session_ended(session)
-        return
-    if kind is not None:
-        return
-    show = SHOWS.get(stanza.findtext(f"{{{CLIENT}}}show") or "", Show.AVAILABLE)
-    status = (stanza.findtext(f"{{{CLIENT}}}status") or "")[:STATUS_MAX]
-    first = not session.available
-    session.available = True
-    await session.services.presence.set(session, show, status)
-    for presence_hook in session.registry.presence_hooks:
-        await presence_hook(session, stanza)
-    if first:
-        await _send_online_contacts(session)
-        for hook in session.registry.available_hooks:
-            await hook(session)
-
-
-async def _send_online_contacts(session: XmppSession) -> None:
-    """Answer the initial presence with everyone online this user may see (RFC 6121 §4.2.2)."""
-    for presence in await session.services.presence.visible_to(session.user_id):
-        if presence.user_id != session.user_id:
-            session.send(await presence_stanza(presence, session))

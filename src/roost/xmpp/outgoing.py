@@ -24,8 +24,9 @@ from roost.xmpp.ext import xep0191_blocking, xep0444_reactions
 from roost.xmpp.ext.xep0045_muc.events import room_stanzas
 from roost.xmpp.ext.xep0153_avatars.hashes import avatar_changed
 from roost.xmpp.ext.xep0163_pep.notify import pep_changed
+from roost.xmpp.presence_events import presence_event
 from roost.xmpp.relay import relayed
-from roost.xmpp.render import chat_state, message_created, presence_stanza
+from roost.xmpp.render import chat_state, message_created
 
 if TYPE_CHECKING:
     from roost.xmpp.session import XmppSession
@@ -35,12 +36,14 @@ async def render(event: Event, session: XmppSession) -> list[ET.Element]:
     """The stanzas this session's client should get for a core event (often none)."""
     if (room := await room_stanzas(event, session)) is not None:  # XEP-0045 occupants
         return room
+    if (presence := await presence_event(event, session)) is not None:  # RFC 6121 presence and roster
+        return presence
     return await _personal(event, session)
 
 
 async def _personal(event: Event, session: XmppSession) -> list[ET.Element]:
-    if isinstance(event, PresenceChanged):  # only after the client's initial presence (RFC 6121 §4.2.2)
-        return [await presence_stanza(event.presence, session)] if session.available else []
+    if isinstance(event, PresenceChanged):  # XMPP clients see each resource (ResourcePresenceChanged)
+        return []
     renderer = _RENDERERS.get(type(event))
     return await renderer(event, session) if renderer is not None else []
 

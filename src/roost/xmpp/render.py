@@ -10,7 +10,7 @@ from roost.core.events import MessageCreated, TypingChanged
 from roost.model.conversations import Conversation, ConversationKind
 from roost.model.errors import RoostError
 from roost.model.messages import Message
-from roost.model.presence import Presence, Show
+from roost.model.presence import Presence, ResourcePresence, Show
 from roost.xmpp import payloads
 from roost.xmpp.context import Origin
 from roost.xmpp.ext import xep0461_replies as replies
@@ -59,7 +59,8 @@ async def message_created(event: MessageCreated, session: XmppSession) -> list[E
     if message.sender_id == session.user_id:
         return await _sent_copy(session, message, origin)
     target = session.server.hub.addressed_resource(session.user_id, origin)
-    if target is not None and target != session.resource:
+    # To another resource, or to the bare JID with a negative priority (RFC 6121 §8.5.2.1.1): carbons only
+    if (target is not None and target != session.resource) or (target is None and session.priority < 0):
         return await _received_copy(session, message, origin, target)
     if not session.give(message.id):
         return []  # already handed over by offline delivery
@@ -83,12 +84,13 @@ async def _sent_copy(session: XmppSession, message: Message, origin: Origin | No
 
 
 async def _received_copy(
-    session: XmppSession, message: Message, origin: Origin | None, target: str
+    session: XmppSession, message: Message, origin: Origin | None, target: str | None
 ) -> list[ET.Element]:
-    """XEP-0280: a message addressed to another of the user's resources."""
+    """XEP-0280: a message addressed to another of the user's resources (or to the bare JID)."""
     if not session.carbons or (origin is not None and origin.private) or not session.give(message.id):
         return []
-    inner = await chat_stanza(session, message, origin, to=f"{session.jid.bare}/{target}")
+    to = f"{session.jid.bare}/{target}" if target else str(session.jid.bare)
+    inner = await chat_stanza(session, message, origin, to=to)
     return [carbon(session, "received", inner)]
 
 
@@ -148,15 +150,20 @@ def delay(stanza: ET.Element, moment: datetime, domain: str) -> ET.Element:
     return stanza
 
 
-async def presence_stanza(presence: Presence, session: XmppSession) -> ET.Element:
-    stanza = ET.Element(f"{{{CLIENT}}}presence", {"from": await jid_of(session, presence.user_id)})
-    stanza.set("to", str(session.jid))
+async def presence_stanza(presence: Presence | ResourcePresence, session: XmppSession) -> ET.Element:
+    """A person's presence: from their bare JID (the per-person aggregate) or from one resource."""
+    sender = await jid_of(session, presence.user_id)
+    if isinstance(presence, ResourcePresence):
+        sender += f"/{presence.resource}"
+    stanza = ET.Element(f"{{{CLIENT}}}presence", {"from": sender, "to": str(session.jid)})
     if presence.show is Show.UNAVAILABLE:
         stanza.set("type", "unavailable")
     elif presence.show is not Show.AVAILABLE:
         ET.SubElement(stanza, f"{{{CLIENT}}}show").text = presence.show.value
     if presence.status:
         ET.SubElement(stanza, f"{{{CLIENT}}}status").text = presence.status
+    if isinstance(presence, ResourcePresence) and presence.priority and presence.show is not Show.UNAVAILABLE:
+        ET.SubElement(stanza, f"{{{CLIENT}}}priority").text = str(presence.priority)
     return stanza
 
 

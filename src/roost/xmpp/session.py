@@ -20,6 +20,7 @@ from typing import Protocol, TypeVar
 from roost.core.events import Event
 from roost.core.services import Services
 from roost.model.jid import Jid
+from roost.model.presence import ResourcePresence, Show
 from roost.model.users import User
 from roost.xmpp.context import XmppLimits, XmppServer
 from roost.xmpp.ext import Registry
@@ -85,6 +86,10 @@ class XmppSession:
         self.jid = Jid(user.username, server.limits.domain, resource)
         self.available = False  # sent its initial presence
         self.carbons = False  # XEP-0280 enabled
+        self.roster_requested = False  # an interested resource: gets roster pushes (RFC 6121 §2.1.6)
+        self.priority = 0  # of the last available presence (RFC 6121 §4.7.2.3)
+        # given directed presence (RFC 6121 §4.6): (user id, resource or None for the bare JID)
+        self.directed: set[tuple[int, str | None]] = set()
         self.client_features: frozenset[str] = frozenset()  # XEP-0115: the client's disco#info features
         self._queries: dict[str, asyncio.Future[ET.Element]] = {}
         self._given: deque[int] = deque()
@@ -237,10 +242,18 @@ class XmppSession:
         await self._flush_mark()
         if self.available:
             self.available = False
+            self.end_directed()
             try:
                 await self.services.presence.session_ended(self)
             except Exception:  # the store may be gone at shutdown; the session still ends
                 log.warning("could not end the presence of a session", exc_info=True)
+
+    def end_directed(self) -> None:
+        """Unavailable presence to everyone this resource sent directed presence to (RFC 6121 §4.6.3)."""
+        gone = ResourcePresence(self.user_id, self.resource, Show.UNAVAILABLE, "")
+        for user_id, resource in sorted(self.directed, key=str):
+            self.services.presence.direct(gone, user_id, resource)
+        self.directed.clear()
 
     def deliver(self, event: Event) -> None:
         """Queue the event; a task renders queued events in order (rendering may look up names)."""

@@ -1,7 +1,7 @@
 """A person's own archive, filtered and paged: what XEP-0313 (MAM) asks of the core.
 
 The store query runs over a list of conversations, so one shape serves a person's direct
-conversations (here) and, later, one room's archive (members only).
+conversations and one room's archive (members only).
 """
 
 from __future__ import annotations
@@ -45,6 +45,19 @@ class ArchiveQueryService:
             if cursor is not None:
                 await self._check_cursor(cursor, mine)
         scope = mine if with_user is None else await self._direct_with(user, with_user)
+        query = ArchiveQuery(
+            tuple(scope), match, after=paging.after, before=paging.before, newest=paging.newest, limit=paging.limit
+        )
+        return await self.store.query(query)
+
+    async def room(self, user: User, conversation_id: int, match: ArchiveFilter, paging: Paging) -> ArchivePage:
+        """A page of one room's messages, oldest first: for its members only (NotFound otherwise)."""
+        self._check(paging)
+        await self.conversations.require_member(user.id, conversation_id)
+        scope = [conversation_id]
+        for cursor in (paging.after, paging.before):
+            if cursor is not None:
+                await self._check_cursor(cursor, scope)
         query = ArchiveQuery(
             tuple(scope), match, after=paging.after, before=paging.before, newest=paging.newest, limit=paging.limit
         )

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from roost.core.blocking.lists import Blocklists
 from roost.core.clock import Clock
-from roost.core.events import BlocklistChanged, PresenceChanged
+from roost.core.events import BlocklistChanged, PresenceChanged, ResourcePresenceChanged
 from roost.core.presence.service import PresenceService
 from roost.core.routing.service import Router
 from roost.model.errors import BadRequest, NotFound
@@ -83,3 +83,6 @@ class BlockingService:
             live = Presence(user_id, Show.UNAVAILABLE, "")
         if live is not None:
             self.router.send(PresenceChanged(live), frozenset([to]))
+        for resource in self.presence.resources(user_id):  # what XMPP clients see: each resource
+            shown = replace(resource, show=Show.UNAVAILABLE, status="") if blocked else resource
+            self.router.send(ResourcePresenceChanged(shown), frozenset([to]))

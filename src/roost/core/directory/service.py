@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from roost.core.accounts.service import AccountsService
 from roost.core.conversations.service import ConversationService
@@ -55,13 +55,22 @@ class DirectoryService:
         after: str | None = None
         while batch := await self.accounts.search("", after=after, limit=PAGE_MAX):
             for user in batch:
-                if user.id != owner.id and user.username not in own:
-                    names = tuple(groups_of.get(user.id, [ORGANISATION_GROUP]))
-                    contacts.append(
-                        Contact(owner.id, user.username, user.display_name, Subscription.BOTH, False, names, True)
-                    )
+                if user.id == owner.id:
+                    continue
+                if user.username in own:  # renamed or regrouped by hand: still a colleague, both ways
+                    own[user.username] = replace(own[user.username], subscription=Subscription.BOTH, ask=False)
+                    continue
+                names = tuple(groups_of.get(user.id, [ORGANISATION_GROUP]))
+                contacts.append(
+                    Contact(owner.id, user.username, user.display_name, Subscription.BOTH, False, names, True)
+                )
             after = batch[-1].username
         return contacts + list(own.values())
+
+    def forget(self, user_id: int) -> None:
+        """Drop the cached audiences of someone whose subscriptions changed."""
+        self._audiences.forget(user_id)
+        self._visible.forget(user_id)
 
     async def presence_audience(self, user_id: int) -> frozenset[int] | None:
         """Who sees this user's presence: everyone with the shared roster (None), else

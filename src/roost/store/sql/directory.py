@@ -6,7 +6,7 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import Table, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from roost.model.directory import Contact, Group, Subscription
@@ -54,17 +54,9 @@ class SqlDirectoryStore:
         await self.writer.write(write)
 
     async def set_group_member(self, group_id: int, user_id: int, *, present: bool) -> None:
-        gm = t.group_members
-
-        async def write(conn: AsyncConnection) -> None:
-            key = (gm.c.group_id == group_id) & (gm.c.user_id == user_id)
-            exists = await conn.scalar(select(gm.c.user_id).where(key)) is not None
-            if present and not exists:
-                await conn.execute(gm.insert().values(group_id=group_id, user_id=user_id))
-            elif not present and exists:
-                await conn.execute(gm.delete().where(key))
-
-        await self.writer.write(write)
+        await self.writer.write(
+            lambda conn: _set_row(conn, t.group_members, present, group_id=group_id, user_id=user_id)
+        )
 
     async def contacts(self, owner_id: int) -> list[Contact]:
         query = select(t.contacts).where(t.contacts.c.owner_id == owner_id).order_by(t.contacts.c.contact)
@@ -125,3 +117,24 @@ class SqlDirectoryStore:
             return bool((await conn.execute(c.delete().where(key))).rowcount)
 
         return await self.writer.write(write)
+
+    async def subscription_requests(self, owner_id: int) -> list[str]:
+        """Who asked to see the owner's presence and has no answer yet (RFC 6121 pending-in)."""
+        r = t.subscription_requests
+        query = select(r.c.contact).where(r.c.owner_id == owner_id).order_by(r.c.contact)
+        async with self.db.reader.connect() as conn:
+            return list((await conn.scalars(query)).all())
+
+    async def set_subscription_request(self, owner_id: int, contact: str, *, present: bool) -> None:
+        table = t.subscription_requests
+        await self.writer.write(lambda conn: _set_row(conn, table, present, owner_id=owner_id, contact=contact))
+
+
+async def _set_row(conn: AsyncConnection, table: Table, present: bool, **key: object) -> None:
+    """Make the row with this key exist (present) or not; no change when it already is so."""
+    where = and_(*(table.c[name] == value for name, value in key.items()))
+    exists = await conn.scalar(select(func.count()).select_from(table).where(where))
+    if present and not exists:
+        await conn.execute(table.insert().values(**key))
+    elif not present and exists:
+        await conn.execute(table.delete().where(where))

@@ -91,6 +91,14 @@ contacts = Table(
     Column("groups", Text, nullable=False, default="[]"),
 )
 
+# RFC 6121 "pending in": someone asked to see the owner's presence and has no answer yet.
+subscription_requests = Table(
+    "subscription_requests",
+    metadata,
+    Column("owner_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("contact", String(1024), primary_key=True),
+)
+
 conversations = Table(
     "conversations",
     metadata,

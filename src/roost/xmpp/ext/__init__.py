@@ -59,6 +59,7 @@ class StreamContext(Protocol):
     def server(self) -> XmppServer: ...
 
     carbons: bool  # XEP-0280 enabled on this stream
+    roster_requested: bool  # asked for the roster: an interested resource (RFC 6121 §2.1.6), gets pushes
 
     @property
     def limits(self) -> XmppLimits: ...

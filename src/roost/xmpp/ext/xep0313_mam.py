@@ -5,6 +5,7 @@ the web client), through the core's `ArchiveQueryService`. Filters: `with`, `sta
 and `before-id` / `after-id` (#extended); paging is XEP-0059 RSM (`max`, `after`,
 `before`, empty `before` for the newest page; `first`, `last`, `count` in the answer).
 Result ids are the core message ids, the same as the XEP-0359 stanza-ids live messages carry.
+A room's archive is queried at the room's JID (`xep0045_muc/archive.py`, with these helpers).
 """
 
 from __future__ import annotations
@@ -57,8 +58,8 @@ async def on_form(request: IqRequest) -> None:
 @ext.iq_set(NS, "query")
 async def on_query(request: IqRequest) -> None:
     _check_archive(request)
-    query = await _parse_form(request)
-    max_items, after, before, newest = _parse_rsm(request.payload.find(f"{{{RSM}}}set"))
+    query = await parse_form(request)
+    max_items, after, before, newest = parse_rsm(request.payload.find(f"{{{RSM}}}set"))
     page_max = request.services.archive_queries.page_max
     if query.nobody:
         page = ArchivePage((), complete=True, count=0)
@@ -68,11 +69,11 @@ async def on_query(request: IqRequest) -> None:
     shown = page.messages if max_items > 0 else ()
     for message in shown:
         request.stream.send(await _result(request, message))
-    request.result(_fin(page, shown))
+    request.result(fin(page, shown))
 
 
 def _check_archive(request: IqRequest) -> None:
-    """Only the user's own archive (their bare JID, or no `to`); rooms come with MUC."""
+    """Only the user's own archive (their bare JID, or no `to`); rooms' are at their JIDs (XEP-0045 archive)."""
     to = request.iq.get("to")
     if to is not None and to != str(request.stream.jid.bare):
         raise StanzaError("cancel", "service-unavailable", "Query your own archive (your bare JID).")
@@ -88,7 +89,8 @@ async def _read(request: IqRequest, query: Query, paging: tuple[int | None, int 
         raise StanzaError("cancel", "item-not-found", "No such message in your archive.") from None
 
 
-async def _parse_form(request: IqRequest) -> Query:
+async def parse_form(request: IqRequest, *, people: bool = True) -> Query:
+    """The query's data form; `people`: `with` names a person (else it is refused)."""
     form = request.payload.find(f"{{{XDATA}}}x")
     values: dict[str, str] = {}
     if form is not None:
@@ -107,6 +109,8 @@ async def _parse_form(request: IqRequest) -> Query:
         before_id=_message_id(values.get("before-id")),
     )
     if values.get("with"):
+        if not people:
+            raise StanzaError("cancel", "feature-not-implemented", "A room's archive is not filtered by sender.")
         await _with(request, query, values["with"])
     return query
 
@@ -146,7 +150,7 @@ def _message_id(value: str | None) -> int | None:
     return int(value)
 
 
-def _parse_rsm(rsm: ET.Element | None) -> tuple[int, int | None, int | None, bool]:
+def parse_rsm(rsm: ET.Element | None) -> tuple[int, int | None, int | None, bool]:
     """(max, after, before, newest) from an XEP-0059 <set/>."""
     if rsm is None:
         return DEFAULT_MAX, None, None, False
@@ -188,7 +192,7 @@ def _session(request: IqRequest) -> XmppSession:
     return stream
 
 
-def _fin(page: ArchivePage, shown: tuple[Message, ...]) -> ET.Element:
+def fin(page: ArchivePage, shown: tuple[Message, ...]) -> ET.Element:
     fin = ET.Element(f"{{{NS}}}fin")
     if page.complete:
         fin.set("complete", "true")

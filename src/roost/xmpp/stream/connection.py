@@ -17,6 +17,7 @@ import xml.etree.ElementTree as ET
 
 from roost.model.errors import BadRequest, RateLimited
 from roost.model.jid import Jid
+from roost.model.presence import WEB_RESOURCE
 from roost.model.users import User
 from roost.xmpp.context import XmppServer
 from roost.xmpp.dispatch import dispatch
@@ -222,7 +223,9 @@ class Connection:
     def _bound_session(self, iq: ET.Element, wanted: str) -> XmppSession | None:
         assert self.user is not None
         hub = self.server.hub
-        resource = wanted.strip() or "roost-" + secrets.token_hex(6)
+        resource = wanted.strip()
+        if not resource or resource == WEB_RESOURCE:  # the web sessions' resource is the server's to name
+            resource = "roost-" + secrets.token_hex(6)
         try:
             Jid(self.user.username, self.server.limits.domain, resource)
         except BadRequest:

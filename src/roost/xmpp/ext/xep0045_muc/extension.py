@@ -12,11 +12,11 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from typing import TYPE_CHECKING
 
-from roost.model.conversations import Conversation, ConversationKind, Role, Visibility
+from roost.model.conversations import Conversation, ConversationKind, Visibility
 from roost.model.jid import Jid
 from roost.xmpp.errors import StanzaError
 from roost.xmpp.ext import Extension, IqRequest, Service
-from roost.xmpp.ext.xep0045_muc import join, messages
+from roost.xmpp.ext.xep0045_muc import admin, archive, join, messages, owner
 from roost.xmpp.ext.xep0045_muc.rooms import find_room
 from roost.xmpp.ext.xep0045_muc.stanzas import MUC, room_jid, room_local, service_domain
 
@@ -27,7 +27,6 @@ INFO = "http://jabber.org/protocol/disco#info"
 ITEMS = "http://jabber.org/protocol/disco#items"
 PING = "urn:xmpp:ping"
 OWNER = f"{MUC}#owner"
-DATA = "jabber:x:data"
 SELF_PING = "http://jabber.org/protocol/muc#self-ping-optimization"
 STABLE_ID = "http://jabber.org/protocol/muc#stable_id"
 ROOM_FEATURES = [MUC, INFO, ITEMS, "muc_persistent", "muc_nonanonymous", "muc_unmoderated", "muc_unsecured"]
@@ -73,12 +72,16 @@ async def _iq(session: XmppSession, iq: ET.Element, to: Jid) -> None:
     tag = (kind, iq[0].tag)
     if to.resource:
         await _to_occupant(session, request, to, tag)
+    elif to.local and archive.is_mam(session, tag):
+        await archive.on_room_query(session, request, to, tag[0])
     elif tag == ("get", f"{{{INFO}}}query") and not iq[0].get("node"):
         await (_room_info(session, request, to) if to.local else _service_info(request))
     elif tag == ("get", f"{{{ITEMS}}}query") and not iq[0].get("node"):
         await (_room_items(session, request, to) if to.local else _service_items(request))
-    elif tag == ("set", f"{{{OWNER}}}query") and to.local:
-        instant_room(session, iq[0], to, request)
+    elif iq[0].tag == f"{{{OWNER}}}query" and to.local:
+        await owner.on_owner(session, request, to, tag[0])
+    elif iq[0].tag == f"{{{admin.ADMIN}}}query" and to.local:
+        await admin.on_admin(session, request, to, tag[0])
     elif tag == ("get", f"{{{PING}}}ping") and not to.local:
         request.result()
     else:
@@ -130,6 +133,8 @@ async def _room_info(session: XmppSession, request: IqRequest, to: Jid) -> None:
     query = ET.Element(f"{{{INFO}}}query")
     ET.SubElement(query, f"{{{INFO}}}identity", {"category": "conference", "type": "text", "name": room.name})
     extra = OPEN_FEATURES if room.visibility is Visibility.OPEN else INVITE_FEATURES
+    if session.registry.installed("mam"):
+        extra = [*extra, archive.MAM]
     for feature in sorted(ROOM_FEATURES + extra):
         ET.SubElement(query, f"{{{INFO}}}feature", {"var": feature})
     request.result(query)
@@ -138,15 +143,3 @@ async def _room_info(session: XmppSession, request: IqRequest, to: Jid) -> None:
 async def _room_items(session: XmppSession, request: IqRequest, to: Jid) -> None:
     await _visible_room(session, to)
     request.result(ET.Element(f"{{{ITEMS}}}query"))  # occupants are not listed (XEP-0045 §6.5 allows it)
-
-
-def instant_room(session: XmppSession, query: ET.Element, to: Jid, request: IqRequest) -> None:
-    """Accepting the default configuration (an empty submitted form, §10.1.2): rooms are never locked."""
-    occupants = session.server.rooms.named(to.local)
-    occupant = occupants.occupant_of(session) if occupants else None
-    if occupant is None or occupant.role not in (Role.OWNER, Role.ADMIN):
-        raise StanzaError("auth", "forbidden", "Only the room's owners configure it.")
-    form = query.find(f"{{{DATA}}}x")
-    if form is None or form.get("type") not in ("submit", "cancel") or len(form):
-        raise StanzaError("cancel", "feature-not-implemented", "Configure rooms on the web for now.")
-    request.result()

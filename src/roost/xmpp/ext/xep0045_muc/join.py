@@ -8,6 +8,7 @@
 - The joiner gets the occupants' presences, their own presence (status 110, 100: the room
   is non-anonymous, 170: it is logged, 201: it was just made), the history and the
   subject, in that order.
+- Presence to another nick while joined changes the nick (`nick.py`).
 - Unavailable presence leaves the room (the core membership stays).
 """
 
@@ -21,6 +22,7 @@ from roost.model.errors import BadRequest, NotFound
 from roost.model.jid import Jid
 from roost.xmpp.errors import StanzaError
 from roost.xmpp.ext.xep0045_muc.history import HistoryRequest, send_history
+from roost.xmpp.ext.xep0045_muc.nick import change_nick
 from roost.xmpp.ext.xep0045_muc.occupancy import Occupant, RoomOccupants
 from roost.xmpp.ext.xep0045_muc.rooms import NOT_A_MEMBER, create_room, find_room
 from roost.xmpp.ext.xep0045_muc.stanzas import MUC, occupant_presence, room_jid, room_local, subject
@@ -50,14 +52,15 @@ async def on_presence(session: XmppSession, stanza: ET.Element, to: Jid) -> None
     elif current.nick == to.resource:
         announce(session, occupied, current)  # a presence update
     else:
-        raise StanzaError("modify", "not-acceptable", "Changing your nick in a room is not supported yet.")
+        await check_nick(session, occupied.conversation_id, to.resource)
+        change_nick(session, occupied, current, to.resource)
 
 
 async def join(session: XmppSession, to: Jid, history: HistoryRequest) -> None:
     room, created = await find_room(session, to.local), False
     if room is None:
         room, created = await create_room(session, to.local), True
-    await _check_nick(session, room.id, to.resource)
+    await check_nick(session, room.id, to.resource)
     try:
         member = await session.services.conversations.join(session.user, room.id)
     except NotFound:
@@ -78,7 +81,7 @@ async def join(session: XmppSession, to: Jid, history: HistoryRequest) -> None:
     session.send(subject(room_jid(session.domain, occupants.local), session.jid, room.topic))
 
 
-async def _check_nick(session: XmppSession, conversation_id: int, nick: str) -> None:
+async def check_nick(session: XmppSession, conversation_id: int, nick: str) -> None:
     occupants = session.server.rooms.room(conversation_id)
     holder = occupants.by_nick.get(nick) if occupants else None
     if holder is not None and holder.user_id != session.user_id:

@@ -9,7 +9,7 @@
 - A mediated invitation (<x xmlns='…muc#user'><invite to=…/></x>) or a direct one
   (XEP-0249, to the invitee) adds the invitee to the core room under the core's rules, and
   the invitation reaches the invitee's XMPP streams.
-- Private messages between occupants are refused (<not-acceptable/>) for now.
+- Private messages between occupants are relayed, not stored (`private.py`).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from roost.model.errors import BadRequest, NotFound
 from roost.model.jid import Jid
 from roost.xmpp.errors import StanzaError
 from roost.xmpp.ext import xep0444_reactions, xep0461_replies
+from roost.xmpp.ext.xep0045_muc.private import private_message
 from roost.xmpp.ext.xep0045_muc.rooms import find_room
 from roost.xmpp.ext.xep0045_muc.stanzas import CLIENT, MUC_USER, room_jid, room_local, service_domain
 
@@ -38,7 +39,8 @@ async def on_message(session: XmppSession, stanza: ET.Element, to: Jid) -> None:
     if kind == "error":
         return
     if to.resource:
-        raise StanzaError("modify", "not-acceptable", "Private messages in rooms are not supported yet.")
+        private_message(session, stanza, to)
+        return
     invite = stanza.find(f"{{{MUC_USER}}}x/{{{MUC_USER}}}invite")
     if invite is not None:
         await _mediated_invite(session, to.local, invite)

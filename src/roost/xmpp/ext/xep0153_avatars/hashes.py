@@ -30,8 +30,9 @@ async def avatar_changed(event: PepChanged, session: XmppSession) -> list[ET.Ele
         return []
     jid = await jid_of(session, event.owner_id)
     session.server.state(Hashes).by_jid[jid] = hash_of(event.item.payload, session) if event.item else ""
-    presence = session.services.presence.of(event.owner_id)
-    return [await presence_stanza(presence, session)] if presence is not None and session.available else []
+    if not session.available:
+        return []
+    return [await presence_stanza(each, session) for each in session.services.presence.resources(event.owner_id)]
 
 
 def hash_of(metadata: str, session: XmppSession) -> str:

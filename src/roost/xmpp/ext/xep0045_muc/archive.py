@@ -1,0 +1,86 @@
+"""A room's archive in MAM (XEP-0313 §5.1.2, XEP-0045): queries to the room's JID, members only.
+
+The same form and paging as one's own archive (`xep0313_mam.py`), over the core room's
+history. Results come from the room, each a groupchat message from `room/nick` (the sender's
+nick when joined here, else their username) with the room's stanza-id; a deleted message is
+an XEP-0424 `<retracted/>` tombstone. `with` (a sender filter) is not offered. A room the
+user may not see is `item-not-found`; a room they see but are not a member of (an open one)
+is `forbidden`.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from typing import TYPE_CHECKING
+
+from roost.core.archive.query import Paging
+from roost.model.archive import ArchiveFilter, ArchivePage
+from roost.model.errors import NotFound
+from roost.model.jid import Jid
+from roost.model.messages import Message
+from roost.xmpp.errors import StanzaError
+from roost.xmpp.ext import IqRequest
+from roost.xmpp.ext import xep0313_mam as mam  # the MAM extension's form and paging
+from roost.xmpp.ext.xep0045_muc.history import sender_nick
+from roost.xmpp.ext.xep0045_muc.occupancy import RoomOccupants
+from roost.xmpp.ext.xep0045_muc.rooms import find_room
+from roost.xmpp.ext.xep0045_muc.stanzas import CLIENT, groupchat, room_jid, room_local, stamp
+
+if TYPE_CHECKING:
+    from roost.xmpp.session import XmppSession
+
+MAM = "urn:xmpp:mam:2"
+FORWARD = "urn:xmpp:forward:0"
+DELAY = "urn:xmpp:delay"
+RETRACT = "urn:xmpp:message-retract:1"
+
+
+def is_mam(session: XmppSession, tag: tuple[str, str]) -> bool:
+    return tag[1] == f"{{{MAM}}}query" and session.registry.installed("mam")
+
+
+async def on_room_query(session: XmppSession, request: IqRequest, to: Jid, kind: str) -> None:
+    room = await find_room(session, to.local)
+    if room is None:
+        raise StanzaError("cancel", "item-not-found", "No such room.")
+    if kind == "get":
+        await mam.on_form(request)
+        return
+    query = await mam.parse_form(request, people=False)
+    max_items, after, before, newest = mam.parse_rsm(request.payload.find(f"{{{mam.RSM}}}set"))
+    limit = max(1, min(max_items, session.services.archive_queries.page_max))
+    page = await _read(session, room.id, query.match, Paging(after, before, newest, limit))
+    shown = page.messages if max_items > 0 else ()
+    occupants = session.server.rooms.room(room.id) or RoomOccupants(room.id, room_local(room))
+    for message in shown:
+        session.send(await _result(session, request, occupants, message))
+    request.result(mam.fin(page, shown))
+
+
+async def _read(session: XmppSession, room_id: int, match: ArchiveFilter, paging: Paging) -> ArchivePage:
+    try:
+        return await session.services.archive_queries.room(session.user, room_id, match, paging)
+    except NotFound as error:
+        if error.code == "conversation.not_found":
+            raise StanzaError("auth", "forbidden", "Only the room's members read its archive.") from None
+        raise StanzaError("cancel", "item-not-found", "No such message in this room's archive.") from None
+
+
+async def _result(session: XmppSession, request: IqRequest, occupants: RoomOccupants, message: Message) -> ET.Element:
+    room = room_jid(session.domain, occupants.local)
+    wrapper = ET.Element(f"{{{CLIENT}}}message", {"from": str(room), "to": str(session.jid)})
+    attributes = {"id": str(message.id)}
+    if request.payload.get("queryid"):
+        attributes["queryid"] = request.payload.get("queryid", "")[:256]
+    forwarded = ET.SubElement(ET.SubElement(wrapper, f"{{{MAM}}}result", attributes), f"{{{FORWARD}}}forwarded")
+    ET.SubElement(forwarded, f"{{{DELAY}}}delay", {"from": str(room), "stamp": stamp(message.created_at)})
+    nick = await sender_nick(session, occupants, message.sender_id)
+    inner = groupchat(room_jid(session.domain, occupants.local, nick), session.jid, message)
+    if message.is_deleted:
+        body = inner.find(f"{{{CLIENT}}}body")
+        if body is not None:
+            inner.remove(body)
+        moment = stamp(message.deleted_at or message.created_at)
+        inner.insert(0, ET.Element(f"{{{RETRACT}}}retracted", {"id": str(message.id), "stamp": moment}))
+    forwarded.append(inner)
+    return wrapper

@@ -1,0 +1,44 @@
+"""Private messages between occupants (XEP-0045 §7.5): a message to room/nick from an occupant.
+
+It is relayed, live, to every stream the recipient joined under that nick, from the sender's
+occupant JID (`room/nick`) with `<x xmlns='…muc#user'/>` added; everything the sender put in
+it (body, chat states, receipts, encrypted payloads) passes as it was. It is not stored: not
+in the room's history, nor in anyone's archive (as Prosody and ejabberd keep room private
+messages out of the room's archive), so a recipient who is not joined here gets nothing.
+Errors: the sender not joined: `not-acceptable`; no such nick: `item-not-found`; type
+`groupchat`: `bad-request`.
+"""
+
+from __future__ import annotations
+
+import copy
+import xml.etree.ElementTree as ET
+from typing import TYPE_CHECKING
+
+from roost.model.jid import Jid
+from roost.xmpp.errors import StanzaError
+from roost.xmpp.ext.xep0045_muc.stanzas import CLIENT, MUC_USER, room_jid
+
+if TYPE_CHECKING:
+    from roost.xmpp.session import XmppSession
+
+
+def private_message(session: XmppSession, stanza: ET.Element, to: Jid) -> None:
+    if stanza.get("type") == "groupchat":
+        raise StanzaError("modify", "bad-request", "Send private messages as chat, not groupchat.")
+    occupants = session.server.rooms.named(to.local)
+    sender = occupants.occupant_of(session) if occupants else None
+    if occupants is None or sender is None:
+        raise StanzaError("modify", "not-acceptable", "Join the room before sending to its occupants.")
+    recipient = occupants.by_nick.get(to.resource)
+    if recipient is None:
+        raise StanzaError("cancel", "item-not-found", "No one in the room has that nick.")
+    origin = room_jid(session.domain, occupants.local, sender.nick)
+    for target in list(recipient.sessions.values()):
+        relayed = ET.Element(f"{{{CLIENT}}}message", {"from": str(origin), "to": str(target.jid)})
+        relayed.set("type", stanza.get("type", "chat"))
+        if stanza.get("id"):
+            relayed.set("id", stanza.get("id", ""))
+        relayed.extend(copy.deepcopy(child) for child in stanza if child.tag != f"{{{MUC_USER}}}x")
+        ET.SubElement(relayed, f"{{{MUC_USER}}}x")
+        target.send(relayed)
