@@ -237,8 +237,13 @@ class SqlFileStore:
             return list((await conn.scalars(query)).all())
 
     async def take_unreferenced_blobs(self, limit: int) -> list[str]:
-        """Forget up to `limit` blobs no file refers to; the caller then deletes their bytes."""
-        referenced = exists().where(t.files.c.sha256 == t.blobs.c.sha256)
+        """Forget up to `limit` blobs no file or avatar refers to; the caller then deletes their bytes."""
+        blob = t.blobs.c.sha256
+        referenced = or_(
+            exists().where(t.files.c.sha256 == blob),
+            exists().where(t.avatars.c.sha256 == blob),
+            exists().where(t.avatars.c.small_sha256 == blob),
+        )
 
         async def write(conn: AsyncConnection) -> list[str]:
             sha256s = list((await conn.scalars(select(t.blobs.c.sha256).where(~referenced).limit(limit))).all())
