@@ -127,6 +127,6 @@ class AvatarService:
         """The whole image (it is small: at most `max_bytes`), for XMPP clients."""
         return b"".join([chunk async for chunk in self.read(avatar)])
 
-    async def hashes(self) -> dict[int, str]:
-        """Everyone's avatar SHA-1 by user id (no entry: no avatar)."""
-        return await self.store.hashes()
+    async def all(self) -> list[Avatar]:
+        """Everyone's avatar (for an XMPP client that asks for all its colleagues' at once)."""
+        return await self.store.all()

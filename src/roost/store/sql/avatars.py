@@ -70,8 +70,8 @@ class SqlAvatarStore:
 
         return await self.writer.write(write)
 
-    async def hashes(self) -> dict[int, str]:
-        """Everyone's avatar SHA-1 by user id (people without an avatar are left out)."""
+    async def all(self) -> list[Avatar]:
+        """Everyone's avatar (people without one are left out), by user id."""
         async with self.db.reader.connect() as conn:
-            rows = await conn.execute(select(t.avatars.c.user_id, t.avatars.c.sha1))
-            return {row.user_id: row.sha1 for row in rows}
+            rows = await conn.execute(select(t.avatars).order_by(t.avatars.c.user_id))
+            return [_avatar_from_row(row) for row in rows]
