@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import pytest
 from PIL import Image
-from playwright.async_api import expect
+from playwright.async_api import FilePayload, expect
 
 from tests.support.web import WebUser
 from tests.web.conftest import SignedIn
@@ -42,7 +42,7 @@ async def test_an_avatar_set_in_the_profile_shows_in_the_other_persons_conversat
     await alice_page.get_by_role("button", name="Your profile").click()
     await expect(alice_page.get_by_role("img", name="Your picture")).to_have_text("AA")
     await alice_page.get_by_label("Choose a picture").set_input_files(
-        files=[{"name": "me.jpg", "mimeType": "image/jpeg", "buffer": photo()}]
+        files=FilePayload(name="me.jpg", mimeType="image/jpeg", buffer=photo())
     )
     await expect(alice_page.get_by_role("img", name="Preview of your new picture")).to_be_visible()
     await alice_page.get_by_role("button", name="Save picture").click()

@@ -13,6 +13,7 @@ from roost.model.files import BlobInfo
 from roost.store.sql import tables as t
 from roost.store.sql.convert import utc_required
 from roost.store.sql.engine import Database
+from roost.store.sql.files import add_blob
 from roost.store.sql.writer import Writer
 
 
@@ -20,22 +21,6 @@ def _avatar_from_row(row: Any) -> Avatar:
     values = {name: getattr(row, name) for name in t.avatars.c.keys()}  # noqa: SIM118 - column names, not columns
     values["updated_at"] = utc_required(row.updated_at)
     return Avatar(**values)
-
-
-async def _add_blob(conn: AsyncConnection, blob: BlobInfo, avatar: Avatar) -> None:
-    """Record content once (it may be a file's already); the sweep keeps it while an avatar refers to it."""
-    if await conn.scalar(select(t.blobs.c.sha256).where(t.blobs.c.sha256 == blob.sha256)) is not None:
-        return
-    await conn.execute(
-        t.blobs.insert().values(
-            sha256=blob.sha256,
-            size=blob.size,
-            width=blob.width,
-            height=blob.height,
-            has_thumbnail=False,
-            created_at=avatar.updated_at,
-        )
-    )
 
 
 @dataclass
@@ -55,7 +40,7 @@ class SqlAvatarStore:
 
         async def write(conn: AsyncConnection) -> None:
             for blob in blobs:
-                await _add_blob(conn, blob, avatar)
+                await add_blob(conn, blob, avatar.updated_at)  # the sweep keeps it while the avatar refers to it
             await conn.execute(t.avatars.delete().where(t.avatars.c.user_id == avatar.user_id))
             await conn.execute(t.avatars.insert().values(**asdict(avatar)))
             await conn.execute(update(t.users).where(t.users.c.id == avatar.user_id).values(avatar_sha1=avatar.sha1))

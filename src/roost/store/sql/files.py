@@ -52,6 +52,22 @@ def upload_from_row(row: Any) -> Upload:
     )
 
 
+async def add_blob(conn: AsyncConnection, blob: BlobInfo, now: datetime) -> None:
+    """Record content once: the same bytes may be stored already (another file's, an avatar's)."""
+    if await conn.scalar(select(t.blobs.c.sha256).where(t.blobs.c.sha256 == blob.sha256)) is not None:
+        return
+    await conn.execute(
+        t.blobs.insert().values(
+            sha256=blob.sha256,
+            size=blob.size,
+            width=blob.width,
+            height=blob.height,
+            has_thumbnail=blob.has_thumbnail,
+            created_at=now,
+        )
+    )
+
+
 async def attachments_of(conn: AsyncConnection, message_ids: list[int]) -> dict[int, tuple[StoredFile, ...]]:
     """The files each message carries, in upload order."""
     if not message_ids:
@@ -171,18 +187,7 @@ class SqlFileStore:
                 raise NotFound("upload.not_found", "No such upload: it was cancelled or has expired.")
             link_hash = pending.link_hash
             blob = file.blob
-            known = await conn.scalar(select(t.blobs.c.sha256).where(t.blobs.c.sha256 == blob.sha256))
-            if known is None:
-                await conn.execute(
-                    t.blobs.insert().values(
-                        sha256=blob.sha256,
-                        size=blob.size,
-                        width=blob.width,
-                        height=blob.height,
-                        has_thumbnail=blob.has_thumbnail,
-                        created_at=file.created_at,
-                    )
-                )
+            await add_blob(conn, blob, file.created_at)
             await conn.execute(
                 t.files.insert().values(
                     id=file.id,
