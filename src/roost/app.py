@@ -17,6 +17,8 @@ from roost.core.archive.service import ArchiveLimits, ArchiveService
 from roost.core.auth.sasl import SaslService
 from roost.core.auth.service import AuthService
 from roost.core.auth.throttle import Throttle
+from roost.core.avatars.images import Sizes
+from roost.core.avatars.service import AvatarLimits, AvatarService
 from roost.core.blocking.lists import Blocklists
 from roost.core.blocking.service import BlockingService
 from roost.core.clock import Clock, SystemClock
@@ -85,6 +87,19 @@ def build_files(
     return FilesService(stores.files, blobs, intake, conversations, ids, clock, limits)
 
 
+def build_avatars(
+    settings: Settings, stores: SqlStores, files: FilesService, accounts: AccountsService
+) -> AvatarService:
+    """Avatars: images in the file store's blobs, staged where uploads are."""
+    config = settings.files
+    sizes = Sizes(config.avatar_pixels, config.avatar_small_pixels, config.image_max_pixels)
+    intake = files.intake
+    limits = AvatarLimits(config.avatar_max_bytes, sizes)
+    return AvatarService(
+        stores.avatars, files.blobs, intake.staging, intake.blob_lock, accounts, files.ids, files.clock, limits
+    )
+
+
 def build_services(
     settings: Settings, stores: SqlStores, bus: LocalBus, clock: Clock, *, node: int | None = None
 ) -> Services:
@@ -140,6 +155,7 @@ def build_services(
         archive=archive,
         catchup=CatchUpService(stores.events, stores.messages, conversations, settings.limits.catchup_max_events),
         files=files,
+        avatars=build_avatars(settings, stores, files, accounts),
         admin=AdminService(accounts, directory, conversations),
         archive_queries=ArchiveQueryService(
             stores.archive, stores.messages, conversations, settings.limits.history_page_max

@@ -95,6 +95,9 @@ class FileSettings(_Section):
     thumbnail_pixels: int = Field(320, ge=32, le=2048)
     image_max_pixels: int = Field(50_000_000, ge=1)  # larger images are stored as plain files
     sweep_seconds: float = Field(60.0, gt=0)  # how often expired uploads and unreferenced files are removed
+    avatar_max_bytes: int = Field(1024 * 1024, ge=1024)  # one person's avatar image as uploaded
+    avatar_pixels: int = Field(256, ge=32, le=1024)  # larger or non-square avatars are cropped and scaled to this
+    avatar_small_pixels: int = Field(96, ge=16, le=512)  # the small square WebP copy lists show
 
 
 class ExternalService(_Section):

@@ -14,7 +14,7 @@ from roost.api import errors
 from roost.api.metrics import Metrics
 from roost.api.middleware import RequestGuard
 from roost.api.render import FrameCache
-from roost.api.routes import admin, auth, blocks, conversations, directory, files, health, links, me, messages
+from roost.api.routes import admin, auth, avatars, blocks, conversations, directory, files, health, links, me, messages
 from roost.api.web import WebClient, build_router
 from roost.api.ws import events_endpoint
 from roost.config import Settings
@@ -40,7 +40,7 @@ def create_api(services: Services, settings: Settings, health_check: Callable[[]
     app.state.frames = FrameCache()
     errors.install(app)
     v1 = APIRouter(prefix="/api/v1")
-    for module in (auth, me, directory, blocks, conversations, messages, files, admin):
+    for module in (auth, me, avatars, directory, blocks, conversations, messages, files, admin):
         v1.include_router(module.router)
     app.include_router(v1)
     app.include_router(health.router)
@@ -52,7 +52,9 @@ def create_api(services: Services, settings: Settings, health_check: Callable[[]
     return app
 
 
-_STREAMED_UPLOADS = re.compile(r"/api/v1/uploads/[0-9]+|/api/v1/conversations/[0-9]+/files|/upload/[^/]+/.*")
+_STREAMED_UPLOADS = re.compile(
+    r"/api/v1/uploads/[0-9]+|/api/v1/conversations/[0-9]+/files|/upload/[^/]+/.*|/api/v1/me/avatar"
+)
 
 
 def is_streamed_upload(method: str, path: str) -> bool:

@@ -23,6 +23,7 @@ from roost.model.errors import (
     StorageFull,
     TooLarge,
     Unavailable,
+    UnsupportedType,
 )
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,7 @@ STATUS: dict[type[RoostError], int] = {
     Conflict: 409,
     LengthRequired: 411,
     TooLarge: 413,
+    UnsupportedType: 415,
     RateLimited: 429,
     Unavailable: 503,
     StorageFull: 507,

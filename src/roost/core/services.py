@@ -12,6 +12,7 @@ from roost.core.archive.query import ArchiveQueryService
 from roost.core.archive.service import ArchiveService
 from roost.core.auth.sasl import SaslService
 from roost.core.auth.service import AuthService
+from roost.core.avatars.service import AvatarService
 from roost.core.blocking.service import BlockingService
 from roost.core.clock import Clock
 from roost.core.conversations.relay import RelayService
@@ -39,6 +40,7 @@ class Services:
     archive: ArchiveService
     catchup: CatchUpService
     files: FilesService
+    avatars: AvatarService
     admin: AdminService
     archive_queries: ArchiveQueryService
     offline: OfflineService

@@ -16,6 +16,10 @@ class BadRequest(RoostError):
     """The request is malformed or breaks a rule."""
 
 
+class UnsupportedType(BadRequest):
+    """The content is not of a type this operation takes (an avatar that is not an image)."""
+
+
 class NotAuthorized(RoostError):
     """The caller is not authenticated (or the credentials are wrong)."""
 

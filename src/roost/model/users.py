@@ -40,6 +40,7 @@ class User:
     is_disabled: bool
     created_at: datetime
     last_seen_at: datetime | None = None
+    avatar: str | None = None  # the SHA-1 of the avatar image (XEP-0084/XEP-0153 id); None: no avatar
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ from typing import Any, Protocol
 
 from roost.model.archive import ArchivePage, ArchiveQuery
 from roost.model.auth import TokenInfo, TokenKind
+from roost.model.avatars import Avatar
 from roost.model.conversations import Conversation, ConversationSummary, Member, Role, RoomListing
 from roost.model.directory import Contact, Group
 from roost.model.files import BlobInfo, StoredFile, Upload
@@ -179,6 +180,15 @@ class FileStore(Protocol):
     async def delete_files(self, file_ids: list[int]) -> int: ...
     async def stale_files(self, *, unattached_before: datetime, now: datetime, limit: int) -> list[int]: ...
     async def take_unreferenced_blobs(self, limit: int) -> list[str]: ...
+
+
+class AvatarStore(Protocol):
+    """Each person's avatar: a row over two blobs, and its SHA-1 on the user."""
+
+    async def get(self, user_id: int) -> Avatar | None: ...
+    async def put(self, avatar: Avatar, blobs: list[BlobInfo]) -> None: ...
+    async def remove(self, user_id: int) -> bool: ...
+    async def all(self) -> list[Avatar]: ...
 
 
 class StagedWriter(Protocol):

@@ -18,6 +18,7 @@ from roost.core.events import (
     ReactionsChanged,
     ReadMarkerMoved,
     TypingChanged,
+    UserChanged,
 )
 from roost.xmpp.changes import changed_message, read_marker
 from roost.xmpp.ext import xep0191_blocking, xep0444_reactions
@@ -48,11 +49,6 @@ async def _personal(event: Event, session: XmppSession) -> list[ET.Element]:
     return await renderer(event, session) if renderer is not None else []
 
 
-async def _pep_changed(event: PepChanged, session: XmppSession) -> list[ET.Element]:
-    """XEP-0163 notifications; XEP-0153 presence for a new avatar."""
-    return await pep_changed(event, session) + await avatar_changed(event, session)
-
-
 _RENDERERS: dict[type, Callable[[Any, XmppSession], Awaitable[list[ET.Element]]]] = {
     MessageCreated: message_created,
     TypingChanged: chat_state,
@@ -62,5 +58,6 @@ _RENDERERS: dict[type, Callable[[Any, XmppSession], Awaitable[list[ET.Element]]]
     BlocklistChanged: xep0191_blocking.pushes,
     ReactionsChanged: xep0444_reactions.reactions_changed,
     PayloadRelayed: relayed,
-    PepChanged: _pep_changed,
+    PepChanged: pep_changed,
+    UserChanged: avatar_changed,  # XEP-0153 presence and XEP-0084 metadata for a new avatar
 }

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
+
+from PIL import Image
 
 from tests.conftest import MakePerson
 from tests.e2e.xmpp.test_xep0163_pep import PLUGINS, events, interested
@@ -13,7 +16,16 @@ from tests.support.xmpp import Client, connected, every_message, send_iq
 PUBSUB = "http://jabber.org/protocol/pubsub"
 DATA = "urn:xmpp:avatar:data"
 METADATA = "urn:xmpp:avatar:metadata"
-IMAGE = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
+
+
+def png(colour: tuple[int, int, int], side: int = 16) -> bytes:
+    """A small square PNG: the server keeps such an avatar byte for byte (its SHA-1 stays its id)."""
+    out = io.BytesIO()
+    Image.new("RGB", (side, side), colour).save(out, "PNG")
+    return out.getvalue()
+
+
+IMAGE = png((10, 200, 90))
 
 
 async def publish_avatar(client: Client, image: bytes) -> str:

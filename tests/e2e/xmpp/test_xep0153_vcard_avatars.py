@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 from slixmpp import JID
 
 from tests.conftest import MakePerson
-from tests.e2e.xmpp.test_xep0084_avatars import IMAGE, METADATA, PUBSUB, publish_avatar
+from tests.e2e.xmpp.test_xep0084_avatars import IMAGE, METADATA, PUBSUB, png, publish_avatar
 from tests.support.server import ServerProcess
 from tests.support.xmpp import TIMEOUT, both_connected, connected, send_iq, wait_for
 
@@ -48,7 +48,7 @@ async def test_presences_carry_the_avatar_hash_from_the_start(server: ServerProc
     alice, bob = await make_person("alice"), await make_person("bob")
     alice_jid = f"{alice.username}@localhost"
     async with connected(server, alice.username, alice.password) as a:
-        sha1 = await publish_avatar(a, IMAGE + b"!")
+        sha1 = await publish_avatar(a, png((1, 2, 3)))
         async with connected(server, bob.username, bob.password) as b:
             presence = await wait_for(b.presences, lambda p: p["from"].bare == alice_jid)
             assert photo_hash(presence) == sha1

@@ -23,6 +23,11 @@ class PresenceOut(BaseModel):
         return cls(user_id=p.user_id, show=p.show, status=p.status, last_seen_at=p.last_seen_at)
 
 
+def avatar_url(user: User) -> str | None:
+    """Where the person's avatar is; the SHA-1 in it makes the URL change with the image (cacheable)."""
+    return f"/api/v1/users/{user.id}/avatar?v={user.avatar}" if user.avatar else None
+
+
 class UserOut(BaseModel):
     id: int
     username: str
@@ -32,6 +37,7 @@ class UserOut(BaseModel):
     is_admin: bool
     is_disabled: bool
     last_seen_at: datetime | None
+    avatar_url: str | None = Field(None, description="The avatar image (add `&size=small` for lists); null: none.")
 
     @classmethod
     def from_model(cls, u: User) -> UserOut:
@@ -44,6 +50,7 @@ class UserOut(BaseModel):
             is_admin=u.is_admin,
             is_disabled=u.is_disabled,
             last_seen_at=u.last_seen_at,
+            avatar_url=avatar_url(u),
         )
 
 

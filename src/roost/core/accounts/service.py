@@ -119,6 +119,13 @@ class AccountsService:
         self.router.send(UserChanged(user), None)
         return user
 
+    async def changed(self, user_id: int) -> User:
+        """The account as stored now, told to everyone (after a change made elsewhere, such as an avatar)."""
+        user = await self.get(user_id)
+        self._forget(user)
+        self.router.send(UserChanged(user), None)
+        return user
+
     async def set_disabled(self, user_id: int, disabled: bool) -> User:
         """Disabling ends every live session and login of the user at once."""
         user = await self.users.update(user_id, is_disabled=disabled)

@@ -35,6 +35,7 @@ def user_from_row(row: Any) -> User:
         is_disabled=bool(row.is_disabled),
         created_at=utc_required(row.created_at),
         last_seen_at=utc(row.last_seen_at),
+        avatar=row.avatar_sha1,
     )
 
 

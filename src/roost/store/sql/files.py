@@ -52,6 +52,22 @@ def upload_from_row(row: Any) -> Upload:
     )
 
 
+async def add_blob(conn: AsyncConnection, blob: BlobInfo, now: datetime) -> None:
+    """Record content once: the same bytes may be stored already (another file's, an avatar's)."""
+    if await conn.scalar(select(t.blobs.c.sha256).where(t.blobs.c.sha256 == blob.sha256)) is not None:
+        return
+    await conn.execute(
+        t.blobs.insert().values(
+            sha256=blob.sha256,
+            size=blob.size,
+            width=blob.width,
+            height=blob.height,
+            has_thumbnail=blob.has_thumbnail,
+            created_at=now,
+        )
+    )
+
+
 async def attachments_of(conn: AsyncConnection, message_ids: list[int]) -> dict[int, tuple[StoredFile, ...]]:
     """The files each message carries, in upload order."""
     if not message_ids:
@@ -171,18 +187,7 @@ class SqlFileStore:
                 raise NotFound("upload.not_found", "No such upload: it was cancelled or has expired.")
             link_hash = pending.link_hash
             blob = file.blob
-            known = await conn.scalar(select(t.blobs.c.sha256).where(t.blobs.c.sha256 == blob.sha256))
-            if known is None:
-                await conn.execute(
-                    t.blobs.insert().values(
-                        sha256=blob.sha256,
-                        size=blob.size,
-                        width=blob.width,
-                        height=blob.height,
-                        has_thumbnail=blob.has_thumbnail,
-                        created_at=file.created_at,
-                    )
-                )
+            await add_blob(conn, blob, file.created_at)
             await conn.execute(
                 t.files.insert().values(
                     id=file.id,
@@ -237,8 +242,13 @@ class SqlFileStore:
             return list((await conn.scalars(query)).all())
 
     async def take_unreferenced_blobs(self, limit: int) -> list[str]:
-        """Forget up to `limit` blobs no file refers to; the caller then deletes their bytes."""
-        referenced = exists().where(t.files.c.sha256 == t.blobs.c.sha256)
+        """Forget up to `limit` blobs no file or avatar refers to; the caller then deletes their bytes."""
+        blob = t.blobs.c.sha256
+        referenced = or_(
+            exists().where(t.files.c.sha256 == blob),
+            exists().where(t.avatars.c.sha256 == blob),
+            exists().where(t.avatars.c.small_sha256 == blob),
+        )
 
         async def write(conn: AsyncConnection) -> list[str]:
             sha256s = list((await conn.scalars(select(t.blobs.c.sha256).where(~referenced).limit(limit))).all())

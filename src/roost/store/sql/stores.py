@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import text
 
 from roost.store.sql.archive import SqlArchiveStore
+from roost.store.sql.avatars import SqlAvatarStore
 from roost.store.sql.blocks import SqlBlockStore
 from roost.store.sql.conversations import SqlConversationStore
 from roost.store.sql.directory import SqlDirectoryStore
@@ -37,6 +38,7 @@ class SqlStores:
     search: SqlSearchStore
     events: SqlEventLog
     files: SqlFileStore
+    avatars: SqlAvatarStore
     archive: SqlArchiveStore
     pep: SqlPepStore
     private: SqlPrivateStore
@@ -80,6 +82,7 @@ def open_stores(
         search=SqlSearchStore(db, indexer),
         events=SqlEventLog(db),
         files=SqlFileStore(db, writer),
+        avatars=SqlAvatarStore(db, writer),
         archive=SqlArchiveStore(db, writer),
         pep=SqlPepStore(db, writer),
         private=SqlPrivateStore(db, writer),

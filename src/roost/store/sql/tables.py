@@ -34,6 +34,7 @@ users = Table(
     Column("is_deleted", Boolean, nullable=False, default=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("last_seen_at", DateTime(timezone=True)),
+    Column("avatar_sha1", String(40)),  # the avatar's XEP-0084 id, for every listing of people
 )
 
 credentials = Table(
@@ -250,6 +251,21 @@ files = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("expires_at", DateTime(timezone=True)),
     Column("link_hash", LargeBinary, unique=True),
+)
+
+avatars = Table(
+    "avatars",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("sha1", String(40), nullable=False),
+    Column("sha256", String(64), nullable=False, index=True),
+    Column("content_type", String(255), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("width", Integer, nullable=False),
+    Column("height", Integer, nullable=False),
+    Column("small_sha256", String(64), nullable=False, index=True),
+    Column("small_size", BigInteger, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 
 pep_nodes = Table(

@@ -1,5 +1,6 @@
 // @ts-check
 /** The directory: everyone in the organisation, searchable, with presence; a click starts a DM. */
+import { avatar } from './avatar.js';
 import { h } from './dom.js';
 import { SHOW_LABELS, lastSeen } from './format.js';
 import { nameOf, on, presenceOf, state } from './store.js';
@@ -54,6 +55,7 @@ export function directory(startDirect) {
               onclick: () => startDirect(user.id),
             },
             presenceDot(user.id),
+            avatar(user.id),
             h('span', { class: 'name' }, nameOf(user.id)),
             h('span', { class: 'detail' }, user.title ? `${user.title} · ${presenceText(user.id)}` : presenceText(user.id)),
           ),

@@ -1,5 +1,6 @@
 // @ts-check
 /** One message as a list item: sender, time, reply quote, Markdown body (or a notice), attachments, reactions, actions. */
+import { avatar, avatarKey } from './avatar.js';
 import { h } from './dom.js';
 import { fileSize, fullDate, timeOf } from './format.js';
 import { renderMarkdown } from './markdown.js';
@@ -50,7 +51,8 @@ function body(message) {
 
 /** A key that changes whenever the rendering of the message would. @param {import('./store.js').Message} m */
 export function versionOf(m) {
-  return `${m.edited_at}|${m.deleted}|${JSON.stringify(m.reactions)}|${m.attachments?.length ?? 0}|${m.encryption ?? ''}`;
+  const shown = `${m.edited_at}|${m.deleted}|${JSON.stringify(m.reactions)}|${m.attachments?.length ?? 0}|${m.encryption ?? ''}`;
+  return `${shown}|${avatarKey(m.sender_id)}`;
 }
 
 /**
@@ -84,6 +86,7 @@ export function messageItem(message, continued, find, hooks) {
     h(
       'div',
       { class: 'meta' },
+      avatar(message.sender_id),
       h('span', { class: 'sender' }, sender),
       ' ',
       h('time', { datetime: message.created_at, title: fullDate(message.created_at) }, timeOf(message.created_at)),

@@ -1,6 +1,7 @@
 // @ts-check
-/** Your profile: display name, title and department, and your password. */
+/** Your profile: your picture, display name, title and department, and your password. */
 import { api, put } from './api.js';
+import { avatarForm } from './avatar-form.js';
 import { h } from './dom.js';
 import { page } from './page.js';
 import { state, upsertUsers } from './store.js';
@@ -66,5 +67,5 @@ function passwordForm() {
 
 /** @param {() => void} back for phone width */
 export function profileView(back) {
-  return page('profile', 'Your profile', back, profileForm(), passwordForm());
+  return page('profile', 'Your profile', back, avatarForm(report), profileForm(), passwordForm());
 }

@@ -1,7 +1,13 @@
 // @ts-check
 /** The conversation list: newest activity first, with unread and mention badges. */
+import { avatar } from './avatar.js';
 import { h } from './dom.js';
 import { on, sortedConversations, state, titleOf } from './store.js';
+
+/** The other person of a direct conversation (yourself, in the one with yourself). @param {import('./store.js').Conversation} conversation */
+function otherOf(conversation) {
+  return conversation.member_ids.find((id) => id !== state.me?.id) ?? state.me?.id ?? 0;
+}
 
 /**
  * @param {(id: string) => void} open called with a conversation id
@@ -28,7 +34,9 @@ export function conversationList(open) {
             'aria-label': `${title}${unread}${mentions}${muted ? ', muted' : ''}`,
             onclick: () => open(conversation.id),
           },
-          h('span', { class: 'kind', 'aria-hidden': 'true' }, conversation.kind === 'direct' ? '@' : '#'),
+          conversation.kind === 'direct'
+            ? avatar(otherOf(conversation))
+            : h('span', { class: 'kind', 'aria-hidden': 'true' }, '#'),
           h('span', { class: 'title' }, title),
           muted && h('span', { class: 'muted-icon', 'aria-hidden': 'true', title: 'Muted' }, '🔕'),
           conversation.mentions > 0 && h('span', { class: 'badge mention', 'aria-hidden': 'true' }, '@'),

@@ -8,7 +8,7 @@ import { compareIds } from './format.js';
 
 /**
  * @typedef {{id: number, username: string, display_name: string, title: string, department: string,
- *   is_admin: boolean, last_seen_at: string | null}} User
+ *   is_admin: boolean, last_seen_at: string | null, avatar_url?: string | null}} User
  * @typedef {{user_id: number, show: string, status: string, last_seen_at: string | null}} Presence
  * @typedef {{id: string, name: string, size: number, content_type: string, width: number | null,
  *   height: number | null, url: string, thumbnail_url: string | null}} Attachment

@@ -3,8 +3,8 @@
 FN is the display name, TITLE the job title, ORG/ORGUNIT the department (ORGNAME is the
 domain), JABBERID the address. Anyone may get a colleague's vCard (the directory is
 shared); a person sets their own, which changes their profile for the web client too.
-PHOTO is the XEP-0084 avatar (`xep0153_avatars.py`); other vCard fields (addresses, phone
-numbers) are not kept yet.
+PHOTO is the person's avatar, the one the web client shows (`xep0153_avatars`); other
+vCard fields (addresses, phone numbers) are not kept yet.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""XEP-0153 photo hashes: each person's avatar hash, kept up to date from their XEP-0084 metadata."""
+"""XEP-0153 photo hashes: each person's avatar SHA-1, from the core, kept up to date by `UserChanged`."""
 
 from __future__ import annotations
 
@@ -6,14 +6,14 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from roost.core.events import PepChanged
-from roost.xmpp import payloads
+from roost.core.events import UserChanged
+from roost.model.errors import NotFound
+from roost.xmpp.ext.xep0153_avatars.nodes import METADATA
+from roost.xmpp.ext.xep0163_pep.notify import NOTIFY, avatar_event
 from roost.xmpp.render import jid_of, presence_stanza
 
 if TYPE_CHECKING:
     from roost.xmpp.session import XmppSession
-
-METADATA = "urn:xmpp:avatar:metadata"
 
 
 @dataclass
@@ -22,22 +22,35 @@ class Hashes:
 
     by_jid: dict[str, str] = field(default_factory=dict)
     loaded: bool = False
+    told: dict[str, dict[str, str]] = field(default_factory=dict)  # by session id: the hashes its client saw
+
+    async def load(self, session: XmppSession) -> None:
+        if self.loaded:
+            return
+        for avatar in await session.services.avatars.all():
+            self.by_jid.setdefault(await jid_of(session, avatar.user_id), avatar.sha1)
+        self.loaded = True
 
 
-async def avatar_changed(event: PepChanged, session: XmppSession) -> list[ET.Element]:
-    """A new avatar: note its hash and send the person's presence again (when they are online)."""
-    if event.node != METADATA or not session.registry.installed("avatars"):
+async def avatar_changed(event: UserChanged, session: XmppSession) -> list[ET.Element]:
+    """A new avatar: note its hash; this session gets the person's presence again and the XEP-0084 metadata."""
+    if not session.registry.installed("avatars"):
         return []
-    jid = await jid_of(session, event.owner_id)
-    session.server.state(Hashes).by_jid[jid] = hash_of(event.item.payload, session) if event.item else ""
-    if not session.available:
+    user, sha1 = event.user, event.user.avatar or ""
+    jid = f"{user.username}@{session.domain}"
+    hashes = session.server.state(Hashes)
+    hashes.by_jid[jid] = sha1
+    told = hashes.told.get(session.id)
+    if told is None or not session.available or told.get(jid, "") == sha1:
         return []
-    return [await presence_stanza(each, session) for each in session.services.presence.resources(event.owner_id)]
-
-
-def hash_of(metadata: str, session: XmppSession) -> str:
-    for element in payloads.elements(metadata, max_bytes=session.limits.max_stanza_bytes):
-        info = element.find(f"{{{METADATA}}}info")
-        if info is not None:
-            return info.get("id", "")
-    return ""
+    told[jid] = sha1
+    out = []
+    for each in session.services.presence.resources(user.id):  # each resource's presence, with the new hash
+        out.append(await presence_stanza(each, session))
+    if f"{METADATA}{NOTIFY}" in session.client_features:
+        try:
+            avatar = await session.services.avatars.of(user.id) if user.avatar else None
+        except NotFound:  # removed again meanwhile: that change is on its way
+            return out
+        out.append(await avatar_event(session, user.id, avatar))
+    return out

@@ -15,13 +15,14 @@ from typing import TYPE_CHECKING
 
 from roost.model.errors import Conflict, NotFound
 from roost.model.jid import Jid
-from roost.model.pep import NodeConfig, NodeOptions
+from roost.model.pep import Access, NodeConfig, NodeOptions
 from roost.model.users import User
 from roost.xmpp.errors import StanzaError
 from roost.xmpp.ext import Extension, IqRequest
+from roost.xmpp.ext.xep0153_avatars import nodes as avatar_nodes
 from roost.xmpp.ext.xep0163_pep import forms
 from roost.xmpp.ext.xep0163_pep.forms import PUBSUB, OptionError, pubsub_error
-from roost.xmpp.ext.xep0163_pep.notify import item_element, last_item, notified_nodes
+from roost.xmpp.ext.xep0163_pep.notify import item_element, last_avatars, last_item, notified_nodes
 from roost.xmpp.xml import serialize
 
 if TYPE_CHECKING:
@@ -78,12 +79,17 @@ async def on_get(request: IqRequest) -> None:
     verb = _verb(request.payload, ("items",))
     node = _node(verb)
     ids = tuple(each.get("id", "") for each in verb.findall(f"{{{PUBSUB}}}item"))
+    answer = ET.Element(f"{{{PUBSUB}}}pubsub")
+    found = ET.SubElement(answer, f"{{{PUBSUB}}}items", {"node": node})
+    if avatar_nodes.is_avatar_node(request.stream, node):  # XEP-0084: the core avatar
+        for item_id, payload in await avatar_nodes.items(request, owner_id, node, ids):
+            ET.SubElement(found, f"{{{PUBSUB}}}item", {"id": item_id}).append(payload)
+        request.result(answer)
+        return
     limit = verb.get("max_items", "")
     items = await request.services.pep.items(
         request.user.id, owner_id, node, ids=ids, limit=int(limit) if limit.isdigit() and int(limit) > 0 else None
     )
-    answer = ET.Element(f"{{{PUBSUB}}}pubsub")
-    found = ET.SubElement(answer, f"{{{PUBSUB}}}items", {"node": node})
     found.extend(item_element(f"{{{PUBSUB}}}item", item, request.stream) for item in items)
     request.result(answer)
 
@@ -94,6 +100,8 @@ async def on_owner_get(request: IqRequest) -> None:
     verb = _verb(request.payload, ("configure", "default"), namespace=OWNER)
     if verb.tag.endswith("}default"):
         config = NodeConfig()
+    elif avatar_nodes.is_avatar_node(request.stream, _node(verb)):
+        config = NodeConfig(access=Access.OPEN)  # the core avatar: everyone in the organisation sees it
     else:
         config = (await request.services.pep.own_node(request.user.id, _node(verb))).config
     answer = ET.Element(f"{{{OWNER}}}pubsub")
@@ -107,7 +115,10 @@ async def on_owner_set(request: IqRequest) -> None:
     _check_own(request)
     verb = _verb(request.payload, ("configure", "delete"), namespace=OWNER)
     node = _node(verb)
-    if verb.tag.endswith("}delete"):
+    if avatar_nodes.is_avatar_node(request.stream, node):
+        if verb.tag.endswith("}delete") and node == avatar_nodes.METADATA:
+            await avatar_nodes.remove(request)
+    elif verb.tag.endswith("}delete"):
         await request.services.pep.delete(request.user.id, node)
     else:
         form = verb.find(f"{{{forms.DATA}}}x")
@@ -126,6 +137,17 @@ async def _publish(request: IqRequest, verb: ET.Element) -> None:
         raise pubsub_error(
             "modify", "bad-request", "payload-required" if item is None or not len(item) else "invalid-payload"
         )
+    if avatar_nodes.is_avatar_node(request.stream, node):  # XEP-0084: publish-options do not apply
+        item_id = await avatar_nodes.publish(request, node, item.get("id") or None, item[0])
+    else:
+        item_id = await _publish_item(request, node, item)
+    answer = ET.Element(f"{{{PUBSUB}}}pubsub")
+    done = ET.SubElement(answer, f"{{{PUBSUB}}}publish", {"node": node})
+    ET.SubElement(done, f"{{{PUBSUB}}}item", {"id": item_id})
+    request.result(answer)
+
+
+async def _publish_item(request: IqRequest, node: str, item: ET.Element) -> str:
     wanted = request.payload.find(f"{{{PUBSUB}}}publish-options/{{{forms.DATA}}}x")
     options = _options(request, wanted, configuring=False) if wanted is not None else None
     try:
@@ -136,19 +158,22 @@ async def _publish(request: IqRequest, verb: ET.Element) -> None:
         if error.code != "pep.precondition":
             raise
         raise pubsub_error("cancel", "conflict", "precondition-not-met", error.message) from None
-    answer = ET.Element(f"{{{PUBSUB}}}pubsub")
-    done = ET.SubElement(answer, f"{{{PUBSUB}}}publish", {"node": node})
-    ET.SubElement(done, f"{{{PUBSUB}}}item", {"id": published.item_id})
-    request.result(answer)
+    return published.item_id
 
 
 async def _retract(request: IqRequest, verb: ET.Element) -> None:
     item = verb.find(f"{{{PUBSUB}}}item")
     if item is None or not item.get("id"):
         raise pubsub_error("modify", "bad-request", "item-required")
+    node = _node(verb)
+    if avatar_nodes.is_avatar_node(request.stream, node):
+        if node == avatar_nodes.METADATA:
+            await avatar_nodes.remove(request)
+        request.result()
+        return
     notify = verb.get("notify")
     flag = None if notify is None else notify in forms.TRUE
-    await request.services.pep.retract(request.user.id, _node(verb), item.get("id", ""), notify=flag)
+    await request.services.pep.retract(request.user.id, node, item.get("id", ""), notify=flag)
     request.result()
 
 
@@ -213,5 +238,10 @@ async def on_features(session: XmppSession, previous: frozenset[str]) -> None:
     wanted = notified_nodes(session.client_features) - notified_nodes(previous)
     if not wanted or not session.available:
         return
+    if session.registry.installed("avatars"):
+        if avatar_nodes.METADATA in wanted:
+            for element in await last_avatars(session):
+                session.send(element)
+        wanted -= avatar_nodes.NODES
     for item in await session.services.pep.last_items(session.user_id, wanted):
         session.send(await last_item(session, item))

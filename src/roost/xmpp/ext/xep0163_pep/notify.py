@@ -6,9 +6,11 @@ import xml.etree.ElementTree as ET
 from typing import TYPE_CHECKING
 
 from roost.core.events import PepChanged
+from roost.model.avatars import Avatar
 from roost.model.pep import PepItem
 from roost.xmpp import payloads
 from roost.xmpp.ext import StreamContext
+from roost.xmpp.ext.xep0153_avatars.nodes import METADATA, metadata
 from roost.xmpp.render import CLIENT, delay, jid_of
 
 if TYPE_CHECKING:
@@ -57,3 +59,18 @@ async def event_message(session: XmppSession, owner_id: int, change: ET.Element)
     message = ET.Element(f"{{{CLIENT}}}message", attributes)
     ET.SubElement(message, f"{{{EVENT}}}event").append(change)
     return message
+
+
+async def avatar_event(session: XmppSession, owner_id: int, avatar: Avatar | None) -> ET.Element:
+    """XEP-0084: a person's avatar metadata (the core avatar; none: an empty `<metadata/>`)."""
+    items = ET.Element(f"{{{EVENT}}}items", {"node": METADATA})
+    ET.SubElement(items, f"{{{EVENT}}}item", {"id": avatar.sha1 if avatar else "none"}).append(metadata(avatar))
+    return await event_message(session, owner_id, items)
+
+
+async def last_avatars(session: XmppSession) -> list[ET.Element]:
+    """Everyone's avatar metadata, for a client that newly asks for it (XEP-0163 §6.2)."""
+    return [
+        delay(await avatar_event(session, avatar.user_id, avatar), avatar.updated_at, session.domain)
+        for avatar in await session.services.avatars.all()
+    ]
