@@ -2,15 +2,18 @@
 /**
  * The open conversation: history loaded page by page as you scroll up (never all of it), or a
  * window around one message (search results, replies) extended as you scroll either way;
- * day separators, a "new messages" line, live updates, typing, read marker, jump to latest.
+ * day separators, a "new messages" line, live updates, typing, read marker, "seen by", jump to latest.
  */
 import { composer, outbox } from './composer.js';
 import { conversationHeader } from './conversation-header.js';
 import { announce, h } from './dom.js';
 import { compareIds, dayOf } from './format.js';
 import { isShown, isWindowed, loadAround, loadLatest, loadNewer, loadOlder, quoted } from './history.js';
+import { openImageViewer } from './image-viewer.js';
 import { membersPanel } from './members.js';
 import { messageItem, versionOf } from './message-view.js';
+import { placeReceipt, seenBy, seenText } from './seen.js';
+import { loadReadMarkers } from './sync.js';
 import { emit, messagesOf, nameOf, on, sortedMessages, state, titleOf } from './store.js';
 
 const NEAR_TOP_PX = 150;
@@ -56,7 +59,11 @@ export class ConversationView {
     this.jump = h('button', { type: 'button', class: 'jump', hidden: true, onclick: () => this.toLatest() }, 'Jump to latest');
     this.box = composer(conversationId, title, connection);
     /** @type {import('./message-actions.js').Hooks} */
-    this.hooks = { reply: (message) => this.box.reply(message), jumpTo: (id) => { this.jumpTo(id).catch((e) => announce(e.message)); } };
+    this.hooks = {
+      reply: (message) => this.box.reply(message),
+      jumpTo: (id) => { this.jumpTo(id).catch((e) => announce(e.message)); },
+      viewImage: (fileId) => this.viewImage(fileId),
+    };
     /** @type {{element: HTMLElement, dispose: () => void} | null} */ this.panel = null;
     this.header = conversationHeader(conversationId, { back, toggleMembers: (button) => this.toggleMembers(button) });
     this.body = h('div', { class: 'conversation-body' }, h('div', { class: 'conversation-main' }, this.scroller, this.jump, this.typing, this.box.form));
@@ -71,6 +78,8 @@ export class ConversationView {
       on(`messages:${conversationId}`, () => this.render('live')),
       on(`typing:${conversationId}`, () => { this.typing.textContent = typingLine(conversationId); }),
       on('people', () => this.render('live')),
+      on(`reads:${conversationId}`, () => this.render('seen')),
+      on(`members:${conversationId}`, () => this.loadReads()),
       on('conversations', () => {
         const now = state.conversations.get(conversationId);
         if (now) this.list.setAttribute('aria-label', `Messages with ${titleOf(now)}`);
@@ -80,6 +89,7 @@ export class ConversationView {
 
   /** @param {string | null} [around] open at this message (highlighted) instead of the latest */
   async start(around = null) {
+    this.loadReads();
     if (around) {
       await this.jumpTo(around);
     } else {
@@ -88,6 +98,11 @@ export class ConversationView {
     }
     await this.fill();
     if (!around) this.box.input.focus();
+  }
+
+  /** Everyone's read markers, for "seen by"; live after that through `read.moved`. */
+  loadReads() {
+    loadReadMarkers(this.id).catch(() => undefined);
   }
 
   /** Show a message highlighted: scrolled to if loaded, else in a window of history around it. @param {string} id */
@@ -104,6 +119,19 @@ export class ConversationView {
       this.render('first');
     }
     this.toBottom();
+  }
+
+  /** The full-size viewer, with the conversation's other shown images as previous and next. @param {string} fileId */
+  viewImage(fileId) {
+    const images = sortedMessages(this.id)
+      .filter((m) => !m.deleted)
+      .flatMap((m) => m.attachments ?? [])
+      .filter((file) => file.thumbnail_url);
+    const index = images.findIndex((file) => file.id === fileId);
+    if (index < 0) return;
+    const thumbnailOf = (/** @type {import('./store.js').Attachment} */ file) =>
+      /** @type {HTMLElement | null} */ (this.list.querySelector(`button.image[data-file-id="${CSS.escape(file.id)}"]`));
+    openImageViewer(images, index, thumbnailOf);
   }
 
   /** @param {HTMLElement} button */
@@ -180,9 +208,9 @@ export class ConversationView {
     this.connection.fire({ type: 'read', conversation_id: this.id, message_id: newest.id });
   }
 
-  /** @param {'first' | 'live' | 'prepend' | 'append' | 'around'} why */
+  /** @param {'first' | 'live' | 'seen' | 'prepend' | 'append' | 'around'} why */
   render(why) {
-    const stick = why === 'first' || (why === 'live' && this.atBottom() && !isWindowed(this.id));
+    const stick = why === 'first' || ((why === 'live' || why === 'seen') && this.atBottom() && !isWindowed(this.id));
     const before = { height: this.scroller.scrollHeight, top: this.scroller.scrollTop };
     this.list.replaceChildren(...this.items());
     if (why === 'prepend') {
@@ -211,6 +239,8 @@ export class ConversationView {
   items() {
     const messages = sortedMessages(this.id);
     const byId = (/** @type {string} */ id) => quoted(id, this.id);
+    const conversation = state.conversations.get(this.id);
+    const seen = conversation ? seenBy(conversation, messages, !isWindowed(this.id)) : new Map();
     /** @type {HTMLElement[]} */ const items = [];
     let day = '';
     let markerPlaced = false;
@@ -226,7 +256,10 @@ export class ConversationView {
         markerPlaced = true;
         items.push(h('li', { class: 'new-line', role: 'separator', 'aria-label': 'New messages' }, h('span', {}, 'New messages')));
       }
-      items.push(this.node(message, isContinued(message, previous) && thisDay === dayOf(previous.created_at), byId));
+      const node = this.node(message, isContinued(message, previous) && thisDay === dayOf(previous.created_at), byId);
+      const readers = seen.get(message.id);
+      placeReceipt(node, readers ? seenText(conversation?.kind === 'direct', readers) : '');
+      items.push(node);
     });
     const stored = new Set(messages.map((m) => m.client_id));
     if (isWindowed(this.id)) return items; // sending shows once the window reaches the latest

@@ -9,7 +9,7 @@ import { emojiName, openEmojiPicker } from './emoji-picker.js';
 import { nameOf, state, upsertMessages } from './store.js';
 
 /** @typedef {import('./store.js').Message} Message */
-/** @typedef {{reply: (message: Message) => void, jumpTo: (id: string) => void}} Hooks */
+/** @typedef {{reply: (message: Message) => void, jumpTo: (id: string) => void, viewImage: (fileId: string) => void}} Hooks */
 
 /** @param {Promise<Message>} request */
 function applying(request) {

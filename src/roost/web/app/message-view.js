@@ -12,8 +12,8 @@ import { nameOf } from './store.js';
 /** Bodies that XMPP clients send in place of an end-to-end encrypted message they could not show. */
 const ENCRYPTED_FALLBACK = /^(I sent you an OMEMO encrypted message|This message is OMEMO encrypted|\[This message is OMEMO encrypted\])/;
 
-/** @param {import('./store.js').Attachment} file */
-function attachment(file) {
+/** An image opens the full-size viewer; any other file is a card with a download link. @param {Hooks} hooks */
+const attachment = (hooks) => (/** @type {import('./store.js').Attachment} */ file) => {
   if (file.thumbnail_url) {
     const image = h('img', {
       src: file.thumbnail_url,
@@ -22,7 +22,8 @@ function attachment(file) {
       width: file.width && file.height ? Math.min(file.width, 320) : false,
       height: file.width && file.height ? Math.round((Math.min(file.width, 320) * file.height) / file.width) : false,
     });
-    return h('a', { class: 'image', href: file.url, target: '_blank', rel: 'noopener noreferrer', title: file.name }, image);
+    const view = () => hooks.viewImage(file.id);
+    return h('button', { type: 'button', class: 'image', 'data-file-id': file.id, 'aria-label': `View ${file.name}`, onclick: view }, image);
   }
   return h(
     'div',
@@ -31,7 +32,7 @@ function attachment(file) {
     h('a', { href: file.url, download: file.name }, file.name),
     h('span', { class: 'file-size' }, fileSize(file.size)),
   );
-}
+};
 
 /** @param {import('./store.js').Message} message */
 function body(message) {
@@ -94,7 +95,7 @@ export function messageItem(message, continued, find, hooks) {
     ),
     message.reply_to && replyQuote(message.reply_to, replied, hooks),
     body(message),
-    !message.deleted && (message.attachments ?? []).length > 0 && h('div', { class: 'attachments' }, (message.attachments ?? []).map(attachment)),
+    !message.deleted && (message.attachments ?? []).length > 0 && h('div', { class: 'attachments' }, (message.attachments ?? []).map(attachment(hooks))),
     message.reactions.length > 0 && reactionList(message),
   );
   if (!message.deleted) node.append(actionBar(node, message, hooks));

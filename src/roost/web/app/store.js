@@ -2,7 +2,7 @@
 /**
  * The client's state, filled from REST and kept current by WebSocket frames. Everything is
  * keyed by id and upserted, so a replayed or repeated frame changes nothing.
- * Views subscribe to topics: "conversations", "messages:<id>", "people", "typing:<id>", "connection".
+ * Views subscribe to topics: "conversations", "messages:<id>", "people", "typing:<id>", "reads:<id>", "connection".
  */
 import { compareIds } from './format.js';
 
@@ -33,6 +33,7 @@ export const state = {
   /** @type {Map<string, string>} conversation id -> newest message of a window that is not the latest */ windowEnd: new Map(),
   /** @type {Map<string, Message>} messages quoted by replies, loaded one by one */ quoted: new Map(),
   /** @type {Set<string>} conversations muted by this person */ muted: new Set(),
+  /** @type {Map<string, Map<number, string>>} conversation id -> member id -> their read marker (for "seen by") */ reads: new Map(),
   /** @type {Map<string, Map<number, number>>} user id -> when the typing indicator expires */ typing: new Map(),
   /** @type {string | null} */ current: null,
   /** @type {'connecting' | 'online' | 'reconnecting'} */ connection: 'connecting',
@@ -123,4 +124,17 @@ export function setPresence(presence) {
 export function presenceOf(userId) {
   const user = state.users.get(userId);
   return state.presence.get(userId) ?? { user_id: userId, show: 'unavailable', status: '', last_seen_at: user?.last_seen_at ?? null };
+}
+
+/** Someone's read marker, moved forward only (frames may be replayed). @param {string} conversationId @param {number} userId @param {string} messageId */
+export function setReadMarker(conversationId, userId, messageId) {
+  let markers = state.reads.get(conversationId);
+  if (!markers) {
+    markers = new Map();
+    state.reads.set(conversationId, markers);
+  }
+  const known = markers.get(userId);
+  if (known !== undefined && compareIds(known, messageId) >= 0) return;
+  markers.set(userId, messageId);
+  emit(`reads:${conversationId}`);
 }

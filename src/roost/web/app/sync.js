@@ -5,7 +5,7 @@
  */
 import { get } from './api.js';
 import { compareIds, maxId } from './format.js';
-import { emit, setPresence, state, upsertMessages, upsertUsers } from './store.js';
+import { emit, setPresence, setReadMarker, state, upsertMessages, upsertUsers } from './store.js';
 
 const TYPING_TIMEOUT_MS = 6000;
 
@@ -35,6 +35,16 @@ export async function loadConversation(id) {
   const conversation = await get(`/conversations/${id}`);
   const members = await get(`/conversations/${id}/members`);
   upsertConversation({ ...conversation, member_ids: members.map((/** @type {any} */ m) => m.user_id) });
+}
+
+/** Every member's read marker, for "seen by" (then kept current by `read.moved`). @param {string} id */
+export async function loadReadMarkers(id) {
+  const members = await get(`/conversations/${id}/members`);
+  const markers = state.reads.get(id);
+  const present = new Set(members.map((/** @type {any} */ m) => m.user_id));
+  for (const userId of markers?.keys() ?? []) if (!present.has(userId)) markers?.delete(userId); // they left
+  for (const m of members) setReadMarker(id, m.user_id, m.last_read_id);
+  emit(`reads:${id}`);
 }
 
 /** @param {any} conversation */
@@ -90,6 +100,7 @@ function expireTyping(conversationId) {
 
 /** @param {any} frame */
 function applyRead(frame) {
+  setReadMarker(frame.conversation_id, frame.user_id, frame.message_id);
   const conversation = state.conversations.get(frame.conversation_id);
   if (!conversation || frame.user_id !== state.me?.id) return;
   conversation.last_read_id = maxId(conversation.last_read_id, frame.message_id);
