@@ -1,17 +1,15 @@
-"""Unread count in the tab title, mute, notifications opt-in, new tabs, the profile, encrypted messages."""
+"""Unread count in the tab title, mute, notifications opt-in, new tabs, the profile."""
 
 from __future__ import annotations
 
-import json
 import re
 
 import pytest
-from playwright.async_api import Browser, Route, expect
+from playwright.async_api import Browser, expect
 
 from tests.support.server import ServerProcess
 from tests.support.web import PageWatch, WebUser, post_direct, sign_in
 from tests.web.conftest import NewUser, SignedIn
-from tests.web.test_message_actions import open_listed
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -84,29 +82,3 @@ async def test_profile_name_and_password(
     await again.context.close()
     # The wrong current password was refused with 401; the browser logs every refused request.
     assert all("status of 401" in error for error in watch.errors), watch.errors
-
-
-async def mark_encrypted(route: Route) -> None:
-    """What the server will send once messages carry `encryption` (another branch adds it)."""
-    response = await route.fetch()
-    page = await response.json()
-    for message in page["messages"]:
-        if message["body"].startswith("ciphertext"):
-            message["encryption"] = "omemo"
-    await route.fulfill(response=response, body=json.dumps(page))
-
-
-async def test_an_encrypted_message_shows_a_notice_not_its_body(
-    new_user: NewUser, signed_in: SignedIn, server: ServerProcess
-) -> None:
-    alice, bob = new_user("Alice Omemo"), new_user("Bob Omemo")
-    post_direct(server.url, alice, bob, "ciphertext fallback body", "a plain message")
-    page, watch = await signed_in(bob)
-    await page.route(re.compile(r"/api/v1/conversations/\d+/messages\?"), mark_encrypted)
-    await open_listed(page, alice)
-    history = page.get_by_role("list", name="Messages with Alice Omemo")
-    notice = history.get_by_role("note")
-    await expect(notice).to_have_text(re.compile("Encrypted message — open it in your XMPP client"))
-    await expect(history.get_by_text("ciphertext fallback body")).to_have_count(0)
-    await expect(history.get_by_text("a plain message")).to_be_visible()
-    assert watch.errors == []
