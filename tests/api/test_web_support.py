@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.conftest import MakePerson
+from tests.conftest import Connect, MakePerson
 from tests.support.client import Person, assert_error
 from tests.support.server import ServerProcess
 
@@ -28,6 +28,23 @@ async def test_mute_is_per_member_and_kept(make_person: MakePerson) -> None:
     assert_error(outsider, 404, "conversation.not_found")
     bad = await alice.http.put(f"/api/v1/conversations/{direct['id']}/mute", json={"muted": "loud", "x": 1})
     assert bad.status_code == 422
+
+
+async def test_a_mute_change_reaches_the_person_s_other_sessions_only(
+    make_person: MakePerson, connect: Connect
+) -> None:
+    alice, bob = await make_person("alice"), await make_person("bob")
+    direct = await alice.post("/api/v1/directs", {"user_id": bob.user_id})
+    alice_events, bob_events = await connect(alice), await connect(bob)
+    await alice.http.put(f"/api/v1/conversations/{direct['id']}/mute", json={"muted": True})
+    frame = await alice_events.until("mute.changed")
+    assert frame == {"type": "mute.changed", "conversation_id": direct["id"], "muted": True}
+    await alice.http.put(f"/api/v1/conversations/{direct['id']}/mute", json={"muted": False})
+    assert (await alice_events.until("mute.changed"))["muted"] is False
+    await bob.post(f"/api/v1/conversations/{direct['id']}/messages", {"body": "after"}, 201)
+    created = await bob_events.until("message.created")  # Bob's stream went on: no mute frame before it
+    assert created["message"]["body"] == "after"
+    assert all(f["type"] != "mute.changed" for f in bob_events.frames)
 
 
 async def test_admins_list_every_room_with_member_counts(admin: Person, make_person: MakePerson) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from roost.core.events import ConversationChanged, MembershipChanged, ReadMarkerMoved, TypingChanged
+from roost.core.events import ConversationChanged, MembershipChanged, MuteChanged, ReadMarkerMoved, TypingChanged
 from roost.model.conversations import ConversationKind, NewRoom, Role, Visibility
 from roost.model.errors import BadRequest, Forbidden, NotFound
 from tests.unit.support import Core
@@ -255,10 +255,10 @@ async def test_room_addresses_are_checked(core: Core, address: str) -> None:
         await core.conversations.create_room(amy, NewRoom("r", address=address))
 
 
-async def test_mute_is_one_member_s_own_and_tells_nobody(core: Core) -> None:
+async def test_mute_is_one_member_s_own_and_tells_only_their_sessions(core: Core) -> None:
     amy, bob, eve = await core.user("amy"), await core.user("bob"), await core.user("eve")
     room = await core.room(amy, bob)
-    bob_session = core.connect(bob)
+    amy_session, bob_session = core.connect(amy), core.connect(bob)
 
     await core.conversations.set_muted(amy, room.id, True)
 
@@ -266,7 +266,9 @@ async def test_mute_is_one_member_s_own_and_tells_nobody(core: Core) -> None:
     assert muted[room.id] is True
     assert [s.muted for s in await core.conversations.list_for(bob)] == [False]
     assert bob_session.events == []
+    assert amy_session.of_type(MuteChanged) == [MuteChanged(room.id, amy.id, True)]  # her other tabs follow
     await core.conversations.set_muted(amy, room.id, False)
+    assert amy_session.of_type(MuteChanged)[-1].muted is False
     assert [s.muted for s in await core.conversations.list_for(amy)] == [False]
     with pytest.raises(NotFound):
         await core.conversations.set_muted(eve, room.id, True)

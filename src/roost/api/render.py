@@ -20,6 +20,7 @@ from roost.core.events import (
     MessageCreated,
     MessageDeleted,
     MessageEdited,
+    MuteChanged,
     PayloadRelayed,
     PepChanged,
     PresenceChanged,
@@ -134,6 +135,11 @@ def _(event: UserChanged) -> dict[str, Any]:
 @_render.register
 def _(event: BlocklistChanged) -> dict[str, Any]:
     return {"type": "blocks.changed", "user_ids": list(event.user_ids), "blocked": event.blocked}
+
+
+@_render.register
+def _(event: MuteChanged) -> dict[str, Any]:
+    return {"type": "mute.changed", "conversation_id": str(event.conversation_id), "muted": event.muted}
 
 
 @_render.register

@@ -155,6 +155,15 @@ class UserChanged:
 
 
 @dataclass(frozen=True, slots=True)
+class MuteChanged:
+    """`user_id` muted (or unmuted) a conversation; for that person's own sessions only."""
+
+    conversation_id: int
+    user_id: int
+    muted: bool
+
+
+@dataclass(frozen=True, slots=True)
 class BlocklistChanged:
     """`owner_id` blocked (or unblocked) these people; for the owner's sessions."""
 
@@ -189,6 +198,7 @@ Event = (
     | PepChanged
     | UserChanged
     | BlocklistChanged
+    | MuteChanged
     | SessionsRevoked
     | ResourcePresenceChanged
     | DirectedPresence

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from roost.core.clock import Clock
-from roost.core.events import ConversationChanged, MembershipChanged, ReadMarkerMoved, TypingChanged
+from roost.core.events import ConversationChanged, MembershipChanged, MuteChanged, ReadMarkerMoved, TypingChanged
 from roost.core.routing.service import Router
 from roost.model.conversations import (
     Conversation,
@@ -333,9 +333,11 @@ class ConversationService:
         return moved
 
     async def set_muted(self, user: User, conversation_id: int, muted: bool) -> None:
-        """Mute or unmute a conversation for this member only (their clients stop notifying)."""
+        """Mute or unmute a conversation for this member only (their clients stop notifying);
+        their other sessions learn it at once, nobody else does."""
         if not await self.store.set_muted(conversation_id, user.id, muted):
             raise NotFound("conversation.not_found", "No such conversation.")
+        self.router.send(MuteChanged(conversation_id, user.id, muted), frozenset([user.id]))
 
     async def rooms(self, text: str, limit: int) -> list[RoomListing]:
         """Every room with its member count; callers check that the asker is an admin."""

@@ -12,6 +12,7 @@ import { presenceMenu } from './presence-menu.js';
 import { openNewRoom, openRoomDirectory } from './rooms.js';
 import { conversationList } from './sidebar.js';
 import { emit, nameOf, on, state } from './store.js';
+import { installShortcuts } from './shortcuts.js';
 import { applyFrame, loadAll, loadConversation, loadConversations } from './sync.js';
 import { notifyButton, notifyIncoming, unreadInTitle } from './notify.js';
 import { searchView } from './search.js';
@@ -96,7 +97,9 @@ export function startApp(root, me, signedOut) {
     if (!state.conversations.get(conversation.id)?.member_ids.length) await loadConversation(conversation.id);
     open(conversation.id);
   };
+  const removeShortcuts = installShortcuts({ open, closePanel: () => view?.closePanel() ?? false });
   const finish = () => {
+    removeShortcuts();
     connection.stop();
     view?.dispose();
     setCsrfToken('');

@@ -147,6 +147,15 @@ export class ConversationView {
     button.setAttribute('aria-expanded', 'true');
   }
 
+  /** Close the members panel if it is open; focus goes back to its button. @returns {boolean} whether it was open */
+  closePanel() {
+    const button = this.header.element.querySelector('.members-toggle');
+    if (!this.panel || !(button instanceof HTMLElement)) return false;
+    this.toggleMembers(button);
+    button.focus();
+    return true;
+  }
+
   /** Load older pages until the history fills the view (or there is none). */
   async fill() {
     while (state.hasBefore.get(this.id) && this.scroller.scrollHeight <= this.scroller.clientHeight + NEAR_TOP_PX) {

@@ -14,7 +14,7 @@ function otherOf(conversation) {
  * @returns {HTMLElement}
  */
 export function conversationList(open) {
-  const list = h('ul', { class: 'conversations', 'aria-labelledby': 'conversations-heading' });
+  const list = h('ul', { class: 'conversations', 'aria-labelledby': 'conversations-heading', 'aria-keyshortcuts': 'Alt+ArrowUp Alt+ArrowDown' });
   const render = () => {
     const items = sortedConversations().map((conversation) => {
       const title = titleOf(conversation);

@@ -160,6 +160,11 @@ export function applyFrame(frame) {
     case 'typing':
       if (frame.user_id !== state.me?.id) setTyping(frame.conversation_id, frame.user_id, frame.active);
       break;
+    case 'mute.changed': // muted or unmuted in another tab or device of this person
+      if (frame.muted) state.muted.add(frame.conversation_id);
+      else state.muted.delete(frame.conversation_id);
+      emit('conversations');
+      break;
     case 'user.updated':
       upsertUsers([frame.user]);
       break;
