@@ -43,9 +43,10 @@ async def fill_conversation(server: ServerProcess, priya: WebUser, tom: WebUser)
         with api_session(server.url, people[author]) as http:
             http.post(f"/api/v1/conversations/{direct}/messages", json={"body": body})
     with api_session(server.url, priya) as http:
-        http.post(
+        last = http.post(
             f"/api/v1/conversations/{direct}/messages", json={"body": "The whiteboard:", "attachments": [whiteboard]}
         )
+        http.put(f"/api/v1/conversations/{direct}/read", json={"message_id": last.json()["id"]})  # "Seen" for Tom
 
 
 async def shoot(page: Page, name: str, tmp_path: Path) -> None:
@@ -76,6 +77,7 @@ async def test_screenshots_of_main_screens(
             .click()
         )
         await expect(page.get_by_role("img", name="whiteboard.png")).to_be_visible()
+        await expect(page.get_by_text("Seen", exact=True)).to_be_visible()
         await shoot(page, f"chat-{scheme}", tmp_path)
         assert watch.errors == []
 
@@ -88,6 +90,12 @@ async def test_screenshots_of_main_screens(
     await expect(phone.get_by_role("img", name="whiteboard.png")).to_be_visible()
     assert await phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     await shoot(phone, "phone", tmp_path)
+    await phone.get_by_role("button", name="View whiteboard.png").click()
+    viewer = phone.get_by_role("dialog", name="whiteboard.png")
+    await expect(viewer.get_by_role("img", name="whiteboard.png")).to_be_visible()
+    await shoot(phone, "viewer", tmp_path)
+    await phone.keyboard.press("Escape")
+    await expect(phone.get_by_role("button", name="View whiteboard.png")).to_be_focused()
     await phone.get_by_role("button", name="Back to conversations").click()
     await expect(phone.get_by_role("navigation")).to_be_visible()
 
