@@ -123,15 +123,9 @@ export class ConversationView {
 
   /** The full-size viewer, with the conversation's other shown images as previous and next. @param {string} fileId */
   viewImage(fileId) {
-    const images = sortedMessages(this.id)
-      .filter((m) => !m.deleted)
-      .flatMap((m) => m.attachments ?? [])
-      .filter((file) => file.thumbnail_url);
-    const index = images.findIndex((file) => file.id === fileId);
-    if (index < 0) return;
     const thumbnailOf = (/** @type {import('./store.js').Attachment} */ file) =>
       /** @type {HTMLElement | null} */ (this.list.querySelector(`button.image[data-file-id="${CSS.escape(file.id)}"]`));
-    openImageViewer(images, index, thumbnailOf);
+    openImageViewer(sortedMessages(this.id), fileId, thumbnailOf);
   }
 
   /** @param {HTMLElement} button */

@@ -9,11 +9,14 @@ import { h } from './dom.js';
 /** @typedef {import('./store.js').Attachment} Attachment */
 
 /**
- * @param {Attachment[]} images the conversation's images, oldest first
- * @param {number} index the one to show first
+ * @param {import('./store.js').Message[]} messages the conversation's shown messages, oldest first
+ * @param {string} fileId the image to show first
  * @param {(file: Attachment) => HTMLElement | null | undefined} thumbnailOf where focus goes back on close
  */
-export function openImageViewer(images, index, thumbnailOf) {
+export function openImageViewer(messages, fileId, thumbnailOf) {
+  const images = messages.filter((m) => !m.deleted).flatMap((m) => m.attachments ?? []).filter((file) => file.thumbnail_url);
+  const index = images.findIndex((file) => file.id === fileId);
+  if (index < 0) return;
   let at = index;
   const heading = h('h2', { id: 'viewer-heading' });
   const image = /** @type {HTMLImageElement} */ (h('img', { class: 'full-image' }));
