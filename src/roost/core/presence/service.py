@@ -91,11 +91,10 @@ class PresenceService:
         """Every online resource whom `viewer_id` may see (their own resources too)."""
         allowed = await self.sees(viewer_id) if self.sees else None
         hidden = await self.hidden(viewer_id) if self.hidden else frozenset()
-        return [
-            r
-            for r in self.online_resources()
-            if r.user_id == viewer_id or ((allowed is None or r.user_id in allowed) and r.user_id not in hidden)
-        ]
+        # Only the people they may see are looked at (few without the shared roster), not everyone online.
+        candidates = self._sessions if allowed is None else [u for u in (*allowed, viewer_id) if u in self._sessions]
+        shown = [u for u in dict.fromkeys(candidates) if u == viewer_id or u not in hidden]
+        return [r for user_id in shown for r in self.resources(user_id)]
 
     def resource(self, user_id: int, resource: str) -> ResourcePresence | None:
         """The presence of one resource: the most available of its sessions, or None when it has none."""
