@@ -8,6 +8,8 @@ from datetime import datetime
 from functools import singledispatch
 from typing import Any
 
+import orjson
+
 from roost.api.schemas.conversations import ConversationOut
 from roost.api.schemas.files import file_json
 from roost.api.schemas.users import PresenceOut, UserOut
@@ -140,6 +142,18 @@ def _(event: SessionsRevoked) -> dict[str, Any]:
     return {"type": "session.revoked", "reason": event.reason}
 
 
+def frame_text(frame: dict[str, Any]) -> str:
+    """A frame's JSON text: orjson (compact, UTF-8 as is), several times faster than json.dumps.
+
+    Anything orjson refuses (a lone surrogate in a text, an integer past 64 bits) is
+    written by the standard library as before.
+    """
+    try:
+        return orjson.dumps(frame).decode()
+    except (orjson.JSONEncodeError, UnicodeDecodeError):
+        return json.dumps(frame, ensure_ascii=False)
+
+
 def render_event(event: Event) -> dict[str, Any]:
     return _render(event)
 
@@ -165,7 +179,7 @@ class FrameCache:
         hit = self._frames.get(key)
         if hit is not None and hit[0] is event:
             return hit[1]
-        text = json.dumps(render_event(event), ensure_ascii=False)
+        text = frame_text(render_event(event))
         self._frames[key] = (event, text)
         if len(self._frames) > self._size:
             self._frames.popitem(last=False)

@@ -31,7 +31,7 @@ from roost.api.commands import (
 )
 from roost.api.deps import SESSION_COOKIE
 from roost.api.metrics import Metrics
-from roost.api.render import FrameCache, is_shown, message_json
+from roost.api.render import FrameCache, frame_text, is_shown, message_json
 from roost.api.schemas.common import ID_MAX
 from roost.api.schemas.users import UserOut
 from roost.config import Settings
@@ -186,7 +186,7 @@ class WebSocketSession:
         try:
             while self._outbox:
                 item = self._outbox.popleft()
-                text = json.dumps(item, ensure_ascii=False) if isinstance(item, dict) else frames.text(item)
+                text = frame_text(item) if isinstance(item, dict) else frames.text(item)
                 await self.ws.send_text(text)
                 if isinstance(item, MessageCreated):
                     self.metrics.observe_delivery(item.message.created_at)
