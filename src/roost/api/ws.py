@@ -31,7 +31,7 @@ from roost.api.commands import (
 )
 from roost.api.deps import SESSION_COOKIE
 from roost.api.metrics import Metrics
-from roost.api.render import FrameCache, frame_text, is_shown, message_json
+from roost.api.render import FrameCache, frame_text, is_shown
 from roost.api.schemas.common import ID_MAX
 from roost.api.schemas.users import UserOut
 from roost.config import Settings
@@ -67,7 +67,7 @@ class WebSocketSession:
         self.metrics: Metrics = ws.app.state.metrics
         # Frames waiting to be written; a writer task exists only while there are some,
         # so an idle session holds no task of its own beyond its handler.
-        self._outbox: deque[dict[str, Any] | Event] = deque()
+        self._outbox: deque[str | dict[str, Any] | Event] = deque()
         self._writer: asyncio.Task[None] | None = None
         self._buffer: list[Event] | None = []
         self._closed = False
@@ -99,7 +99,7 @@ class WebSocketSession:
             return
         self._put(event)
 
-    def _put(self, item: dict[str, Any] | Event) -> None:
+    def _put(self, item: str | dict[str, Any] | Event) -> None:
         if self._closed:
             return
         if len(self._outbox) >= self.settings.limits.ws_queue_max:
@@ -186,7 +186,10 @@ class WebSocketSession:
         try:
             while self._outbox:
                 item = self._outbox.popleft()
-                text = frame_text(item) if isinstance(item, dict) else frames.text(item)
+                if isinstance(item, str):
+                    text = item
+                else:
+                    text = frame_text(item) if isinstance(item, dict) else frames.text(item)
                 await self.ws.send_text(text)
                 if isinstance(item, MessageCreated):
                     self.metrics.observe_delivery(item.message.created_at)
@@ -256,8 +259,9 @@ class WebSocketSession:
 
     def _flush_replies(self, _done: object = None) -> None:
         """Send every answer at the head of the line whose message is committed."""
+        frames: FrameCache = self.ws.app.state.frames
         while self._replies and self._replies[0].ready:
-            self._put(self._replies.popleft().render(self.services.archive))
+            self._put(self._replies.popleft().render(self.services.archive, frames))
         self._room_for_replies.set()
 
     async def _execute(self, command: Command) -> dict[str, Any]:
@@ -285,7 +289,7 @@ class _Reply:
     def ready(self) -> bool:
         return self.stored is None or self.stored.done()
 
-    def render(self, archive: ArchiveService) -> dict[str, Any]:
+    def render(self, archive: ArchiveService, frames: FrameCache) -> str | dict[str, Any]:
         if self.frame is not None or self.stored is None or self.command is None:
             return self.frame or {}
         client_id = self.command.client_id
@@ -302,7 +306,7 @@ class _Reply:
             return _error(client_id, reused.code, reused.message)
         # Everything message.created carries: this connection gets no copy of its own message.
         event_id = str(appended.event_id) if appended.created else None
-        return {"type": "ack", "client_id": client_id, "event_id": event_id, "message": message_json(appended.message)}
+        return frames.ack_text(client_id, event_id, appended.message)
 
 
 def _error(client_id: str | None, code: str, message: str) -> dict[str, Any]:
