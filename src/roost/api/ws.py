@@ -14,6 +14,7 @@ import json
 import logging
 import secrets
 from collections import deque
+from collections.abc import Coroutine
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,6 +70,8 @@ class WebSocketSession:
         # so an idle session holds no task of its own beyond its handler.
         self._outbox: deque[str | dict[str, Any] | Event] = deque()
         self._writer: asyncio.Task[None] | None = None
+        self._writing = False  # frames are being written right now, outside any task
+        self._loop = asyncio.get_running_loop()
         self._buffer: list[Event] | None = []
         self._closed = False
         self._closer: asyncio.Task[None] | None = None  # held so the task is not collected mid-way
@@ -106,13 +109,26 @@ class WebSocketSession:
             self._abort(CLOSE_TOO_SLOW, "client too slow")
             return
         self._outbox.append(item)
-        if self._writer is None:
-            self._writer = asyncio.get_running_loop().create_task(self._write_out())
+        if self._writer is None and not self._writing:
+            self._start_writer()
+
+    def _start_writer(self) -> None:
+        """Write the outbox now, with no task while the socket takes every frame at once
+        (nearly always); a task takes over from the first time the writer has to wait."""
+        coro = self._write_out()
+        self._writing = True
+        try:
+            waiting = coro.send(None)
+        except StopIteration:
+            return
+        finally:
+            self._writing = False
+        self._writer = self._loop.create_task(_resumed(coro, waiting))
 
     def _abort(self, code: int, reason: str) -> None:
         if not self._closed and self._closer is None:
             log.warning("dropping session user=%s: %s", self.user.id, reason)
-            self._closer = asyncio.get_running_loop().create_task(self._close(code, reason))
+            self._closer = self._loop.create_task(self._close(code, reason))
 
     async def close(self, reason: str) -> None:
         code = CLOSE_GOING_AWAY if reason == "server shutting down" else CLOSE_REVOKED
@@ -181,7 +197,9 @@ class WebSocketSession:
                 self._put(pending)
 
     async def _write_out(self) -> None:
-        """Write queued frames in order, then end (the next `_put` starts a new writer)."""
+        """Write queued frames in order, then end (the next `_put` starts a new writer).
+
+        Started by `_start_writer`: outside any task until its first wait."""
         frames: FrameCache = self.ws.app.state.frames
         try:
             while self._outbox:
@@ -275,6 +293,31 @@ class WebSocketSession:
         elif isinstance(command, PingCommand):
             return {"pong": True}
         return {}
+
+
+async def _resumed(coro: Coroutine[Any, None, None], waiting: Any) -> None:
+    """Run on, as a task, a coroutine begun outside any task that now waits on `waiting`
+    (the future it yielded, or None for a bare yield): what asyncio's Task does for a
+    coroutine it started itself. A cancelled task cancels the coroutine likewise."""
+    while True:
+        try:
+            if waiting is None:
+                await asyncio.sleep(0)
+            else:
+                waiting._asyncio_future_blocking = False  # as Task does with a future it is given
+                await waiting
+        except BaseException as error:
+            if waiting is None or not waiting.done():  # this task was cancelled
+                try:
+                    waiting = coro.throw(error)
+                except StopIteration:
+                    return
+                continue
+            # the future failed or was cancelled: the coroutine reads that from it itself
+        try:
+            waiting = coro.send(None)
+        except StopIteration:
+            return
 
 
 @dataclass(slots=True)
