@@ -38,6 +38,9 @@ MESSAGE_TYPES: dict[type, str] = {
     MessageDeleted: "message.deleted",
     ReactionsChanged: "reaction.changed",
 }
+# Tuples, built once: `isinstance(x, A | B)` builds the union at every call (once per delivery).
+_MESSAGE_EVENTS = (MessageCreated, MessageEdited, MessageDeleted, ReactionsChanged)
+_HIDDEN_EVENTS = (PayloadRelayed, PepChanged)
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -160,7 +163,7 @@ def render_event(event: Event) -> dict[str, Any]:
 
 def is_shown(event: Event) -> bool:
     """Whether the JSON API shows this event (not payloads relayed between XMPP clients, nor PEP)."""
-    return not isinstance(event, PayloadRelayed | PepChanged)
+    return not isinstance(event, _HIDDEN_EVENTS)
 
 
 class FrameCache:
@@ -181,7 +184,7 @@ class FrameCache:
         hit = self._frames.get(key)
         if hit is not None and hit[0] is event:
             return hit[1]
-        if isinstance(event, MessageCreated | MessageEdited | MessageDeleted | ReactionsChanged):
+        if isinstance(event, _MESSAGE_EVENTS):
             head = {"type": MESSAGE_TYPES[type(event)], "event_id": str(event.event_id)}
             text = self._with_message(head, event.message)
         else:
