@@ -26,9 +26,11 @@ from roost.api.commands import (
     PingCommand,
     PresenceCommand,
     ReadCommand,
+    Send,
     SendCommand,
     TypingCommand,
     command_adapter,
+    fast_send,
 )
 from roost.api.deps import SESSION_COOKIE
 from roost.api.metrics import Metrics
@@ -232,13 +234,17 @@ class WebSocketSession:
             await self._handle(text)
 
     async def _handle(self, text: str) -> None:
-        try:
-            command = command_adapter.validate_json(text)
-        except ValidationError as error:
-            self._reply(_error(_client_id_of(text), "command.invalid", _first_problem(error)))
-            return
-        try:
+        command: Command | Send | None = fast_send(text)
+        if command is None:
+            try:
+                command = command_adapter.validate_json(text)
+            except ValidationError as error:
+                self._reply(_error(_client_id_of(text), "command.invalid", _first_problem(error)))
+                return
             if isinstance(command, SendCommand):
+                command = Send.of(command)
+        try:
+            if isinstance(command, Send):
                 await self._submit(command)
                 return
             reply = await self._execute(command)
@@ -251,7 +257,7 @@ class WebSocketSession:
             return
         self._reply({"type": "ack", "client_id": command.client_id, **reply})
 
-    async def _submit(self, command: SendCommand) -> None:
+    async def _submit(self, command: Send) -> None:
         """Queue the message and read on: its ack follows its commit, in command order."""
         while len(self._replies) >= SENDS_IN_FLIGHT_MAX:  # far ahead of the database: wait
             self._room_for_replies.clear()
@@ -262,7 +268,7 @@ class WebSocketSession:
             command.body,
             client_id=command.client_id,
             reply_to=command.reply_to,
-            attachments=tuple(command.attachments),
+            attachments=command.attachments,
             origin=self._id,  # this connection gets the ack instead of a message.created
         )
         self._replies.append(_Reply(command=command, stored=stored))
@@ -325,7 +331,7 @@ class _Reply:
     """One answer waiting its turn: a ready frame, or the ack of a message being stored."""
 
     frame: dict[str, Any] | None = None
-    command: SendCommand | None = None
+    command: Send | None = None
     stored: asyncio.Future[Appended] | None = None
 
     @property
