@@ -14,6 +14,7 @@ import json
 import logging
 import secrets
 from collections import deque
+from collections.abc import Coroutine
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,13 +26,15 @@ from roost.api.commands import (
     PingCommand,
     PresenceCommand,
     ReadCommand,
+    Send,
     SendCommand,
     TypingCommand,
     command_adapter,
+    fast_send,
 )
 from roost.api.deps import SESSION_COOKIE
 from roost.api.metrics import Metrics
-from roost.api.render import FrameCache, is_shown, message_json
+from roost.api.render import FrameCache, frame_text, is_shown
 from roost.api.schemas.common import ID_MAX
 from roost.api.schemas.users import UserOut
 from roost.config import Settings
@@ -67,8 +70,10 @@ class WebSocketSession:
         self.metrics: Metrics = ws.app.state.metrics
         # Frames waiting to be written; a writer task exists only while there are some,
         # so an idle session holds no task of its own beyond its handler.
-        self._outbox: deque[dict[str, Any] | Event] = deque()
+        self._outbox: deque[str | dict[str, Any] | Event] = deque()
         self._writer: asyncio.Task[None] | None = None
+        self._writing = False  # frames are being written right now, outside any task
+        self._loop = asyncio.get_running_loop()
         self._buffer: list[Event] | None = []
         self._closed = False
         self._closer: asyncio.Task[None] | None = None  # held so the task is not collected mid-way
@@ -99,20 +104,33 @@ class WebSocketSession:
             return
         self._put(event)
 
-    def _put(self, item: dict[str, Any] | Event) -> None:
+    def _put(self, item: str | dict[str, Any] | Event) -> None:
         if self._closed:
             return
         if len(self._outbox) >= self.settings.limits.ws_queue_max:
             self._abort(CLOSE_TOO_SLOW, "client too slow")
             return
         self._outbox.append(item)
-        if self._writer is None:
-            self._writer = asyncio.get_running_loop().create_task(self._write_out())
+        if self._writer is None and not self._writing:
+            self._start_writer()
+
+    def _start_writer(self) -> None:
+        """Write the outbox now, with no task while the socket takes every frame at once
+        (nearly always); a task takes over from the first time the writer has to wait."""
+        coro = self._write_out()
+        self._writing = True
+        try:
+            waiting = coro.send(None)
+        except StopIteration:
+            return
+        finally:
+            self._writing = False
+        self._writer = self._loop.create_task(_resumed(coro, waiting))
 
     def _abort(self, code: int, reason: str) -> None:
         if not self._closed and self._closer is None:
             log.warning("dropping session user=%s: %s", self.user.id, reason)
-            self._closer = asyncio.get_running_loop().create_task(self._close(code, reason))
+            self._closer = self._loop.create_task(self._close(code, reason))
 
     async def close(self, reason: str) -> None:
         code = CLOSE_GOING_AWAY if reason == "server shutting down" else CLOSE_REVOKED
@@ -181,12 +199,17 @@ class WebSocketSession:
                 self._put(pending)
 
     async def _write_out(self) -> None:
-        """Write queued frames in order, then end (the next `_put` starts a new writer)."""
+        """Write queued frames in order, then end (the next `_put` starts a new writer).
+
+        Started by `_start_writer`: outside any task until its first wait."""
         frames: FrameCache = self.ws.app.state.frames
         try:
             while self._outbox:
                 item = self._outbox.popleft()
-                text = json.dumps(item, ensure_ascii=False) if isinstance(item, dict) else frames.text(item)
+                if isinstance(item, str):
+                    text = item
+                else:
+                    text = frame_text(item) if isinstance(item, dict) else frames.text(item)
                 await self.ws.send_text(text)
                 if isinstance(item, MessageCreated):
                     self.metrics.observe_delivery(item.message.created_at)
@@ -211,13 +234,17 @@ class WebSocketSession:
             await self._handle(text)
 
     async def _handle(self, text: str) -> None:
-        try:
-            command = command_adapter.validate_json(text)
-        except ValidationError as error:
-            self._reply(_error(_client_id_of(text), "command.invalid", _first_problem(error)))
-            return
-        try:
+        command: Command | Send | None = fast_send(text)
+        if command is None:
+            try:
+                command = command_adapter.validate_json(text)
+            except ValidationError as error:
+                self._reply(_error(_client_id_of(text), "command.invalid", _first_problem(error)))
+                return
             if isinstance(command, SendCommand):
+                command = Send.of(command)
+        try:
+            if isinstance(command, Send):
                 await self._submit(command)
                 return
             reply = await self._execute(command)
@@ -230,7 +257,7 @@ class WebSocketSession:
             return
         self._reply({"type": "ack", "client_id": command.client_id, **reply})
 
-    async def _submit(self, command: SendCommand) -> None:
+    async def _submit(self, command: Send) -> None:
         """Queue the message and read on: its ack follows its commit, in command order."""
         while len(self._replies) >= SENDS_IN_FLIGHT_MAX:  # far ahead of the database: wait
             self._room_for_replies.clear()
@@ -241,7 +268,7 @@ class WebSocketSession:
             command.body,
             client_id=command.client_id,
             reply_to=command.reply_to,
-            attachments=tuple(command.attachments),
+            attachments=command.attachments,
             origin=self._id,  # this connection gets the ack instead of a message.created
         )
         self._replies.append(_Reply(command=command, stored=stored))
@@ -256,8 +283,9 @@ class WebSocketSession:
 
     def _flush_replies(self, _done: object = None) -> None:
         """Send every answer at the head of the line whose message is committed."""
+        frames: FrameCache = self.ws.app.state.frames
         while self._replies and self._replies[0].ready:
-            self._put(self._replies.popleft().render(self.services.archive))
+            self._put(self._replies.popleft().render(self.services.archive, frames))
         self._room_for_replies.set()
 
     async def _execute(self, command: Command) -> dict[str, Any]:
@@ -273,19 +301,44 @@ class WebSocketSession:
         return {}
 
 
+async def _resumed(coro: Coroutine[Any, None, None], waiting: Any) -> None:
+    """Run on, as a task, a coroutine begun outside any task that now waits on `waiting`
+    (the future it yielded, or None for a bare yield): what asyncio's Task does for a
+    coroutine it started itself. A cancelled task cancels the coroutine likewise."""
+    while True:
+        try:
+            if waiting is None:
+                await asyncio.sleep(0)
+            else:
+                waiting._asyncio_future_blocking = False  # as Task does with a future it is given
+                await waiting
+        except BaseException as error:
+            if waiting is None or not waiting.done():  # this task was cancelled
+                try:
+                    waiting = coro.throw(error)
+                except StopIteration:
+                    return
+                continue
+            # the future failed or was cancelled: the coroutine reads that from it itself
+        try:
+            waiting = coro.send(None)
+        except StopIteration:
+            return
+
+
 @dataclass(slots=True)
 class _Reply:
     """One answer waiting its turn: a ready frame, or the ack of a message being stored."""
 
     frame: dict[str, Any] | None = None
-    command: SendCommand | None = None
+    command: Send | None = None
     stored: asyncio.Future[Appended] | None = None
 
     @property
     def ready(self) -> bool:
         return self.stored is None or self.stored.done()
 
-    def render(self, archive: ArchiveService) -> dict[str, Any]:
+    def render(self, archive: ArchiveService, frames: FrameCache) -> str | dict[str, Any]:
         if self.frame is not None or self.stored is None or self.command is None:
             return self.frame or {}
         client_id = self.command.client_id
@@ -302,7 +355,7 @@ class _Reply:
             return _error(client_id, reused.code, reused.message)
         # Everything message.created carries: this connection gets no copy of its own message.
         event_id = str(appended.event_id) if appended.created else None
-        return {"type": "ack", "client_id": client_id, "event_id": event_id, "message": message_json(appended.message)}
+        return frames.ack_text(client_id, event_id, appended.message)
 
 
 def _error(client_id: str | None, code: str, message: str) -> dict[str, Any]:

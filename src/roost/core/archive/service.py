@@ -24,6 +24,7 @@ from roost.store.protocols import MessageStore, SearchStore, UserStore
 
 CLIENT_ID_MAX = 128
 EMOJI_MAX = 64
+NO_PAYLOAD = Payload()
 
 
 @dataclass(frozen=True)
@@ -128,21 +129,22 @@ class ArchiveService:
         body = self._check_body(body, with_files=bool(attachments) or payload.encryption is not None)
         if client_id is not None and (not 0 < len(client_id) <= CLIENT_ID_MAX or "\x00" in client_id):
             raise BadRequest("message.client_id", f"A client id has 1 to {CLIENT_ID_MAX} characters.")
-        if not await self.conversations.is_member(sender.id, conversation_id):
-            raise NotFound("conversation.not_found", "No such conversation.")
-        await self.conversations.check_writable(conversation_id)
-        if self.blocks is not None:
-            await self.blocks.check_conversation(sender, conversation_id)
+        if not self._may_send_cached(sender.id, conversation_id):
+            await self._check_may_send(sender, conversation_id)
         if reply_to is not None:
             await self._in_conversation(reply_to, conversation_id)
-        resent = await self._resent_with_files(sender, client_id, attachments)
-        if resent is not None:
-            done: asyncio.Future[Appended] = asyncio.get_running_loop().create_future()
-            done.set_result(Appended(resent, created=False, event_id=0))
-            return done
-        files = await self._attachments(sender, conversation_id, attachments)
-        mentions = await self._mentions(conversation_id, body)
-        recipients = await self.conversations.member_ids(conversation_id)
+        files: tuple[StoredFile, ...] = ()
+        if attachments:
+            resent = await self._resent_with_files(sender, client_id, attachments)
+            if resent is not None:
+                done: asyncio.Future[Appended] = asyncio.get_running_loop().create_future()
+                done.set_result(Appended(resent, created=False, event_id=0))
+                return done
+            files = await self._attachments(sender, conversation_id, attachments)
+        mentions = await self._mentions(conversation_id, body) if "@" in body else ()
+        recipients = self.conversations.cached_member_ids(conversation_id)
+        if recipients is None:
+            recipients = await self.conversations.member_ids(conversation_id)
         new = NewMessage(
             conversation_id, sender.id, client_id, body, reply_to, mentions, files, payload.extras, payload.encryption
         )
@@ -154,9 +156,27 @@ class ArchiveService:
         stored.add_done_callback(functools.partial(self._publish_created, recipients, origin))
         return stored
 
+    def _may_send_cached(self, sender_id: int, conversation_id: int) -> bool:
+        """True when the caches alone show the sender may write here (a member, not archived,
+        no block): then a message costs no await for its checks. False: `_check_may_send`."""
+        members = self.conversations.cached_member_ids(conversation_id)
+        return (
+            members is not None
+            and sender_id in members
+            and self.conversations.cached_writable(conversation_id)
+            and (self.blocks is None or self.blocks.cached_clear(sender_id, members))
+        )
+
+    async def _check_may_send(self, sender: User, conversation_id: int) -> None:
+        if not await self.conversations.is_member(sender.id, conversation_id):
+            raise NotFound("conversation.not_found", "No such conversation.")
+        await self.conversations.check_writable(conversation_id)
+        if self.blocks is not None:
+            await self.blocks.check_conversation(sender, conversation_id)
+
     def _check_payload(self, payload: Payload | None) -> Payload:
         if payload is None:
-            return Payload()
+            return NO_PAYLOAD
         if payload.extras is not None and len(payload.extras) > self.limits.extras_max_chars:
             raise TooLarge("message.extras_too_large", "The message's payload is too large.")
         encryption = payload.encryption

@@ -44,6 +44,24 @@ class Blocklists:
             hit = cache[key] = (frozenset(await load(key)), self.clock.monotonic())
         return hit[0]
 
+    def cached_clear(self, sender_id: int, members: frozenset[int]) -> bool:
+        """True when the caches show no block between the sender and the one other member
+        (False: unknown, or a block: ask `check_conversation`). No await: the send path."""
+        others = members - {sender_id}
+        if len(others) != 1:
+            return True  # the rule is for two people (as check_conversation)
+        (other,) = others
+        now = self.clock.monotonic()
+        theirs, mine = self._blocked_by.get(other), self._blocked_by.get(sender_id)
+        return (
+            theirs is not None
+            and mine is not None
+            and now - theirs[1] < CACHE_SECONDS
+            and now - mine[1] < CACHE_SECONDS
+            and sender_id not in theirs[0]
+            and other not in mine[0]
+        )
+
     def forget(self, owner_id: int, user_ids: list[int]) -> None:
         """A change to `owner_id`'s blocklist: drop what it makes stale."""
         self._blocked_by.pop(owner_id, None)

@@ -82,6 +82,18 @@ class ConversationService:
         self._remember(conversation_id, members)
         return members
 
+    def cached_member_ids(self, conversation_id: int) -> frozenset[int] | None:
+        """`member_ids` when the cache holds a fresh entry, else None (no await: the send path)."""
+        cached = self._members.get(conversation_id)
+        if cached is not None and self.clock.monotonic() - cached[1] < MEMBER_CACHE_SECONDS:
+            return cached[0]
+        return None
+
+    def cached_writable(self, conversation_id: int) -> bool:
+        """True when the cache knows the conversation is not archived (False: ask `check_writable`)."""
+        cached = self._archived.get(conversation_id)
+        return cached is not None and not cached[0] and self.clock.monotonic() - cached[1] < MEMBER_CACHE_SECONDS
+
     def _remember(self, conversation_id: int, members: frozenset[int]) -> None:
         self._members[conversation_id] = (members, self.clock.monotonic())
 

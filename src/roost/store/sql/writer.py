@@ -57,12 +57,14 @@ class Writer:
     batch_max: int = 256
     _queue: asyncio.Queue[_Job | None] = field(default_factory=asyncio.Queue)
     _task: asyncio.Task[None] | None = None
+    _loop: asyncio.AbstractEventLoop | None = None
     _closed: bool = False
     batches: int = 0
     writes: int = 0
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="roost-writer")
+        self._loop = asyncio.get_running_loop()  # kept: asking for it costs a getpid() each time
+        self._task = self._loop.create_task(self._run(), name="roost-writer")
 
     async def stop(self) -> None:
         """Finish every queued write, then stop."""
@@ -104,9 +106,9 @@ class Writer:
         return job.future
 
     def _future(self) -> asyncio.Future[Any]:
-        if self._closed or self._task is None:
+        if self._closed or self._task is None or self._loop is None:
             raise Unavailable("server.stopping", "The server is shutting down.")
-        return asyncio.get_running_loop().create_future()
+        return self._loop.create_future()
 
     async def _submit(self, job: _Job) -> Any:
         self._queue.put_nowait(job)
