@@ -100,3 +100,30 @@ async def test_members_read_markers_are_for_members_only(new_user: NewUser, serv
     assert markers[bob.id] == newest_id(server, alice, direct)
     with api_session(server.url, mallory) as http:
         assert http.get(f"/api/v1/conversations/{direct}/members").status_code == 404
+
+
+async def test_a_receipt_arriving_mid_edit_keeps_the_edit_and_its_focus(
+    new_user: NewUser, signed_in: SignedIn, server: ServerProcess
+) -> None:
+    """A live re-render (here the other person reading) must not blur the message being edited."""
+    alice, bob = new_user("Alice Editing"), new_user("Bob Reading")
+    direct = post_direct(server.url, alice, bob, "draft to fix")
+    alice_page, alice_watch = await signed_in(alice)
+    await open_listed(alice_page, bob)
+    mine = item(alice_page, bob, "draft to fix")
+    await mine.hover()
+    await mine.get_by_role("button", name="Edit message").click()
+    box = alice_page.get_by_role("textbox", name="Edit message")
+    await expect(box).to_be_focused()
+    await box.press("End")
+    await box.type(" now")
+
+    read_up_to(server, bob, direct, newest_id(server, bob, direct))
+    history = alice_page.get_by_role("list", name=f"Messages with {bob.display_name}")
+    await expect(history.get_by_text("Seen", exact=True)).to_be_visible()
+
+    await expect(box).to_be_focused()
+    await box.type(" and then")  # the caret stayed at the end
+    await box.press("Enter")
+    await expect(item(alice_page, bob, "draft to fix now and then")).to_be_visible()
+    assert alice_watch.errors == [] and alice_watch.dialogs == []

@@ -6,7 +6,7 @@
  */
 import { composer, outbox } from './composer.js';
 import { conversationHeader } from './conversation-header.js';
-import { announce, h } from './dom.js';
+import { announce, h, replaceKeepingFocus } from './dom.js';
 import { compareIds, dayOf } from './format.js';
 import { isShown, isWindowed, loadAround, loadLatest, loadNewer, loadOlder, quoted } from './history.js';
 import { openImageViewer } from './image-viewer.js';
@@ -215,7 +215,7 @@ export class ConversationView {
   render(why) {
     const stick = why === 'first' || ((why === 'live' || why === 'seen') && this.atBottom() && !isWindowed(this.id));
     const before = { height: this.scroller.scrollHeight, top: this.scroller.scrollTop };
-    this.list.replaceChildren(...this.items());
+    replaceKeepingFocus(this.list, this.items());
     if (why === 'prepend') {
       this.scroller.scrollTop = before.top + (this.scroller.scrollHeight - before.height);
     } else if (why === 'around') {

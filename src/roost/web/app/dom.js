@@ -55,3 +55,20 @@ export function announce(text) {
   const region = document.getElementById('announcer');
   if (region) region.textContent = text;
 }
+
+/**
+ * Replace `parent`'s children, keeping the keyboard focus (and a text field's selection)
+ * on an element that is among the new children too: re-inserting a node blurs it, and a
+ * re-render must not end an edit in progress or move a keyboard user's place.
+ * @param {HTMLElement} parent @param {Node[]} children
+ */
+export function replaceKeepingFocus(parent, children) {
+  const active = document.activeElement;
+  const kept = active instanceof HTMLElement && parent.contains(active) ? active : null;
+  const field = kept instanceof HTMLTextAreaElement || kept instanceof HTMLInputElement ? kept : null;
+  const range = field ? [field.selectionStart, field.selectionEnd] : null;
+  parent.replaceChildren(...children);
+  if (!kept || !kept.isConnected || document.activeElement === kept) return;
+  kept.focus({ preventScroll: true });
+  if (field && range && range[0] !== null && range[1] !== null) field.setSelectionRange(range[0], range[1]);
+}
