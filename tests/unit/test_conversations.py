@@ -55,6 +55,23 @@ async def test_one_direct_conversation_per_pair(core: Core) -> None:
         await core.conversations.open_direct(amy, 999_999)
 
 
+async def test_a_direct_conversations_members_are_cached_for_good_a_rooms_for_seconds(core: Core) -> None:
+    """A direct conversation's two members never change and it is never archived: the hot
+    path of every 1:1 message reads neither again; a room's cache entry expires."""
+    amy, bob = await core.user("amy"), await core.user("bob")
+    direct = await core.conversations.direct_id(amy, bob.id)
+    room = await core.conversations.create_room(amy, NewRoom("Ops", "", Visibility.INVITE), [bob.id])
+    for conversation_id in (direct, room.id):
+        assert await core.conversations.member_ids(conversation_id) == {amy.id, bob.id}
+        await core.stores.conversations.remove_member(conversation_id, bob.id, event_id=core.ids.next_id())
+
+    core.clock.advance(60)
+
+    assert await core.conversations.member_ids(direct) == {amy.id, bob.id}
+    assert core.conversations.cached_writable(direct)
+    assert await core.conversations.member_ids(room.id) == {amy.id}  # rooms: re-read after the cache's time
+
+
 async def test_non_members_cannot_tell_a_private_conversation_exists(core: Core) -> None:
     amy, bob, eve = await core.user("amy"), await core.user("bob"), await core.user("eve")
     room = await core.room(amy, bob)

@@ -68,6 +68,10 @@ class ConversationService:
     _members: dict[int, tuple[frozenset[int], float]] = field(default_factory=dict)
     _archived: dict[int, tuple[bool, float]] = field(default_factory=dict)
     _directs: dict[str, int] = field(default_factory=dict)
+    _direct_ids: set[int] = field(default_factory=set)  # members fixed, never archived: cached for good
+
+    def _fresh(self, conversation_id: int, stamp: float) -> bool:
+        return conversation_id in self._direct_ids or self.clock.monotonic() - stamp < MEMBER_CACHE_SECONDS
 
     async def member_ids(self, conversation_id: int) -> frozenset[int]:
         """Members of a conversation, from a cache that changes here keep exact.
@@ -76,7 +80,7 @@ class ConversationService:
         process (the admin CLI, another node) show up within that time.
         """
         cached = self._members.get(conversation_id)
-        if cached is not None and self.clock.monotonic() - cached[1] < MEMBER_CACHE_SECONDS:
+        if cached is not None and self._fresh(conversation_id, cached[1]):
             return cached[0]
         members = frozenset(m.user_id for m in await self.store.members(conversation_id))
         self._remember(conversation_id, members)
@@ -85,12 +89,14 @@ class ConversationService:
     def cached_member_ids(self, conversation_id: int) -> frozenset[int] | None:
         """`member_ids` when the cache holds a fresh entry, else None (no await: the send path)."""
         cached = self._members.get(conversation_id)
-        if cached is not None and self.clock.monotonic() - cached[1] < MEMBER_CACHE_SECONDS:
+        if cached is not None and self._fresh(conversation_id, cached[1]):
             return cached[0]
         return None
 
     def cached_writable(self, conversation_id: int) -> bool:
         """True when the cache knows the conversation is not archived (False: ask `check_writable`)."""
+        if conversation_id in self._direct_ids:
+            return True
         cached = self._archived.get(conversation_id)
         return cached is not None and not cached[0] and self.clock.monotonic() - cached[1] < MEMBER_CACHE_SECONDS
 
@@ -106,6 +112,8 @@ class ConversationService:
 
     async def check_writable(self, conversation_id: int) -> None:
         """Archived rooms are read-only (BadRequest); cached like memberships."""
+        if conversation_id in self._direct_ids:
+            return
         cached = self._archived.get(conversation_id)
         if cached is None or self.clock.monotonic() - cached[1] >= MEMBER_CACHE_SECONDS:
             conversation = await self.store.get(conversation_id)
@@ -226,7 +234,9 @@ class ConversationService:
     def _remember_direct(self, key: str, conversation_id: int) -> None:
         if len(self._directs) >= DIRECT_CACHE_MAX:
             self._directs.clear()
+            self._direct_ids.clear()
         self._directs[key] = conversation_id
+        self._direct_ids.add(conversation_id)
 
     async def list_for(self, user: User) -> list[ConversationSummary]:
         return await self.store.summaries(user.id)
