@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from roost.core.clock import Clock
 from roost.core.conversations.service import ConversationService
 from roost.core.routing.service import Router
+from roost.core.ttl import TtlCache
 from roost.model.conversations import ConversationKind
 from roost.model.errors import Forbidden
 from roost.model.users import User
@@ -25,8 +26,12 @@ class Blocklists:
     conversations: ConversationService
     router: Router
     clock: Clock
-    _blocked_by: dict[int, tuple[frozenset[int], float]] = field(default_factory=dict)
-    _blockers_of: dict[int, tuple[frozenset[int], float]] = field(default_factory=dict)
+    _blocked_by: TtlCache[int, frozenset[int]] = field(init=False)
+    _blockers_of: TtlCache[int, frozenset[int]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._blocked_by = TtlCache(self.clock, CACHE_SECONDS)
+        self._blockers_of = TtlCache(self.clock, CACHE_SECONDS)
 
     async def blocked_by(self, owner_id: int) -> frozenset[int]:
         """The people `owner_id` blocks."""
@@ -36,13 +41,12 @@ class Blocklists:
         """The people who block `user_id`."""
         return await self._cached(self._blockers_of, user_id, self.store.blockers_of)
 
+    @staticmethod
     async def _cached(
-        self, cache: dict[int, tuple[frozenset[int], float]], key: int, load: Callable[[int], Awaitable[list[int]]]
+        cache: TtlCache[int, frozenset[int]], key: int, load: Callable[[int], Awaitable[list[int]]]
     ) -> frozenset[int]:
         hit = cache.get(key)
-        if hit is None or self.clock.monotonic() - hit[1] >= CACHE_SECONDS:
-            hit = cache[key] = (frozenset(await load(key)), self.clock.monotonic())
-        return hit[0]
+        return hit if hit is not None else cache.put(key, frozenset(await load(key)))
 
     def cached_clear(self, sender_id: int, members: frozenset[int]) -> bool:
         """True when the caches show no block between the sender and the one other member
@@ -51,22 +55,14 @@ class Blocklists:
         if len(others) != 1:
             return True  # the rule is for two people (as check_conversation)
         (other,) = others
-        now = self.clock.monotonic()
         theirs, mine = self._blocked_by.get(other), self._blocked_by.get(sender_id)
-        return (
-            theirs is not None
-            and mine is not None
-            and now - theirs[1] < CACHE_SECONDS
-            and now - mine[1] < CACHE_SECONDS
-            and sender_id not in theirs[0]
-            and other not in mine[0]
-        )
+        return theirs is not None and mine is not None and sender_id not in theirs and other not in mine
 
     def forget(self, owner_id: int, user_ids: list[int]) -> None:
         """A change to `owner_id`'s blocklist: drop what it makes stale."""
-        self._blocked_by.pop(owner_id, None)
+        self._blocked_by.forget(owner_id)
         for user_id in user_ids:
-            self._blockers_of.pop(user_id, None)
+            self._blockers_of.forget(user_id)
 
     async def hidden_from(self, user_id: int) -> frozenset[int]:
         """Who must not see this person's presence: whom they block and who blocks them."""

@@ -7,7 +7,7 @@ person (`PresenceChanged`), the most available of all their sessions.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass, field
 
 from roost.core.clock import Clock
@@ -79,22 +79,19 @@ class PresenceService:
 
     async def visible_to(self, viewer_id: int) -> list[Presence]:
         """The presences of everyone online whom `viewer_id` may see (their own too)."""
-        allowed = await self.sees(viewer_id) if self.sees else None
-        hidden = await self.hidden(viewer_id) if self.hidden else frozenset()
-        return [
-            p
-            for p in self.online()
-            if p.user_id == viewer_id or ((allowed is None or p.user_id in allowed) and p.user_id not in hidden)
-        ]
+        return [self._current[u] for u in await self._visible_users(viewer_id, self._current)]
 
     async def visible_resources(self, viewer_id: int) -> list[ResourcePresence]:
         """Every online resource whom `viewer_id` may see (their own resources too)."""
+        return [r for user_id in await self._visible_users(viewer_id, self._sessions) for r in self.resources(user_id)]
+
+    async def _visible_users(self, viewer_id: int, online: Collection[int]) -> list[int]:
+        """Those of `online` whom `viewer_id` may see: one read of whom they see and whom they must not."""
         allowed = await self.sees(viewer_id) if self.sees else None
         hidden = await self.hidden(viewer_id) if self.hidden else frozenset()
         # Only the people they may see are looked at (few without the shared roster), not everyone online.
-        candidates = self._sessions if allowed is None else [u for u in (*allowed, viewer_id) if u in self._sessions]
-        shown = [u for u in dict.fromkeys(candidates) if u == viewer_id or u not in hidden]
-        return [r for user_id in shown for r in self.resources(user_id)]
+        candidates = online if allowed is None else [u for u in (*allowed, viewer_id) if u in online]
+        return [u for u in dict.fromkeys(candidates) if u == viewer_id or u not in hidden]
 
     def resource(self, user_id: int, resource: str) -> ResourcePresence | None:
         """The presence of one resource: the most available of its sessions, or None when it has none."""
