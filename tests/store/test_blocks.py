@@ -19,6 +19,7 @@ async def test_block_lists_and_unblocks(world: World, stores: SqlStores) -> None
     assert await blocks.blocked_by(amy.id) == [bob.id, cat.id]  # oldest block first
     assert await blocks.blockers_of(bob.id) == sorted([amy.id, cat.id])
     assert await blocks.blocked_by(bob.id) == []
+    assert sorted(await blocks.all_blocks()) == sorted([(amy.id, bob.id), (amy.id, cat.id), (cat.id, bob.id)])
 
     assert await blocks.unblock(amy.id, [bob.id, 999]) == [bob.id]
     assert await blocks.unblock(amy.id, [bob.id]) == []

@@ -60,6 +60,15 @@ async def test_get_many_returns_only_existing(world: World, stores: SqlStores) -
     assert await stores.users.get_many([]) == []
 
 
+async def test_get_many_by_username_leaves_out_unknown_and_deleted(world: World, stores: SqlStores) -> None:
+    a, b, gone = await world.user("a2"), await world.user("b2"), await world.user("gone2")
+    await stores.users.mark_deleted(gone.id)
+    names = ["a2", "b2", "gone2", "nobody"] + [f"x{i}" for i in range(1200)]  # more than one IN list
+    found = await stores.users.get_many_by_username(names)
+    assert sorted(u.id for u in found) == [a.id, b.id]
+    assert await stores.users.get_many_by_username([]) == []
+
+
 async def test_search_matches_fields_case_insensitively_in_username_order(world: World, stores: SqlStores) -> None:
     await world.user("zed", display_name="Zed Deploy")
     await world.user("amy", title="Head of DEPLOYMENTS")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -133,7 +134,15 @@ async def test_lookup_is_cached_and_forgets_accounts_changed_here(core: Core, ac
     assert (await accounts.lookup("amy")).display_name == "amy"  # another process's change: within the cache's time
 
     core.clock.advance(6)
+    assert (await accounts.lookup("amy")).display_name == "amy"  # aged: served while it is read again behind
+    for _ in range(500):  # the refresh reads the store in its thread
+        if (await accounts.lookup("amy")).display_name != "amy":
+            break
+        await asyncio.sleep(0.01)
     assert (await accounts.lookup("amy")).display_name == "Changed elsewhere"
+    core.clock.advance(31)  # past the stale limit: read before it is returned
+    await core.stores.users.update(amy.id, display_name="Changed again")
+    assert (await accounts.lookup("amy")).display_name == "Changed again"
     await accounts.set_disabled(amy.id, True)
     assert (await accounts.lookup("amy")).is_disabled
     await accounts.update_profile(amy.id, display_name="Amy Pond")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -109,8 +110,25 @@ async def test_blocks_made_elsewhere_show_up_after_the_cache_time(
     await services.archive.send(bob, direct.id, "cached: no block")
     await stores.blocks.block(amy.id, [bob.id], clock.now())  # another process
     clock.advance(10)
+    await services.archive.send(bob, direct.id, "aged: served while all blocks are read again behind it")
+    for _ in range(500):  # the refresh reads the store in its thread
+        if amy.id in await services.blocking.lists.blockers_of(bob.id):
+            break
+        await asyncio.sleep(0.01)
     with pytest.raises(Forbidden):
         await services.archive.send(bob, direct.id, "now blocked")
+
+
+async def test_blocks_older_than_the_stale_limit_are_read_before_a_send(
+    world: tuple[Services, list[User], FakeClock], stores: SqlStores
+) -> None:
+    services, (amy, bob, _), clock = world
+    direct = await services.conversations.open_direct(amy, bob.id)
+    await services.archive.send(bob, direct.id, "cached: no block")
+    await stores.blocks.block(amy.id, [bob.id], clock.now())  # another process
+    clock.advance(31)
+    with pytest.raises(Forbidden):
+        await services.archive.send(bob, direct.id, "blocked")
 
 
 async def test_set_reactions_replaces_the_set_in_one_event(world: tuple[Services, list[User], FakeClock]) -> None:

@@ -9,7 +9,7 @@ from roost.core.accounts import passwords
 from roost.core.clock import Clock
 from roost.core.events import SessionsRevoked, UserChanged
 from roost.core.routing.service import Router
-from roost.core.ttl import TtlCache
+from roost.core.ttl import RefreshingCache
 from roost.model.errors import BadRequest, NotAuthorized, NotFound
 from roost.model.users import NewUser, User, normalize_username
 from roost.store.protocols import TokenStore, UserStore
@@ -37,10 +37,13 @@ class AccountsService:
     router: Router
     clock: Clock
     password_min: int = 8
-    _by_name: TtlCache[str, User] = field(init=False)
+    _by_name: RefreshingCache[str, User] = field(init=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_by_name", TtlCache(self.clock))
+        object.__setattr__(self, "_by_name", RefreshingCache(self.clock, self._load_by_name))
+
+    async def _load_by_name(self, usernames: list[str]) -> dict[str, User]:
+        return {user.username: user for user in await self.users.get_many_by_username(usernames)}
 
     async def create(self, new: NewUser, password: str) -> User:
         username = normalize_username(new.username)
@@ -63,19 +66,15 @@ class AccountsService:
         return user
 
     async def lookup(self, username: str) -> User:
-        """`by_username` from a short-lived cache, for the paths every message takes.
+        """`by_username` from a cache refreshed behind the reader, for the paths every message takes.
 
-        Changes made here are seen at once; changes made by another process within the
-        cache's seconds (core/ttl.py). Read the store (`by_username`) before changing an account.
+        Changes made here are seen at once; changes made by another process within about
+        the cache's seconds (core/ttl.py). Read the store (`by_username`) before changing an account.
         """
-        key = normalize_username(username)
-        cached = self._by_name.get(key)
-        if cached is not None:
-            return cached
-        user = await self.users.get_by_username(key)
+        user = await self._by_name.fetch(normalize_username(username))
         if user is None:
             raise NotFound("user.not_found", f"No user {username!r}.")
-        return self._by_name.put(key, user)
+        return user
 
     def _forget(self, user: User | None) -> None:
         if user is not None:

@@ -25,6 +25,12 @@ class SqlBlockStore:
         async with self.db.reader.connect() as conn:
             return list((await conn.scalars(query)).all())
 
+    async def all_blocks(self) -> list[tuple[int, int]]:
+        """Every block as (owner, blocked person): blocks are few, the hot paths keep them all."""
+        b = t.blocks
+        async with self.db.reader.connect() as conn:
+            return [(row.owner_id, row.blocked_id) for row in await conn.execute(select(b.c.owner_id, b.c.blocked_id))]
+
     async def blockers_of(self, user_id: int) -> list[int]:
         """The people who block `user_id`."""
         b = t.blocks

@@ -16,6 +16,8 @@ from roost.store.sql.convert import user_from_row
 from roost.store.sql.engine import Database
 from roost.store.sql.writer import Writer
 
+IN_CHUNK = 500  # names per IN (...) list: far below SQLite's and PostgreSQL's parameter limits
+
 
 def _credential_values(creds: Credentials) -> dict[str, Any]:
     values: dict[str, Any] = {"argon2_hash": creds.argon2_hash}
@@ -84,6 +86,16 @@ class SqlUserStore:
         async with self.db.reader.connect() as conn:
             row = (await conn.execute(query)).first()
         return user_from_row(row) if row else None
+
+    async def get_many_by_username(self, usernames: list[str]) -> list[User]:
+        """The users with these usernames (deleted ones left out), in reads of at most IN_CHUNK names."""
+        found: list[User] = []
+        async with self.db.reader.connect() as conn:
+            for start in range(0, len(usernames), IN_CHUNK):
+                names = usernames[start : start + IN_CHUNK]
+                query = select(t.users).where(t.users.c.username.in_(names), t.users.c.is_deleted.is_(False))
+                found.extend(user_from_row(row) for row in await conn.execute(query))
+        return found
 
     async def get_many(self, user_ids: list[int]) -> list[User]:
         query = select(t.users).where(t.users.c.id.in_(user_ids))
