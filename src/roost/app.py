@@ -177,6 +177,7 @@ def build_runtime(settings: Settings, *, node: int | None = None) -> Runtime:
         settings.database_url,
         synchronous=settings.database.sqlite_synchronous,
         batch_max=settings.database.batch_max,
+        commit_delay=settings.database.commit_delay_ms / 1000,
         pool_size=settings.database.pool_size,
     )
     bus = LocalBus()

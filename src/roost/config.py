@@ -45,6 +45,7 @@ class DatabaseSettings(_Section):
     url: str = ""  # default: sqlite:///<data_dir>/roost.db ; or postgresql://user:pass@host/db
     sqlite_synchronous: Literal["FULL", "EXTRA"] = "FULL"
     batch_max: int = Field(256, ge=1, le=10_000)
+    commit_delay_ms: float = Field(2.0, ge=0, le=100)
     pool_size: int = Field(10, ge=1, le=200)
 
 

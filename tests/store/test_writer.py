@@ -36,3 +36,21 @@ async def test_one_bad_item_fails_alone_and_the_rest_commit(stores: SqlStores) -
     assert outcomes[3] == 3
     assert sorted(await _logged(stores)) == [1, 2, 3]
     assert stores.writer.batches == batches + 3  # the batch rolled back; each good item committed alone
+
+
+async def test_a_short_queue_waits_the_commit_delay_so_writes_of_that_moment_share_a_commit(
+    stores: SqlStores,
+) -> None:
+    if stores.db.dialect != "sqlite":
+        pytest.skip("in-thread batches are for SQLite")
+    writer = stores.writer
+    writer.commit_delay = 0.5  # long enough that the second write is always inside it
+    try:
+        batches = writer.batches
+        first = writer.submit_in_thread(_log_events, 11)
+        await asyncio.sleep(0.01)  # the writer has taken the first write and is waiting
+        second = writer.submit_in_thread(_log_events, 12)
+        assert await asyncio.gather(first, second) == [11, 12]
+        assert writer.batches == batches + 1
+    finally:
+        writer.commit_delay = 0.0

@@ -62,13 +62,19 @@ class SqlStores:
 
 
 def open_stores(
-    url: str, *, synchronous: str = "FULL", batch_max: int = 256, pool_size: int = 10, migrate: bool = True
+    url: str,
+    *,
+    synchronous: str = "FULL",
+    batch_max: int = 256,
+    commit_delay: float = 0.0,
+    pool_size: int = 10,
+    migrate: bool = True,
 ) -> SqlStores:
     """Migrate (blocking) and open the stores; call `start()` inside the event loop."""
     if migrate:
         upgrade(url)
     db = open_database(url, synchronous=synchronous, pool_size=pool_size)
-    writer = Writer(db.writer, batch_max=batch_max)
+    writer = Writer(db.writer, batch_max=batch_max, commit_delay=commit_delay)
     indexer = SearchIndexer(writer, enabled=db.dialect == "sqlite")
     return SqlStores(
         db=db,

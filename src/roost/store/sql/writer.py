@@ -5,6 +5,10 @@ are in commit order: a reconnecting client that saw event N missed nothing
 below N. The caller's future resolves only after COMMIT returned (and, on
 SQLite with synchronous=FULL, after the WAL was fsynced): ack after commit.
 
+A write that finds the queue short waits `commit_delay` (a few milliseconds) before
+its transaction starts, so that the writes of that moment share one commit: under
+moderate load a commit per message would cost more CPU than the messages.
+
 Writes of the same kind that queue up together (message appends under load)
 can be handed to one batch function, so a batch of 200 messages is a few
 multi-row statements instead of 800 single ones. On SQLite such a function can
@@ -55,6 +59,8 @@ class Writer:
 
     engine: AsyncEngine
     batch_max: int = 256
+    commit_delay: float = 0.0  # seconds a short queue waits for more writes to share its commit
+    gather_below: int = 32  # a queue this long or longer commits at once
     _queue: asyncio.Queue[_Job | None] = field(default_factory=asyncio.Queue)
     _task: asyncio.Task[None] | None = None
     _loop: asyncio.AbstractEventLoop | None = None
@@ -119,6 +125,10 @@ class Writer:
             job = await self._queue.get()
             if job is None:
                 return
+            if self.commit_delay and self._queue.qsize() < self.gather_below:
+                # A commit costs far more than a message (the WAL's fsync, the hand-off): below
+                # saturation, waiting a moment lets the writes of that moment share it.
+                await asyncio.sleep(self.commit_delay)
             batch = [job]
             stop = False
             while len(batch) < self.batch_max and not self._queue.empty():
