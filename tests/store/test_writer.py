@@ -50,7 +50,7 @@ async def test_a_short_queue_waits_the_commit_delay_so_writes_of_that_moment_sha
         first = writer.submit_in_thread(_log_events, 11)
         await asyncio.sleep(0.01)  # the writer has taken the first write and is waiting
         second = writer.submit_in_thread(_log_events, 12)
-        assert await asyncio.gather(first, second) == [11, 12]
+        assert list(await asyncio.gather(first, second)) == [11, 12]
         assert writer.batches == batches + 1
     finally:
         writer.commit_delay = 0.0
