@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -84,3 +85,25 @@ async def test_delivery_marks_only_move_forward(stores: SqlStores, chats: Chats)
     assert await stores.archive.delivery_mark(amy.id, "xmpp") == 70
     assert await stores.archive.delivery_mark(amy.id, "other") is None
     assert await stores.archive.delivery_mark(bob.id, "xmpp") is None
+
+
+async def test_delivery_marks_queued_together_are_written_in_one_batch(stores: SqlStores, chats: Chats) -> None:
+    amy, bob, *_ = chats
+    archive = stores.archive
+    await archive.advance_delivery_mark(amy.id, "xmpp", 50)
+    await archive.advance_delivery_mark(bob.id, "xmpp", 90)
+    batches = stores.writer.batches
+
+    await asyncio.gather(
+        archive.advance_delivery_mark(amy.id, "xmpp", 60),  # forward
+        archive.advance_delivery_mark(amy.id, "xmpp", 55),  # same key, lower: the highest wins
+        archive.advance_delivery_mark(bob.id, "xmpp", 80),  # backwards: no change
+        archive.advance_delivery_mark(amy.id, "other", 10),  # new, another channel
+        archive.advance_delivery_mark(bob.id, "web", 20),  # new
+    )
+
+    assert stores.writer.batches == batches + 1
+    assert await archive.delivery_mark(amy.id, "xmpp") == 60
+    assert await archive.delivery_mark(bob.id, "xmpp") == 90
+    assert await archive.delivery_mark(amy.id, "other") == 10
+    assert await archive.delivery_mark(bob.id, "web") == 20

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy import ColumnElement, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from roost.model.archive import ArchiveFilter, ArchivePage, ArchiveQuery
@@ -91,15 +91,24 @@ class SqlArchiveStore:
             return int(value) if value is not None else None
 
     async def advance_delivery_mark(self, user_id: int, channel: str, message_id: int) -> None:
-        """Move the mark forward to `message_id` (never back)."""
-        d = t.delivery_marks
-        key = (d.c.user_id == user_id, d.c.channel == channel)
+        """Move the mark forward to `message_id` (never back). The marks queued together (many
+        sessions' deliveries) are written as one batch of three statements."""
+        await self.writer.write_batched(_advance_marks, (user_id, channel, message_id))
 
-        async def write(conn: AsyncConnection) -> None:
-            current = await conn.scalar(select(d.c.message_id).where(*key))
-            if current is None:
-                await conn.execute(d.insert().values(user_id=user_id, channel=channel, message_id=message_id))
-            elif current < message_id:
-                await conn.execute(update(d).where(*key).values(message_id=message_id))
 
-        await self.writer.write(write)
+async def _advance_marks(conn: AsyncConnection, items: list[tuple[int, str, int]]) -> list[None]:
+    d = t.delivery_marks
+    wanted: dict[tuple[int, str], int] = {}
+    for user_id, channel, message_id in items:
+        wanted[(user_id, channel)] = max(message_id, wanted.get((user_id, channel), message_id))
+    user_ids = sorted({user_id for user_id, _ in wanted})
+    rows = await conn.execute(select(d.c.user_id, d.c.channel, d.c.message_id).where(d.c.user_id.in_(user_ids)))
+    current = {(row.user_id, row.channel): row.message_id for row in rows}
+    new = [{"user_id": u, "channel": c, "message_id": m} for (u, c), m in wanted.items() if (u, c) not in current]
+    ahead = [{"uid": u, "ch": c, "mid": m} for (u, c), m in wanted.items() if (u, c) in current and current[(u, c)] < m]
+    if new:
+        await conn.execute(d.insert(), new)
+    if ahead:
+        where = (d.c.user_id == bindparam("uid"), d.c.channel == bindparam("ch"))
+        await conn.execute(update(d).where(*where).values(message_id=bindparam("mid")), ahead)
+    return [None] * len(items)
