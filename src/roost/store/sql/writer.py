@@ -5,9 +5,11 @@ are in commit order: a reconnecting client that saw event N missed nothing
 below N. The caller's future resolves only after COMMIT returned (and, on
 SQLite with synchronous=FULL, after the WAL was fsynced): ack after commit.
 
-A write that finds the queue short waits `commit_delay` (a few milliseconds) before
-its transaction starts, so that the writes of that moment share one commit: under
-moderate load a commit per message would cost more CPU than the messages.
+When writers are concurrent (writes arrive while a batch is busy) but the queue is
+short, the writer waits `commit_delay` (a few milliseconds) before the transaction
+starts, so that the writes of that moment share one commit: under moderate load a
+commit per message would cost more CPU than the messages. A lone write, or a chain of
+writes each after the other's commit, commits at once.
 
 Writes of the same kind that queue up together (message appends under load)
 can be handed to one batch function, so a batch of 200 messages is a few
@@ -59,8 +61,10 @@ class Writer:
 
     engine: AsyncEngine
     batch_max: int = 256
-    commit_delay: float = 0.0  # seconds a short queue waits for more writes to share its commit
+    commit_delay: float = 0.0  # seconds a short queue under concurrent writes waits for more to share its commit
     gather_below: int = 32  # a queue this long or longer commits at once
+    _busy: bool = False  # a batch is being gathered or committed
+    _contended: bool = False  # a write arrived while the writer was busy (concurrent writers)
     _queue: asyncio.Queue[_Job | None] = field(default_factory=asyncio.Queue)
     _task: asyncio.Task[None] | None = None
     _loop: asyncio.AbstractEventLoop | None = None
@@ -96,7 +100,7 @@ class Writer:
     ) -> asyncio.Future[T]:
         """Queue a batched write now; the future resolves after its commit, in commit order."""
         job = _Job(self._future(), batch_fn=batch_fn, item=item)
-        self._queue.put_nowait(job)
+        self._enqueue(job)
         return job.future
 
     def submit_in_thread(
@@ -108,8 +112,13 @@ class Writer:
         rolls it back if `thread_fn` raises) and must not await anything.
         """
         job = _Job(self._future(), thread_fn=thread_fn, item=item)
-        self._queue.put_nowait(job)
+        self._enqueue(job)
         return job.future
+
+    def _enqueue(self, job: _Job) -> None:
+        if self._busy:
+            self._contended = True
+        self._queue.put_nowait(job)
 
     def _future(self) -> asyncio.Future[Any]:
         if self._closed or self._task is None or self._loop is None:
@@ -117,7 +126,7 @@ class Writer:
         return self._loop.create_future()
 
     async def _submit(self, job: _Job) -> Any:
-        self._queue.put_nowait(job)
+        self._enqueue(job)
         return await job.future
 
     async def _run(self) -> None:
@@ -125,10 +134,10 @@ class Writer:
             job = await self._queue.get()
             if job is None:
                 return
-            if self.commit_delay and self._queue.qsize() < self.gather_below:
-                # A commit costs far more than a message (the WAL's fsync, the hand-off): below
-                # saturation, waiting a moment lets the writes of that moment share it.
+            self._busy = True
+            if self._should_gather():
                 await asyncio.sleep(self.commit_delay)
+            self._contended = False
             batch = [job]
             stop = False
             while len(batch) < self.batch_max and not self._queue.empty():
@@ -139,8 +148,18 @@ class Writer:
                 batch.append(nxt)
             for part in _transactions(batch):
                 await self._commit(part)
+            self._busy = False
             if stop:
                 return
+
+    def _should_gather(self) -> bool:
+        """Wait for more writes? A commit costs far more than a message (the WAL's fsync, the
+        hand-off), so when writers are concurrent (a write arrived while the last batch was
+        busy, or another is already queued) but the queue is short, waiting a moment lets the
+        writes of that moment share one. A lone write, or a chain of writes one after the
+        other's commit, commits at once."""
+        concurrent = self._contended or not self._queue.empty()
+        return self.commit_delay > 0 and concurrent and self._queue.qsize() < self.gather_below
 
     async def _commit(self, batch: list[_Job]) -> None:
         try:
