@@ -102,7 +102,7 @@ class TcpTransport:
         A room's message reaches each occupant's connection in the turn that stored it, and
         so do the other messages stored by the same commit: one system call each, not one
         per stanza."""
-        if self.is_closing:
+        if self._closing or self._aborted:  # a closed socket is left to the flush
             return
         if not self._unsent:
             asyncio.get_running_loop().call_soon(self.flush)
@@ -114,9 +114,9 @@ class TcpTransport:
             return
         data = self._unsent[0] if len(self._unsent) == 1 else b"".join(self._unsent)
         self._unsent.clear()
-        if self._aborted or self.writer.is_closing():
-            return
         transport = self.writer.transport
+        if self._aborted or transport.is_closing():
+            return
         transport.write(data)
         if transport.get_write_buffer_size() > self.write_buffer_max:
             log.warning("xmpp client does not read; closing address=%s", self.address)
