@@ -112,6 +112,7 @@ class SharedStanza:
 class Addressed(ET.Element):
     """A `SharedStanza`'s copy for one recipient."""
 
+    __slots__ = ("attributes", "shared")  # no per-copy __dict__: one is made for every delivery
     shared: SharedStanza | None
     attributes: dict[str, str]  # as made: a layer that changes them gets a full serialisation
 
