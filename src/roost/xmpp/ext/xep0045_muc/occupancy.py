@@ -52,6 +52,7 @@ class RoomOccupants:
         self.changed()
 
     def changed(self) -> None:
+        """Who is in the room changed: look it up afresh, render the next message afresh."""
         self._index = None
         self.fanout = None
 
