@@ -65,3 +65,19 @@ def test_occupancy_keeps_one_nick_over_several_streams() -> None:
     assert rooms.remove(7, laptop) is None  # the nick stays while a stream holds it
     assert rooms.remove(7, phone) is first
     assert rooms.named("team") is None and rooms.remove(7, phone) is None
+
+
+def test_occupancy_lookups_follow_joins_renames_and_leaves() -> None:
+    rooms = Occupancy()
+    laptop, phone, other = (cast(Any, _Stream(name)) for name in ("laptop", "phone", "other"))
+    room = RoomOccupants(7, "team")
+    amy = rooms.add(room, Occupant("amy", 1, Role.OWNER), laptop)
+    assert room.occupant_of(laptop) is amy and room.occupant_of(phone) is None and room.nick_of_user(2) is None
+    bob = rooms.add(room, Occupant("bob", 2, Role.MEMBER), other)
+    second = rooms.add(room, Occupant("amy-phone", 1, Role.OWNER), phone)  # a second nick of the same user
+    assert room.occupant_of(other) is bob and room.occupant_of(phone) is second
+    assert room.nick_of_user(1) == "amy" and room.nick_of_user(2) == "bob"  # the first nick listed
+    room.rename(bob, "robert")
+    assert room.nick_of_user(2) == "robert" and set(room.by_nick) == {"amy", "amy-phone", "robert"}
+    rooms.remove(7, laptop)
+    assert room.occupant_of(laptop) is None and room.nick_of_user(1) == "amy-phone"

@@ -9,8 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from roost.xmpp import xml as roost_xml
 from roost.xmpp.stream.parser import StanzaReceived, StreamClosed, StreamOpened, StreamParser
-from roost.xmpp.xml import STREAM_CLOSE, element, serialize, stream_header
+from roost.xmpp.xml import STREAM_CLOSE, SharedStanza, element, serialize, stream_header
 
 C = "{jabber:client}"
 ROSTER = "{jabber:iq:roster}"
@@ -140,3 +141,47 @@ def test_any_xml_text_round_trips(text: str, value: str, tail: str) -> None:
     node = element(f"{C}message", {"id": value}, element("{urn:x}child", text=text))
     node[0].tail = tail
     assert canonical(reparse(serialize(node))) == canonical(node)
+
+
+def _room_message(to: str) -> ET.Element:
+    return element(
+        f"{C}message",
+        {"type": "groupchat", "from": "team@conference.example.com/amy", "to": to, "id": "m1"},
+        element(f"{C}body", text="fish & <chips>"),
+        element("{urn:xmpp:sid:0}stanza-id", {"id": "42", "by": "team@conference.example.com"}),
+    )
+
+
+def test_a_shared_stanza_is_serialised_once_and_addressed_per_recipient(monkeypatch: pytest.MonkeyPatch) -> None:
+    shared = SharedStanza(_room_message("first@example.com/a"))
+    recipients = ["romeo@example.net/orchard", "juliet@example.com/balcony", "o'brien@example.com/x&y"]
+    expected = {
+        to: (serialize(_room_message(to)), serialize(_room_message(to), parent_namespace="")) for to in recipients
+    }
+    written: list[str] = []
+    write = roost_xml._write
+
+    def counting(parts: list[str], node: ET.Element, parent_namespace: str) -> None:
+        written.append(node.tag)
+        write(parts, node, parent_namespace)
+
+    monkeypatch.setattr(roost_xml, "_write", counting)
+    for to in recipients:
+        copy = shared.addressed(to)
+        assert copy.get("to") == to and list(copy) == list(shared.element)
+        assert (serialize(copy), serialize(copy, parent_namespace="")) == expected[to]
+    assert written.count(f"{C}message") == 2  # once for each parent namespace, not once per recipient
+
+
+def test_a_changed_copy_of_a_shared_stanza_is_serialised_in_full() -> None:
+    shared = SharedStanza(_room_message("first@example.com/a"))
+    extra = shared.addressed("romeo@example.net/orchard")
+    extra.append(element("{urn:xmpp:delay}delay", {"stamp": "2025-01-01T00:00:00Z"}))
+    renamed = shared.addressed("romeo@example.net/orchard")
+    renamed.set("id", "m2")
+    for changed in (extra, renamed):
+        fresh = _room_message("romeo@example.net/orchard")
+        fresh.attrib.update(changed.attrib)
+        fresh[:] = list(changed)
+        assert serialize(changed) == serialize(fresh)
+    assert b"<delay" in serialize(extra) and b'id="m2"' in serialize(renamed)

@@ -22,7 +22,7 @@ from roost.core.events import (
 )
 from roost.xmpp.changes import changed_message, read_marker
 from roost.xmpp.ext import xep0191_blocking, xep0444_reactions
-from roost.xmpp.ext.xep0045_muc.events import room_stanzas
+from roost.xmpp.ext.xep0045_muc.events import room_message_now, room_stanzas
 from roost.xmpp.ext.xep0153_avatars.hashes import avatar_changed
 from roost.xmpp.ext.xep0163_pep.notify import pep_changed
 from roost.xmpp.presence_events import presence_event
@@ -40,6 +40,16 @@ async def render(event: Event, session: XmppSession) -> list[ET.Element]:
     if (presence := await presence_event(event, session)) is not None:  # RFC 6121 presence and roster
         return presence
     return await _personal(event, session)
+
+
+def render_now(event: Event, session: XmppSession) -> list[ET.Element] | None:
+    """The stanzas for an event that renders without a lookup, or None: then `render` it, in order.
+
+    It must give what `render` would: only a room's message to its occupants (the hot path
+    of a room's fan-out) is rendered here."""
+    if type(event) is MessageCreated:
+        return room_message_now(event, session)
+    return None
 
 
 async def _personal(event: Event, session: XmppSession) -> list[ET.Element]:

@@ -24,7 +24,7 @@ from roost.model.presence import ResourcePresence, Show
 from roost.model.users import User
 from roost.xmpp.context import XmppLimits, XmppServer
 from roost.xmpp.ext import Registry
-from roost.xmpp.outgoing import render
+from roost.xmpp.outgoing import render, render_now
 
 log = logging.getLogger(__name__)
 CHANNEL = "xmpp"  # the core's delivery mark for offline delivery (XEP-0160)
@@ -84,6 +84,7 @@ class XmppSession:
         self.user = user
         self.resource = resource
         self.jid = Jid(user.username, server.limits.domain, resource)
+        self.jid_text = str(self.jid)
         self.available = False  # sent its initial presence
         self.carbons = False  # XEP-0280 enabled
         self.roster_requested = False  # an interested resource: gets roster pushes (RFC 6121 §2.1.6)
@@ -256,7 +257,19 @@ class XmppSession:
         self.directed.clear()
 
     def deliver(self, event: Event) -> None:
-        """Queue the event; a task renders queued events in order (rendering may look up names)."""
+        """Send the event's stanzas now if nothing is queued before it and it needs no lookup
+        (a room's message to each occupant); else queue it: a task renders queued events in
+        order (rendering may look up names)."""
+        if not self._events and self._drain is None:
+            try:
+                stanzas = render_now(event, self)
+            except Exception:
+                log.exception("could not render an event for XMPP")
+                return
+            if stanzas is not None:
+                for stanza in stanzas:
+                    self.send(stanza)
+                return
         self._events.append(event)
         if self._drain is None:
             self._drain = asyncio.create_task(self._render_queued(), name=f"xmpp-render-{self.id}")

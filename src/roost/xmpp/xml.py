@@ -16,7 +16,9 @@ receiving client drop its stream, so they are dropped.
 
 from __future__ import annotations
 
+import functools
 import re
+import secrets
 import xml.etree.ElementTree as ET
 
 CLIENT_NS = "jabber:client"
@@ -64,9 +66,75 @@ def element(
 
 def serialize(element: ET.Element, *, parent_namespace: str = CLIENT_NS) -> bytes:
     """``element`` (not its tail) as UTF-8 XML, as a child of an element in ``parent_namespace``."""
+    if type(element) is Addressed and (written := element.written(parent_namespace)) is not None:
+        return written
     parts: list[str] = []
     _write(parts, element, parent_namespace)
     return "".join(parts).encode()
+
+
+class SharedStanza:
+    """One stanza for many recipients that differ only in ``to`` (a room's message to its occupants).
+
+    ``addressed(to)`` gives each recipient its own element, to pass through its session's
+    layers like any other; ``serialize`` writes it from text made once per parent namespace,
+    with only ``to`` escaped per recipient. The children are the shared element's own, the
+    same objects in every copy: nobody may change them (a copy whose own attributes, text
+    or list of children changed is serialised in full).
+    """
+
+    def __init__(self, element: ET.Element) -> None:
+        self.element = element  # with a ``to`` attribute, whose place the copies keep
+        self.children = list(element)
+        self._wire: dict[str, tuple[bytes, bytes] | None] = {}
+
+    def addressed(self, to: str) -> Addressed:
+        """The stanza for one recipient."""
+        attributes = self.element.attrib.copy()
+        attributes["to"] = to
+        stanza = Addressed(self.element.tag, attributes)  # the element copies the dict
+        stanza.text = self.element.text
+        stanza.extend(self.children)
+        stanza.shared, stanza.attributes = self, attributes
+        return stanza
+
+    def wire(self, parent_namespace: str) -> tuple[bytes, bytes] | None:
+        """The serialised stanza before and after the value of ``to``."""
+        if parent_namespace not in self._wire:
+            marker = "to-" + secrets.token_hex(12)
+            probe = self.addressed(marker)
+            probe.shared = None
+            parts = serialize(probe, parent_namespace=parent_namespace).split(marker.encode())
+            self._wire[parent_namespace] = (parts[0], parts[1]) if len(parts) == 2 else None
+        return self._wire[parent_namespace]
+
+
+class Addressed(ET.Element):
+    """A `SharedStanza`'s copy for one recipient."""
+
+    __slots__ = ("attributes", "shared")  # no per-copy __dict__: one is made for every delivery
+    shared: SharedStanza | None
+    attributes: dict[str, str]  # as made: a layer that changes them gets a full serialisation
+
+    def written(self, parent_namespace: str) -> bytes | None:
+        """The serialised stanza from the shared text, or None if this copy was changed."""
+        shared = self.shared
+        if (
+            shared is None
+            or self.tag != shared.element.tag
+            or self.attrib != self.attributes
+            or self.text != shared.element.text
+            or self[:] != shared.children  # the same child objects (elements compare by identity)
+        ):
+            return None
+        wire = shared.wire(parent_namespace)
+        return None if wire is None else wire[0] + _escaped_address(self.attributes["to"]) + wire[1]
+
+
+@functools.lru_cache(maxsize=8192)
+def _escaped_address(value: str) -> bytes:
+    """A recipient's address as an attribute value: the same few thousand sessions, message after message."""
+    return escape_attr(value).encode()
 
 
 def stream_header(*, from_: str, id_: str, to: str | None, version: str = "1.0", lang: str = "en") -> bytes:

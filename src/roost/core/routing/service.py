@@ -59,8 +59,10 @@ class Router:
             return
         targets = self._by_user.keys() if envelope.user_ids is None else envelope.user_ids
         skip = envelope.except_session
+        by_user = self._by_user
         for user_id in list(targets):
-            for session in list(self._by_user.get(user_id, {}).values()):
+            sessions = by_user.get(user_id)
+            for session in list(sessions.values()) if sessions else ():
                 if session.id != skip:
                     session.deliver(event)  # type: ignore[arg-type]
                     self.delivered += 1

@@ -77,10 +77,12 @@ class TcpTransport:
         self.address = str(peer[0]) if peer else "unknown"
         self._pending: list[StreamEvent] = []
         self._closing = False
+        self._aborted = False
+        self._unsent: list[bytes] = []  # written this turn of the event loop: one send at its end
 
     @property
     def is_closing(self) -> bool:
-        return self._closing or self.writer.is_closing()
+        return self._closing or self._aborted or self.writer.is_closing()
 
     async def next_event(self) -> StreamEvent:
         while not self._pending:
@@ -95,13 +97,30 @@ class TcpTransport:
         self._pending = []
 
     def write(self, data: bytes) -> None:
-        if self.is_closing:
+        """Queue bytes; what this turn of the event loop writes leaves in one send, at its end.
+
+        A room's message reaches each occupant's connection in the turn that stored it, and
+        so do the other messages stored by the same commit: one system call each, not one
+        per stanza."""
+        if self._closing or self._aborted:  # a closed socket is left to the flush
             return
-        self.writer.write(data)
+        if not self._unsent:
+            asyncio.get_running_loop().call_soon(self.flush)
+        self._unsent.append(data)
+
+    def flush(self) -> None:
+        """Hand what is queued to the socket (closing a client that does not read)."""
+        if not self._unsent:
+            return
+        data = self._unsent[0] if len(self._unsent) == 1 else b"".join(self._unsent)
+        self._unsent.clear()
         transport = self.writer.transport
+        if self._aborted or transport.is_closing():
+            return
+        transport.write(data)
         if transport.get_write_buffer_size() > self.write_buffer_max:
             log.warning("xmpp client does not read; closing address=%s", self.address)
-            self._closing = True
+            self._aborted = True
             transport.abort()
 
     def open_stream(self, *, domain: str, stream_id: str, lang: str) -> None:
@@ -120,6 +139,7 @@ class TcpTransport:
 
     async def close(self) -> None:
         self._closing = True
+        self.flush()
         with contextlib.suppress(ConnectionError, OSError, TimeoutError):
             await asyncio.wait_for(self.writer.drain(), 2)
         self.writer.close()
@@ -132,6 +152,7 @@ class TcpTransport:
         buffered: bytes = getattr(self.reader, "_buffer", b"")
         if self._pending or buffered:
             raise StreamError("policy-violation", "Nothing may follow <starttls/> before the handshake.")
+        self.flush()  # <proceed/>
         await self.writer.drain()
         await self.writer.start_tls(context)
         self.secure = True

@@ -27,6 +27,7 @@ from roost.xmpp.ext.xep0045_muc.history import sender_nick
 from roost.xmpp.ext.xep0045_muc.join import REMOVED, announce, leave
 from roost.xmpp.ext.xep0045_muc.occupancy import RoomOccupants
 from roost.xmpp.ext.xep0045_muc.stanzas import CLIENT, groupchat, room_jid, subject
+from roost.xmpp.xml import SharedStanza
 
 if TYPE_CHECKING:
     from roost.xmpp.session import XmppSession
@@ -51,6 +52,26 @@ async def room_stanzas(event: Event, session: XmppSession) -> list[ET.Element] |
             if room is not None and nick is not None:
                 announce(session, room, room.by_nick[nick], only_to=session)
     return None
+
+
+def room_message_now(event: MessageCreated, session: XmppSession) -> list[ET.Element] | None:
+    """A message in a room this stream is joined to, if it can be rendered without a lookup; else None.
+
+    The stanza is made once for all the room's streams (they render the event one after
+    the other, as the router hands it out) and serialised once (`SharedStanza`): only `to`
+    differs. A reply (XEP-0461) or a sender whose name is not known yet takes `_message`."""
+    room = session.server.rooms.room(event.message.conversation_id)
+    if room is None or room.occupant_of(session) is None:
+        return None
+    fanout = room.fanout
+    if fanout is None or fanout[0] is not event:
+        message = event.message
+        nick = room.nick_of_user(message.sender_id) or session.server.hub.usernames.get(message.sender_id)
+        if nick is None or message.reply_to is not None:
+            return None
+        stanza = groupchat(room_jid(session.domain, room.local, nick), session.jid, message)
+        fanout = room.fanout = (event, SharedStanza(stanza))
+    return [fanout[1].addressed(session.jid_text)]
 
 
 async def _message(event: MessageCreated, session: XmppSession) -> list[ET.Element] | None:

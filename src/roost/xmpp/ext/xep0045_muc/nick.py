@@ -23,14 +23,11 @@ SELF = 110
 
 def change_nick(session: XmppSession, occupants: RoomOccupants, occupant: Occupant, nick: str) -> None:
     """Rename the occupant (the caller checked the new nick) and tell every stream in the room."""
-    old = occupant.nick
     for other in occupants.sessions():
         mine = other.id in occupant.sessions
         codes: tuple[int, ...] = (NEW_NICK, SELF) if mine else (NEW_NICK,)
         other.send(_presence(session, occupants, occupant, other, codes=codes, new_nick=nick))
-    del occupants.by_nick[old]
-    occupant.nick = nick
-    occupants.by_nick[nick] = occupant
+    occupants.rename(occupant, nick)
     for other in occupants.sessions():
         codes = (SELF,) if other.id in occupant.sessions else ()
         other.send(_presence(session, occupants, occupant, other, codes=codes))

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from roost.core.events import MessageCreated
 from roost.model.conversations import Role
+from roost.xmpp.xml import SharedStanza
 
 if TYPE_CHECKING:
     from roost.xmpp.session import XmppSession
@@ -30,15 +32,48 @@ class RoomOccupants:
     by_nick: dict[str, Occupant] = field(default_factory=dict)
     topic: str = ""
     topic_event: int = 0  # the core event that last changed the topic: each stream sends it once
+    # Looked up for every stream at every message: made again after each change of `by_nick`
+    # or of an occupant's sessions (through `Occupancy.add`, `Occupancy.remove`, `rename`).
+    _index: _Index | None = field(default=None, init=False, repr=False, compare=False)
+    # The last message rendered for the room's streams, shared by all of them (`events.py`).
+    fanout: tuple[MessageCreated, SharedStanza] | None = field(default=None, init=False, repr=False, compare=False)
 
     def nick_of_user(self, user_id: int) -> str | None:
-        return next((o.nick for o in self.by_nick.values() if o.user_id == user_id), None)
+        return self._indexed().nicks.get(user_id)
 
     def occupant_of(self, session: XmppSession) -> Occupant | None:
-        return next((o for o in self.by_nick.values() if session.id in o.sessions), None)
+        return self._indexed().by_session.get(session.id)
+
+    def rename(self, occupant: Occupant, nick: str) -> None:
+        """The occupant takes a new nick (the caller checked it)."""
+        del self.by_nick[occupant.nick]
+        occupant.nick = nick
+        self.by_nick[nick] = occupant
+        self.changed()
+
+    def changed(self) -> None:
+        """Who is in the room changed: look it up afresh, render the next message afresh."""
+        self._index = None
+        self.fanout = None
+
+    def _indexed(self) -> _Index:
+        if self._index is None:
+            index = _Index()
+            for occupant in self.by_nick.values():  # the first nick of a user, as listed, wins
+                index.nicks.setdefault(occupant.user_id, occupant.nick)
+                for session_id in occupant.sessions:
+                    index.by_session.setdefault(session_id, occupant)
+            self._index = index
+        return self._index
 
     def sessions(self) -> list[XmppSession]:
         return [s for occupant in self.by_nick.values() for s in occupant.sessions.values()]
+
+
+@dataclass
+class _Index:
+    nicks: dict[int, str] = field(default_factory=dict)  # by user id
+    by_session: dict[str, Occupant] = field(default_factory=dict)
 
 
 @dataclass
@@ -63,6 +98,7 @@ class Occupancy:
         room = self.rooms.setdefault(room.conversation_id, room)
         present = room.by_nick.setdefault(occupant.nick, occupant)
         present.sessions[session.id] = session
+        room.changed()
         return present
 
     def remove(self, conversation_id: int, session: XmppSession) -> Occupant | None:
@@ -72,6 +108,7 @@ class Occupancy:
         if room is None or occupant is None:
             return None
         del occupant.sessions[session.id]
+        room.changed()
         if occupant.sessions:
             return None
         del room.by_nick[occupant.nick]
