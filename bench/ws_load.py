@@ -353,6 +353,7 @@ class Row:
     jobs_per_commit: float
     rss_mb: float
     samples: list[str]
+    stalls: str = ""
 
     @property
     def us_per_msg(self) -> float:
@@ -406,6 +407,18 @@ columns: deliv/s = message.created frames the recipients got per second in the m
 def format_row(row: Row) -> str:
     cells = " ".join(f"{value(row):>{width}{fmt}}" for _, width, fmt, value in COLUMNS)
     return f"{cells} {'yes' if row.ok else 'NO'}"
+
+
+def summarise_stalls(stalls: list[tuple[float, float, str]]) -> str:
+    """bench/serve.py's stall log of one window, by kind: how many, the longest, and what it was."""
+    kinds: dict[str, list[tuple[float, str]]] = {}
+    for _, ms, what in stalls:
+        kinds.setdefault(what.split(":")[0], []).append((ms, what))
+    parts = []
+    for kind, found in sorted(kinds.items()):
+        ms, what = max(found)
+        parts.append(f"{kind} x{len(found)} (max {ms:.0f} ms{', ' + what.split(':', 1)[1] if ':' in what else ''})")
+    return "; ".join(parts)
 
 
 class Bench:
@@ -532,6 +545,7 @@ class Bench:
             jobs_per_commit=d["jobs"] / max(d["commits"], 1e-9),
             rss_mb=self.server.hwm_kb() / 1024,
             samples=[s for r in results for s in r["error_samples"]][:3],
+            stalls=summarise_stalls(self.server.stalls(start + args.warmup, start + args.duration)),
         )
 
     def _save_timeline(self, rate: float, results: list[dict[str, Any]]) -> None:
@@ -571,6 +585,8 @@ class Bench:
 
     def report(self, row: Row) -> None:
         print(format_row(row), flush=True)
+        if row.stalls:
+            print(f"    stalls: {row.stalls}", flush=True)
         for sample in row.samples:
             print(f"    error: {sample}", flush=True)
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 log = logging.getLogger(__name__)
 
-INTERVAL_SECONDS = 0.5
+INTERVAL_SECONDS = 0.1
 WAL_PAGES_MAX = 20_000  # ~80 MB of 4 KiB pages: the writer checkpoints itself past this
 NICE = 10  # the thread's CPU priority, below the event loop's (0)
 
