@@ -184,12 +184,20 @@ class Server:
         Path(f"/proc/{self.pid}/clear_refs").write_text("5")
 
     def writer_stats(self) -> dict[str, float]:
-        """Group-commit totals so far (see bench/serve.py): commits, jobs, max_batch."""
+        """Group-commit totals so far (see bench/serve.py): commits, jobs."""
         try:
             stats = json.loads((self.root / "writer-stats.json").read_text())
             return {"commits": stats["commits"], "jobs": stats["jobs"]}
         except (OSError, ValueError):
             return {"commits": 0, "jobs": 0}
+
+    def stalls(self, start: float, end: float) -> list[tuple[float, float, str]]:
+        """The stalls bench/serve.py logged that began between `start` and `end` (CLOCK_MONOTONIC)."""
+        try:
+            stats = json.loads((self.root / "writer-stats.json").read_text())
+        except (OSError, ValueError):
+            return []
+        return [(t, ms, what) for t, ms, what in stats.get("stalls", []) if start <= t <= end]
 
     def write_bytes(self) -> int:
         """Bytes the server caused to be written to storage (/proc/<pid>/io write_bytes): WAL, checkpoints."""

@@ -77,6 +77,9 @@ class Step:
     max_lag_ms: float = 0.0
     cpu_seconds: float = 0.0
     closed: int = 0
+    timeline: bool = False
+    sends: list[tuple[int, float]] = field(default_factory=list)  # --timeline: (sent ns, latency ms)
+    stalls: list[tuple[int, float]] = field(default_factory=list)  # --timeline: (ns, ms) the generator's loop stalled
 
     def result(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if k not in ("start", "warmup_end", "end")}
@@ -213,6 +216,8 @@ class Worker:
             step.delivered_window += 1
         if step.warmup_end <= sent_ns / 1e9 <= step.end:
             step.latencies_ms.append((now - sent_ns) / 1e6)
+            if step.timeline:
+                step.sends.append((sent_ns, (now - sent_ns) / 1e6))
 
     def _acked(self, step: Step, raw: str, now: int) -> None:
         step.acks += 1
@@ -227,11 +232,13 @@ class Worker:
             if step.warmup_end <= sent_ns / 1e9 <= step.end:
                 step.latencies_ms.append((now - sent_ns) / 1e6)
 
-    async def run_step(self, rate: float, start: float, duration: float, warmup: float, texts: list[str]) -> Step:
-        step = Step(start=start, warmup_end=start + warmup, end=start + duration)
+    async def run_step(
+        self, rate: float, start: float, duration: float, warmup: float, texts: list[str], *, timeline: bool = False
+    ) -> Step:
+        step = Step(start=start, warmup_end=start + warmup, end=start + duration, timeline=timeline)
         self.step = step
-        n = len(self.senders)
         await asyncio.sleep(max(0.0, start - time.monotonic()))
+        last = time.monotonic()
         cpu_at_window: float | None = None
         sent = 0
         while True:
@@ -240,24 +247,13 @@ class Worker:
                 cpu_at_window = self_cpu_seconds()
             if now >= step.end:
                 break
+            if timeline and now - last > 0.01:
+                step.stalls.append((int(last * 1e9), (now - last) * 1e3))
+            last = now
             due = int((now - start) * rate)
             if due > sent:
                 step.max_lag_ms = max(step.max_lag_ms, (now - (start + (sent + 1) / rate)) * 1e3)
-                for k in range(sent, due):
-                    i = self.seq % n
-                    self.seq += 1
-                    ns = time.monotonic_ns()
-                    frame = (
-                        f'{{"type":"send","client_id":"{self.seq}.{ns}","conversation_id":"{self.conversations[i]}",'
-                        f'"body":"{ns} {k} {texts[k % len(texts)]}"}}'
-                        if not self.ping
-                        else f'{{"type":"ping","client_id":"{self.seq}.{ns}"}}'
-                    )
-                    sent_frame = self.senders[i](frame)
-                    if sent_frame is not None:  # the websockets client's send is a coroutine
-                        await sent_frame
-                    if ns / 1e9 >= step.warmup_end:
-                        step.sent_window += 1
+                await self._send(step, sent, due, texts)
                 sent = due
             await asyncio.sleep(0.001)
         step.cpu_seconds = self_cpu_seconds() - (cpu_at_window or self_cpu_seconds())
@@ -271,6 +267,24 @@ class Worker:
             await asyncio.sleep(0.05)
         self.step = None
         return step
+
+    async def _send(self, step: Step, sent: int, due: int, texts: list[str]) -> None:
+        n = len(self.senders)
+        for k in range(sent, due):
+            i = self.seq % n
+            self.seq += 1
+            ns = time.monotonic_ns()
+            frame = (
+                f'{{"type":"send","client_id":"{self.seq}.{ns}","conversation_id":"{self.conversations[i]}",'
+                f'"body":"{ns} {k} {texts[k % len(texts)]}"}}'
+                if not self.ping
+                else f'{{"type":"ping","client_id":"{self.seq}.{ns}"}}'
+            )
+            sent_frame = self.senders[i](frame)
+            if sent_frame is not None:  # the websockets client's send is a coroutine
+                await sent_frame
+            if ns / 1e9 >= step.warmup_end:
+                step.sent_window += 1
 
     async def close(self) -> None:
         self.step = None
@@ -304,7 +318,7 @@ def worker_main(
             if command[0] == "stop":
                 break
             _, rate, start, duration, warmup = command
-            step = await worker.run_step(rate, start, duration, warmup, texts)
+            step = await worker.run_step(rate, start, duration, warmup, texts, timeline=opts["timeline"])
             pipe.send(step.result())
         await worker.close()
 
@@ -339,6 +353,7 @@ class Row:
     jobs_per_commit: float
     rss_mb: float
     samples: list[str]
+    stalls: str = ""
 
     @property
     def us_per_msg(self) -> float:
@@ -394,6 +409,18 @@ def format_row(row: Row) -> str:
     return f"{cells} {'yes' if row.ok else 'NO'}"
 
 
+def summarise_stalls(stalls: list[tuple[float, float, str]]) -> str:
+    """bench/serve.py's stall log of one window, by kind: how many, the longest, and what it was."""
+    kinds: dict[str, list[tuple[float, str]]] = {}
+    for _, ms, what in stalls:
+        kinds.setdefault(what.split(":")[0], []).append((ms, what))
+    parts = []
+    for kind, found in sorted(kinds.items()):
+        ms, what = max(found)
+        parts.append(f"{kind} x{len(found)} (max {ms:.0f} ms{', ' + what.split(':', 1)[1] if ':' in what else ''})")
+    return "; ".join(parts)
+
+
 class Bench:
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
@@ -419,7 +446,13 @@ class Bench:
         links = self._links()
         ctx = mp.get_context("spawn")
         client = "websockets" if args.deflate else args.client  # the raw client does not inflate
-        opts = {"client": client, "deflate": args.deflate, "body_words": args.body_words, "ping": args.ping}
+        opts = {
+            "client": client,
+            "deflate": args.deflate,
+            "body_words": args.body_words,
+            "ping": args.ping,
+            "timeline": bool(args.timeline),
+        }
         for w in range(args.procs):
             mine = links[w :: args.procs]
             parent, child = ctx.Pipe()
@@ -482,6 +515,8 @@ class Bench:
         d = {k: (after[k] - before[k]) / seconds for k in before if k != "t"}
         if spy is not None:
             spy.wait(60)
+        if args.timeline:
+            self._save_timeline(rate, results)
         window = args.duration - args.warmup
         latencies = sorted(x for r in results for x in r["latencies_ms"])
         ack_ms = sorted(x for r in results for x in r["ack_ms"])
@@ -510,7 +545,17 @@ class Bench:
             jobs_per_commit=d["jobs"] / max(d["commits"], 1e-9),
             rss_mb=self.server.hwm_kb() / 1024,
             samples=[s for r in results for s in r["error_samples"]][:3],
+            stalls=summarise_stalls(self.server.stalls(start + args.warmup, start + args.duration)),
         )
+
+    def _save_timeline(self, rate: float, results: list[dict[str, Any]]) -> None:
+        """--timeline PREFIX: PREFIX-<rate>.json, every measured message's (sent ns, latency ms) and the
+        generator's stalls, on CLOCK_MONOTONIC (the server's clock too: compare with its own logs)."""
+        sends = sorted(x for r in results for x in r["sends"])
+        stalls = sorted(x for r in results for x in r["stalls"])
+        path = Path(f"{self.args.timeline}-{rate:.0f}.json")
+        path.write_text(json.dumps({"sends": sends, "generator_stalls": stalls}))
+        print(f"    timeline -> {path}", flush=True)
 
     def _gauges(self) -> dict[str, float]:
         """Cumulative server counters; a step reports their change per second over its window."""
@@ -540,6 +585,8 @@ class Bench:
 
     def report(self, row: Row) -> None:
         print(format_row(row), flush=True)
+        if row.stalls:
+            print(f"    stalls: {row.stalls}", flush=True)
         for sample in row.samples:
             print(f"    error: {sample}", flush=True)
 
@@ -614,6 +661,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--py-spy", default="", metavar="PREFIX", help="profile the server in each step with py-spy")
     p.add_argument("--py-spy-format", default="flamegraph", choices=["flamegraph", "raw", "speedscope"])
     p.add_argument("--py-spy-gil", action="store_true", help="sample only the thread holding the GIL")
+    p.add_argument(
+        "--timeline",
+        default="",
+        metavar="PREFIX",
+        help="write each step's per-message latencies and generator stalls to PREFIX-<rate>.json",
+    )
     return p.parse_args(argv)
 
 

@@ -102,6 +102,26 @@ async def test_a_search_with_nothing_waiting_writes_nothing(
     assert stores.writer.writes == writes
 
 
+async def test_rows_are_indexed_in_chunks_that_leave_room_for_appends(
+    world: World, stores: SqlStores, chat: tuple[User, Conversation]
+) -> None:
+    if stores.db.dialect != "sqlite":
+        pytest.skip("bulk indexing is for SQLite")
+    amy, room = chat
+    stores.indexer.chunk_rows = 2
+    sent = [await world.send(room, amy, f"chunk{i} common") for i in range(5)]
+    batches = stores.writer.batches
+
+    assert len(await _bodies(stores, "common", room)) == 5
+    assert stores.writer.batches - batches == 3  # 2 + 2 + 1 rows: three transactions of their own
+
+    async def mark(conn: AsyncConnection) -> int:
+        return int(await conn.scalar(text("SELECT indexed_upto FROM messages_search_mark")) or 0)
+
+    assert await stores.writer.write(mark) == sent[-1].id
+    await _check_word_index(stores)
+
+
 # ---------------------------------------------------------------- migration 0006 (SQLite)
 
 

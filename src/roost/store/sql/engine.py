@@ -33,11 +33,19 @@ def sync_url(url: str) -> str:
     return parsed.set(drivername=driver).render_as_string(hide_password=False)
 
 
+def sqlite_file(url: str) -> str | None:
+    """The database file of a sqlite:/// URL (None for PostgreSQL or an in-memory database)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return parsed.database
+
+
 def _unicode_lower(value: Any) -> Any:
     return value.lower() if isinstance(value, str) else value
 
 
-def _sqlite_pragmas(synchronous: str) -> Any:
+def _sqlite_pragmas(synchronous: str, wal_autocheckpoint: int) -> Any:
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
         # SQLite's own lower() folds only ASCII; PostgreSQL's folds every letter.
         dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
@@ -48,6 +56,9 @@ def _sqlite_pragmas(synchronous: str) -> Any:
         cursor.execute(f"PRAGMA synchronous={synchronous}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=10000")
+        # The checkpointer's thread copies the WAL into the database (checkpoints.py); a connection
+        # that commits does it itself only past this many pages (SQLite's default: 1,000).
+        cursor.execute(f"PRAGMA wal_autocheckpoint={wal_autocheckpoint}")
         cursor.close()
 
     return on_connect
@@ -67,7 +78,9 @@ class Database:
             await self.reader.dispose()
 
 
-def open_database(url: str, *, synchronous: str = "FULL", pool_size: int = 10) -> Database:
+def open_database(
+    url: str, *, synchronous: str = "FULL", pool_size: int = 10, wal_autocheckpoint: int = 1000
+) -> Database:
     """Create the engines for `url` (a plain sqlite:/// or postgresql:// URL)."""
     target = async_url(url)
     if target.startswith("sqlite"):
@@ -84,7 +97,7 @@ def open_database(url: str, *, synchronous: str = "FULL", pool_size: int = 10) -
             target, pool_size=pool_size, max_overflow=0, pool_reset_on_return=None, hide_parameters=True
         )
         for engine in (writer, reader):
-            event.listen(engine.sync_engine, "connect", _sqlite_pragmas(synchronous))
+            event.listen(engine.sync_engine, "connect", _sqlite_pragmas(synchronous, wal_autocheckpoint))
         return Database(writer=writer, reader=reader, dialect="sqlite")
     engine = create_async_engine(target, pool_size=pool_size, max_overflow=pool_size, hide_parameters=True)
     return Database(writer=engine, reader=engine, dialect="postgresql")

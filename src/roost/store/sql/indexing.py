@@ -1,11 +1,17 @@
 """Full-text indexing in bulk, behind the commit (SQLite).
 
 New message rows are committed without touching the FTS5 tables. The writer
-adds every row above a mark to both of them with one INSERT ... SELECT each and
-moves the mark in the same transaction: about once a second, after `rows_max`
-new messages, and before every search, so a search finds every message whose
-send was acknowledged before it started. Edits and deletions keep the indexed
-rows right through triggers (migration 0006).
+adds the rows above a mark to both of them with one INSERT ... SELECT each and
+moves the mark in the same transaction: about every quarter of a second, after
+`rows_max` new messages, and before every search, so a search finds every
+message whose send was acknowledged before it started. Edits and deletions keep
+the indexed rows right through triggers (migration 0006).
+
+Each indexing transaction takes at most `chunk_rows` rows and runs whole in the
+writer connection's thread (one hand-off): every append queued meanwhile commits
+between two chunks. One transaction for a whole second's rows held the writer
+for 100-300 ms at 3,000-6,000 messages/s, and every message queued behind it waited
+that long (the p99 latency of bench/ws_load.py below saturation).
 
 Rows are found by id: message ids are made as a message is queued, and the one
 writer commits its queue in order, so a row is never committed below the mark.
@@ -17,10 +23,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sqlite3
 from dataclasses import dataclass, field
-
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from roost.model.errors import RoostError
 from roost.store.sql.writer import Writer
@@ -31,28 +35,32 @@ log = logging.getLogger(__name__)
 # Myanmar, Khmer (the ranges of migration 0004). Only text in them goes to the trigram index.
 SPACELESS_RANGES = "぀-ヿ㐀-䶿一-鿿豈-﫿฀-໿က-႟ក-៿"
 SPACELESS_GLOB = f"*[{SPACELESS_RANGES}]*"
-MARK = text("SELECT indexed_upto FROM messages_search_mark")
-NEWEST = text("SELECT max(id) FROM messages")
-ADD_WORDS = text(
-    "INSERT INTO messages_words(rowid, body) SELECT id, body FROM messages WHERE id > :mark AND id <= :upto"
+CHUNK_ROWS = 256  # ~4 ms of FTS5 CPU (16 us a row): the longest an append waits behind indexing
+MARK = "SELECT indexed_upto FROM messages_search_mark"
+# The id of the last row of the next chunk (or of the last row there is, when fewer wait).
+CHUNK_END = "SELECT max(id) FROM (SELECT id FROM messages WHERE id > ? ORDER BY id LIMIT ?)"
+ADD_WORDS = "INSERT INTO messages_words(rowid, body) SELECT id, body FROM messages WHERE id > ? AND id <= ?"
+ADD_TRIGRAMS = (
+    "INSERT INTO messages_fts(rowid, body) SELECT id, body FROM messages WHERE id > ? AND id <= ? AND body GLOB ?"
 )
-ADD_TRIGRAMS = text(
-    "INSERT INTO messages_fts(rowid, body) SELECT id, body FROM messages"
-    " WHERE id > :mark AND id <= :upto AND body GLOB :spaceless"
-)
-MOVE_MARK = text("UPDATE messages_search_mark SET indexed_upto = :upto")
+MOVE_MARK = "UPDATE messages_search_mark SET indexed_upto = ?"
 
 
-async def index_pending(conn: AsyncConnection) -> int:
-    """Add the rows above the mark to both full-text tables and move the mark; returns how many."""
-    mark = int(await conn.scalar(MARK) or 0)
-    upto = int(await conn.scalar(NEWEST) or 0)
-    if upto <= mark:
+def index_chunks(db: sqlite3.Connection, chunks: list[int]) -> list[int]:
+    """Index up to `rows` rows above the mark per item and move the mark (the writer's thread
+    function; it commits afterwards). Returns how many rows each item indexed."""
+    return [_index_chunk(db, rows) for rows in chunks]
+
+
+def _index_chunk(db: sqlite3.Connection, rows: int) -> int:
+    mark = int(db.execute(MARK).fetchone()[0] or 0)
+    upto = db.execute(CHUNK_END, (mark, rows)).fetchone()[0]
+    if upto is None:
         return 0
-    added = await conn.execute(ADD_WORDS, {"mark": mark, "upto": upto})
-    await conn.execute(ADD_TRIGRAMS, {"mark": mark, "upto": upto, "spaceless": SPACELESS_GLOB})
-    await conn.execute(MOVE_MARK, {"upto": upto})
-    return int(added.rowcount)
+    added = db.execute(ADD_WORDS, (mark, upto)).rowcount
+    db.execute(ADD_TRIGRAMS, (mark, upto, SPACELESS_GLOB))
+    db.execute(MOVE_MARK, (upto,))
+    return int(added)
 
 
 @dataclass
@@ -61,8 +69,9 @@ class SearchIndexer:
 
     writer: Writer
     enabled: bool = True
-    interval: float = 1.0
-    rows_max: int = 4096
+    interval: float = 0.25
+    rows_max: int = 512
+    chunk_rows: int = CHUNK_ROWS
     # Counts of appends queued: all of the first `_covered` are indexed (or were never stored).
     # It starts one behind: rows of an earlier run may still wait.
     _queued: int = 1
@@ -94,10 +103,11 @@ class SearchIndexer:
             await self._index()
 
     async def _index(self) -> None:
-        # The writer runs jobs in queue order: every append queued before this job is
-        # committed (or failed) by the time it runs.
+        # The writer runs jobs in queue order: every append queued before the first chunk is
+        # committed (or failed) by the time it runs. A chunk short of full means none were left.
         queued = self._queued
-        await self.writer.write(index_pending)
+        while await self.writer.submit_in_thread(index_chunks, self.chunk_rows) >= self.chunk_rows:
+            pass
         self._covered = max(self._covered, queued)
 
     async def _run(self) -> None:

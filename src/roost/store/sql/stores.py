@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from dataclasses import dataclass, field
 
 from sqlalchemy import text
 
 from roost.store.sql.archive import SqlArchiveStore
 from roost.store.sql.avatars import SqlAvatarStore
 from roost.store.sql.blocks import SqlBlockStore
+from roost.store.sql.checkpoints import WAL_PAGES_MAX, Checkpointer
 from roost.store.sql.conversations import SqlConversationStore
 from roost.store.sql.directory import SqlDirectoryStore
-from roost.store.sql.engine import Database, open_database
+from roost.store.sql.engine import Database, open_database, sqlite_file
 from roost.store.sql.events import SqlEventLog
 from roost.store.sql.files import SqlFileStore
 from roost.store.sql.indexing import SearchIndexer
@@ -44,6 +46,7 @@ class SqlStores:
     private: SqlPrivateStore
     blocks: SqlBlockStore
     push: SqlPushStore
+    checkpointer: Checkpointer | None = field(default=None)
 
     async def ping(self) -> None:
         """Raise if the database does not answer."""
@@ -54,10 +57,14 @@ class SqlStores:
         """Start the writer and the search indexer (inside the event loop)."""
         self.writer.start()
         self.indexer.start()
+        if self.checkpointer is not None:
+            self.checkpointer.start()
 
     async def close(self) -> None:
         await self.indexer.stop()
         await self.writer.stop()
+        if self.checkpointer is not None:
+            await asyncio.to_thread(self.checkpointer.stop)
         await self.db.dispose()
 
 
@@ -73,7 +80,11 @@ def open_stores(
     """Migrate (blocking) and open the stores; call `start()` inside the event loop."""
     if migrate:
         upgrade(url)
-    db = open_database(url, synchronous=synchronous, pool_size=pool_size)
+    path = sqlite_file(url)
+    checkpointer = Checkpointer(path, synchronous) if path is not None else None
+    db = open_database(
+        url, synchronous=synchronous, pool_size=pool_size, wal_autocheckpoint=WAL_PAGES_MAX if path else 1000
+    )
     writer = Writer(db.writer, batch_max=batch_max, commit_delay=commit_delay)
     indexer = SearchIndexer(writer, enabled=db.dialect == "sqlite")
     return SqlStores(
@@ -94,4 +105,5 @@ def open_stores(
         private=SqlPrivateStore(db, writer),
         blocks=SqlBlockStore(db, writer),
         push=SqlPushStore(db, writer),
+        checkpointer=checkpointer,
     )
