@@ -30,6 +30,19 @@ async def test_create_then_get_by_id_and_username(stores: SqlStores) -> None:
     assert await stores.users.get_by_username("nobody") is None
 
 
+async def test_get_login_reads_the_user_and_their_credentials_at_once(world: World, stores: SqlStores) -> None:
+    amy, gone = await world.user("amy3"), await world.user("gone3")
+    await stores.users.mark_deleted(gone.id)
+
+    found = await stores.users.get_login("amy3")
+
+    assert found is not None
+    assert found[0] == amy
+    assert found[1] == await stores.users.get_credentials(amy.id)
+    assert await stores.users.get_login("gone3") is None
+    assert await stores.users.get_login("nobody") is None
+
+
 async def test_display_name_defaults_to_username(world: World) -> None:
     bob = await world.user("bob")
     assert bob.display_name == "bob"

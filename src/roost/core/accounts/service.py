@@ -83,10 +83,10 @@ class AccountsService:
     async def check_password(self, username: str, password: str) -> User:
         """The user whose password this is, or NotAuthorized (same time either way)."""
         try:
-            user = await self.users.get_by_username(normalize_username(username))
+            found = await self.users.get_login(normalize_username(username))
         except BadRequest:
-            user = None
-        creds = await self.users.get_credentials(user.id) if user else None
+            found = None
+        user, creds = found if found is not None else (None, None)
         prepared = passwords.prepare(password, 0)
         if user is None or creds is None or user.is_disabled:
             await asyncio.to_thread(passwords.burn, prepared)

@@ -20,7 +20,7 @@ from typing import Literal
 from roost.core.accounts import passwords
 from roost.core.auth.throttle import Throttle
 from roost.model.errors import BadRequest, NotAuthorized
-from roost.model.users import ScramKeys, User, normalize_username
+from roost.model.users import Credentials, ScramKeys, User, normalize_username
 from roost.store.protocols import UserStore
 
 Algorithm = Literal["sha1", "sha256"]
@@ -47,8 +47,7 @@ class SaslService:
     async def scram_account(self, username: str, address: str, algorithm: Algorithm) -> ScramAccount:
         """Keys for a SCRAM exchange (raises RateLimited while the account or address must wait)."""
         key = self._check(username, address)
-        user = await self._user(key)
-        creds = await self.users.get_credentials(user.id) if user else None
+        user, creds = await self._login(key) or (None, None)
         if user is None or creds is None:
             return ScramAccount(None, self._decoy(key, algorithm))
         return ScramAccount(user, creds.scram_sha1 if algorithm == "sha1" else creds.scram_sha256)
@@ -81,12 +80,13 @@ class SaslService:
         self.address_throttle.check(address)
         return key
 
-    async def _user(self, key: str) -> User | None:
+    async def _login(self, key: str) -> tuple[User, Credentials | None] | None:
+        """The enabled account of this name with its credentials (one read), else None."""
         try:
-            user = await self.users.get_by_username(normalize_username(key))
+            found = await self.users.get_login(normalize_username(key))
         except BadRequest:
             return None
-        return None if user is None or user.is_disabled else user
+        return None if found is None or found[0].is_disabled else found
 
     def _decoy(self, key: str, algorithm: Algorithm) -> ScramKeys:
         """Stable fake keys for an account that does not exist (same salt on every try)."""
