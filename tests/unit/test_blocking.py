@@ -102,33 +102,38 @@ async def test_presence_is_hidden_both_ways(world: tuple[Services, list[User], F
     assert sessions[amy.id].of_type(PresenceChanged)[-1].presence.show is Show.AWAY
 
 
-async def test_blocks_made_elsewhere_show_up_after_the_cache_time(
+async def _blocked_elsewhere(
     world: tuple[Services, list[User], FakeClock], stores: SqlStores
-) -> None:
+) -> tuple[Services, User, User, int, FakeClock]:
+    """Bob has written to Amy (the blocklists are cached); then Amy blocks Bob from another process."""
     services, (amy, bob, _), clock = world
     direct = await services.conversations.open_direct(amy, bob.id)
     await services.archive.send(bob, direct.id, "cached: no block")
-    await stores.blocks.block(amy.id, [bob.id], clock.now())  # another process
+    await stores.blocks.block(amy.id, [bob.id], clock.now())
+    return services, amy, bob, direct.id, clock
+
+
+async def test_blocks_made_elsewhere_show_up_after_the_cache_time(
+    world: tuple[Services, list[User], FakeClock], stores: SqlStores
+) -> None:
+    services, amy, bob, direct_id, clock = await _blocked_elsewhere(world, stores)
     clock.advance(10)
-    await services.archive.send(bob, direct.id, "aged: served while all blocks are read again behind it")
+    await services.archive.send(bob, direct_id, "aged: served while all blocks are read again behind it")
     for _ in range(500):  # the refresh reads the store in its thread
         if amy.id in await services.blocking.lists.blockers_of(bob.id):
             break
         await asyncio.sleep(0.01)
     with pytest.raises(Forbidden):
-        await services.archive.send(bob, direct.id, "now blocked")
+        await services.archive.send(bob, direct_id, "now blocked")
 
 
 async def test_blocks_older_than_the_stale_limit_are_read_before_a_send(
     world: tuple[Services, list[User], FakeClock], stores: SqlStores
 ) -> None:
-    services, (amy, bob, _), clock = world
-    direct = await services.conversations.open_direct(amy, bob.id)
-    await services.archive.send(bob, direct.id, "cached: no block")
-    await stores.blocks.block(amy.id, [bob.id], clock.now())  # another process
+    services, _, bob, direct_id, clock = await _blocked_elsewhere(world, stores)
     clock.advance(31)
     with pytest.raises(Forbidden):
-        await services.archive.send(bob, direct.id, "blocked")
+        await services.archive.send(bob, direct_id, "blocked")
 
 
 async def test_set_reactions_replaces_the_set_in_one_event(world: tuple[Services, list[User], FakeClock]) -> None:

@@ -109,8 +109,8 @@ class Blocklists:
             sender_id, NOBODY
         )
 
-    def forget(self, owner_id: int, user_ids: list[int]) -> None:
-        """A change to `owner_id`'s blocklist (committed): the next reader reads all blocks again."""
+    def changed(self) -> None:
+        """A blocklist changed (committed): the next reader reads all blocks again."""
         self._changes += 1
         self._snapshot = None
 

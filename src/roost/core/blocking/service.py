@@ -66,7 +66,7 @@ class BlockingService:
 
     async def _changed(self, owner_id: int, user_ids: list[int], *, blocked: bool) -> None:
         """Tell the owner's sessions; swap presence between the owner and each person at once."""
-        self.lists.forget(owner_id, user_ids)
+        self.lists.changed()
         if not user_ids:
             return
         self.router.send(BlocklistChanged(owner_id, tuple(user_ids), blocked), frozenset([owner_id]))
