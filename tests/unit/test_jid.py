@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from roost.model.errors import BadRequest
-from roost.model.jid import Jid, escape_local, unescape_local
+from roost.model.jid import CACHED_PART_CHARS, Jid, escape_local, unescape_local
 
 
 @pytest.mark.parametrize(
@@ -150,3 +150,13 @@ def test_escaping_refuses_leading_or_trailing_space() -> None:
     for name in (" x", "x "):
         with pytest.raises(BadRequest):
             escape_local(name)
+
+
+def test_cached_parts_match_enforcement_and_refusals_are_never_cached() -> None:
+    """Parts are enforced once and remembered; a refused part is refused every time."""
+    long_resource = "r" * (CACHED_PART_CHARS + 1)  # past the cache's bound: enforced each time
+    for _ in range(2):
+        assert Jid.parse(f"ÄLICE@Example.COM/{long_resource}") == Jid("älice", "example.com", long_resource)
+        assert Jid.parse("älice@example.com/phone") == Jid("älice", "example.com", "phone")
+        with pytest.raises(BadRequest):
+            Jid.parse("al<ice@example.com")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
@@ -13,7 +14,14 @@ USERNAME_MAX = 64
 
 
 def normalize_username(raw: str) -> str:
-    """Lower-case an XMPP-valid localpart, or raise BadRequest naming the problem."""
+    """Lower-case an XMPP-valid localpart, or raise BadRequest naming the problem.
+
+    Every message names a user; the answer for input of ordinary length is cached.
+    """
+    return _normalize_cached(raw) if len(raw) <= 2 * USERNAME_MAX else _normalize(raw)
+
+
+def _normalize(raw: str) -> str:
     name = unicodedata.normalize("NFC", raw.strip()).lower()
     if not name:
         raise BadRequest("user.username_empty", "The user id is empty.")
@@ -25,6 +33,9 @@ def normalize_username(raw: str) -> str:
         if unicodedata.category(char)[0] in ("C", "Z"):
             raise BadRequest("user.username_char", "The user id contains a control or space character.")
     return name
+
+
+_normalize_cached = functools.lru_cache(maxsize=4096)(_normalize)
 
 
 @dataclass(frozen=True, slots=True)

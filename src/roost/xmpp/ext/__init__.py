@@ -253,9 +253,12 @@ class Registry:
     _before_bind: dict[str, BeforeBindHandler] = field(default_factory=dict)
     _before_auth: dict[str, BeforeAuthHandler] = field(default_factory=dict)
     _nonza: dict[str, NonzaHandler] = field(default_factory=dict)
+    _message: dict[str, tuple[int, MessageHandler]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        for extension in self.extensions:
+        for rank, extension in enumerate(self.extensions):
+            for tag, handler in extension.message_handlers.items():
+                self._message.setdefault(tag, (rank, handler))
             _merge(self._iq, extension.iq_handlers)
             _merge(self._before_bind, extension.before_bind_handlers)
             _merge(self._before_auth, extension.before_auth_handlers)
@@ -281,13 +284,13 @@ class Registry:
         return any(extension.name == name for extension in self.extensions)
 
     def message_handler(self, stanza: ET.Element) -> tuple[MessageHandler, ET.Element] | None:
-        """The handler of the first payload of the message some extension handles."""
-        for extension in self.extensions:
-            for child in stanza:
-                handler = extension.message_handlers.get(child.tag)
-                if handler is not None:
-                    return handler, child
-        return None
+        """The handler of the first payload of the message that the first extension in order handles."""
+        found: tuple[int, MessageHandler, ET.Element] | None = None
+        for child in stanza:
+            entry = self._message.get(child.tag)
+            if entry is not None and (found is None or entry[0] < found[0]):
+                found = (entry[0], entry[1], child)
+        return None if found is None else (found[1], found[2])
 
     def has(self, name: str) -> bool:
         """Whether the extension of this name is installed (for features woven into the core paths)."""
