@@ -45,21 +45,26 @@ def _unicode_lower(value: Any) -> Any:
     return value.lower() if isinstance(value, str) else value
 
 
+def configure_sqlite(connection: Any, synchronous: str, wal_autocheckpoint: int) -> None:
+    """Set up one sqlite3 connection: WAL, durability, foreign keys, Unicode lower()."""
+    # SQLite's own lower() folds only ASCII; PostgreSQL's folds every letter.
+    connection.create_function("lower", 1, _unicode_lower, deterministic=True)
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    # FULL: in WAL mode the log is fsynced at every commit, so an acknowledged
+    # message survives a power cut, not only a process crash (NORMAL would not).
+    cursor.execute(f"PRAGMA synchronous={synchronous}")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    # The checkpointer's thread copies the WAL into the database (checkpoints.py); a connection
+    # that commits does it itself only past this many pages (SQLite's default: 1,000).
+    cursor.execute(f"PRAGMA wal_autocheckpoint={wal_autocheckpoint}")
+    cursor.close()
+
+
 def _sqlite_pragmas(synchronous: str, wal_autocheckpoint: int) -> Any:
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
-        # SQLite's own lower() folds only ASCII; PostgreSQL's folds every letter.
-        dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        # FULL: in WAL mode the log is fsynced at every commit, so an acknowledged
-        # message survives a power cut, not only a process crash (NORMAL would not).
-        cursor.execute(f"PRAGMA synchronous={synchronous}")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=10000")
-        # The checkpointer's thread copies the WAL into the database (checkpoints.py); a connection
-        # that commits does it itself only past this many pages (SQLite's default: 1,000).
-        cursor.execute(f"PRAGMA wal_autocheckpoint={wal_autocheckpoint}")
-        cursor.close()
+        configure_sqlite(dbapi_connection, synchronous, wal_autocheckpoint)
 
     return on_connect
 

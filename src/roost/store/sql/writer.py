@@ -16,7 +16,8 @@ can be handed to one batch function, so a batch of 200 messages is a few
 multi-row statements instead of 800 single ones. On SQLite such a function can
 run whole in the connection's own thread (`submit_in_thread`): its statements
 and the COMMIT are then one hand-off from the event loop, not several for each
-statement. Those batches commit in transactions of their own.
+statement. Those batches commit in transactions of their own, on the writer's own
+connection in its own thread when the database is a file (`sqlite_thread.py`).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from roost.model.errors import Conflict, RoostError, Unavailable
+from roost.store.sql.sqlite_thread import SqliteThread
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -63,6 +65,7 @@ class Writer:
     batch_max: int = 256
     commit_delay: float = 0.0  # seconds a short queue under concurrent writes waits for more to share its commit
     gather_below: int = 32  # a queue this long or longer commits at once
+    thread: SqliteThread | None = None  # runs the in-thread batches (SQLite files); else through `engine`
     _busy: bool = False  # a batch is being gathered or committed
     _contended: bool = False  # a write arrived while the writer was busy (concurrent writers)
     _queue: asyncio.Queue[_Job | None] = field(default_factory=asyncio.Queue)
@@ -74,6 +77,8 @@ class Writer:
 
     def start(self) -> None:
         self._loop = asyncio.get_running_loop()  # kept: asking for it costs a getpid() each time
+        if self.thread is not None:
+            self.thread.start()
         self._task = self._loop.create_task(self._run(), name="roost-writer")
 
     async def stop(self) -> None:
@@ -83,6 +88,8 @@ class Writer:
             await self._queue.put(None)
             await self._task
             self._task = None
+        if self.thread is not None:
+            self.thread.stop()  # idle by now: every batch has been answered
 
     async def write(self, fn: Callable[[AsyncConnection], Awaitable[T]]) -> T:
         """Run `fn` in a transaction; return its result once committed."""
@@ -203,6 +210,16 @@ class Writer:
         return results
 
     async def _in_thread(self, thread_fn: ThreadBatchFn, items: list[Any]) -> Sequence[Any]:
+        if self.thread is not None:
+            outcome: Sequence[Any] = await self.thread.run(functools.partial(_commit_in_thread, thread_fn, items))
+        else:
+            outcome = await self._in_aiosqlite_thread(thread_fn, items)
+        if len(outcome) != len(items):
+            raise RuntimeError("batch function returned the wrong number of results")
+        return outcome
+
+    async def _in_aiosqlite_thread(self, thread_fn: ThreadBatchFn, items: list[Any]) -> Sequence[Any]:
+        """An in-memory database has no file for a second connection: use the engine's."""
         async with self.engine.connect() as conn:
             raw = await conn.get_raw_connection()
             driver = raw.driver_connection  # the aiosqlite connection
@@ -212,8 +229,6 @@ class Writer:
                 functools.partial(_commit_in_thread, thread_fn, items),
                 driver._conn,  # type: ignore[union-attr]
             )
-        if len(outcome) != len(items):
-            raise RuntimeError("batch function returned the wrong number of results")
         return outcome
 
     @staticmethod
