@@ -34,7 +34,8 @@ async def test_since_returns_later_events_oldest_first(world: World, stores: Sql
     ]
     assert [e.id for e in everything] == sorted(e.id for e in everything)
     assert everything[2].conversation_id == room.id
-    assert everything[2].user_id == bob.id
+    assert everything[2].user_id is None  # a message names its sender; see tables.events
+    assert everything[3].user_id == amy.id  # the reaction's author
     assert later == everything[2:]
     assert limited == everything[:2]
     assert await stores.events.last_id() == everything[-1].id

@@ -175,3 +175,12 @@ def test_downgrade_indexes_what_was_waiting(tmp_path: Path) -> None:
     assert _words(path, "waiting") == [20]
     _insert(path, (21, "indexed by the trigger again"))
     assert _words(path, "trigger") == [21]
+
+
+def test_full_text_indexes_merge_segments_sixteen_at_a_time(tmp_path: Path) -> None:
+    """Migration 0016: fewer, larger merges make indexing about half as costly."""
+    path = tmp_path / "merge.db"
+    upgrade(f"sqlite:///{path}")
+    with sqlite3.connect(path) as db:
+        for index in ("messages_words", "messages_fts"):
+            assert db.execute(f"SELECT v FROM {index}_config WHERE k = 'automerge'").fetchone() == (16,)

@@ -97,7 +97,9 @@ INSERT_MESSAGE = (
     "INSERT INTO messages (id, conversation_id, sender_id, client_id, body, created_at, reply_to, mentions,"
     " extras, encryption) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
-INSERT_EVENT = "INSERT INTO events (id, kind, conversation_id, user_id, ref_id) VALUES (?, 'message.created', ?, ?, ?)"
+INSERT_EVENT = (
+    "INSERT INTO events (id, kind, conversation_id, user_id, ref_id) VALUES (?, 'message.created', ?, NULL, ?)"
+)
 INSERT_MENTION = "INSERT INTO mentions (conversation_id, user_id, message_id) VALUES (?, ?, ?)"
 ATTACH_FILE = "UPDATE files SET message_id = ?1 WHERE id = ?2 AND message_id IS NULL"
 MOVE_NEWEST = "UPDATE conversations SET last_message_id = ?2 WHERE id = ?1 AND last_message_id < ?2"
@@ -158,7 +160,7 @@ def append_in_sqlite_thread(db: sqlite3.Connection, items: list[PendingAppend]) 
     if fresh:
         messages = [item.message for item in fresh]
         db.executemany(INSERT_MESSAGE, [_row(m) for m in messages])
-        events = [(i.event_id, m.conversation_id, m.sender_id, m.id) for i, m in zip(fresh, messages, strict=True)]
+        events = [(i.event_id, m.conversation_id, m.id) for i, m in zip(fresh, messages, strict=True)]
         db.executemany(INSERT_EVENT, events)
         mentioned = [(m.conversation_id, user, m.id) for m in messages for user in m.mentions]
         if mentioned:
@@ -214,7 +216,7 @@ async def append_through_sqlalchemy(conn: AsyncConnection, items: list[PendingAp
             "id": i.event_id,
             "kind": "message.created",
             "conversation_id": m.conversation_id,
-            "user_id": m.sender_id,
+            "user_id": None,  # see tables.events
             "ref_id": m.id,
         }
         for i, m in zip(fresh, messages, strict=True)

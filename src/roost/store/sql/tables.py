@@ -205,6 +205,9 @@ events = Table(
     Column("id", BigInteger, primary_key=True, autoincrement=False),
     Column("kind", String(32), nullable=False),
     Column("conversation_id", BigInteger),
+    # The user a member.*, read.* or reaction event is about. NULL for message.created: the
+    # message names its sender, and a NULL leaves the (user_id, id) index one hot page to
+    # append to instead of one page per sender in every commit (bench/README.md).
     Column("user_id", Integer),
     Column("ref_id", BigInteger),
     Index("ix_events_conversation", "conversation_id", "id"),
