@@ -31,6 +31,19 @@ async def test_direct_message_reaches_recipient_and_senders_other_device(
     await alice_phone.close()
 
 
+async def test_a_long_message_arrives_whole_on_the_event_stream(server: ServerProcess, make_person: MakePerson) -> None:
+    """Frames of every length class (RFC 6455: 7-bit, 16-bit and 64-bit lengths) reach a client intact."""
+    alice, bob = await make_person("alice"), await make_person("bob")
+    bob_events = await open_events(server.ws_url, bob.http.headers["Authorization"].split()[1])
+    conversation = await alice.direct(bob)
+
+    for body in ("short", "ü" * 40_000, "∑" * 30_000):  # ~80 KB and ~90 KB of UTF-8 beside a small frame
+        sent = await alice.send(conversation, body)
+        got = await bob_events.until("message.created")
+        assert (got["message"]["id"], got["message"]["body"]) == (sent["id"], body)
+    await bob_events.close()
+
+
 async def test_the_sending_connection_gets_the_ack_instead_of_a_copy(
     server: ServerProcess, make_person: MakePerson
 ) -> None:

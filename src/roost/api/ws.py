@@ -37,6 +37,7 @@ from roost.api.metrics import Metrics
 from roost.api.render import FrameCache, frame_text, is_shown
 from roost.api.schemas.common import ID_MAX
 from roost.api.schemas.users import UserOut
+from roost.api.ws_frames import DirectFrames
 from roost.config import Settings
 from roost.core.archive.service import ArchiveService
 from roost.core.events import DurableEvent, Event, MessageCreated
@@ -81,6 +82,7 @@ class WebSocketSession:
         self._aborted = False
         self._replies: deque[_Reply] = deque()
         self._room_for_replies = asyncio.Event()
+        self._direct = DirectFrames.attach(ws)  # None: frames go through ASGI's send
 
     @property
     def id(self) -> str:
@@ -203,20 +205,35 @@ class WebSocketSession:
 
         Started by `_start_writer`: outside any task until its first wait."""
         frames: FrameCache = self.ws.app.state.frames
+        direct = self._direct
         try:
             while self._outbox:
-                item = self._outbox.popleft()
-                if isinstance(item, str):
-                    text = item
+                if direct is None:
+                    item = self._outbox.popleft()
+                    await self.ws.send_text(self._text(item, frames))
+                    self._delivered(item)
+                elif direct.must_wait:  # the client reads slower than we write: as uvicorn's send does
+                    await direct.writable()
                 else:
-                    text = frame_text(item) if isinstance(item, dict) else frames.text(item)
-                await self.ws.send_text(text)
-                if isinstance(item, MessageCreated):
-                    self.metrics.observe_delivery(item.message.created_at)
+                    items = list(self._outbox)
+                    self._outbox.clear()
+                    direct.write([self._text(item, frames) for item in items])
+                    for item in items:
+                        self._delivered(item)
         except Exception:  # the client is gone: the read loop sees the disconnect and ends
             self._outbox.clear()
         finally:
             self._writer = None
+
+    @staticmethod
+    def _text(item: str | dict[str, Any] | Event, frames: FrameCache) -> str:
+        if isinstance(item, str):
+            return item
+        return frame_text(item) if isinstance(item, dict) else frames.text(item)
+
+    def _delivered(self, item: object) -> None:
+        if isinstance(item, MessageCreated):
+            self.metrics.observe_delivery(item.message.created_at)
 
     async def _read_loop(self) -> None:
         limit = self.settings.limits.ws_message_max_bytes
