@@ -27,7 +27,7 @@ from roost.xmpp.ext.xep0153_avatars.hashes import avatar_changed
 from roost.xmpp.ext.xep0163_pep.notify import pep_changed
 from roost.xmpp.presence_events import presence_event
 from roost.xmpp.relay import relayed
-from roost.xmpp.render import chat_state, message_created
+from roost.xmpp.render import chat_state, message_created, message_created_now
 
 if TYPE_CHECKING:
     from roost.xmpp.session import XmppSession
@@ -45,10 +45,11 @@ async def render(event: Event, session: XmppSession) -> list[ET.Element]:
 def render_now(event: Event, session: XmppSession) -> list[ET.Element] | None:
     """The stanzas for an event that renders without a lookup, or None: then `render` it, in order.
 
-    It must give what `render` would: only a room's message to its occupants (the hot path
-    of a room's fan-out) is rendered here."""
+    It must give what `render` would: a room's message to its occupants (the hot path of a
+    room's fan-out) and a 1:1 message in its common cases are rendered here."""
     if type(event) is MessageCreated:
-        return room_message_now(event, session)
+        room = room_message_now(event, session)
+        return room if room is not None else message_created_now(event, session)
     return None
 
 

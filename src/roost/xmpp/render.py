@@ -77,7 +77,7 @@ async def _to_connected(session: XmppSession, message: Message, origin: Origin |
 
 async def _sent_copy(session: XmppSession, message: Message, origin: Origin | None) -> list[ET.Element]:
     """XEP-0280: what the user sent from another session (XMPP or web), unless marked private."""
-    if not session.carbons or (origin is not None and (origin.resource == session.resource or origin.private)):
+    if _no_sent_copy(session, origin):
         return []
     inner = await chat_stanza(session, message, origin, to=await peer_jid(session, message))
     return [carbon(session, "sent", inner)]
@@ -105,7 +105,47 @@ def carbon(session: XmppSession, kind: str, inner: ET.Element) -> ET.Element:
 
 async def chat_stanza(session: XmppSession, message: Message, origin: Origin | None, *, to: str) -> ET.Element:
     """The message as its sender's client would have sent it, with the archive's stanza-id."""
-    sender = await jid_of(session, message.sender_id)
+    stanza = _chat_element(session, message, origin, sender=await jid_of(session, message.sender_id), to=to)
+
+    async def address(replied: Message) -> tuple[str, str]:
+        return await jid_of(session, replied.sender_id), replied.client_id or str(replied.id)
+
+    await replies.decorate(session, stanza, message, address)  # XEP-0461
+    return stanza
+
+
+def message_created_now(event: MessageCreated, session: XmppSession) -> list[ET.Element] | None:
+    """`message_created` for the cases that need no lookup, or None: then render it in order.
+
+    The hot path of 1:1 chat: a colleague's message to the available session it is for,
+    or the session's own message when it gets no carbon, with the conversation and the
+    sender's name known already and no reply to quote."""
+    message = event.message
+    hub = session.server.hub
+    conversation = hub.conversations.get(message.conversation_id)
+    if conversation is None or conversation.kind is not ConversationKind.DIRECT or not session.available:
+        return None
+    origin = hub.origin_of(message.sender_id, message.client_id)
+    if message.sender_id == session.user_id:
+        return [] if _no_sent_copy(session, origin) else None
+    target = hub.addressed_resource(session.user_id, origin)
+    if (target is not None and target != session.resource) or (target is None and session.priority < 0):
+        return None  # a carbon (XEP-0280)
+    name = hub.usernames.get(message.sender_id)
+    if name is None or replies.quotes(session, message):
+        return None
+    if not session.give(message.id):
+        return []  # already handed over by offline delivery
+    sender = f"{name}@{session.server.limits.domain}"
+    return [_chat_element(session, message, origin, sender=sender, to=session.jid_text)]
+
+
+def _no_sent_copy(session: XmppSession, origin: Origin | None) -> bool:
+    """XEP-0280: no carbon of a sent message without carbons, to its own resource, or when private."""
+    return not session.carbons or (origin is not None and (origin.resource == session.resource or origin.private))
+
+
+def _chat_element(session: XmppSession, message: Message, origin: Origin | None, *, sender: str, to: str) -> ET.Element:
     if origin is not None and origin.resource:
         sender += f"/{origin.resource}"
     stanza = ET.Element(
@@ -118,11 +158,6 @@ async def chat_stanza(session: XmppSession, message: Message, origin: Origin | N
             ET.SubElement(stanza, f"{{{CLIENT}}}body").text = message.body
         stanza.extend(payloads.elements(message.extras, max_bytes=session.limits.max_stanza_bytes))
     ET.SubElement(stanza, f"{{{SID}}}stanza-id", {"id": str(message.id), "by": str(session.jid.bare)})
-
-    async def address(replied: Message) -> tuple[str, str]:
-        return await jid_of(session, replied.sender_id), replied.client_id or str(replied.id)
-
-    await replies.decorate(session, stanza, message, address)  # XEP-0461
     return stanza
 
 

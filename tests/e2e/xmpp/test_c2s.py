@@ -76,6 +76,28 @@ async def test_chat_between_xmpp_clients_lands_in_the_shared_history(
     assert [m["body"] for m in history["messages"]] == ["hello from gajim"]
 
 
+async def test_later_messages_of_a_chat_arrive_like_the_first(server: ServerProcess, make_person: MakePerson) -> None:
+    """The first message of a chat is rendered after lookups, later ones from what those
+    lookups left known (xmpp/render.py message_created_now): the stanzas must not differ."""
+    alice, bob = await make_person("alice"), await make_person("bob")
+    async with (
+        connected(server, alice.username, alice.password, resource="desk") as a,
+        connected(server, bob.username, bob.password, resource="phone") as b,
+    ):
+        received = []
+        for k in range(3):
+            a.send_message(mto=JID(f"{bob.username}@localhost"), mbody=f"note {k} <&>", mtype="chat")
+            received.append(await wait_for(b.messages, lambda m, k=k: m["body"] == f"note {k} <&>"))
+        assert [str(m["from"]) for m in received] == [f"{alice.username}@localhost/desk"] * 3
+        assert [str(m["to"]) for m in received] == [f"{bob.username}@localhost/phone"] * 3
+        assert [m["type"] for m in received] == ["chat"] * 3
+        ids = [m.xml.find("{urn:xmpp:sid:0}stanza-id") for m in received]
+        assert [i.get("by") for i in ids] == [f"{bob.username}@localhost"] * 3
+    conversation = await alice.direct(bob)
+    history = await bob.get(f"/api/v1/conversations/{conversation}/messages")
+    assert [m["id"] for m in history["messages"]] == [i.get("id") for i in ids]
+
+
 async def test_web_and_xmpp_reach_each_other(server: ServerProcess, make_person: MakePerson) -> None:
     alice, bob = await make_person("alice"), await make_person("bob")
     conversation = await alice.direct(bob)

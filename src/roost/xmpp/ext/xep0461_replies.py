@@ -67,9 +67,14 @@ def _range(part: ET.Element, length: int) -> tuple[int, int]:
     return (start, end) if 0 <= start <= end <= length else (0, 0)
 
 
+def quotes(stream: StreamContext, message: Message) -> bool:
+    """Whether `decorate` has something to add to this message's stanza (a lookup)."""
+    return message.reply_to is not None and not message.is_deleted and stream.registry.has(ext.name)
+
+
 async def decorate(stream: StreamContext, stanza: ET.Element, message: Message, address: Addresser) -> None:
     """Add `<reply/>` and a quoted fallback to the stanza of a message that replies to another."""
-    if message.reply_to is None or message.is_deleted or not stream.registry.has(ext.name):
+    if message.reply_to is None or not quotes(stream, message):
         return
     try:
         replied = await stream.services.archive.get(stream.user, message.reply_to)
