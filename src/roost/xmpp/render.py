@@ -117,27 +117,41 @@ async def chat_stanza(session: XmppSession, message: Message, origin: Origin | N
 def message_created_now(event: MessageCreated, session: XmppSession) -> list[ET.Element] | None:
     """`message_created` for the cases that need no lookup, or None: then render it in order.
 
-    The hot path of 1:1 chat: a colleague's message to the available session it is for,
-    or the session's own message when it gets no carbon, with the conversation and the
-    sender's name known already and no reply to quote."""
+    The hot path of 1:1 chat: a colleague's message to the session it is for (available,
+    or connected and addressed by full JID), or the session's own message when it gets no
+    carbon; the conversation and the sender's name known already, no reply to quote."""
     message = event.message
     hub = session.server.hub
     conversation = hub.conversations.get(message.conversation_id)
-    if conversation is None or conversation.kind is not ConversationKind.DIRECT or not session.available:
+    if conversation is None or conversation.kind is not ConversationKind.DIRECT:
         return None
     origin = hub.origin_of(message.sender_id, message.client_id)
-    if message.sender_id == session.user_id:
-        return [] if _no_sent_copy(session, origin) else None
-    target = hub.addressed_resource(session.user_id, origin)
-    if (target is not None and target != session.resource) or (target is None and session.priority < 0):
-        return None  # a carbon (XEP-0280)
+    plain = _gets_plain(session, message, origin)
+    if plain is not True:
+        return None if plain is None else []
     name = hub.usernames.get(message.sender_id)
     if name is None or replies.quotes(session, message):
         return None
-    if not session.give(message.id):
-        return []  # already handed over by offline delivery
+    if not session.give(message.id, mark=session.available):
+        return []  # already handed over (by offline delivery)
     sender = f"{name}@{session.server.limits.domain}"
     return [_chat_element(session, message, origin, sender=sender, to=session.jid_text)]
+
+
+def _gets_plain(session: XmppSession, message: Message, origin: Origin | None) -> bool | None:
+    """Whether the session gets the message itself (True), nothing (False) or a carbon (None)."""
+    if not session.available:  # as `_to_connected`
+        addressed = origin is not None and origin.to_resource == session.resource
+        return addressed and message.sender_id != session.user_id
+    if message.sender_id == session.user_id:
+        return False if _no_sent_copy(session, origin) else None
+    target = session.server.hub.addressed_resource(session.user_id, origin)
+    # To another resource, or to the bare JID with a negative priority (RFC 6121 §8.5.2.1.1): carbons only
+    return (
+        None
+        if (target is not None and target != session.resource) or (target is None and session.priority < 0)
+        else True
+    )
 
 
 def _no_sent_copy(session: XmppSession, origin: Origin | None) -> bool:
