@@ -43,6 +43,28 @@ async def test_get_login_reads_the_user_and_their_credentials_at_once(world: Wor
     assert await stores.users.get_login("nobody") is None
 
 
+async def test_the_hot_login_read_gives_what_the_engine_read_gives(world: World, stores: SqlStores) -> None:
+    """On SQLite, logins read on their own connection (store/sql/engine.py `hot`): same values."""
+    if stores.db.hot is None:
+        pytest.skip("the hot-read connection is for SQLite files")
+    await world.user("plain4")
+    await world.user("boss4", display_name="Böss Ünïcode", title="CTO", department="R&D", is_admin=True)
+    seen = await world.user("seen4")
+    await stores.users.update(seen.id, last_seen_at=NOW, avatar_sha1="a" * 40, is_disabled=True)
+    names = ["plain4", "boss4", "seen4", "nobody4"]
+
+    hot = [await stores.users.get_login(name) for name in names]
+    stores.db.hot, kept = None, stores.db.hot
+    try:
+        engine = [await stores.users.get_login(name) for name in names]
+    finally:
+        stores.db.hot = kept
+
+    assert hot == engine
+    assert hot[2] is not None and hot[2][0].last_seen_at == NOW and hot[2][0].is_disabled
+    assert hot[3] is None
+
+
 async def test_display_name_defaults_to_username(world: World) -> None:
     bob = await world.user("bob")
     assert bob.display_name == "bob"

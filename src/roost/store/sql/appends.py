@@ -10,19 +10,17 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, bindparam, select, update
-from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from roost.model.errors import Conflict
 from roost.model.messages import Appended, Message, NewMessage
 from roost.store.sql import tables as t
-from roost.store.sql.convert import decode_ids, encode_ids, message_from_row, utc
+from roost.store.sql.convert import decode_ids, encode_ids, message_from_row, sqlite_text_time, sqlite_time_text, utc
 from roost.store.sql.files import attach
 
 Known = dict[tuple[int, str], Message]
@@ -83,16 +81,6 @@ def _newest(fresh: list[PendingAppend]) -> dict[int, int]:
 # ---------------------------------------------------------------- SQLite, in the connection's thread
 
 
-def _time_processors() -> tuple[Callable[[Any], Any], Callable[[Any], Any]]:
-    """SQLAlchemy's own DateTime conversions on SQLite: a row reads the same by either path."""
-    dialect = sqlite.dialect()
-    kind = t.messages.c.created_at.type.dialect_impl(dialect)
-    to_text, from_text = kind.bind_processor(dialect), kind.result_processor(dialect, None)
-    assert to_text is not None and from_text is not None
-    return to_text, from_text
-
-
-_time_text, _text_time = _time_processors()
 INSERT_MESSAGE = (
     "INSERT INTO messages (id, conversation_id, sender_id, client_id, body, created_at, reply_to, mentions,"
     " extras, encryption) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -119,7 +107,7 @@ def _row(m: Message) -> tuple[Any, ...]:
         m.sender_id,
         m.client_id,
         m.body,
-        _time_text(m.created_at),
+        sqlite_time_text(m.created_at),
         m.reply_to,
         encode_ids(m.mentions),
         m.extras,
@@ -128,7 +116,7 @@ def _row(m: Message) -> tuple[Any, ...]:
 
 
 def _stored_message(row: tuple[Any, ...]) -> Message:
-    created_at, edited_at, deleted_at = (None if v is None else utc(_text_time(v)) for v in row[5:8])
+    created_at, edited_at, deleted_at = (None if v is None else utc(sqlite_text_time(v)) for v in row[5:8])
     assert created_at is not None
     return Message(
         id=row[0],

@@ -2,13 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
+
+from sqlalchemy import DateTime
+from sqlalchemy.dialects import sqlite
 
 from roost.model.conversations import Conversation, ConversationKind, Member, Role, Visibility
 from roost.model.files import StoredFile
 from roost.model.messages import Message, Reaction
 from roost.model.users import User
+
+
+def _sqlite_time_processors() -> tuple[Callable[[Any], Any], Callable[[Any], Any]]:
+    """SQLAlchemy's own DateTime conversions on SQLite, for the reads and writes made on the
+    sqlite3 connection itself: a row reads the same by either path."""
+    dialect = sqlite.dialect()
+    kind = DateTime(timezone=True).dialect_impl(dialect)
+    to_text, from_text = kind.bind_processor(dialect), kind.result_processor(dialect, None)
+    assert to_text is not None and from_text is not None
+    return to_text, from_text
+
+
+sqlite_time_text, sqlite_text_time = _sqlite_time_processors()
 
 
 def utc(value: datetime | None) -> datetime | None:

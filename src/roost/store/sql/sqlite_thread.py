@@ -1,4 +1,4 @@
-"""The writer's own SQLite connection, in a thread of its own.
+"""A SQLite connection in a thread of its own: the writer's, and one for hot reads.
 
 On SQLite the writer's batches (message appends, search indexing) run whole in the
 connection's thread: their statements and the COMMIT are one hand-off from the event
@@ -30,6 +30,7 @@ class SqliteThread:
 
     path: str
     configure: Configure
+    name: str = "roost-writer-sqlite"
     _jobs: queue.SimpleQueue[tuple[Callable[[sqlite3.Connection], Any], asyncio.Future[Any]] | None] = field(
         default_factory=queue.SimpleQueue
     )
@@ -45,8 +46,12 @@ class SqliteThread:
         except BaseException:
             db.close()
             raise
-        self._thread = threading.Thread(target=self._run, args=(db,), name="roost-writer-sqlite", daemon=True)
+        self._thread = threading.Thread(target=self._run, args=(db,), name=self.name, daemon=True)
         self._thread.start()
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None
 
     def run(self, fn: Callable[[sqlite3.Connection], Any]) -> asyncio.Future[Any]:
         """Queue `fn(connection)`; the future gets its result or its exception."""

@@ -57,6 +57,7 @@ class SqlStores:
 
     def start(self) -> None:
         """Start the writer and the search indexer (inside the event loop)."""
+        self.db.start()
         self.writer.start()
         self.indexer.start()
         if self.checkpointer is not None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -12,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from roost.model.errors import Conflict
 from roost.model.users import Credentials, NewUser, ScramKeys, User
 from roost.store.sql import tables as t
-from roost.store.sql.convert import user_from_row
+from roost.store.sql.convert import sqlite_text_time, user_from_row, utc, utc_required
 from roost.store.sql.engine import Database
 from roost.store.sql.writer import Writer
 
@@ -42,6 +44,41 @@ def _scram(row: Any, name: str) -> ScramKeys:
         stored_key=getattr(row, f"{name}_stored_key"),
         server_key=getattr(row, f"{name}_server_key"),
     )
+
+
+LOGIN_SQLITE = (
+    "SELECT u.id, u.username, u.display_name, u.title, u.department, u.is_admin, u.is_disabled, u.created_at,"
+    " u.last_seen_at, u.avatar_sha1, c.argon2_hash, c.scram_sha1_salt, c.scram_sha1_iterations,"
+    " c.scram_sha1_stored_key, c.scram_sha1_server_key, c.scram_sha256_salt, c.scram_sha256_iterations,"
+    " c.scram_sha256_stored_key, c.scram_sha256_server_key"
+    " FROM users AS u LEFT OUTER JOIN credentials AS c ON c.user_id = u.id"
+    " WHERE u.username = ? AND u.is_deleted = 0"
+)
+
+
+def _login_sqlite(username: str, db: sqlite3.Connection) -> tuple[User, Credentials | None] | None:
+    """`get_login` on the hot-read connection (in its thread): the same values, ~20 times cheaper."""
+    row = db.execute(LOGIN_SQLITE, (username,)).fetchone()
+    if row is None:
+        return None
+    last_seen = None if row[8] is None else utc(sqlite_text_time(row[8]))
+    user = User(
+        id=row[0],
+        username=row[1],
+        display_name=row[2],
+        title=row[3],
+        department=row[4],
+        is_admin=bool(row[5]),
+        is_disabled=bool(row[6]),
+        created_at=utc_required(sqlite_text_time(row[7])),
+        last_seen_at=last_seen,
+        avatar=row[9],
+    )
+    if row[10] is None:
+        return user, None
+    sha1 = ScramKeys(salt=row[11], iterations=row[12], stored_key=row[13], server_key=row[14])
+    sha256 = ScramKeys(salt=row[15], iterations=row[16], stored_key=row[17], server_key=row[18])
+    return user, Credentials(argon2_hash=row[10], scram_sha1=sha1, scram_sha256=sha256)
 
 
 def _escape_like(text: str) -> str:
@@ -165,6 +202,10 @@ class SqlUserStore:
 
     async def get_login(self, username: str) -> tuple[User, Credentials | None] | None:
         """The user of this username and their credentials, in one read (every login asks both)."""
+        hot = self.db.hot
+        if hot is not None and hot.running:
+            found: tuple[User, Credentials | None] | None = await hot.run(functools.partial(_login_sqlite, username))
+            return found
         u, c = t.users, t.credentials
         query = (
             select(u, c)
