@@ -10,6 +10,8 @@ from slixmpp import JID
 from slixmpp.exceptions import IqError
 
 from tests.conftest import MakePerson
+from tests.support.raw_xmpp import HEADER, direct_tls
+from tests.support.scram import ScramClient
 from tests.support.server import ServerProcess
 from tests.support.xmpp import TIMEOUT, Client, connected, drain
 
@@ -168,6 +170,27 @@ async def test_unknown_requests_get_stanza_errors_and_the_stream_stays(
         except IqError as error:
             assert error.condition == "service-unavailable"
         await a.plugin["xep_0199"].ping(jid=SERVER, timeout=TIMEOUT)
+
+
+async def test_a_resource_is_bound_in_canonical_form_or_refused(server: ServerProcess, make_person: MakePerson) -> None:
+    """RFC 7622 §3.4 (OpaqueString): normalised to NFC, a disallowed character (U+00AD) refused."""
+    alice = await make_person("alice")
+    async with direct_tls(server) as (client, _):
+        assert (await client.auth("SCRAM-SHA-256", ScramClient(alice.username, alice.password))).tag.endswith("success")
+        client.parser.reset()  # the stream restarts after SASL (RFC 6120 §6.4.6)
+        client.send(HEADER)
+        await client.recv()  # features
+        bind = "<iq type='set' id='b{n}'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><resource>{r}</resource>"
+        bind += "</bind></iq>"
+        client.send(bind.format(n=1, r="soft&#xad;hyphen"))
+        refused = await client.recv()
+        assert refused.get("type") == "error"
+        assert refused.find("{jabber:client}error/{urn:ietf:params:xml:ns:xmpp-stanzas}bad-request") is not None
+        client.send(bind.format(n=2, r="cafe&#x301;"))  # e + COMBINING ACUTE ACCENT
+        bound = await client.recv()
+        assert bound.findtext("{urn:ietf:params:xml:ns:xmpp-bind}bind/{urn:ietf:params:xml:ns:xmpp-bind}jid") == (
+            f"{alice.username}@localhost/café"
+        )
 
 
 async def test_the_same_resource_twice_replaces_the_first_connection(

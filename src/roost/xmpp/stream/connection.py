@@ -16,7 +16,7 @@ import secrets
 import xml.etree.ElementTree as ET
 
 from roost.model.errors import BadRequest, RateLimited
-from roost.model.jid import Jid
+from roost.model.jid import enforce_resource
 from roost.model.presence import WEB_RESOURCE
 from roost.model.users import User
 from roost.xmpp.context import XmppServer
@@ -227,7 +227,7 @@ class Connection:
         if not resource or resource == WEB_RESOURCE:  # the web sessions' resource is the server's to name
             resource = "roost-" + secrets.token_hex(6)
         try:
-            Jid(self.user.username, self.server.limits.domain, resource)
+            resource = enforce_resource(resource)  # RFC 7622 §3.4: the canonical form is the one bound
         except BadRequest:
             self._iq_error(iq, "modify", "bad-request", "That resource is not a valid resourcepart.")
             return None
