@@ -60,6 +60,7 @@ class SessionHub:
     usernames: dict[int, str] = field(default_factory=dict)
     conversations: dict[int, Conversation] = field(default_factory=dict)
     origins: OrderedDict[tuple[int, str], Origin] = field(default_factory=OrderedDict)
+    _by_user: dict[int, dict[str, XmppSession]] = field(default_factory=dict)  # `bound`, per user
 
     def note_sent(self, sender_id: int, client_id: str, origin: Origin) -> None:
         """Remember how a message was sent, for carbons, until newer ones push it out."""
@@ -78,23 +79,32 @@ class SessionHub:
             return None
         return origin.to_resource if (user_id, origin.to_resource) in self.bound else None
 
+    def sessions_of(self, user_id: int) -> list[XmppSession]:
+        """The user's bound sessions (without scanning everyone's: a login asks at every bind)."""
+        return list(self._by_user.get(user_id, {}).values())
+
     def available_sessions(self, user_id: int) -> list[XmppSession]:
-        return [s for (uid, _), s in self.bound.items() if uid == user_id and s.available]
+        return [s for s in self._by_user.get(user_id, {}).values() if s.available]
 
     def resources_of(self, user_id: int) -> list[str]:
-        return [resource for (uid, resource) in self.bound if uid == user_id]
+        return list(self._by_user.get(user_id, {}))
 
     def bind(self, session: XmppSession) -> XmppSession | None:
         """Register a bound session; returns the session it displaces (same resource), if any."""
         key = (session.user_id, session.resource)
         previous = self.bound.get(key)
         self.bound[key] = session
+        self._by_user.setdefault(session.user_id, {})[session.resource] = session
         return previous
 
     def unbind(self, session: XmppSession) -> None:
         key = (session.user_id, session.resource)
         if self.bound.get(key) is session:
             del self.bound[key]
+            mine = self._by_user[session.user_id]
+            del mine[session.resource]
+            if not mine:
+                del self._by_user[session.user_id]
 
     def remember(self, user: User) -> None:
         self.usernames[user.id] = user.username

@@ -125,7 +125,7 @@ async def _colleague(session: XmppSession, address: str) -> int:
 
 
 def _streams_of(session: XmppSession, user_id: int) -> list[XmppSession]:
-    return [s for (uid, _), s in session.server.hub.bound.items() if uid == user_id]
+    return session.server.hub.sessions_of(user_id)
 
 
 def _client_id(stanza: ET.Element) -> str | None:
