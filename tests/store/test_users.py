@@ -43,8 +43,8 @@ async def test_get_login_reads_the_user_and_their_credentials_at_once(world: Wor
     assert await stores.users.get_login("nobody") is None
 
 
-async def test_the_hot_login_read_gives_what_the_engine_read_gives(world: World, stores: SqlStores) -> None:
-    """On SQLite, logins read on their own connection (store/sql/engine.py `hot`): same values."""
+async def test_the_hot_reads_give_what_the_engine_reads_give(world: World, stores: SqlStores) -> None:
+    """On SQLite, logins and users by id are read on their own connection (engine.py `hot`): same values."""
     if stores.db.hot is None:
         pytest.skip("the hot-read connection is for SQLite files")
     await world.user("plain4")
@@ -53,14 +53,20 @@ async def test_the_hot_login_read_gives_what_the_engine_read_gives(world: World,
     await stores.users.update(seen.id, last_seen_at=NOW, avatar_sha1="a" * 40, is_disabled=True)
     names = ["plain4", "boss4", "seen4", "nobody4"]
 
+    ids = [seen.id, seen.id - 1, seen.id + 1000]
     hot = [await stores.users.get_login(name) for name in names]
+    hot_by_id = [await stores.users.get(user_id) for user_id in ids]
     stores.db.hot, kept = None, stores.db.hot
     try:
         engine = [await stores.users.get_login(name) for name in names]
+        engine_by_id = [await stores.users.get(user_id) for user_id in ids]
     finally:
         stores.db.hot = kept
 
     assert hot == engine
+    assert hot_by_id == engine_by_id
+    seen_login = hot[2]
+    assert hot_by_id[2] is None and seen_login is not None and hot_by_id[0] == seen_login[0]
     assert hot[2] is not None and hot[2][0].last_seen_at == NOW and hot[2][0].is_disabled
     assert hot[3] is None
 
