@@ -77,7 +77,4 @@ class DirectFrames:
         transport = protocol.transport
         if transport.is_closing():
             raise ConnectionGone
-        if len(texts) == 1:
-            transport.write(frame(texts[0].encode()))
-        else:
-            transport.write(b"".join(frame(text.encode()) for text in texts))
+        transport.write(b"".join([frame(text.encode()) for text in texts]))

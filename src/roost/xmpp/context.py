@@ -56,11 +56,10 @@ class Origin:
 class SessionHub:
     """Bound XMPP sessions by user and resource, and the usernames streams render into JIDs."""
 
-    bound: dict[tuple[int, str], XmppSession] = field(default_factory=dict)
     usernames: dict[int, str] = field(default_factory=dict)
     conversations: dict[int, Conversation] = field(default_factory=dict)
     origins: OrderedDict[tuple[int, str], Origin] = field(default_factory=OrderedDict)
-    _by_user: dict[int, dict[str, XmppSession]] = field(default_factory=dict)  # `bound`, per user
+    _by_user: dict[int, dict[str, XmppSession]] = field(default_factory=dict)  # user -> resource -> session
 
     def note_sent(self, sender_id: int, client_id: str, origin: Origin) -> None:
         """Remember how a message was sent, for carbons, until newer ones push it out."""
@@ -77,7 +76,10 @@ class SessionHub:
         """The resource a message was sent to, if it names a connected session (else: the bare JID)."""
         if origin is None or origin.to_resource is None:
             return None
-        return origin.to_resource if (user_id, origin.to_resource) in self.bound else None
+        return origin.to_resource if origin.to_resource in self._by_user.get(user_id, {}) else None
+
+    def session_at(self, user_id: int, resource: str) -> XmppSession | None:
+        return self._by_user.get(user_id, {}).get(resource)
 
     def sessions_of(self, user_id: int) -> list[XmppSession]:
         """The user's bound sessions (without scanning everyone's: a login asks at every bind)."""
@@ -91,17 +93,14 @@ class SessionHub:
 
     def bind(self, session: XmppSession) -> XmppSession | None:
         """Register a bound session; returns the session it displaces (same resource), if any."""
-        key = (session.user_id, session.resource)
-        previous = self.bound.get(key)
-        self.bound[key] = session
-        self._by_user.setdefault(session.user_id, {})[session.resource] = session
+        mine = self._by_user.setdefault(session.user_id, {})
+        previous = mine.get(session.resource)
+        mine[session.resource] = session
         return previous
 
     def unbind(self, session: XmppSession) -> None:
-        key = (session.user_id, session.resource)
-        if self.bound.get(key) is session:
-            del self.bound[key]
-            mine = self._by_user[session.user_id]
+        mine = self._by_user.get(session.user_id, {})
+        if mine.get(session.resource) is session:
             del mine[session.resource]
             if not mine:
                 del self._by_user[session.user_id]

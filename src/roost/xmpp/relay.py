@@ -49,5 +49,5 @@ async def _sent_copy(event: PayloadRelayed, session: XmppSession, stanza: ET.Ele
 
 
 def _is_available(session: XmppSession, resource: str) -> bool:
-    other = session.server.hub.bound.get((session.user_id, resource))
+    other = session.server.hub.session_at(session.user_id, resource)
     return other is not None and other.available

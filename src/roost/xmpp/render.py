@@ -53,26 +53,16 @@ async def message_created(event: MessageCreated, session: XmppSession) -> list[E
     message = event.message
     if await direct(session, message.conversation_id) is None:
         return []  # rooms go through MUC
-    origin = session.server.hub.origin_of(message.sender_id, message.client_id)
-    if not session.available:
-        return await _to_connected(session, message, origin)
-    if message.sender_id == session.user_id:
-        return await _sent_copy(session, message, origin)
-    target = session.server.hub.addressed_resource(session.user_id, origin)
-    # To another resource, or to the bare JID with a negative priority (RFC 6121 §8.5.2.1.1): carbons only
-    if (target is not None and target != session.resource) or (target is None and session.priority < 0):
-        return await _received_copy(session, message, origin, target)
-    if not session.give(message.id):
-        return []  # already handed over by offline delivery
-    return [await chat_stanza(session, message, origin, to=str(session.jid))]
-
-
-async def _to_connected(session: XmppSession, message: Message, origin: Origin | None) -> list[ET.Element]:
-    """Before initial presence: only a colleague's message sent to this very resource."""
-    addressed = origin is not None and origin.to_resource == session.resource
-    if message.sender_id == session.user_id or not addressed or not session.give(message.id, mark=False):
-        return []
-    return [await chat_stanza(session, message, origin, to=str(session.jid))]
+    hub = session.server.hub
+    origin = hub.origin_of(message.sender_id, message.client_id)
+    plain = _gets_plain(session, message, origin)
+    if plain is None:
+        if message.sender_id == session.user_id:
+            return await _sent_copy(session, message, origin)
+        return await _received_copy(session, message, origin, hub.addressed_resource(session.user_id, origin))
+    if not plain or not session.give(message.id, mark=session.available):
+        return []  # not for this session, or already handed over (by offline delivery)
+    return [await chat_stanza(session, message, origin, to=session.jid_text)]
 
 
 async def _sent_copy(session: XmppSession, message: Message, origin: Origin | None) -> list[ET.Element]:
@@ -140,7 +130,7 @@ def message_created_now(event: MessageCreated, session: XmppSession) -> list[ET.
 
 def _gets_plain(session: XmppSession, message: Message, origin: Origin | None) -> bool | None:
     """Whether the session gets the message itself (True), nothing (False) or a carbon (None)."""
-    if not session.available:  # as `_to_connected`
+    if not session.available:  # before initial presence: only what was sent to this very resource
         addressed = origin is not None and origin.to_resource == session.resource
         return addressed and message.sender_id != session.user_id
     if message.sender_id == session.user_id:

@@ -86,6 +86,7 @@ class Database:
     reader: AsyncEngine
     dialect: str
     hot: SqliteThread | None = None
+    writer_thread: SqliteThread | None = None  # the writer's own connection (SQLite files; started by the Writer)
 
     def start(self) -> None:
         if self.hot is not None:
@@ -120,9 +121,16 @@ def open_database(
         for engine in (writer, reader):
             event.listen(engine.sync_engine, "connect", _sqlite_pragmas(synchronous, wal_autocheckpoint))
         path = sqlite_file(url)
+        if path is None:  # in memory: no file for more connections
+            return Database(writer=writer, reader=reader, dialect="sqlite")
         configure = functools.partial(configure_sqlite, synchronous=synchronous, wal_autocheckpoint=wal_autocheckpoint)
-        hot = SqliteThread(path, configure, name="roost-hot-reads") if path is not None else None
-        return Database(writer=writer, reader=reader, dialect="sqlite", hot=hot)
+        return Database(
+            writer=writer,
+            reader=reader,
+            dialect="sqlite",
+            hot=SqliteThread(path, configure, name="roost-hot-reads"),
+            writer_thread=SqliteThread(path, configure, name="roost-writer-sqlite"),
+        )
     engine = create_async_engine(target, pool_size=pool_size, max_overflow=pool_size, hide_parameters=True)
     return Database(writer=engine, reader=engine, dialect="postgresql")
 

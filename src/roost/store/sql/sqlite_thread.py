@@ -30,7 +30,7 @@ class SqliteThread:
 
     path: str
     configure: Configure
-    name: str = "roost-writer-sqlite"
+    name: str
     _jobs: queue.SimpleQueue[tuple[Callable[[sqlite3.Connection], Any], asyncio.Future[Any]] | None] = field(
         default_factory=queue.SimpleQueue
     )

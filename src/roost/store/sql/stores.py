@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import functools
 from dataclasses import dataclass, field
 
 from sqlalchemy import text
@@ -14,7 +13,7 @@ from roost.store.sql.blocks import SqlBlockStore
 from roost.store.sql.checkpoints import WAL_PAGES_MAX, Checkpointer
 from roost.store.sql.conversations import SqlConversationStore
 from roost.store.sql.directory import SqlDirectoryStore
-from roost.store.sql.engine import Database, configure_sqlite, open_database, sqlite_file
+from roost.store.sql.engine import Database, open_database, sqlite_file
 from roost.store.sql.events import SqlEventLog
 from roost.store.sql.files import SqlFileStore
 from roost.store.sql.indexing import SearchIndexer
@@ -23,7 +22,6 @@ from roost.store.sql.migrate import upgrade
 from roost.store.sql.pep import SqlPepStore, SqlPrivateStore
 from roost.store.sql.push import SqlPushStore
 from roost.store.sql.search import SqlSearchStore
-from roost.store.sql.sqlite_thread import SqliteThread
 from roost.store.sql.tokens import SqlTokenStore
 from roost.store.sql.users import SqlUserStore
 from roost.store.sql.writer import Writer
@@ -85,13 +83,10 @@ def open_stores(
         upgrade(url)
     path = sqlite_file(url)
     checkpointer = Checkpointer(path, synchronous) if path is not None else None
-    wal_pages = WAL_PAGES_MAX if path else 1000
-    db = open_database(url, synchronous=synchronous, pool_size=pool_size, wal_autocheckpoint=wal_pages)
-    thread = None
-    if path is not None:
-        configure = functools.partial(configure_sqlite, synchronous=synchronous, wal_autocheckpoint=wal_pages)
-        thread = SqliteThread(path, configure)
-    writer = Writer(db.writer, batch_max=batch_max, commit_delay=commit_delay, thread=thread)
+    db = open_database(
+        url, synchronous=synchronous, pool_size=pool_size, wal_autocheckpoint=WAL_PAGES_MAX if path else 1000
+    )
+    writer = Writer(db.writer, batch_max=batch_max, commit_delay=commit_delay, thread=db.writer_thread)
     indexer = SearchIndexer(writer, enabled=db.dialect == "sqlite")
     return SqlStores(
         db=db,

@@ -16,6 +16,7 @@ from roost.model.users import Credentials, NewUser, ScramKeys, User
 from roost.store.sql import tables as t
 from roost.store.sql.convert import sqlite_text_time, user_from_row, utc, utc_required
 from roost.store.sql.engine import Database
+from roost.store.sql.sqlite_thread import SqliteThread
 from roost.store.sql.writer import Writer
 
 IN_CHUNK = 500  # names per IN (...) list: far below SQLite's and PostgreSQL's parameter limits
@@ -133,9 +134,13 @@ class SqlUserStore:
         assert user is not None
         return user
 
-    async def get(self, user_id: int) -> User | None:
+    def _hot(self) -> SqliteThread | None:
+        """The hot-read connection (engine.py), once started."""
         hot = self.db.hot
-        if hot is not None and hot.running:  # read for every presence and rendered name: see engine.py
+        return hot if hot is not None and hot.running else None
+
+    async def get(self, user_id: int) -> User | None:
+        if hot := self._hot():  # read for every presence and rendered name
             found: User | None = await hot.run(functools.partial(_user_sqlite, user_id))
             return found
         query = select(t.users).where(t.users.c.id == user_id, t.users.c.is_deleted.is_(False))
@@ -221,8 +226,7 @@ class SqlUserStore:
 
     async def get_login(self, username: str) -> tuple[User, Credentials | None] | None:
         """The user of this username and their credentials, in one read (every login asks both)."""
-        hot = self.db.hot
-        if hot is not None and hot.running:
+        if hot := self._hot():
             found: tuple[User, Credentials | None] | None = await hot.run(functools.partial(_login_sqlite, username))
             return found
         u, c = t.users, t.credentials
