@@ -60,7 +60,7 @@ async def measure(db: Path, args: argparse.Namespace) -> None:
         conversation_id, sender_id = pairs[i % len(pairs)]
         body = f"{time.monotonic_ns()} {i} " + " ".join(WORDS[(i * 7 + k) % len(WORDS)] for k in range(12))
         new = NewMessage(conversation_id, sender_id, f"sa{time.monotonic_ns()}-{i}", body)
-        await stores.messages.append(new, message_id=ids.next_id(), event_id=ids.next_id(), now=datetime.now(UTC))
+        await stores.messages.append(new, message_id=ids.next_id(), now=datetime.now(UTC))
 
     await asyncio.gather(*(one(i) for i in range(args.batch)))  # warm up
     rounds = max(1, args.messages // args.batch)

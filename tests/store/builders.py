@@ -89,5 +89,5 @@ class World:
     ) -> Message:
         conversation_id = conversation if isinstance(conversation, int) else conversation.id
         new = NewMessage(conversation_id, sender.id, client_id, body, None, mentions)
-        appended = await self.stores.messages.append(new, message_id=self.next_id(), event_id=self.next_id(), now=now)
+        appended = await self.stores.messages.append(new, message_id=self.next_id(), now=now)
         return appended.message

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+from pathlib import Path
 
 from roost.model.conversations import Role
-from roost.store.sql.stores import SqlStores
+from roost.store.sql.migrate import upgrade
+from roost.store.sql.stores import SqlStores, open_stores
 from tests.store.builders import World
 
 
@@ -122,3 +125,41 @@ async def test_a_reader_polling_during_writes_misses_nothing(world: World, store
     logged = await stores.events.since(since=start, conversation_ids=[r.id for r in rooms], user_id=amy.id, limit=999)
     assert len(logged) == 45
     assert seen == [e.id for e in logged]  # each event seen once, in id order, none skipped
+
+
+async def test_positions_saved_before_migration_0017_stay_valid(tmp_path: Path) -> None:
+    """Before 0017 each message had an event row whose id came right after the message's;
+    after it the messages table is the log of their creation, with the message's id."""
+    path = tmp_path / "old.db"
+    upgrade(f"sqlite:///{path}", "0016")
+    with sqlite3.connect(path) as db:
+        db.executemany(
+            "INSERT INTO messages (id, conversation_id, sender_id, body, created_at, mentions)"
+            " VALUES (?, 7, 1, ?, '2025-03-01 12:00:00.000000', '')",
+            [(10, "one"), (12, "two"), (15, "three")],
+        )
+        db.executemany(
+            "INSERT INTO events (id, kind, conversation_id, user_id, ref_id) VALUES (?, ?, 7, ?, ?)",
+            [
+                (11, "message.created", None, 10),
+                (13, "message.created", None, 12),
+                (14, "reaction.changed", 1, 12),
+                (16, "message.created", None, 15),
+            ],
+        )
+    upgrade(f"sqlite:///{path}")
+
+    stores = open_stores(f"sqlite:///{path}", migrate=False)
+    stores.start()
+    try:
+        after_one = await stores.events.since(since=11, conversation_ids=[7], user_id=1, limit=10)
+        after_reaction = await stores.events.since(since=14, conversation_ids=[7], user_id=1, limit=10)
+        assert [(e.id, e.kind, e.ref_id) for e in after_one] == [
+            (12, "message.created", 12),
+            (14, "reaction.changed", 12),
+            (15, "message.created", 15),
+        ]
+        assert [e.id for e in after_reaction] == [15]
+        assert await stores.events.last_id() == 15
+    finally:
+        await stores.close()

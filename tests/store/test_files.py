@@ -111,7 +111,7 @@ async def test_attachments_travel_with_messages_and_go_with_them(world: World, s
     room = await world.room(amy, bob)
     file = await finished(world, stores, amy, room.id, BlobInfo(SHA_A, 10))
     new = NewMessage(room.id, amy.id, None, "", attachments=(file,))
-    appended = await stores.messages.append(new, message_id=world.next_id(), event_id=world.next_id(), now=NOW)
+    appended = await stores.messages.append(new, message_id=world.next_id(), now=NOW)
     message_id = appended.message.id
 
     attached = replace(file, message_id=message_id)
@@ -121,7 +121,7 @@ async def test_attachments_travel_with_messages_and_go_with_them(world: World, s
     ].attachments == (attached,)
     again = NewMessage(room.id, amy.id, None, "again", attachments=(file,))
     with pytest.raises(Conflict):
-        await stores.messages.append(again, message_id=world.next_id(), event_id=world.next_id(), now=NOW)
+        await stores.messages.append(again, message_id=world.next_id(), now=NOW)
 
     assert await stores.files.take_unreferenced_blobs(10) == []
     await stores.messages.delete(message_id, actor_id=amy.id, event_id=world.next_id(), now=NOW)
@@ -154,7 +154,7 @@ async def test_retention_takes_the_files_of_expired_messages(world: World, store
     room = await world.room(amy)
     file = await finished(world, stores, amy, room.id, BlobInfo(SHA_A, 10))
     new = NewMessage(room.id, amy.id, None, "old", attachments=(file,))
-    await stores.messages.append(new, message_id=world.next_id(), event_id=world.next_id(), now=NOW)
+    await stores.messages.append(new, message_id=world.next_id(), now=NOW)
 
     assert await stores.messages.purge_before(NOW + timedelta(days=1)) == 1
 

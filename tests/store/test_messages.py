@@ -26,12 +26,12 @@ async def people(world: World) -> tuple[User, User, Conversation]:
 async def test_append_stores_and_returns_the_message(world: World, stores: SqlStores, people: People) -> None:
     amy, bob, room = people
     new = NewMessage(room.id, amy.id, "c-1", "hello @bob", None, (bob.id,))
-    message_id, event_id = world.next_id(), world.next_id()
+    message_id = world.next_id()
 
-    appended = await stores.messages.append(new, message_id=message_id, event_id=event_id, now=NOW)
+    appended = await stores.messages.append(new, message_id=message_id, now=NOW)
 
     assert appended.created is True
-    assert appended.event_id == event_id
+    assert appended.event_id == message_id  # the message.created event's id is the message's
     expected = Message(message_id, room.id, amy.id, "c-1", "hello @bob", NOW, mentions=(bob.id,))
     assert appended.message == expected
     assert await stores.messages.get(message_id) == expected
@@ -45,7 +45,7 @@ async def test_reply_to_is_kept(world: World, stores: SqlStores, people: People)
     amy, bob, room = people
     first = await world.send(room, amy, "question")
     new = NewMessage(room.id, bob.id, None, "answer", first.id)
-    appended = await stores.messages.append(new, message_id=world.next_id(), event_id=world.next_id(), now=NOW)
+    appended = await stores.messages.append(new, message_id=world.next_id(), now=NOW)
     stored = await stores.messages.get(appended.message.id)
     assert stored is not None
     assert stored.reply_to == first.id
@@ -57,9 +57,9 @@ async def test_extras_and_encryption_are_kept_and_a_tombstone_drops_the_extras(
     amy, bob, room = people
     extras = "<encrypted xmlns='eu.siacs.conversations.axolotl'><payload>eA==</payload></encrypted>"
     new = NewMessage(room.id, amy.id, "enc-1", "", extras=extras, encryption="omemo")
-    appended = await stores.messages.append(new, message_id=world.next_id(), event_id=world.next_id(), now=NOW)
+    appended = await stores.messages.append(new, message_id=world.next_id(), now=NOW)
     assert (appended.message.extras, appended.message.encryption) == (extras, "omemo")
-    again = await stores.messages.append(new, message_id=world.next_id(), event_id=world.next_id(), now=NOW)
+    again = await stores.messages.append(new, message_id=world.next_id(), now=NOW)
     assert not again.created
     assert (again.message.extras, again.message.encryption) == (extras, "omemo")  # the re-sent lookup reads them too
     stored = await stores.messages.get(appended.message.id)
@@ -83,7 +83,7 @@ async def test_resent_client_id_returns_the_stored_message(world: World, stores:
     first = await world.send(room, amy, "original", client_id="same")
     again = NewMessage(room.id, amy.id, "same", "re-sent with another body")
 
-    appended = await stores.messages.append(again, message_id=world.next_id(), event_id=world.next_id(), now=NOW)
+    appended = await stores.messages.append(again, message_id=world.next_id(), now=NOW)
 
     assert appended.created is False
     assert appended.message == first
@@ -101,7 +101,7 @@ async def test_same_client_id_twice_in_one_batch_is_stored_once(
     batches = stores.writer.batches
 
     results = await asyncio.gather(
-        *(stores.messages.append(new, message_id=world.next_id(), event_id=world.next_id(), now=NOW) for _ in range(2))
+        *(stores.messages.append(new, message_id=world.next_id(), now=NOW) for _ in range(2))
     )
 
     assert stores.writer.batches == batches + 1  # both were in one transaction

@@ -148,9 +148,7 @@ class ArchiveService:
         new = NewMessage(
             conversation_id, sender.id, client_id, body, reply_to, mentions, files, payload.extras, payload.encryption
         )
-        stored = self.messages.enqueue_append(
-            new, message_id=self.ids.next_id(), event_id=self.ids.next_id(), now=self.clock.now()
-        )
+        stored = self.messages.enqueue_append(new, message_id=self.ids.next_id(), now=self.clock.now())
         # A done-callback runs at the commit, before anyone awaiting the future resumes:
         # live events leave in commit order, and before the sender's ack.
         stored.add_done_callback(functools.partial(self._publish_created, recipients, origin))

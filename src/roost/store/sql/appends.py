@@ -28,13 +28,17 @@ Known = dict[tuple[int, str], Message]
 
 @dataclass(frozen=True, slots=True)
 class PendingAppend:
-    """A message queued for storage with its event id."""
+    """A message queued for storage.
+
+    Its message.created event has no row of its own: the event's id is the message's, and
+    the event log reads these from the messages table (store/sql/events.py). A row in the
+    events table would write another page of its conversation's index in every commit,
+    a third of what an append writes (bench/README.md)."""
 
     message: Message
-    event_id: int
 
     @classmethod
-    def of(cls, new: NewMessage, *, message_id: int, event_id: int, now: datetime) -> PendingAppend:
+    def of(cls, new: NewMessage, *, message_id: int, now: datetime) -> PendingAppend:
         message = Message(
             id=message_id,
             conversation_id=new.conversation_id,
@@ -48,7 +52,7 @@ class PendingAppend:
             extras=new.extras,
             encryption=new.encryption,
         )
-        return cls(message, event_id)
+        return cls(message)
 
 
 def sort_out(items: list[PendingAppend], known: Known) -> tuple[list[Appended], list[PendingAppend]]:
@@ -65,7 +69,7 @@ def sort_out(items: list[PendingAppend], known: Known) -> tuple[list[Appended], 
                 continue
             known[key] = message
         fresh.append(item)
-        results.append(Appended(message, created=True, event_id=item.event_id))
+        results.append(Appended(message, created=True, event_id=message.id))
     return results, fresh
 
 
@@ -84,9 +88,6 @@ def _newest(fresh: list[PendingAppend]) -> dict[int, int]:
 INSERT_MESSAGE = (
     "INSERT INTO messages (id, conversation_id, sender_id, client_id, body, created_at, reply_to, mentions,"
     " extras, encryption) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
-INSERT_EVENT = (
-    "INSERT INTO events (id, kind, conversation_id, user_id, ref_id) VALUES (?, 'message.created', ?, NULL, ?)"
 )
 INSERT_MENTION = "INSERT INTO mentions (conversation_id, user_id, message_id) VALUES (?, ?, ?)"
 ATTACH_FILE = "UPDATE files SET message_id = ?1 WHERE id = ?2 AND message_id IS NULL"
@@ -148,8 +149,6 @@ def append_in_sqlite_thread(db: sqlite3.Connection, items: list[PendingAppend]) 
     if fresh:
         messages = [item.message for item in fresh]
         db.executemany(INSERT_MESSAGE, [_row(m) for m in messages])
-        events = [(i.event_id, m.conversation_id, m.id) for i, m in zip(fresh, messages, strict=True)]
-        db.executemany(INSERT_EVENT, events)
         mentioned = [(m.conversation_id, user, m.id) for m in messages for user in m.mentions]
         if mentioned:
             db.executemany(INSERT_MENTION, mentioned)
@@ -199,17 +198,6 @@ async def append_through_sqlalchemy(conn: AsyncConnection, items: list[PendingAp
         return results
     messages = [item.message for item in fresh]
     await conn.execute(t.messages.insert(), [_message_row(m) for m in messages])
-    events = [
-        {
-            "id": i.event_id,
-            "kind": "message.created",
-            "conversation_id": m.conversation_id,
-            "user_id": None,  # see tables.events
-            "ref_id": m.id,
-        }
-        for i, m in zip(fresh, messages, strict=True)
-    ]
-    await conn.execute(t.events.insert(), events)
     mentioned = [
         {"conversation_id": m.conversation_id, "user_id": u, "message_id": m.id} for m in messages for u in m.mentions
     ]

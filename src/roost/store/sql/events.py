@@ -1,8 +1,13 @@
-"""The durable event log: one row per change a reconnecting client must replay."""
+"""The durable event log: every change a reconnecting client must replay.
+
+Two tables hold it. A message's creation is its row in `messages` (the event's id is the
+message's id); every other change has a row in `events`. Both take their ids from the
+one id generator, so the log is the two merged by id.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Integer, String, and_, cast, func, literal, null, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from roost.model.messages import LogEntry
@@ -30,16 +35,33 @@ async def read_events(
     db: Database, *, since: int, conversation_ids: list[int], user_id: int, limit: int
 ) -> list[LogEntry]:
     """Events after `since` in these conversations, or about this user's memberships, oldest first."""
-    e = t.events
+    e, m = t.events, t.messages
     # Only membership changes of the user reach past their conversations (they learn they were
     # removed); their other events there would replay the current state of a room they left.
     about_user = and_(e.c.user_id == user_id, e.c.kind.startswith("member."))
-    query = (
-        select(e)
+    changes = (
+        select(e.c.id, e.c.kind, e.c.conversation_id, e.c.user_id, e.c.ref_id)
         .where(e.c.id > since, or_(e.c.conversation_id.in_(conversation_ids), about_user))
         .order_by(e.c.id)
         .limit(limit)
+        .subquery()
     )
+    created = (
+        select(
+            m.c.id,
+            literal("message.created", String).label("kind"),
+            m.c.conversation_id,
+            cast(null(), Integer).label("user_id"),
+            m.c.id.label("ref_id"),
+        )
+        .where(m.c.id > since, m.c.conversation_id.in_(conversation_ids))
+        .order_by(m.c.id)
+        .limit(limit)
+        .subquery()
+    )
+    # One statement: both tables read in one snapshot, so no commit can fall between them.
+    log = union_all(select(changes), select(created)).subquery()
+    query = select(log).order_by(log.c.id).limit(limit)
     async with db.reader.connect() as conn:
         return [
             LogEntry(row.id, row.kind, row.conversation_id, row.user_id, row.ref_id)
@@ -48,8 +70,9 @@ async def read_events(
 
 
 async def last_event_id(db: Database) -> int:
+    newest = select(func.max(t.events.c.id).label("id")).union_all(select(func.max(t.messages.c.id))).subquery()
     async with db.reader.connect() as conn:
-        return int(await conn.scalar(select(t.events.c.id).order_by(t.events.c.id.desc()).limit(1)) or 0)
+        return int(await conn.scalar(select(func.max(newest.c.id))) or 0)
 
 
 class SqlEventLog:

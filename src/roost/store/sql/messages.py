@@ -57,15 +57,13 @@ class SqlMessageStore:
     writer: Writer
     indexer: SearchIndexer
 
-    async def append(self, new: NewMessage, *, message_id: int, event_id: int, now: datetime) -> Appended:
+    async def append(self, new: NewMessage, *, message_id: int, now: datetime) -> Appended:
         """Store a message once: a re-sent (sender, client_id) returns the stored one."""
-        return await self.enqueue_append(new, message_id=message_id, event_id=event_id, now=now)
+        return await self.enqueue_append(new, message_id=message_id, now=now)
 
-    def enqueue_append(
-        self, new: NewMessage, *, message_id: int, event_id: int, now: datetime
-    ) -> asyncio.Future[Appended]:
+    def enqueue_append(self, new: NewMessage, *, message_id: int, now: datetime) -> asyncio.Future[Appended]:
         """Queue the append at once; the future resolves after the commit."""
-        pending = PendingAppend.of(new, message_id=message_id, event_id=event_id, now=now)
+        pending = PendingAppend.of(new, message_id=message_id, now=now)
         if self.db.dialect == "sqlite":
             stored = self.writer.submit_in_thread(append_in_sqlite_thread, pending)
         else:
