@@ -93,6 +93,33 @@ async def test_resent_client_id_returns_the_stored_message(world: World, stores:
     assert [m.id for m in page.messages] == [first.id, other_sender.id, *(m.id for m in no_client_id)]
 
 
+async def test_a_batch_with_new_and_re_sent_messages_stores_each_once(
+    world: World, stores: SqlStores, people: People
+) -> None:
+    """A batch where some client ids were stored before, one of them twice, and others are new."""
+    amy, bob, room = people
+    first = await world.send(room, amy, "stored before", client_id="old", mentions=(bob.id,))
+    sends = [
+        NewMessage(room.id, amy.id, "new-1", "new one @bob", mentions=(bob.id,)),
+        NewMessage(room.id, amy.id, "old", "re-sent"),
+        NewMessage(room.id, amy.id, None, "no client id"),
+        NewMessage(room.id, amy.id, "old", "re-sent again"),
+        NewMessage(room.id, amy.id, "new-2", "new two"),
+    ]
+    batches = stores.writer.batches
+
+    results = await asyncio.gather(*(stores.messages.append(new, message_id=world.next_id(), now=NOW) for new in sends))
+
+    assert stores.writer.batches == batches + 1
+    assert [r.created for r in results] == [True, False, True, False, True]
+    assert results[1].message == results[3].message == first
+    page = await stores.messages.history(room.id, before=None, after=None, around=None, limit=50)
+    assert [m.body for m in page.messages] == ["stored before", "new one @bob", "no client id", "new two"]
+    assert page.messages[1].mentions == (bob.id,)
+    stored_room = await stores.conversations.get(room.id)
+    assert stored_room is not None and stored_room.last_message_id == results[4].message.id
+
+
 async def test_same_client_id_twice_in_one_batch_is_stored_once(
     world: World, stores: SqlStores, people: People
 ) -> None:

@@ -1,9 +1,11 @@
 """Message appends in batches: SQLite in its connection's thread, PostgreSQL through SQLAlchemy.
 
 On SQLite one function stores the whole batch in the connection's thread
-(writer.submit_in_thread): a lookup of re-sent client ids, one executemany per
-table, then the writer's COMMIT, all in one hand-off from the event loop. Every
-statement's text is fixed, so sqlite3 prepares each once per connection.
+(writer.submit_in_thread): one executemany per table, then the writer's COMMIT,
+all in one hand-off from the event loop. Every statement's text is fixed, so
+sqlite3 prepares each once per connection. A re-sent client id is found by the
+insert itself (ON CONFLICT DO NOTHING on the unique index): only a batch with one
+looks the stored messages up.
 """
 
 from __future__ import annotations
@@ -89,6 +91,7 @@ INSERT_MESSAGE = (
     "INSERT INTO messages (id, conversation_id, sender_id, client_id, body, created_at, reply_to, mentions,"
     " extras, encryption) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
+INSERT_NEW_MESSAGE = INSERT_MESSAGE + " ON CONFLICT (sender_id, client_id) DO NOTHING"
 INSERT_MENTION = "INSERT INTO mentions (conversation_id, user_id, message_id) VALUES (?, ?, ?)"
 ATTACH_FILE = "UPDATE files SET message_id = ?1 WHERE id = ?2 AND message_id IS NULL"
 MOVE_NEWEST = "UPDATE conversations SET last_message_id = ?2 WHERE id = ?1 AND last_message_id < ?2"
@@ -135,20 +138,22 @@ def _stored_message(row: tuple[Any, ...]) -> Message:
     )
 
 
-def _stored_sqlite(db: sqlite3.Connection, items: list[PendingAppend]) -> Known:
+def _stored_before(db: sqlite3.Connection, items: list[PendingAppend]) -> Known:
+    """The messages stored before this batch under the items' (sender, client id)."""
     pairs = [(i.message.sender_id, i.message.client_id) for i in items if i.message.client_id is not None]
-    if not pairs:
-        return {}
+    ours = {i.message.id for i in items}
     stored = (_stored_message(row) for row in db.execute(STORED, (json.dumps(pairs),)))
-    return {(m.sender_id, m.client_id): m for m in stored if m.client_id is not None}
+    return {(m.sender_id, m.client_id): m for m in stored if m.client_id is not None and m.id not in ours}
 
 
 def append_in_sqlite_thread(db: sqlite3.Connection, items: list[PendingAppend]) -> list[Appended]:
     """Store a batch on SQLite (the writer's thread function; it commits afterwards)."""
-    results, fresh = sort_out(items, _stored_sqlite(db, items))
+    results, fresh = sort_out(items, {})  # repeats within the batch
     if fresh:
+        inserted = db.executemany(INSERT_NEW_MESSAGE, [_row(item.message) for item in fresh]).rowcount
+        if inserted != len(fresh):  # some were stored before: the sender gets those back
+            results, fresh = sort_out(items, _stored_before(db, fresh))
         messages = [item.message for item in fresh]
-        db.executemany(INSERT_MESSAGE, [_row(m) for m in messages])
         mentioned = [(m.conversation_id, user, m.id) for m in messages for user in m.mentions]
         if mentioned:
             db.executemany(INSERT_MENTION, mentioned)
