@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Callable
 
 import pytest
-from playwright.async_api import expect
+from playwright.async_api import Browser, Route, expect
 
 from tests.support.server import ServerProcess
-from tests.support.web import WebUser, api_session
+from tests.support.web import PageWatch, WebUser, api_session, sign_in
 from tests.web.conftest import SignedIn
 from tests.web.test_chat import open_direct
 
@@ -47,3 +48,40 @@ async def test_edits_deletions_reactions_and_status_show_live(
     await bob_page.get_by_role("textbox", name="Status message").press("Enter")
     await expect(alice_page.get_by_role("button", name=re.compile(r"^Bob Live, Busy: in a meeting"))).to_be_visible()
     assert alice_watch.errors == []
+
+
+async def test_a_directory_page_older_than_a_live_frame_does_not_undo_it(
+    new_user: NewUser, signed_in: SignedIn, browser: Browser, server: ServerProcess
+) -> None:
+    """The first directory page is asked for once the WebSocket is up. A rename and a status
+    change that arrive live while that page is on its way are newer than the page."""
+    frank, grace, hank = new_user("Frank Before"), new_user("Grace Loading"), new_user("Hank Bystander")
+    frank_page, _ = await signed_in(frank)
+    fetched, release = asyncio.Event(), asyncio.Event()
+
+    async def hold_first_page(route: Route) -> None:
+        answer = await route.fetch()  # the server's answer now: Frank Before, available
+        fetched.set()
+        await release.wait()
+        await route.fulfill(response=answer)
+
+    context = await browser.new_context()
+    try:
+        await context.route(re.compile(r"/api/v1/people\?limit=200$"), hold_first_page)
+        page = await context.new_page()
+        watch = PageWatch()
+        watch.attach(page)
+        await sign_in(page, server.url, grace)
+        await asyncio.wait_for(fetched.wait(), 30)
+        with api_session(server.url, frank) as http:
+            assert http.patch("/api/v1/me", json={"display_name": "Frank After"}).status_code == 200
+        await frank_page.get_by_role("combobox", name="Your status").select_option(label="Away")
+        await expect(page.get_by_role("button", name=re.compile(r"^Frank After, Away"))).to_be_visible()
+
+        release.set()
+        await expect(page.get_by_role("button", name=re.compile(f"^{hank.display_name}"))).to_be_visible()
+        await expect(page.get_by_role("button", name=re.compile(r"^Frank After, Away"))).to_be_visible()
+        await expect(page.get_by_role("button", name=re.compile(r"^Frank Before"))).to_have_count(0)
+        assert watch.errors == []
+    finally:
+        await context.close()

@@ -9,14 +9,25 @@ import { emit, setPresence, setReadMarker, state, upsertMessages, upsertUsers } 
 
 const TYPING_TIMEOUT_MS = 6000;
 
+/*
+ * Live frames about a person, numbered as they arrive. The directory is loaded over REST
+ * while the WebSocket already delivers frames: a page asked for before a person's
+ * `user.updated` or `presence` frame arrived is older than that frame and must not undo it.
+ */
+let framesSeen = 0;
+/** @type {Map<number, number>} */ const profileFrames = new Map();
+/** @type {Map<number, number>} */ const presenceFrames = new Map();
+
 /** Everything a fresh client shows: people with presence, then the conversation list. */
 export async function loadAll() {
   let cursor = null;
   do {
     const query = cursor ? `&cursor=${encodeURIComponent(cursor)}` : '';
+    const asked = framesSeen;
     const page = await get(`/people?limit=200${query}`);
-    upsertUsers(page.items);
-    for (const person of page.items) state.presence.set(person.id, person.presence);
+    const isCurrent = (/** @type {Map<number, number>} */ frames, /** @type {number} */ id) => (frames.get(id) ?? 0) <= asked;
+    upsertUsers(page.items.filter((/** @type {any} */ person) => isCurrent(profileFrames, person.id)));
+    for (const person of page.items) if (isCurrent(presenceFrames, person.id)) state.presence.set(person.id, person.presence);
     cursor = page.next_cursor;
   } while (cursor);
   emit('people');
@@ -155,6 +166,7 @@ export function applyFrame(frame) {
       emit(`members:${frame.conversation_id}`);
       break;
     case 'presence':
+      presenceFrames.set(frame.user_id, ++framesSeen);
       setPresence(frame);
       break;
     case 'typing':
@@ -166,6 +178,7 @@ export function applyFrame(frame) {
       emit('conversations');
       break;
     case 'user.updated':
+      profileFrames.set(frame.user.id, ++framesSeen);
       upsertUsers([frame.user]);
       break;
     default:
