@@ -85,3 +85,43 @@ async def test_a_directory_page_older_than_a_live_frame_does_not_undo_it(
         assert watch.errors == []
     finally:
         await context.close()
+
+
+async def test_a_conversation_list_older_than_a_live_message_is_asked_for_again(
+    new_user: NewUser, browser: Browser, server: ServerProcess
+) -> None:
+    """A message that arrives while the first conversation list is on its way: the list was
+    made before it (no unread), so the client asks for the list again."""
+    bob, grace = new_user("Bob Sender"), new_user("Grace Listing")
+    with api_session(server.url, bob) as http:
+        direct = http.post("/api/v1/directs", json={"user_id": grace.id}).json()["id"]
+    fetched, release = asyncio.Event(), asyncio.Event()
+
+    async def hold_first_list(route: Route) -> None:
+        if fetched.is_set():
+            await route.continue_()
+            return
+        answer = await route.fetch()  # made now: no message, nothing unread
+        fetched.set()
+        await release.wait()
+        await route.fulfill(response=answer)
+
+    context = await browser.new_context()
+    try:
+        await context.route(re.compile(r"/api/v1/conversations$"), hold_first_list)
+        page = await context.new_page()
+        watch = PageWatch()
+        watch.attach(page)
+        await sign_in(page, server.url, grace)
+        await asyncio.wait_for(fetched.wait(), 30)
+        with api_session(server.url, bob) as http:
+            sent = http.post(f"/api/v1/conversations/{direct}/messages", json={"body": "while you load"})
+            assert sent.status_code == 201, sent.text
+        listed = page.get_by_role("list", name="Conversations").get_by_role("button", name=re.compile("^Bob Sender"))
+        await expect(listed).to_be_visible()  # the live message made the client load its conversation
+
+        release.set()
+        await expect(listed).to_have_accessible_name(re.compile("^Bob Sender, 1 unread"))
+        assert watch.errors == []
+    finally:
+        await context.close()

@@ -10,13 +10,16 @@ import { emit, setPresence, setReadMarker, state, upsertMessages, upsertUsers } 
 const TYPING_TIMEOUT_MS = 6000;
 
 /*
- * Live frames about a person, numbered as they arrive. The directory is loaded over REST
- * while the WebSocket already delivers frames: a page asked for before a person's
- * `user.updated` or `presence` frame arrived is older than that frame and must not undo it.
+ * Live frames about a person or a conversation, numbered as they arrive. Lists are loaded
+ * over REST while the WebSocket already delivers frames: a list asked for before a frame
+ * about one of its entries arrived is older than that frame and must not undo it.
  */
 let framesSeen = 0;
 /** @type {Map<number, number>} */ const profileFrames = new Map();
 /** @type {Map<number, number>} */ const presenceFrames = new Map();
+/** @type {Map<string, number>} */ const conversationFrames = new Map();
+let lastConversationFrame = 0;
+const LIST_RETRIES = 3;
 
 /** Everything a fresh client shows: people with presence, then the conversation list. */
 export async function loadAll() {
@@ -35,9 +38,26 @@ export async function loadAll() {
 }
 
 export async function loadConversations() {
-  const list = await get('/conversations');
-  state.conversations = new Map(list.map((/** @type {any} */ c) => [c.id, c]));
-  state.muted = new Set(list.filter((/** @type {any} */ c) => c.muted).map((/** @type {any} */ c) => c.id));
+  let asked = framesSeen;
+  let list = await get('/conversations');
+  // A frame about a conversation came while the list was on its way: the list may predate
+  // it (an unread count without the new message), so ask again, a few times at most.
+  for (let again = 0; again < LIST_RETRIES && lastConversationFrame > asked; again += 1) {
+    asked = framesSeen;
+    list = await get('/conversations');
+  }
+  // Still changing: what changed since keeps its live state (frames carry each change).
+  const loaded = new Map(list.map((/** @type {any} */ c) => [c.id, c]));
+  const muted = new Set(list.filter((/** @type {any} */ c) => c.muted).map((/** @type {any} */ c) => c.id));
+  for (const [id, frame] of conversationFrames) {
+    if (frame <= asked) continue;
+    const live = state.conversations.get(id); // changed live since the list was asked for
+    if (live) loaded.set(id, live);
+    if (state.muted.has(id)) muted.add(id);
+    else muted.delete(id);
+  }
+  state.conversations = loaded;
+  state.muted = muted;
   emit('conversations');
 }
 
@@ -142,6 +162,11 @@ function applyMembership(frame) {
 
 /** Apply one frame from the WebSocket. @param {any} frame */
 export function applyFrame(frame) {
+  const about = frame.conversation_id ?? frame.message?.conversation_id ?? frame.conversation?.id;
+  if (about !== undefined && frame.type !== 'typing') {
+    lastConversationFrame = ++framesSeen;
+    conversationFrames.set(about, lastConversationFrame);
+  }
   switch (frame.type) {
     case 'message.created':
     case 'message.edited':
