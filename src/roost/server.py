@@ -84,6 +84,9 @@ def _settle_gc() -> None:
     gc.set_threshold(GC_GEN0_THRESHOLD, gen1, gen2)
 
 
+CLOSE_HANDSHAKE_WAIT_SECONDS = 2.0  # for the clients' close frames at shutdown
+
+
 class _Server(uvicorn.Server):
     """uvicorn re-raises the stop signal after its graceful shutdown, so the process would die
     of it (status -15 for SIGTERM); Roost has stopped cleanly by then and exits 0."""
@@ -99,7 +102,27 @@ class _Server(uvicorn.Server):
             app = app.app
         if isinstance(app, FastAPI):
             await app.state.services.router.close_all("server shutting down")
+            await self._closing_handshakes(CLOSE_HANDSHAKE_WAIT_SECONDS)
         await super().shutdown(sockets)
+
+    async def _closing_handshakes(self, seconds: float) -> None:
+        """Wait (bounded) for the clients told to go to answer with their close frame.
+
+        uvicorn's shutdown closes at once every socket whose close frame went out. A client
+        still sending then has data the server never read, so that close is a TCP reset, and
+        a reset can throw away what the client has not read yet: the "closing" frame and the
+        close frame. uvicorn keeps such a connection until the client's close frame arrives
+        (then drops it from `server_state.connections`) and offers nothing to await."""
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        told = self._told_to_close()
+        while told and loop.time() < started + seconds:
+            await asyncio.sleep(0.02)
+            told = self._told_to_close()
+        log.info("closing handshakes done in %.0f ms, %d unanswered", (loop.time() - started) * 1000, told)
+
+    def _told_to_close(self) -> int:
+        return sum(1 for c in self.server_state.connections if getattr(c, "close_sent", False))
 
 
 def build_app(settings: Settings) -> FastAPI:

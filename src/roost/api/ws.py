@@ -55,7 +55,6 @@ CLOSE_REVOKED = 4403
 CLOSE_TOO_SLOW = 4008
 CLOSE_GOING_AWAY = 1001
 CLOSE_TIMEOUT_SECONDS = 5.0  # a client that cannot take its last frames in this time is dropped
-CLOSE_HANDSHAKE_SECONDS = 2.0  # how long a closing session waits for the client's close frame
 SENDS_IN_FLIGHT_MAX = 64  # messages of one connection queued for storage before it stops reading
 
 
@@ -147,7 +146,6 @@ class WebSocketSession:
             async with asyncio.timeout(CLOSE_TIMEOUT_SECONDS):
                 await self.ws.send_text(json.dumps({"type": "closing", "reason": reason}))
                 await self.ws.close(code=code, reason=reason)
-            await self._closing_handshake()
         except TimeoutError:
             # The client stopped reading and its buffers are full: stop serving it here;
             # the server then drops the connection itself.
@@ -156,16 +154,6 @@ class WebSocketSession:
                 self._handler.cancel()
         except Exception:  # noqa: S110 - the connection is already gone: nothing left to tell
             pass
-
-    async def _closing_handshake(self) -> None:
-        """Wait (bounded) for the client's close frame, which ends the read loop.
-
-        At shutdown uvicorn then closes every socket at once. A client still sending has
-        data the server never read, so that close is a reset, and a reset can throw away
-        what the client has not read yet: the "closing" frame and the close frame."""
-        handler = self._handler
-        if handler is not None and handler is not asyncio.current_task() and not handler.done():
-            await asyncio.wait({handler}, timeout=CLOSE_HANDSHAKE_SECONDS)
 
     async def run(self, since: int | None) -> None:
         self._handler = asyncio.current_task()

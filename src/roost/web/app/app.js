@@ -13,7 +13,7 @@ import { openNewRoom, openRoomDirectory } from './rooms.js';
 import { conversationList } from './sidebar.js';
 import { emit, nameOf, on, state } from './store.js';
 import { installShortcuts } from './shortcuts.js';
-import { applyFrame, loadAll, loadConversation, loadConversations } from './sync.js';
+import { applyFrame, loadAll, loadConversation, loadConversations, replayBegins } from './sync.js';
 import { notifyButton, notifyIncoming, unreadInTitle } from './notify.js';
 import { searchView } from './search.js';
 import { adminView } from './admin.js';
@@ -47,7 +47,10 @@ export function startApp(root, me, signedOut) {
       const own = menu.current();
       if (own.show !== 'available' || own.status) connection.fire({ type: 'presence', ...own });
       if (!resumed) loadAll().catch((error) => announce(error.message));
-      else loadConversations().catch(() => undefined);
+      else {
+        replayBegins();
+        loadConversations().catch(() => undefined);
+      }
     },
     onSignedOut: () => finish(),
   });

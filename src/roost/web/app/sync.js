@@ -10,16 +10,25 @@ import { emit, setPresence, setReadMarker, state, upsertMessages, upsertUsers } 
 const TYPING_TIMEOUT_MS = 6000;
 
 /*
- * Live frames about a person or a conversation, numbered as they arrive. Lists are loaded
- * over REST while the WebSocket already delivers frames: a list asked for before a frame
- * about one of its entries arrived is older than that frame and must not undo it.
+ * Live frames, numbered as they arrive. Lists are loaded over REST while the WebSocket
+ * already delivers frames: a list asked for before a frame about one of its entries
+ * arrived is older than that frame and must not undo it.
  */
 let framesSeen = 0;
 /** @type {Map<number, number>} */ const profileFrames = new Map();
 /** @type {Map<number, number>} */ const presenceFrames = new Map();
-/** @type {Map<string, number>} */ const conversationFrames = new Map();
-let lastConversationFrame = 0;
+let lastListFrame = 0;
 const LIST_RETRIES = 3;
+/** Frames that change an entry of the conversation list. */
+const LIST_FRAMES = new Set(['message.created', 'ack', 'read.moved', 'conversation.created', 'conversation.updated', 'member.added', 'member.updated', 'member.removed', 'mute.changed']);
+// After a resumed connection's hello, the replay (up to `caught_up`) is older than the
+// list the client asks for on that hello: those frames do not make it stale.
+let replaying = false;
+
+/** A resumed connection's replay begins (app.js, on its hello). */
+export function replayBegins() {
+  replaying = true;
+}
 
 /** Everything a fresh client shows: people with presence, then the conversation list. */
 export async function loadAll() {
@@ -40,24 +49,14 @@ export async function loadAll() {
 export async function loadConversations() {
   let asked = framesSeen;
   let list = await get('/conversations');
-  // A frame about a conversation came while the list was on its way: the list may predate
+  // A frame that changes the list came while the list was on its way: the list may predate
   // it (an unread count without the new message), so ask again, a few times at most.
-  for (let again = 0; again < LIST_RETRIES && lastConversationFrame > asked; again += 1) {
+  for (let again = 0; again < LIST_RETRIES && lastListFrame > asked; again += 1) {
     asked = framesSeen;
     list = await get('/conversations');
   }
-  // Still changing: what changed since keeps its live state (frames carry each change).
-  const loaded = new Map(list.map((/** @type {any} */ c) => [c.id, c]));
-  const muted = new Set(list.filter((/** @type {any} */ c) => c.muted).map((/** @type {any} */ c) => c.id));
-  for (const [id, frame] of conversationFrames) {
-    if (frame <= asked) continue;
-    const live = state.conversations.get(id); // changed live since the list was asked for
-    if (live) loaded.set(id, live);
-    if (state.muted.has(id)) muted.add(id);
-    else muted.delete(id);
-  }
-  state.conversations = loaded;
-  state.muted = muted;
+  state.conversations = new Map(list.map((/** @type {any} */ c) => [c.id, c]));
+  state.muted = new Set(list.filter((/** @type {any} */ c) => c.muted).map((/** @type {any} */ c) => c.id));
   emit('conversations');
 }
 
@@ -162,11 +161,8 @@ function applyMembership(frame) {
 
 /** Apply one frame from the WebSocket. @param {any} frame */
 export function applyFrame(frame) {
-  const about = frame.conversation_id ?? frame.message?.conversation_id ?? frame.conversation?.id;
-  if (about !== undefined && frame.type !== 'typing') {
-    lastConversationFrame = ++framesSeen;
-    conversationFrames.set(about, lastConversationFrame);
-  }
+  if (frame.type === 'caught_up') replaying = false;
+  else if (!replaying && LIST_FRAMES.has(frame.type)) lastListFrame = ++framesSeen;
   switch (frame.type) {
     case 'message.created':
     case 'message.edited':
