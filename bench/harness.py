@@ -329,3 +329,15 @@ def run_async(coro: object) -> object:
         return uvloop.run(coro)  # type: ignore[arg-type]
     except ImportError:
         return asyncio.run(coro)  # type: ignore[arg-type]
+
+
+def summarise_stalls(stalls: list[tuple[float, float, str]]) -> str:
+    """bench/serve.py's stall log of one window, by kind: how many, the longest, and what it was."""
+    kinds: dict[str, list[tuple[float, str]]] = {}
+    for _, ms, what in stalls:
+        kinds.setdefault(what.split(":")[0], []).append((ms, what))
+    parts = []
+    for kind, found in sorted(kinds.items()):
+        ms, what = max(found)
+        parts.append(f"{kind} x{len(found)} (max {ms:.0f} ms{', ' + what.split(':', 1)[1] if ':' in what else ''})")
+    return "; ".join(parts)

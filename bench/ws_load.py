@@ -46,6 +46,7 @@ from harness import (
     run_async,
     self_cpu_seconds,
     source_version,
+    summarise_stalls,
 )
 
 DEFAULT_STEPS = "1000,2000,4000,6000,8000,10000,12000,16000"
@@ -407,18 +408,6 @@ columns: deliv/s = message.created frames the recipients got per second in the m
 def format_row(row: Row) -> str:
     cells = " ".join(f"{value(row):>{width}{fmt}}" for _, width, fmt, value in COLUMNS)
     return f"{cells} {'yes' if row.ok else 'NO'}"
-
-
-def summarise_stalls(stalls: list[tuple[float, float, str]]) -> str:
-    """bench/serve.py's stall log of one window, by kind: how many, the longest, and what it was."""
-    kinds: dict[str, list[tuple[float, str]]] = {}
-    for _, ms, what in stalls:
-        kinds.setdefault(what.split(":")[0], []).append((ms, what))
-    parts = []
-    for kind, found in sorted(kinds.items()):
-        ms, what = max(found)
-        parts.append(f"{kind} x{len(found)} (max {ms:.0f} ms{', ' + what.split(':', 1)[1] if ':' in what else ''})")
-    return "; ".join(parts)
 
 
 class Bench:

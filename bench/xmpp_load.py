@@ -251,6 +251,7 @@ class Row:
     gen_pct: float
     lag_ms: float
     us_per_delivery: float
+    stalls: str = ""  # Roost's stall log of the measured window (bench/serve.py)
 
     @property
     def ok(self) -> bool:
@@ -351,6 +352,7 @@ async def run_step(
         gen_pct=cpu["gen_pct"],
         lag_ms=lag,
         us_per_delivery=1e6 * cpu["server_cpu_s"] / (delivered_rate * cpu["wall"]) if delivered_rate else float("nan"),
+        stalls=peer.stalls(warm_end, end),
     )
 
 
@@ -381,6 +383,8 @@ async def find_max(
         row = await step(rate)
         rows.append(row)
         print(f"  {label}: {format_row(row)}", flush=True)
+        if row.stalls:
+            print(f"  {label}:     stalls: {row.stalls}", flush=True)
         if row.ok:
             best = row
         else:

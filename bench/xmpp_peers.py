@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import xmppraw
-from harness import BENCH_DIR, Server, free_port, proc_cpu_seconds, proc_status_kb
+from harness import BENCH_DIR, Server, free_port, proc_cpu_seconds, proc_status_kb, summarise_stalls
 
 PEERS_DIR = BENCH_DIR / "peers"
 DOMAIN = "localhost"
@@ -94,6 +94,10 @@ class Peer:
 
     async def make_accounts(self, names: list[str]) -> None:
         raise NotImplementedError
+
+    def stalls(self, start: float, end: float) -> str:
+        """What the server logged as stalls in this window (only Roost's bench/serve.py does)."""
+        return ""
 
     def pids(self) -> list[int]:
         """All processes of the server (their RSS and CPU are added up)."""
@@ -176,6 +180,9 @@ class RoostPeer(Peer):
         )
         self.server.start()
         self._wait_port(30)
+
+    def stalls(self, start: float, end: float) -> str:
+        return summarise_stalls(self.server.stalls(start, end)) if self.server is not None else ""
 
     async def make_accounts(self, names: list[str]) -> None:
         """One account by `roost user import` (argon2 + PBKDF2: ~0.3 s of CPU), cloned in SQL for the rest.
