@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 
 import pytest
-from playwright.async_api import Browser, Route, expect
+from playwright.async_api import Browser, Page, Route, expect
 
 from tests.support.server import ServerProcess
 from tests.support.web import PageWatch, WebUser, api_session, sign_in
@@ -50,6 +51,38 @@ async def test_edits_deletions_reactions_and_status_show_live(
     assert alice_watch.errors == []
 
 
+@contextlib.asynccontextmanager
+async def first_answer_held(
+    browser: Browser, server: ServerProcess, user: WebUser, url: str
+) -> AsyncIterator[tuple[Page, PageWatch, asyncio.Event]]:
+    """Sign `user` in while the browser holds back the server's first answer to `url` (a
+    pattern): that answer is made at once, but reaches the page only when the yielded event
+    is set. Later requests to `url` go through."""
+    fetched, release = asyncio.Event(), asyncio.Event()
+
+    async def hold_first(route: Route) -> None:
+        if fetched.is_set():
+            await route.continue_()
+            return
+        answer = await route.fetch()
+        fetched.set()
+        await release.wait()
+        await route.fulfill(response=answer)
+
+    context = await browser.new_context()
+    try:
+        await context.route(re.compile(url), hold_first)
+        page = await context.new_page()
+        watch = PageWatch()
+        watch.attach(page)
+        await sign_in(page, server.url, user)
+        await asyncio.wait_for(fetched.wait(), 30)
+        yield page, watch, release
+    finally:
+        release.set()
+        await context.close()
+
+
 async def test_a_directory_page_older_than_a_live_frame_does_not_undo_it(
     new_user: NewUser, signed_in: SignedIn, browser: Browser, server: ServerProcess
 ) -> None:
@@ -57,22 +90,8 @@ async def test_a_directory_page_older_than_a_live_frame_does_not_undo_it(
     change that arrive live while that page is on its way are newer than the page."""
     frank, grace, hank = new_user("Frank Before"), new_user("Grace Loading"), new_user("Hank Bystander")
     frank_page, _ = await signed_in(frank)
-    fetched, release = asyncio.Event(), asyncio.Event()
-
-    async def hold_first_page(route: Route) -> None:
-        answer = await route.fetch()  # the server's answer now: Frank Before, available
-        fetched.set()
-        await release.wait()
-        await route.fulfill(response=answer)
-
-    context = await browser.new_context()
-    try:
-        await context.route(re.compile(r"/api/v1/people\?limit=200$"), hold_first_page)
-        page = await context.new_page()
-        watch = PageWatch()
-        watch.attach(page)
-        await sign_in(page, server.url, grace)
-        await asyncio.wait_for(fetched.wait(), 30)
+    # Held: the server's answer as it is at sign-in (Frank Before, available).
+    async with first_answer_held(browser, server, grace, r"/api/v1/people\?limit=200$") as (page, watch, release):
         with api_session(server.url, frank) as http:
             assert http.patch("/api/v1/me", json={"display_name": "Frank After"}).status_code == 200
         await frank_page.get_by_role("combobox", name="Your status").select_option(label="Away")
@@ -83,8 +102,6 @@ async def test_a_directory_page_older_than_a_live_frame_does_not_undo_it(
         await expect(page.get_by_role("button", name=re.compile(r"^Frank After, Away"))).to_be_visible()
         await expect(page.get_by_role("button", name=re.compile(r"^Frank Before"))).to_have_count(0)
         assert watch.errors == []
-    finally:
-        await context.close()
 
 
 async def test_a_conversation_list_older_than_a_live_message_is_asked_for_again(
@@ -95,25 +112,8 @@ async def test_a_conversation_list_older_than_a_live_message_is_asked_for_again(
     bob, grace = new_user("Bob Sender"), new_user("Grace Listing")
     with api_session(server.url, bob) as http:
         direct = http.post("/api/v1/directs", json={"user_id": grace.id}).json()["id"]
-    fetched, release = asyncio.Event(), asyncio.Event()
-
-    async def hold_first_list(route: Route) -> None:
-        if fetched.is_set():
-            await route.continue_()
-            return
-        answer = await route.fetch()  # made now: no message, nothing unread
-        fetched.set()
-        await release.wait()
-        await route.fulfill(response=answer)
-
-    context = await browser.new_context()
-    try:
-        await context.route(re.compile(r"/api/v1/conversations$"), hold_first_list)
-        page = await context.new_page()
-        watch = PageWatch()
-        watch.attach(page)
-        await sign_in(page, server.url, grace)
-        await asyncio.wait_for(fetched.wait(), 30)
+    # Held: the list as it is at sign-in (no message, nothing unread).
+    async with first_answer_held(browser, server, grace, r"/api/v1/conversations$") as (page, watch, release):
         with api_session(server.url, bob) as http:
             sent = http.post(f"/api/v1/conversations/{direct}/messages", json={"body": "while you load"})
             assert sent.status_code == 201, sent.text
@@ -123,5 +123,3 @@ async def test_a_conversation_list_older_than_a_live_message_is_asked_for_again(
         release.set()
         await expect(listed).to_have_accessible_name(re.compile("^Bob Sender, 1 unread"))
         assert watch.errors == []
-    finally:
-        await context.close()

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -28,59 +28,51 @@ from roost.store.sql.files import attach
 Known = dict[tuple[int, str], Message]
 
 
-@dataclass(frozen=True, slots=True)
-class PendingAppend:
-    """A message queued for storage.
+def to_store(new: NewMessage, *, message_id: int, now: datetime) -> Message:
+    """The message as it will be stored: what a batch of appends holds.
 
     Its message.created event has no row of its own: the event's id is the message's, and
     the event log reads these from the messages table (store/sql/events.py). A row in the
     events table would write another page of its conversation's index in every commit,
     a third of what an append writes (bench/README.md)."""
-
-    message: Message
-
-    @classmethod
-    def of(cls, new: NewMessage, *, message_id: int, now: datetime) -> PendingAppend:
-        message = Message(
-            id=message_id,
-            conversation_id=new.conversation_id,
-            sender_id=new.sender_id,
-            client_id=new.client_id,
-            body=new.body,
-            created_at=now,
-            reply_to=new.reply_to,
-            mentions=new.mentions,
-            attachments=tuple(replace(f, message_id=message_id) for f in new.attachments),
-            extras=new.extras,
-            encryption=new.encryption,
-        )
-        return cls(message)
+    return Message(
+        id=message_id,
+        conversation_id=new.conversation_id,
+        sender_id=new.sender_id,
+        client_id=new.client_id,
+        body=new.body,
+        created_at=now,
+        reply_to=new.reply_to,
+        mentions=new.mentions,
+        attachments=tuple(replace(f, message_id=message_id) for f in new.attachments),
+        extras=new.extras,
+        encryption=new.encryption,
+    )
 
 
-def sort_out(items: list[PendingAppend], known: Known) -> tuple[list[Appended], list[PendingAppend]]:
+def sort_out(items: list[Message], known: Known) -> tuple[list[Appended], list[Message]]:
     """Each item's result, and the items to insert: a (sender, client id) stored already,
     or earlier in the batch, gives back the stored message."""
     results: list[Appended] = []
-    fresh: list[PendingAppend] = []
-    for item in items:
-        message = item.message
+    fresh: list[Message] = []
+    for message in items:
         if message.client_id is not None:
             key = (message.sender_id, message.client_id)
             if key in known:
                 results.append(Appended(known[key], created=False, event_id=0))
                 continue
             known[key] = message
-        fresh.append(item)
+        fresh.append(message)
         results.append(Appended(message, created=True, event_id=message.id))
     return results, fresh
 
 
-def _newest(fresh: list[PendingAppend]) -> dict[int, int]:
+def _newest(fresh: list[Message]) -> dict[int, int]:
     """The newest message id of each conversation in the batch."""
     newest: dict[int, int] = {}
-    for item in fresh:
-        conversation_id = item.message.conversation_id
-        newest[conversation_id] = max(newest.get(conversation_id, 0), item.message.id)
+    for message in fresh:
+        conversation_id = message.conversation_id
+        newest[conversation_id] = max(newest.get(conversation_id, 0), message.id)
     return newest
 
 
@@ -138,37 +130,36 @@ def _stored_message(row: tuple[Any, ...]) -> Message:
     )
 
 
-def _stored_before(db: sqlite3.Connection, items: list[PendingAppend]) -> Known:
+def _stored_before(db: sqlite3.Connection, items: list[Message]) -> Known:
     """The messages stored before this batch under the items' (sender, client id)."""
-    pairs = [(i.message.sender_id, i.message.client_id) for i in items if i.message.client_id is not None]
-    ours = {i.message.id for i in items}
+    pairs = [(m.sender_id, m.client_id) for m in items if m.client_id is not None]
+    ours = {m.id for m in items}
     stored = (_stored_message(row) for row in db.execute(STORED, (json.dumps(pairs),)))
     return {(m.sender_id, m.client_id): m for m in stored if m.client_id is not None and m.id not in ours}
 
 
-def append_in_sqlite_thread(db: sqlite3.Connection, items: list[PendingAppend]) -> list[Appended]:
+def append_in_sqlite_thread(db: sqlite3.Connection, items: list[Message]) -> list[Appended]:
     """Store a batch on SQLite (the writer's thread function; it commits afterwards)."""
-    results, fresh = sort_out(items, {})  # repeats within the batch
-    if fresh:
-        inserted = db.executemany(INSERT_NEW_MESSAGE, [_row(item.message) for item in fresh]).rowcount
-        if inserted != len(fresh):  # some were stored before: the sender gets those back
-            results, fresh = sort_out(items, _stored_before(db, fresh))
-        messages = [item.message for item in fresh]
+    results, messages = sort_out(items, {})  # repeats within the batch
+    if messages:
+        inserted = db.executemany(INSERT_NEW_MESSAGE, [_row(m) for m in messages]).rowcount
+        if inserted != len(messages):  # some were stored before: the sender gets those back
+            results, messages = sort_out(items, _stored_before(db, messages))
         mentioned = [(m.conversation_id, user, m.id) for m in messages for user in m.mentions]
         if mentioned:
             db.executemany(INSERT_MENTION, mentioned)
         attached = [(m.id, f.id) for m in messages for f in m.attachments]
         if attached and db.executemany(ATTACH_FILE, attached).rowcount != len(attached):
             raise Conflict("file.attached", "A file can be attached to one message only.")
-        db.executemany(MOVE_NEWEST, list(_newest(fresh).items()))
+        db.executemany(MOVE_NEWEST, list(_newest(messages).items()))
     return results
 
 
 # ---------------------------------------------------------------- PostgreSQL, through SQLAlchemy
 
 
-async def _stored(conn: AsyncConnection, items: list[PendingAppend]) -> Known:
-    keyed = {(i.message.sender_id, i.message.client_id) for i in items if i.message.client_id is not None}
+async def _stored(conn: AsyncConnection, items: list[Message]) -> Known:
+    keyed = {(m.sender_id, m.client_id) for m in items if m.client_id is not None}
     if not keyed:
         return {}
     m = t.messages
@@ -196,12 +187,11 @@ def _message_row(message: Message) -> dict[str, Any]:
     }
 
 
-async def append_through_sqlalchemy(conn: AsyncConnection, items: list[PendingAppend]) -> list[Appended]:
+async def append_through_sqlalchemy(conn: AsyncConnection, items: list[Message]) -> list[Appended]:
     """Store a batch in a few multi-row statements (the writer's batch function)."""
-    results, fresh = sort_out(items, await _stored(conn, items))
-    if not fresh:
+    results, messages = sort_out(items, await _stored(conn, items))
+    if not messages:
         return results
-    messages = [item.message for item in fresh]
     await conn.execute(t.messages.insert(), [_message_row(m) for m in messages])
     mentioned = [
         {"conversation_id": m.conversation_id, "user_id": u, "message_id": m.id} for m in messages for u in m.mentions
@@ -217,6 +207,6 @@ async def append_through_sqlalchemy(conn: AsyncConnection, items: list[PendingAp
         update(c)
         .where(c.c.id == bindparam("conversation"), c.c.last_message_id < bindparam("newest"))
         .values(last_message_id=bindparam("newest")),
-        [{"conversation": cid, "newest": mid} for cid, mid in _newest(fresh).items()],
+        [{"conversation": cid, "newest": mid} for cid, mid in _newest(messages).items()],
     )
     return results

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from roost.model.errors import NotFound
 from roost.model.messages import Appended, HistoryPage, Message, MessageVersion, NewMessage, Reaction
 from roost.store.sql import tables as t
-from roost.store.sql.appends import PendingAppend, append_in_sqlite_thread, append_through_sqlalchemy
+from roost.store.sql.appends import append_in_sqlite_thread, append_through_sqlalchemy, to_store
 from roost.store.sql.convert import encode_ids, message_from_row, utc_required
 from roost.store.sql.engine import Database
 from roost.store.sql.events import append_event
@@ -63,7 +63,7 @@ class SqlMessageStore:
 
     def enqueue_append(self, new: NewMessage, *, message_id: int, now: datetime) -> asyncio.Future[Appended]:
         """Queue the append at once; the future resolves after the commit."""
-        pending = PendingAppend.of(new, message_id=message_id, now=now)
+        pending = to_store(new, message_id=message_id, now=now)
         if self.db.dialect == "sqlite":
             stored = self.writer.submit_in_thread(append_in_sqlite_thread, pending)
         else:
