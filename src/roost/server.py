@@ -14,6 +14,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from roost.api.app import EventsFirst, create_api
+from roost.api.ws_frames import WEBSOCKET_PROTOCOL
 from roost.app import Runtime, build_runtime
 from roost.config import Settings
 from roost.tls import server_context
@@ -175,6 +176,7 @@ def serve(settings: Settings) -> None:
         log_config=None,
         access_log=False,
         proxy_headers=settings.http.behind_proxy,
+        ws=WEBSOCKET_PROTOCOL,
         ws_ping_interval=settings.presence.ping_interval_seconds,
         ws_ping_timeout=settings.presence.ping_timeout_seconds,
         ws_max_size=settings.limits.ws_message_max_bytes,

@@ -14,11 +14,11 @@ import json
 import logging
 import secrets
 from collections import deque
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from fastapi import WebSocket, WebSocketDisconnect
+from fastapi import WebSocket
 from pydantic import ValidationError
 
 from roost.api.commands import (
@@ -54,6 +54,7 @@ CLOSE_UNAUTHORIZED = 4401
 CLOSE_REVOKED = 4403
 CLOSE_TOO_SLOW = 4008
 CLOSE_GOING_AWAY = 1001
+CLOSE_INTERNAL_ERROR = 1011
 CLOSE_TIMEOUT_SECONDS = 5.0  # a client that cannot take its last frames in this time is dropped
 SENDS_IN_FLIGHT_MAX = 64  # messages of one connection queued for storage before it stops reading
 
@@ -69,11 +70,13 @@ class WebSocketSession:
         self.services = services
         self.settings = settings
         self.metrics: Metrics = ws.app.state.metrics
+        self._frames: FrameCache = ws.app.state.frames
         # Frames waiting to be written; a writer task exists only while there are some,
         # so an idle session holds no task of its own beyond its handler.
         self._outbox: deque[str | dict[str, Any] | Event] = deque()
         self._writer: asyncio.Task[None] | None = None
         self._writing = False  # frames are being written right now, outside any task
+        self._flush_due = False  # a `_flush` is scheduled
         self._loop = asyncio.get_running_loop()
         self._buffer: list[Event] | None = []
         self._closed = False
@@ -83,6 +86,10 @@ class WebSocketSession:
         self._replies: deque[_Reply] = deque()
         self._room_for_replies = asyncio.Event()
         self._direct = DirectFrames.attach(ws)  # None: frames go through ASGI's send
+        # Direct reads: commands arrive by `_on_message`. One is handled at a time, in order;
+        # while one waits (as a task), later ones wait here and the socket is not read.
+        self._command_task: asyncio.Task[None] | None = None
+        self._commands_waiting: deque[str | bytes] = deque()
 
     @property
     def id(self) -> str:
@@ -113,7 +120,15 @@ class WebSocketSession:
             self._abort(CLOSE_TOO_SLOW, "client too slow")
             return
         self._outbox.append(item)
-        if self._writer is None and not self._writing:
+        if not self._flush_due and self._writer is None and not self._writing:
+            # Written once the loop is done with what is ready now: the frames that one
+            # commit makes for this connection (its acks, its events) leave in one write.
+            self._flush_due = True
+            self._loop.call_soon(self._flush)
+
+    def _flush(self) -> None:
+        self._flush_due = False
+        if self._outbox and self._writer is None and not self._writing:
             self._start_writer()
 
     def _start_writer(self) -> None:
@@ -141,6 +156,7 @@ class WebSocketSession:
     async def _close(self, code: int, reason: str) -> None:
         if self._closed:
             return
+        self._flush()  # what is queued goes before the closing notice
         self._closed = True
         try:
             async with asyncio.timeout(CLOSE_TIMEOUT_SECONDS):
@@ -169,7 +185,15 @@ class WebSocketSession:
             self._handler.uncancel()
         finally:
             self._closed = True
+            if self._direct is not None:
+                self._direct.read_into(None)
             router.unregister(self)
+            command = self._command_task
+            if command is not None:  # let the command in hand finish, for a bounded time
+                if self._aborted:
+                    command.cancel()
+                with contextlib.suppress(asyncio.CancelledError, TimeoutError, Exception):
+                    await asyncio.wait_for(command, CLOSE_TIMEOUT_SECONDS)
             writer = self._writer
             if writer is not None and self._aborted:
                 writer.cancel()
@@ -204,22 +228,21 @@ class WebSocketSession:
         """Write queued frames in order, then end (the next `_put` starts a new writer).
 
         Started by `_start_writer`: outside any task until its first wait."""
-        frames: FrameCache = self.ws.app.state.frames
+        frames = self._frames
         direct = self._direct
         try:
             while self._outbox:
                 if direct is None:
                     item = self._outbox.popleft()
                     await self.ws.send_text(self._text(item, frames))
-                    self._delivered(item)
+                    self._delivered((item,))
                 elif direct.must_wait:  # the client reads slower than we write: as uvicorn's send does
                     await direct.writable()
                 else:
                     items = list(self._outbox)
                     self._outbox.clear()
                     direct.write([self._text(item, frames) for item in items])
-                    for item in items:
-                        self._delivered(item)
+                    self._delivered(items)
         except Exception:  # the client is gone: the read loop sees the disconnect and ends
             self._outbox.clear()
         finally:
@@ -231,24 +254,78 @@ class WebSocketSession:
             return item
         return frame_text(item) if isinstance(item, dict) else frames.text(item)
 
-    def _delivered(self, item: object) -> None:
-        if isinstance(item, MessageCreated):
-            self.metrics.observe_delivery(item.message.created_at)
+    def _delivered(self, items: Iterable[object]) -> None:
+        created = [item.message.created_at for item in items if isinstance(item, MessageCreated)]
+        if created:
+            self.metrics.observe_deliveries(created)
 
     async def _read_loop(self) -> None:
-        limit = self.settings.limits.ws_message_max_bytes
+        """Commands in order until the client goes. With direct reads, messages go to
+        `_on_message` as they are parsed; this loop then sees only the disconnect and the
+        messages queued before direct reads began."""
+        direct = self._direct is not None and self._direct.read_into(self._on_message)
         while not self._closed:
             try:
-                text = await self.ws.receive_text()
-            except KeyError:  # a binary frame has no "text": say so, and keep the connection
-                self._put(_error(None, "command.binary", "Send commands as JSON in text frames."))
-                continue
-            except (WebSocketDisconnect, RuntimeError):
+                message = await self.ws.receive()
+            except RuntimeError:
                 return
-            if len(text) > limit:
-                self._put(_error(None, "command.too_large", f"A command is limited to {limit} bytes."))
+            if message["type"] == "websocket.disconnect":
+                return
+            data = message.get("text")
+            data = message.get("bytes") if data is None else data
+            if data is None:
                 continue
-            await self._handle(text)
+            if direct:
+                self._on_message(data)
+            else:
+                await self._command(data)
+
+    def _on_message(self, data: str | bytes) -> None:
+        """A command, straight from the connection: handled now, without a task, unless it
+        has to wait (then a task carries it on, and later commands wait their turn)."""
+        if self._closed:
+            return
+        if self._command_task is not None:
+            self._commands_waiting.append(data)
+            if self._direct is not None:
+                self._direct.pause_reading()
+            return
+        coro = self._command(data)
+        try:
+            waiting = coro.send(None)
+        except StopIteration:
+            return
+        except Exception:
+            log.exception("command failed")
+            self._abort(CLOSE_INTERNAL_ERROR, "internal error")
+            return
+        self._command_task = self._loop.create_task(self._carry_on(coro, waiting))
+
+    async def _carry_on(self, coro: Coroutine[Any, None, None], waiting: Any) -> None:
+        """Finish a command that had to wait, then the ones that came meanwhile; then read on."""
+        try:
+            await _resumed(coro, waiting)
+            while self._commands_waiting and not self._closed:
+                await self._command(self._commands_waiting.popleft())
+        except Exception:
+            log.exception("command failed")
+            self._abort(CLOSE_INTERNAL_ERROR, "internal error")
+        finally:
+            self._command_task = None
+            if self._closed:
+                self._commands_waiting.clear()
+            elif self._direct is not None:
+                self._direct.resume_reading()
+
+    async def _command(self, data: str | bytes) -> None:
+        if isinstance(data, bytes):  # say so, and keep the connection
+            self._reply(_error(None, "command.binary", "Send commands as JSON in text frames."))
+            return
+        limit = self.settings.limits.ws_message_max_bytes
+        if len(data) > limit:
+            self._reply(_error(None, "command.too_large", f"A command is limited to {limit} bytes."))
+            return
+        await self._handle(data)
 
     async def _handle(self, text: str) -> None:
         command: Command | Send | None = fast_send(text)
@@ -300,7 +377,7 @@ class WebSocketSession:
 
     def _flush_replies(self, _done: object = None) -> None:
         """Send every answer at the head of the line whose message is committed."""
-        frames: FrameCache = self.ws.app.state.frames
+        frames = self._frames
         while self._replies and self._replies[0].ready:
             self._put(self._replies.popleft().render(self.services.archive, frames))
         self._room_for_replies.set()

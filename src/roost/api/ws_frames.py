@@ -1,4 +1,4 @@
-"""The event stream's outgoing text frames, written straight to the connection.
+"""The event stream's text frames, written straight to the connection and read straight from it.
 
 Every event a session receives passes ASGI's `send`: Starlette's state checks, uvicorn's
 message dispatch, the websockets library's frame object and its serialisation, then
@@ -11,11 +11,20 @@ same flow control uvicorn's own sends wait for. Frames still leave in order: uvi
 writes its pings and its close frame to the same transport, and this writer stops as
 soon as the connection is no longer open. Any other server, or a connection with
 compression, uses the ASGI path (`attach` returns None).
+
+Reading is the mirror image. uvicorn hands each incoming message to the application
+through an ASGI queue: a dict per message, a queue put and get, a wake-up of the
+handler's task, Starlette's checks, and a pause and resume of the socket's reading
+around each one. `DirectWebSocketProtocol` (the server's WebSocket protocol class) is
+uvicorn's own sans-I/O protocol with one change: once a reader is set, a complete
+message goes to it as soon as it is parsed. The rest (a text message of invalid UTF-8,
+the disconnect, anything after the server's close) still takes uvicorn's path.
 """
 
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable
 from typing import Any
 
 from starlette.websockets import WebSocket
@@ -27,6 +36,36 @@ except ImportError:  # pragma: no cover - another uvicorn
     WebSocketsSansIOProtocol = None  # type: ignore[assignment,misc]
 
 _TEXT_FIN = 0x81
+
+MessageReader = Callable[[str | bytes], None]  # a text message as str, a binary one as bytes
+
+if WebSocketsSansIOProtocol is not None:
+
+    class DirectWebSocketProtocol(WebSocketsSansIOProtocol):
+        """uvicorn's sans-I/O WebSocket, whose messages go straight to a reader once one is set."""
+
+        message_reader: MessageReader | None = None
+
+        def send_receive_event_to_app(self) -> None:
+            reader = self.message_reader
+            if reader is None or self.close_sent:
+                super().send_receive_event_to_app()
+                return
+            data = self.frames[0] if len(self.frames) == 1 else b"".join(self.frames)
+            if self.curr_msg_data_type == "text":
+                try:
+                    message: str | bytes = data.decode()
+                except UnicodeDecodeError:
+                    super().send_receive_event_to_app()  # uvicorn closes with 1007, as for everyone
+                    return
+            else:
+                message = data
+            self.frames = []
+            reader(message)
+
+    WEBSOCKET_PROTOCOL: type[Any] | str = DirectWebSocketProtocol
+else:  # pragma: no cover - another uvicorn
+    WEBSOCKET_PROTOCOL = "auto"
 
 
 class ConnectionGone(Exception):
@@ -68,6 +107,27 @@ class DirectFrames:
 
     async def writable(self) -> None:
         await self._protocol.writable.wait()
+
+    def read_into(self, reader: MessageReader | None) -> bool:
+        """Send the connection's messages to `reader` from now on, in order (None: back to
+        ASGI's queue). False: this connection cannot (not the server's own protocol class)."""
+        if not hasattr(self._protocol, "message_reader"):
+            return False
+        self._protocol.message_reader = reader
+        return True
+
+    def pause_reading(self) -> None:
+        """Read no more from the socket for now (the reader is busy): TCP holds the client back."""
+        protocol = self._protocol
+        if not protocol.read_paused and not protocol.transport.is_closing():
+            protocol.read_paused = True  # uvicorn resumes it itself when it sends its close
+            protocol.transport.pause_reading()
+
+    def resume_reading(self) -> None:
+        protocol = self._protocol
+        if protocol.read_paused and protocol.queue.empty() and not protocol.transport.is_closing():
+            protocol.read_paused = False
+            protocol.transport.resume_reading()
 
     def write(self, texts: list[str]) -> None:
         """Frame each text and write them all at once, or raise ConnectionGone."""

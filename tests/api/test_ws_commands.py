@@ -1,0 +1,110 @@
+"""Commands on the event WebSocket as the server reads them: in order, whatever each waits
+for, and bad frames answered without losing the connection (see docs/events.md)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from tests.conftest import MakePerson
+from tests.support.client import Events, Person, closed, open_events
+from tests.support.server import ServerProcess
+
+
+async def _answers(events: Events, count: int) -> list[dict[str, Any]]:
+    answers: list[dict[str, Any]] = []
+    while len(answers) < count:
+        frame = await events.next()
+        if frame["type"] in ("ack", "error"):
+            answers.append(frame)
+    return answers
+
+
+async def test_commands_that_wait_and_commands_that_do_not_are_answered_in_order(
+    server: ServerProcess, make_person: MakePerson
+) -> None:
+    alice, bob = await make_person("alice"), await make_person("bob")
+    conversation = await alice.direct(bob)
+    first = await alice.send(conversation, "first")
+    events = await open_events(server.ws_url, alice.http.headers["Authorization"].split()[1])
+    kinds = [
+        {"type": "send", "conversation_id": conversation, "body": "one"},
+        {"type": "read", "conversation_id": conversation, "message_id": first["id"]},  # a database write
+        {"type": "ping"},  # answered at once
+        {"type": "typing", "conversation_id": conversation, "active": True},
+        {"type": "presence", "show": "away", "status": "lunch"},
+        {"type": "send", "conversation_id": "99999", "body": "nowhere"},  # refused
+    ]
+    commands = [{**kinds[i % len(kinds)], "client_id": f"c-{i}"} for i in range(60)]
+    # All of them in one write: the server parses them from one read.
+    await events.ws.send(json.dumps(commands[0]))
+    for command in commands[1:]:
+        await events.ws.send(json.dumps(command))
+
+    answers = await _answers(events, len(commands))
+
+    assert [a["client_id"] for a in answers] == [c["client_id"] for c in commands]
+    for command, answer in zip(commands, answers, strict=True):
+        refused = command.get("conversation_id") == "99999"
+        assert answer["type"] == ("error" if refused else "ack"), (command, answer)
+    history = await bob.get(f"/api/v1/conversations/{conversation}/messages", params={"limit": 50})
+    assert [m["body"] for m in history["messages"]] == ["first"] + ["one"] * 10
+    await events.close()
+
+
+async def test_bad_frames_get_an_error_and_the_connection_goes_on(
+    server: ServerProcess, make_person: MakePerson
+) -> None:
+    alice = await make_person("alice")
+    events = await open_events(server.ws_url, alice.http.headers["Authorization"].split()[1])
+
+    await events.ws.send(b'{"type": "ping"}')  # a binary frame
+    await events.ws.send("{not json")
+    await events.ws.send(json.dumps({"type": "fly", "client_id": "x"}))
+    errors = [await events.until("error") for _ in range(3)]
+    assert [e["error"]["code"] for e in errors] == ["command.binary", "command.invalid", "command.invalid"]
+    assert errors[2]["client_id"] == "x"
+
+    pong = await events.command(type="ping")
+    assert pong["pong"] is True
+    await events.close()
+
+
+async def test_a_text_frame_of_invalid_utf8_closes_that_connection_only(
+    server: ServerProcess, make_person: MakePerson
+) -> None:
+    alice, bob = await make_person("alice"), await make_person("bob")
+    conversation = await alice.direct(bob)
+    token = alice.http.headers["Authorization"].split()[1]
+    broken, healthy = await open_events(server.ws_url, token), await open_events(server.ws_url, token)
+
+    await broken.ws.send(b'{"type": "ping", "client_id": "\xff"}', text=True)
+    _, code = await closed(broken)
+
+    assert code == 1007  # RFC 6455 §7.4.1: data inconsistent with the message's type
+    ack = await healthy.command(type="send", conversation_id=conversation, body="still here")
+    assert ack["message"]["body"] == "still here"
+    await healthy.close()
+
+
+async def test_frames_written_to_recipients_are_counted_in_the_latency_histogram(
+    server: ServerProcess, make_person: MakePerson
+) -> None:
+    alice, bob = await make_person("alice"), await make_person("bob")
+    conversation = await alice.direct(bob)
+    events = await open_events(server.ws_url, bob.http.headers["Authorization"].split()[1])
+    before = await _delivered_count(alice)
+
+    for body in ("one", "two", "three"):
+        await alice.send(conversation, body)
+        await events.until("message.created")
+
+    assert await _delivered_count(alice) - before >= 3
+    await events.close()
+
+
+async def _delivered_count(person: Person) -> float:
+    text = (await person.http.get("/metrics")).text
+    return next(
+        float(line.split()[1]) for line in text.splitlines() if line.startswith("roost_delivery_latency_seconds_count")
+    )
