@@ -94,6 +94,18 @@ def test_characters_xml_cannot_carry_are_removed() -> None:
     assert serialize(node) == '<body a="xy">ab\t\U0001f600</body>'.encode()
 
 
+EDGE_CHARACTERS = [*"<>&\"'\t\n\r\x00\x1f\ud800\ufffe\uffff\ufffd\ud7ff\ue000", "a", "é", "会", "\U0001f600"]
+
+
+@given(st.text(st.sampled_from(EDGE_CHARACTERS)))
+def test_values_written_as_they_are_need_no_escaping(value: str) -> None:
+    """The shortcut for plain values (no scan-and-translate) agrees with the full escaping."""
+    full_text = roost_xml._NOT_XML_CHAR.sub("", value).translate(roost_xml._TEXT_ESCAPES)
+    full_attr = roost_xml._NOT_XML_CHAR.sub("", value).translate(roost_xml._ATTR_ESCAPES)
+    assert roost_xml.escape_text(value) == full_text
+    assert roost_xml.escape_attr(value) == full_attr
+
+
 def test_xmlns_attributes_are_refused() -> None:
     with pytest.raises(ValueError, match="Clark"):
         serialize(element(f"{C}query", {"xmlns": "jabber:iq:roster"}))

@@ -44,13 +44,23 @@ _ATTR_ESCAPES = str.maketrans(
 )
 
 
+# Values with nothing to remove or escape (nearly all: addresses, ids, most text) are
+# written as they are, after one scan.
+_PLAIN_TEXT = re.compile("[\t\n\x20-\x25\x27-\x3b\x3d\x3f-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]*")
+_PLAIN_ATTR = re.compile("[\x20\x21\x23-\x25\x28-\x3b\x3d\x3f-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]*")
+
+
 def escape_text(value: str) -> str:
     """``value`` as XML character data."""
+    if _PLAIN_TEXT.fullmatch(value):
+        return value
     return _NOT_XML_CHAR.sub("", value).translate(_TEXT_ESCAPES)
 
 
 def escape_attr(value: str) -> str:
     """``value`` for an attribute value in either quote style."""
+    if _PLAIN_ATTR.fullmatch(value):
+        return value
     return _NOT_XML_CHAR.sub("", value).translate(_ATTR_ESCAPES)
 
 
@@ -144,6 +154,7 @@ def stream_header(*, from_: str, id_: str, to: str | None, version: str = "1.0",
     return f"<?xml version='1.0'?><stream:stream xmlns='{CLIENT_NS}' xmlns:stream='{STREAM_NS}'{written}>".encode()
 
 
+@functools.lru_cache(maxsize=4096)  # tags and attribute names: a small set, written again and again
 def _split(name: str) -> tuple[str, str]:
     """``{ns}local`` as (ns, local); a name without a namespace has ns ""."""
     if name.startswith("{"):

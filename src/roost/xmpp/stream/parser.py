@@ -16,6 +16,7 @@ mean UTF-16 or UTF-32 without a byte-order mark and get the same condition.
 from __future__ import annotations
 
 import codecs
+import functools
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
@@ -81,6 +82,7 @@ class XmlStreamError(Exception):
         self.text = text
 
 
+@functools.lru_cache(maxsize=4096)  # the few names streams use, again and again; bounded
 def _clark(name: str) -> str:
     """Expat's ``uri local [prefix]`` name as ``{uri}local``."""
     parts = name.split(" ")
