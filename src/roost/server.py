@@ -14,7 +14,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from roost.api.app import EventsFirst, create_api
-from roost.api.ws_frames import WEBSOCKET_PROTOCOL
+from roost.api.ws_protocol import WEBSOCKET_PROTOCOL
 from roost.app import Runtime, build_runtime
 from roost.config import Settings
 from roost.tls import server_context

@@ -12,23 +12,19 @@ writes its pings and its close frame to the same transport, and this writer stop
 soon as the connection is no longer open. Any other server, or a connection with
 compression, uses the ASGI path (`attach` returns None).
 
-Reading is the mirror image. uvicorn hands each incoming message to the application
-through an ASGI queue: a dict per message, a queue put and get, a wake-up of the
-handler's task, Starlette's checks, and a pause and resume of the socket's reading
-around each one. `DirectWebSocketProtocol` (the server's WebSocket protocol class) is
-uvicorn's own sans-I/O protocol with one change: once a reader is set, a complete
-message goes to it as soon as it is parsed. The rest (a text message of invalid UTF-8,
-the disconnect, anything after the server's close) still takes uvicorn's path.
+Reading is the mirror image: on the server's own protocol class (`ws_protocol.py`),
+`read_into` has each message handed straight to the session as it is read.
 """
 
 from __future__ import annotations
 
 import struct
-from collections.abc import Callable
 from typing import Any
 
 from starlette.websockets import WebSocket
 from websockets.protocol import State
+
+from roost.api.ws_protocol import MessageReader
 
 try:  # COMPAT: uvicorn's protocol class is not public API; without it, the ASGI path is used
     from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
@@ -36,36 +32,6 @@ except ImportError:  # pragma: no cover - another uvicorn
     WebSocketsSansIOProtocol = None  # type: ignore[assignment,misc]
 
 _TEXT_FIN = 0x81
-
-MessageReader = Callable[[str | bytes], None]  # a text message as str, a binary one as bytes
-
-if WebSocketsSansIOProtocol is not None:
-
-    class DirectWebSocketProtocol(WebSocketsSansIOProtocol):
-        """uvicorn's sans-I/O WebSocket, whose messages go straight to a reader once one is set."""
-
-        message_reader: MessageReader | None = None
-
-        def send_receive_event_to_app(self) -> None:
-            reader = self.message_reader
-            if reader is None or self.close_sent:
-                super().send_receive_event_to_app()
-                return
-            data = self.frames[0] if len(self.frames) == 1 else b"".join(self.frames)
-            if self.curr_msg_data_type == "text":
-                try:
-                    message: str | bytes = data.decode()
-                except UnicodeDecodeError:
-                    super().send_receive_event_to_app()  # uvicorn closes with 1007, as for everyone
-                    return
-            else:
-                message = data
-            self.frames = []
-            reader(message)
-
-    WEBSOCKET_PROTOCOL: type[Any] | str = DirectWebSocketProtocol
-else:  # pragma: no cover - another uvicorn
-    WEBSOCKET_PROTOCOL = "auto"
 
 
 class ConnectionGone(Exception):
