@@ -48,8 +48,9 @@ async def _expire_messages(runtime: Runtime) -> None:
     while days > 0:
         try:
             removed = await runtime.services.archive.expire(days)
-            if removed:
-                log.info("retention removed messages=%d", removed)
+            forgotten = await runtime.services.catchup.expire()
+            if removed or forgotten:
+                log.info("retention removed messages=%d events=%d", removed, forgotten)
         except Exception:
             log.warning("retention run failed", exc_info=True)
         await asyncio.sleep(RETENTION_EVERY_SECONDS)

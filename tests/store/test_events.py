@@ -163,3 +163,19 @@ async def test_positions_saved_before_migration_0017_stay_valid(tmp_path: Path) 
         assert await stores.events.last_id() == 15
     finally:
         await stores.close()
+
+
+async def test_purge_before_removes_older_logged_changes_in_batches(world: World, stores: SqlStores) -> None:
+    amy, bob = await world.user("amy"), await world.user("bob")
+    rooms = [await world.room(amy, bob) for _ in range(3)]
+    sent = await world.send(rooms[0], amy, "stays: retention removes messages itself")
+    cut = world.next_id()
+    later = await world.room(amy)
+    ids = [room.id for room in (*rooms, later)]
+
+    assert await stores.events.purge_before(cut, batch=2) == 2
+    assert await stores.events.purge_before(cut, batch=2) == 1
+    assert await stores.events.purge_before(cut, batch=2) == 0
+
+    left = await stores.events.since(since=0, conversation_ids=ids, user_id=amy.id, limit=100)
+    assert [(e.kind, e.ref_id) for e in left] == [("message.created", sent.id), ("conversation.created", later.id)]

@@ -90,7 +90,9 @@ class Core:
             self.clock,
             self.limits,
         )
-        self.catchup = CatchUpService(self.stores.events, self.stores.messages, self.conversations, limit=20)
+        self.catchup = CatchUpService(
+            self.stores.events, self.stores.messages, self.conversations, self.ids, self.clock, limit=20
+        )
         self.presence = PresenceService(self.stores.users, self.router, self.clock)
 
     async def user(self, username: str, **fields: object) -> User:

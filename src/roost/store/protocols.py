@@ -162,6 +162,9 @@ class PushStore(Protocol):
 class EventLog(Protocol):
     async def since(self, *, since: int, conversation_ids: list[int], user_id: int, limit: int) -> list[LogEntry]: ...
     async def last_id(self) -> int: ...
+    async def purge_before(self, event_id: int, batch: int = 1000) -> int:
+        """Remove up to `batch` logged changes older than `event_id`; returns how many."""
+        ...
 
 
 class FileStore(Protocol):

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Literal, cast
 
+from roost.core.clock import Clock
 from roost.core.conversations.service import ConversationService
 from roost.core.events import (
     ConversationChanged,
@@ -16,6 +18,7 @@ from roost.core.events import (
     ReactionsChanged,
     ReadMarkerMoved,
 )
+from roost.model.ids import IdGenerator
 from roost.model.messages import LogEntry, Message
 from roost.model.users import User
 from roost.store.protocols import ConversationStore, EventLog, MessageStore
@@ -37,12 +40,18 @@ class CatchUp:
 
 @dataclass(frozen=True)
 class CatchUpService:
-    """Rebuilds each logged change from current state: the client upserts, so repeats are harmless."""
+    """Rebuilds each logged change from current state: the client upserts, so repeats are harmless.
+
+    With retention on, changes older than `retention_days` leave the log (`expire`), so a
+    client whose position is older than that is told its catch-up is not complete."""
 
     log: EventLog
     messages: MessageStore
     conversations: ConversationService
+    ids: IdGenerator
+    clock: Clock
     limit: int = 1000
+    retention_days: int = 0  # 0: the log keeps everything
 
     async def last_event_id(self) -> int:
         return await self.log.last_id()
@@ -57,7 +66,27 @@ class CatchUpService:
         by_id = {m.id: m for m in loaded}
         events = [ev for entry in entries if (ev := await self._rebuild(entry, by_id)) is not None]
         last = entries[-1].id if entries else event_id
+        horizon = self._horizon()
+        if event_id < horizon:  # older than retention: changes may be missing for good
+            if complete:  # everything logged after `event_id` is here: a next page starts past the horizon
+                last = max(last, horizon)
+            complete = False
         return CatchUp(events=events, last_event_id=last, complete=complete)
+
+    async def expire(self) -> int:
+        """Retention: remove logged changes older than `retention_days`; returns how many."""
+        horizon = self._horizon()
+        total = 0
+        while horizon and (removed := await self.log.purge_before(horizon)):
+            total += removed
+        return total
+
+    def _horizon(self) -> int:
+        """The first event id retention keeps (0 without retention)."""
+        if self.retention_days <= 0:
+            return 0
+        cutoff = self.clock.now() - timedelta(days=self.retention_days)
+        return self.ids.floor_for(int(cutoff.timestamp() * 1000))
 
     async def _rebuild(self, entry: LogEntry, messages: dict[int, Message]) -> DurableEvent | None:
         if entry.kind in MESSAGE_EVENTS:

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from roost.model.messages import LogEntry
 from roost.store.sql import tables as t
 from roost.store.sql.engine import Database
+from roost.store.sql.writer import Writer
 
 
 async def append_event(
@@ -76,10 +77,25 @@ async def last_event_id(db: Database) -> int:
 
 
 class SqlEventLog:
-    """The event log read side, as the core's EventLog protocol."""
+    """The event log as the core's EventLog protocol: read, and pruned by retention."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, writer: Writer) -> None:
         self.db = db
+        self.writer = writer
+
+    async def purge_before(self, event_id: int, batch: int = 1000) -> int:
+        """Remove up to `batch` rows of `events` older than `event_id` (a message's creation is
+        its row in `messages`, which the message's own retention removes)."""
+        e = t.events
+        oldest = select(e.c.id).where(e.c.id < event_id).order_by(e.c.id).limit(batch)
+
+        async def write(conn: AsyncConnection) -> int:
+            ids = list((await conn.scalars(oldest)).all())
+            if ids:
+                await conn.execute(e.delete().where(e.c.id.in_(ids)))
+            return len(ids)
+
+        return await self.writer.write(write)
 
     async def since(self, *, since: int, conversation_ids: list[int], user_id: int, limit: int) -> list[LogEntry]:
         return await read_events(self.db, since=since, conversation_ids=conversation_ids, user_id=user_id, limit=limit)

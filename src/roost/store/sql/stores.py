@@ -98,7 +98,7 @@ def open_stores(
         conversations=SqlConversationStore(db, writer),
         messages=SqlMessageStore(db, writer, indexer),
         search=SqlSearchStore(db, indexer),
-        events=SqlEventLog(db),
+        events=SqlEventLog(db, writer),
         files=SqlFileStore(db, writer),
         avatars=SqlAvatarStore(db, writer),
         archive=SqlArchiveStore(db, writer),
