@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import random
 import shutil
 import signal
 import socket
@@ -23,10 +24,26 @@ ADMIN_PASSWORD = "admin-password-1"
 _INIT_TEMPLATES: dict[tuple[tuple[str, str], ...], Path] = {}
 
 
+# Below Linux's ephemeral range (32768-60999): a port taken from that range can be handed to
+# a client's outgoing connection before the server binds it, as happened once in CI.
+_PORTS = range(20000, 32000)
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A loopback port nothing listens on now, outside the range outgoing connections use."""
+    for _ in range(100):
+        port = random.choice(_PORTS)
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free loopback port")
+
+
+class PortTaken(RuntimeError):
+    """The server could not bind one of its ports."""
 
 
 @dataclass
@@ -96,14 +113,28 @@ class ServerProcess:
             _INIT_TEMPLATES[key] = copy
 
     def start(self) -> None:
+        for _ in range(3):
+            try:
+                self._start()
+                return
+            except PortTaken:  # another test process bound it first: new ports, once more
+                self.port, self.xmpp_port, self.xmpp_tls_port = free_port(), free_port(), free_port()
+        self._start()
+
+    def _start(self) -> None:
         log = (self.root / "server.log").open("ab")
+        start = log.tell()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "roost.main", "serve"], cwd=self.root, env=self.env(), stdout=log, stderr=log
         )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"server exited: {self.log_tail()}")
+                self.process = None
+                tail = self.log_tail()
+                if "address already in use" in (self.root / "server.log").read_text(errors="replace")[start:]:
+                    raise PortTaken(tail)
+                raise RuntimeError(f"server exited: {tail}")
             try:
                 if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
                     return
