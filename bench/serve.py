@@ -1,16 +1,18 @@
 """`roost serve` for the benchmarks, with the uvicorn WebSocket settings chosen from the environment.
 
-BENCH_UVICORN_WS=websockets|websockets-sansio|wsproto picks uvicorn's WebSocket
-implementation and BENCH_WS_DEFLATE=0|1 turns permessage-deflate off or on,
-without editing src/roost/server.py (which leaves both at uvicorn's defaults
-unless it says otherwise). BENCH_WRITER_STATS=<file> counts the group-commit
-writer's transactions and the jobs in them, and logs the stalls that make tail
-latency: writer transactions of 50 ms or more (loop-side wall time, hand-off and
-COMMIT included), event-loop stalls of 20 ms or more, cyclic GC runs of 10 ms or
-more and WAL checkpoints of 20 ms or more (their own thread); it writes the totals
-and the last 2,000 stalls to <file> every half second (read by ws_load.py). BENCH_TRACEMALLOC=<frames> traces Python
-allocations; each SIGUSR1 then dumps a snapshot to <data folder>/tracemalloc-<n>.snap
-(read by idle_sessions.py --tracemalloc). Everything else is the ordinary `roost serve`.
+BENCH_UVICORN_WS=websockets|websockets-sansio|wsproto picks one of uvicorn's own
+WebSocket implementations instead of the server's
+(`roost.api.ws_protocol.DirectWebSocketProtocol`, uvicorn's sans-I/O one reading its
+common frames itself) and BENCH_WS_DEFLATE=0|1 turns permessage-deflate off or on,
+without editing src/roost/server.py. BENCH_WRITER_STATS=<file> counts the group-commit
+writer's transactions and the jobs in them, and logs the stalls that make tail latency:
+writer transactions of 50 ms or more (loop-side wall time, hand-off and COMMIT
+included), event-loop stalls of 20 ms or more, cyclic GC runs of 10 ms or more and WAL
+checkpoints of 20 ms or more (their own thread); it writes the totals and the last 2,000
+stalls to <file> every half second (read by ws_load.py). BENCH_TRACEMALLOC=<frames>
+traces Python allocations; each SIGUSR1 then dumps a snapshot to <data
+folder>/tracemalloc-<n>.snap (read by idle_sessions.py --tracemalloc). Everything else
+is the ordinary `roost serve`.
 """
 
 from __future__ import annotations
