@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from tests.conftest import MakePerson
 from tests.support.client import open_events
@@ -136,11 +135,7 @@ async def test_pipelined_sends_are_acked_and_stored_in_command_order(
     bad = {"type": "send", "client_id": "bad", "conversation_id": "1", "body": "nowhere"}
     await events.ws.send(json.dumps(bad))
 
-    answers: list[dict[str, Any]] = []
-    while len(answers) < len(ids) + 1:
-        frame = await events.next()
-        if frame["type"] in ("ack", "error"):
-            answers.append(frame)
+    answers = await events.answers(len(ids) + 1)
 
     assert [a["client_id"] for a in answers] == [*ids, "bad"]
     assert all(a["type"] == "ack" for a in answers[:-1])

@@ -6,20 +6,10 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-from typing import Any
 
 from tests.conftest import MakePerson
 from tests.support.client import Events, Person, closed, open_events
 from tests.support.server import ServerProcess
-
-
-async def _answers(events: Events, count: int) -> list[dict[str, Any]]:
-    answers: list[dict[str, Any]] = []
-    while len(answers) < count:
-        frame = await events.next()
-        if frame["type"] in ("ack", "error"):
-            answers.append(frame)
-    return answers
 
 
 async def test_commands_that_wait_and_commands_that_do_not_are_answered_in_order(
@@ -43,7 +33,7 @@ async def test_commands_that_wait_and_commands_that_do_not_are_answered_in_order
     for command in commands[1:]:
         await events.ws.send(json.dumps(command))
 
-    answers = await _answers(events, len(commands))
+    answers = await events.answers(len(commands))
 
     assert [a["client_id"] for a in answers] == [c["client_id"] for c in commands]
     for command, answer in zip(commands, answers, strict=True):
@@ -156,7 +146,7 @@ async def test_frames_split_across_writes_and_many_in_one_write_are_all_read(
     await asyncio.sleep(0.05)
     transport.write(frame[1000:])
 
-    answers = await _answers(events, 22)
+    answers = await events.answers(22)
 
     assert [a["client_id"] for a in answers[:21]] == ["drip", *(f"batch-{i}" for i in range(20))]
     assert answers[21]["type"] == "error"  # "pad" is not a field of ping: read whole, then refused
@@ -176,7 +166,7 @@ async def test_fragmented_messages_and_pings_from_the_client_are_still_understoo
     transport.write(_client_frame(command[20:], opcode=0x0))
     pong = await asyncio.wait_for(events.ws.ping(b"and you?"), 10)
 
-    (answer,) = await _answers(events, 1)
+    (answer,) = await events.answers(1)
     assert answer["type"] == "ack" and answer["client_id"] == "in-pieces"
     assert pong is not None
     assert (await events.command(type="ping"))["pong"] is True

@@ -62,6 +62,15 @@ class Events:
             if frame.get("type") == kind and all(frame.get(k) == v for k, v in match.items()):
                 return frame
 
+    async def answers(self, count: int) -> list[dict[str, Any]]:
+        """The next `count` answers to commands (acks and errors), skipping other frames."""
+        answers: list[dict[str, Any]] = []
+        while len(answers) < count:
+            frame = await self.next()
+            if frame["type"] in ("ack", "error"):
+                answers.append(frame)
+        return answers
+
     async def command(self, **command: Any) -> dict[str, Any]:
         command.setdefault("client_id", secrets.token_hex(6))
         await self.ws.send(json.dumps(command))

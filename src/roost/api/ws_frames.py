@@ -24,12 +24,7 @@ from typing import Any
 from starlette.websockets import WebSocket
 from websockets.protocol import State
 
-from roost.api.ws_protocol import MessageReader
-
-try:  # COMPAT: uvicorn's protocol class is not public API; without it, the ASGI path is used
-    from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
-except ImportError:  # pragma: no cover - another uvicorn
-    WebSocketsSansIOProtocol = None  # type: ignore[assignment,misc]
+from roost.api.ws_protocol import MessageReader, WebSocketsSansIOProtocol
 
 _TEXT_FIN = 0x81
 

@@ -41,6 +41,8 @@ try:  # COMPAT: uvicorn's protocol class is not public API; without it, the ASGI
 except ImportError:  # pragma: no cover - another uvicorn
     WebSocketsSansIOProtocol = None  # type: ignore[assignment,misc]
 
+__all__ = ["WEBSOCKET_PROTOCOL", "MessageReader", "WebSocketsSansIOProtocol"]  # the last for ws_frames
+
 MessageReader = Callable[[str | bytes], None]  # a text message as str, a binary one as bytes
 
 _FIN = 0x80
