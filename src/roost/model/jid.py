@@ -59,7 +59,14 @@ class Jid:
 
     @classmethod
     def parse(cls, text: str) -> Jid:
-        """Split ``text`` at the first "/" and then the first "@" (RFC 7622 §3.1) and enforce each part."""
+        """Split ``text`` at the first "/" and then the first "@" (RFC 7622 §3.1) and enforce each part.
+
+        Addresses up to ``CACHED_PART_CHARS`` characters are remembered whole (a Jid is
+        immutable): the same few thousand come again in every stanza."""
+        return _parse_cached(text) if len(text) <= CACHED_PART_CHARS else cls._parse(text)
+
+    @classmethod
+    def _parse(cls, text: str) -> Jid:
         if len(text) > _MAX_INPUT_CHARS:
             raise _malformed("it is too long")
         rest, slash, resource = text.partition("/")
@@ -168,6 +175,7 @@ def _cached(enforce: Callable[[str], str]) -> Callable[[str], str]:
     return cached
 
 
+_parse_cached = functools.lru_cache(maxsize=PART_CACHE_SIZE)(Jid._parse)
 enforce_local = _cached(_enforce_local)
 enforce_resource = _cached(_enforce_resource)
 enforce_domain = _cached(_enforce_domain)

@@ -61,6 +61,6 @@ async def read_marker(event: ReadMarkerMoved, session: XmppSession) -> list[ET.E
     if not own:
         stanza.set("to", str(session.jid))
         return [stanza]
-    stanza.set("from", str(session.jid.bare))
+    stanza.set("from", session.bare_text)
     stanza.set("to", await other_jid(session, event.conversation_id, session.user_id))
     return [carbon(session, "sent", stanza)]

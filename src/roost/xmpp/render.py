@@ -79,15 +79,13 @@ async def _received_copy(
     """XEP-0280: a message addressed to another of the user's resources (or to the bare JID)."""
     if not session.carbons or (origin is not None and origin.private) or not session.give(message.id):
         return []
-    to = f"{session.jid.bare}/{target}" if target else str(session.jid.bare)
+    to = f"{session.bare_text}/{target}" if target else session.bare_text
     inner = await chat_stanza(session, message, origin, to=to)
     return [carbon(session, "received", inner)]
 
 
 def carbon(session: XmppSession, kind: str, inner: ET.Element) -> ET.Element:
-    wrapper = ET.Element(
-        f"{{{CLIENT}}}message", {"from": str(session.jid.bare), "to": str(session.jid), "type": "chat"}
-    )
+    wrapper = ET.Element(f"{{{CLIENT}}}message", {"from": session.bare_text, "to": session.jid_text, "type": "chat"})
     forwarded = ET.SubElement(ET.SubElement(wrapper, f"{{{CARBONS}}}{kind}"), f"{{{FORWARD}}}forwarded")
     forwarded.append(inner)
     return wrapper
@@ -161,7 +159,7 @@ def _chat_element(session: XmppSession, message: Message, origin: Origin | None,
         if message.body or message.encryption is None:
             ET.SubElement(stanza, f"{{{CLIENT}}}body").text = message.body
         stanza.extend(payloads.elements(message.extras, max_bytes=session.limits.max_stanza_bytes))
-    ET.SubElement(stanza, f"{{{SID}}}stanza-id", {"id": str(message.id), "by": str(session.jid.bare)})
+    ET.SubElement(stanza, f"{{{SID}}}stanza-id", {"id": str(message.id), "by": session.bare_text})
     return stanza
 
 

@@ -85,6 +85,7 @@ class XmppSession:
         self.resource = resource
         self.jid = Jid(user.username, server.limits.domain, resource)
         self.jid_text = str(self.jid)
+        self.bare_text = str(self.jid.bare)
         self.available = False  # sent its initial presence
         self.carbons = False  # XEP-0280 enabled
         self.roster_requested = False  # an interested resource: gets roster pushes (RFC 6121 §2.1.6)

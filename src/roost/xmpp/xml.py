@@ -163,42 +163,54 @@ def _split(name: str) -> tuple[str, str]:
     return "", name
 
 
-def _write(parts: list[str], node: ET.Element, parent_namespace: str) -> None:
-    namespace, local = _split(node.tag)
+@functools.lru_cache(maxsize=4096)  # (tag, parent namespace): a small set, written again and again
+def _tag_parts(tag: str, parent_namespace: str) -> tuple[str, str, str]:
+    """The start tag's beginning (name and any namespace declaration), the end tag, the namespace."""
+    namespace, local = _split(tag)
     if namespace == XML_NS:
         name, namespace, declaration = f"xml:{local}", parent_namespace, ""
     elif namespace == parent_namespace:
         name, declaration = local, ""
     else:
         name, declaration = local, f' xmlns="{escape_attr(namespace)}"'
-    parts.append(f"<{name}{declaration}{_attributes(node.attrib)}")
-    if not node.text and len(node) == 0:
+    return f"<{name}{declaration}", f"</{name}>", namespace
+
+
+def _write(parts: list[str], node: ET.Element, parent_namespace: str) -> None:
+    start, end, namespace = _tag_parts(node.tag, parent_namespace)
+    attrib = node.attrib
+    parts.append(start + _attributes(attrib) if attrib else start)
+    text = node.text
+    if not text and len(node) == 0:
         parts.append("/>")
         return
     parts.append(">")
-    if node.text:
-        parts.append(escape_text(node.text))
+    if text:
+        parts.append(escape_text(text))
     for child in node:
         _write(parts, child, namespace)
         if child.tail:
             parts.append(escape_text(child.tail))
-    parts.append(f"</{name}>")
+    parts.append(end)
 
 
 def _attributes(attrib: dict[str, str]) -> str:
     """Attributes, with a prefix declared for each namespace other than the XML namespace."""
-    prefixes: dict[str, str] = {}
     written: list[str] = []
+    prefixes: dict[str, str] | None = None
     for key, value in attrib.items():
-        namespace, local = _split(key)
-        if namespace == XML_NS:
-            name = f"xml:{local}"
-        elif namespace:
-            name = f"{prefixes.setdefault(namespace, f'a{len(prefixes)}')}:{local}"
-        elif local == "xmlns" or local.startswith("xmlns:"):
-            raise ValueError("namespaces go in the tag, in Clark notation, not in an xmlns attribute")
+        if key[0] != "{":  # no namespace: nearly every attribute
+            if key == "xmlns" or key.startswith("xmlns:"):
+                raise ValueError("namespaces go in the tag, in Clark notation, not in an xmlns attribute")
+            name = key
         else:
-            name = local
-        written.append(f' {name}="{escape_attr(value)}"')
-    declarations = [f' xmlns:{prefix}="{escape_attr(namespace)}"' for namespace, prefix in prefixes.items()]
-    return "".join(declarations + written)
+            namespace, local = _split(key)
+            if namespace == XML_NS:
+                name = f"xml:{local}"
+            else:
+                prefixes = prefixes if prefixes is not None else {}
+                name = f"{prefixes.setdefault(namespace, f'a{len(prefixes)}')}:{local}"
+        written.append(f' {name}="{value if _PLAIN_ATTR.fullmatch(value) else escape_attr(value)}"')
+    if prefixes:
+        written[:0] = [f' xmlns:{prefix}="{escape_attr(namespace)}"' for namespace, prefix in prefixes.items()]
+    return "".join(written)

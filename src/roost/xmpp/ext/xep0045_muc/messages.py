@@ -82,7 +82,7 @@ async def _mediated_invite(session: XmppSession, local: str, invite: ET.Element)
     for target in _streams_of(session, invitee):
         message = ET.Element(f"{{{CLIENT}}}message", {"from": str(room), "to": str(target.jid)})
         forwarded = ET.SubElement(ET.SubElement(message, f"{{{MUC_USER}}}x"), f"{{{MUC_USER}}}invite")
-        forwarded.set("from", str(session.jid.bare))
+        forwarded.set("from", session.bare_text)
         if invite.findtext(f"{{{MUC_USER}}}reason"):
             ET.SubElement(forwarded, f"{{{MUC_USER}}}reason").text = invite.findtext(f"{{{MUC_USER}}}reason")
         target.send(message)
