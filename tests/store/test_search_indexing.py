@@ -186,3 +186,32 @@ def test_full_text_indexes_merge_segments_sixteen_at_a_time(tmp_path: Path) -> N
         for index in ("messages_words", "messages_fts"):
             settings = dict(db.execute(f"SELECT k, v FROM {index}_config WHERE k LIKE '%merge'"))
             assert settings == {"automerge": 16, "crisismerge": 32}
+
+
+async def test_the_word_index_is_made_again_without_prefix_indexes(tmp_path: Path) -> None:
+    """Migration 0018: what was indexed is found again, by two letters too; what waited for the
+    indexer is indexed once, by the indexer."""
+    path = tmp_path / "prefix.db"
+    upgrade(f"sqlite:///{path}", "0017")
+    _insert(path, (30, "deployment tomorrow"), (31, "de facto"))
+    with sqlite3.connect(path) as db:  # indexed as the writer did before 0018
+        db.execute("INSERT INTO messages_words(rowid, body) SELECT id, body FROM messages")
+        db.execute("UPDATE messages_search_mark SET indexed_upto = 31")
+    _insert(path, (32, "deploy waits for the indexer"))
+    upgrade(f"sqlite:///{path}")
+
+    with sqlite3.connect(path) as db:
+        made = db.execute("SELECT sql FROM sqlite_master WHERE name = 'messages_words'").fetchone()[0]
+        settings = dict(db.execute("SELECT k, v FROM messages_words_config WHERE k LIKE '%merge'"))
+    assert "prefix" not in made
+    assert settings == {"automerge": 16, "crisismerge": 32}
+    assert _words(path, '"de"*') == [30, 31]
+
+    stores = open_stores(f"sqlite:///{path}", migrate=False)
+    stores.start()
+    try:
+        assert [m.id for m in await stores.search.search(SearchQuery("de", (7,)))] == [32, 31, 30]
+        assert [m.id for m in await stores.search.search(SearchQuery("deploy", (7,)))] == [32, 30]
+        await _check_word_index(stores)  # each row once
+    finally:
+        await stores.close()
