@@ -24,7 +24,7 @@ from roost.xmpp.context import Origin
 from roost.xmpp.errors import StanzaError
 from roost.xmpp.ext import MessageRequest
 from roost.xmpp.ext import xep0461_replies as replies
-from roost.xmpp.ext.xep0045_muc.messages import direct_invite
+from roost.xmpp.ext.xep0045_muc.messages import direct_invite, has_direct_invite
 from roost.xmpp.session import XmppSession
 
 CLIENT = "jabber:client"
@@ -42,10 +42,13 @@ async def on_message(session: XmppSession, stanza: ET.Element, to: Jid | None) -
         raise StanzaError("cancel", "remote-server-not-found" if to else "bad-request")
     if kind == "groupchat":
         raise StanzaError("cancel", "service-unavailable", "Group chat goes through the MUC service.")
-    other = await _colleague(session, to)
-    if await direct_invite(session, stanza, other):  # XEP-0249
+    other = _cached_colleague(session, to) or await _colleague(session, to)
+    if has_direct_invite(stanza) and await direct_invite(session, stanza, other):  # XEP-0249
         return
-    conversation_id = await session.services.conversations.direct_id(session.user, other)
+    conversations = session.services.conversations
+    conversation_id = conversations.cached_direct_id(session.user_id, other) or await conversations.direct_id(
+        session.user, other
+    )
     handled = session.registry.message_handler(stanza)
     if handled is not None:
         handler, payload = handled
@@ -70,7 +73,9 @@ async def _store(
     origin = Origin(session.resource, to.resource or None, _is_private(stanza))
     session.server.hub.note_sent(session.user_id, client_id, origin)
     payload = Payload(extras.xml, extras.encryption)
-    body, reply_to = await replies.incoming(session, stanza, conversation_id, body)  # XEP-0461
+    reply_to = None
+    if replies.is_reply(stanza):  # XEP-0461
+        body, reply_to = await replies.incoming(session, stanza, conversation_id, body)
     await session.services.archive.send(
         session.user, conversation_id, body, client_id=client_id, reply_to=reply_to, payload=payload
     )
@@ -98,6 +103,12 @@ async def _may_write(session: XmppSession, conversation_id: int) -> bool:
     except Forbidden:
         return False
     return True
+
+
+def _cached_colleague(session: XmppSession, to: Jid) -> int | None:
+    """`_colleague` from the accounts' cache alone (no await), or None: then ask `_colleague`."""
+    user = session.services.accounts.cached(to.local) if to.local else None
+    return user.id if user is not None and not user.is_disabled else None
 
 
 async def _colleague(session: XmppSession, to: Jid) -> int:

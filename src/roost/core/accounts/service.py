@@ -65,6 +65,10 @@ class AccountsService:
             raise NotFound("user.not_found", f"No user {username!r}.")
         return user
 
+    def cached(self, username: str) -> User | None:
+        """`lookup` when the cache has the account (no await), else None."""
+        return self._by_name.get(normalize_username(username))
+
     async def lookup(self, username: str) -> User:
         """`by_username` from a cache refreshed behind the reader, for the paths every message takes.
 

@@ -201,6 +201,10 @@ class ConversationService:
             raise NotFound("user.not_found", f"No such user: {missing[0]}.")
         return wanted
 
+    def cached_direct_id(self, user_id: int, other_id: int) -> int | None:
+        """`direct_id` when it is cached (no await), else None."""
+        return self._directs.get(_direct_key(user_id, other_id))
+
     async def direct_id(self, user: User, other_id: int) -> int:
         """The id of `open_direct`'s conversation, cached: a direct conversation's two
         members never change. The caller has checked that the other person is active."""
@@ -374,4 +378,4 @@ class ConversationService:
 
 def _direct_key(a: int, b: int) -> str:
     """The store's key of the direct conversation of two people (or of one with themself)."""
-    return ",".join(str(p) for p in sorted({a, b}))
+    return f"{a},{b}" if a < b else f"{b},{a}" if b < a else str(a)

@@ -26,6 +26,11 @@ ext = Extension(name="replies", xep=461, version="0.2.0", title="Message Replies
 Addresser = Callable[[Message], Awaitable[tuple[str, str]]]  # replied message -> (reply's to, reply's id)
 
 
+def is_reply(stanza: ET.Element) -> bool:
+    """The message replies to another (`incoming` finds which)."""
+    return stanza.find(f"{{{NS}}}reply") is not None
+
+
 async def incoming(
     stream: StreamContext, stanza: ET.Element, conversation_id: int, body: str
 ) -> tuple[str, int | None]:

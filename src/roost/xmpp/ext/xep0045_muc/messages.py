@@ -88,6 +88,11 @@ async def _mediated_invite(session: XmppSession, local: str, invite: ET.Element)
         target.send(message)
 
 
+def has_direct_invite(stanza: ET.Element) -> bool:
+    """The message carries an XEP-0249 invitation (`direct_invite` handles it)."""
+    return stanza.find(f"{{{CONFERENCE}}}x") is not None
+
+
 async def direct_invite(session: XmppSession, stanza: ET.Element, invitee: int) -> bool:
     """XEP-0249: a message to a colleague with <x xmlns='jabber:x:conference'/>; False if it has none."""
     x = stanza.find(f"{{{CONFERENCE}}}x")
