@@ -30,14 +30,19 @@ class Listeners:
 
     async def start(self, host: str, port: int, tls_port: int) -> list[int]:
         """Listen on the STARTTLS port and the direct-TLS port (0 skips one); returns the bound ports."""
+        loop = asyncio.get_running_loop()
         bound: list[int] = []
         if port:
-            self.servers.append(await asyncio.start_server(self._plain, host, port, limit=2**20))
+            self.servers.append(await loop.create_server(lambda: self._transport(secure=False), host, port))
             bound.append(self.servers[-1].sockets[0].getsockname()[1])
         if tls_port and self.server.tls is not None:
             handshake = self.server.limits.negotiation_seconds
-            tls_server = await asyncio.start_server(
-                self._direct_tls, host, tls_port, ssl=self.server.tls, ssl_handshake_timeout=handshake, limit=2**20
+            tls_server = await loop.create_server(
+                lambda: self._transport(secure=True),
+                host,
+                tls_port,
+                ssl=self.server.tls,
+                ssl_handshake_timeout=handshake,
             )
             self.servers.append(tls_server)
             bound.append(tls_server.sockets[0].getsockname()[1])
@@ -45,26 +50,20 @@ class Listeners:
             log.info("xmpp listening on %s", ", ".join(str(s.getsockname()) for s in listening.sockets))
         return bound
 
-    async def _plain(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        transport = TcpTransport(reader, writer, new_parser(self.server), secure=False, write_buffer_max=self._buffer)
-        await self._serve(Connection(transport, self.server, plain_allowed=self.allow_plain))
+    def _transport(self, *, secure: bool) -> TcpTransport:
+        """A new connection's transport; its task starts once the connection is up."""
+        plain_allowed = self.allow_plain and not secure
+        return TcpTransport(
+            new_parser(self.server),
+            secure=secure,
+            write_buffer_max=self.server.limits.write_buffer_max,
+            on_ready=lambda transport: self._run(Connection(transport, self.server, plain_allowed=plain_allowed)),
+        )
 
-    async def _direct_tls(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        transport = TcpTransport(reader, writer, new_parser(self.server), secure=True, write_buffer_max=self._buffer)
-        await self._serve(Connection(transport, self.server, plain_allowed=False))
-
-    @property
-    def _buffer(self) -> int:
-        return self.server.limits.write_buffer_max
-
-    async def _serve(self, connection: Connection) -> None:
-        task = asyncio.current_task()
-        assert task is not None
+    def _run(self, connection: Connection) -> None:
+        task = asyncio.get_running_loop().create_task(serve_connection(connection))
         self.connections.add(task)
-        try:
-            await serve_connection(connection)
-        finally:
-            self.connections.discard(task)
+        task.add_done_callback(self.connections.discard)
 
     async def stop(self) -> None:
         for listening in self.servers:

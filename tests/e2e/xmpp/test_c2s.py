@@ -236,3 +236,22 @@ async def test_wrong_passwords_are_throttled_without_locking_out(
     assert outcomes == [False] * 8
     async with connected(server, other.username, other.password) as still:  # other accounts are unaffected
         assert still.is_connected()
+
+
+async def test_hundreds_of_stanzas_in_one_write_are_all_answered_in_order(
+    server: ServerProcess, make_person: MakePerson
+) -> None:
+    """The server parses as bytes arrive and stops reading while too many stanzas wait for their
+    turn (stream/transport.py): none is lost, and the answers keep the order."""
+    alice = await make_person("alice")
+    async with direct_tls(server) as (client, _):
+        assert (await client.auth("SCRAM-SHA-256", ScramClient(alice.username, alice.password))).tag.endswith("success")
+        client.parser.reset()
+        client.send(HEADER)
+        await client.recv()  # features
+        client.send("<iq type='set' id='b'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></iq>")
+        assert (await client.recv()).get("type") == "result"
+        count = 1500  # several times what the server holds parsed before it stops reading
+        client.send("".join(f"<iq type='get' id='p{i}'><ping xmlns='urn:xmpp:ping'/></iq>" for i in range(count)))
+        answers = [await client.recv() for _ in range(count)]
+    assert [(a.get("id"), a.get("type")) for a in answers] == [(f"p{i}", "result") for i in range(count)]

@@ -118,3 +118,11 @@ async def test_unauthenticated_connections_per_address_are_capped(server: Server
             writer.close()
     await asyncio.sleep(0.5)
     await assert_still_serving(server)
+
+
+async def test_cleartext_after_starttls_is_refused_before_the_handshake(server: ServerProcess) -> None:
+    """Bytes sent with <starttls/> must not be taken as sent under TLS (CVE-2011-0411)."""
+    injected = b"<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/><message to='a@localhost'><body>x</body></message>"
+    answer = await exchange(server, HEADER + injected)
+    assert b"<proceed" in answer
+    assert b"policy-violation" in answer.split(b"<proceed")[1]

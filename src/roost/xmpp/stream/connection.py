@@ -143,7 +143,7 @@ class Connection:
         if stanza.tag != f"{{{TLS_NS}}}starttls":
             raise StreamError("policy-violation", "Use STARTTLS first.")
         self.transport.send(ET.Element(f"{{{TLS_NS}}}proceed"))
-        await self.transport.start_tls(self.server.tls)
+        await self.transport.start_tls(self.server.tls, handshake_seconds=self.server.limits.negotiation_seconds)
         await self._await_stream_open()
 
     async def _authenticate(self) -> None:

@@ -141,6 +141,11 @@ class StreamParser:
         """The stream is open and no stanza is partly read (framed transports check each message)."""
         return self._opened and self._depth == 1
 
+    @property
+    def has_unfinished_input(self) -> bool:
+        """Bytes were fed after the last complete event (or whitespace between stanzas)."""
+        return self._fed > self._boundary
+
     def feed(self, data: bytes) -> list[StreamEvent]:
         """Parse more bytes; return the events they complete, or raise ``XmlStreamError``."""
         if self._error is not None:
