@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from datetime import UTC, datetime
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from roost.model.messages import Message
 from roost.xmpp import xml as roost_xml
+from roost.xmpp.render import _plain_chat as plain_chat
 from roost.xmpp.stream.parser import StanzaReceived, StreamClosed, StreamOpened, StreamParser
 from roost.xmpp.xml import STREAM_CLOSE, SharedStanza, element, serialize, stream_header
 
@@ -197,3 +200,32 @@ def test_a_changed_copy_of_a_shared_stanza_is_serialised_in_full() -> None:
         fresh[:] = list(changed)
         assert serialize(changed) == serialize(fresh)
     assert b"<delay" in serialize(extra) and b'id="m2"' in serialize(renamed)
+
+
+def _plain_chat(body: str, sender: str, to: str, client_id: str) -> roost_xml.Templated:
+    message = Message(1234, 1, 2, client_id, body, datetime.now(UTC))
+    return plain_chat(message, sender=sender, to=to, by="bob@example.com")
+
+
+def _in_full(stanza: ET.Element) -> bytes:
+    parts: list[str] = []
+    roost_xml._write(parts, stanza, roost_xml.CLIENT_NS)
+    return "".join(parts).encode()
+
+
+@given(st.text(st.sampled_from(EDGE_CHARACTERS), min_size=1), st.text(st.sampled_from(EDGE_CHARACTERS)))
+def test_a_templated_chat_message_is_written_as_the_serialiser_would(body: str, value: str) -> None:
+    stanza = _plain_chat(body, f"amy@example.com/{value}", "bob@example.com/phone", value or "m1")
+    assert serialize(stanza) == _in_full(stanza)
+
+
+def test_a_changed_templated_message_is_serialised_in_full() -> None:
+    readdressed, delayed = (
+        _plain_chat("hi", "amy@example.com/a", "bob@example.com/b", "m1"),
+        _plain_chat("hi", "amy@example.com/a", "bob@example.com/b", "m1"),
+    )
+    readdressed.set("to", "bob@example.com/other")
+    delayed.append(element("{urn:xmpp:delay}delay", {"stamp": "2025-01-01T00:00:00Z"}))
+    assert b'to="bob@example.com/other"' in serialize(readdressed) and b"<delay" in serialize(delayed)
+    assert serialize(readdressed) == _in_full(readdressed) and serialize(delayed) == _in_full(delayed)
+    assert serialize(readdressed, parent_namespace="urn:xmpp:forward:0").startswith(b'<message xmlns="jabber:client"')

@@ -14,6 +14,7 @@ from roost.model.presence import Presence, ResourcePresence, Show
 from roost.xmpp import payloads
 from roost.xmpp.context import Origin
 from roost.xmpp.ext import xep0461_replies as replies
+from roost.xmpp.xml import Templated, escape_attr, escape_text
 
 if TYPE_CHECKING:
     from roost.xmpp.session import XmppSession
@@ -150,6 +151,8 @@ def _no_sent_copy(session: XmppSession, origin: Origin | None) -> bool:
 def _chat_element(session: XmppSession, message: Message, origin: Origin | None, *, sender: str, to: str) -> ET.Element:
     if origin is not None and origin.resource:
         sender += f"/{origin.resource}"
+    if message.body and not message.extras and not message.is_deleted:
+        return _plain_chat(message, sender=sender, to=to, by=session.bare_text)
     stanza = ET.Element(
         f"{{{CLIENT}}}message", {"type": "chat", "from": sender, "to": to, "id": message.client_id or str(message.id)}
     )
@@ -160,6 +163,23 @@ def _chat_element(session: XmppSession, message: Message, origin: Origin | None,
             ET.SubElement(stanza, f"{{{CLIENT}}}body").text = message.body
         stanza.extend(payloads.elements(message.extras, max_bytes=session.limits.max_stanza_bytes))
     ET.SubElement(stanza, f"{{{SID}}}stanza-id", {"id": str(message.id), "by": session.bare_text})
+    return stanza
+
+
+def _plain_chat(message: Message, *, sender: str, to: str, by: str) -> Templated:
+    """A chat message with only a body, written out once here (most messages; `serialize`)."""
+    attributes = {"type": "chat", "from": sender, "to": to, "id": message.client_id or str(message.id)}
+    stanza = Templated(f"{{{CLIENT}}}message", attributes)
+    body = ET.SubElement(stanza, f"{{{CLIENT}}}body")
+    body.text = message.body
+    stanza_id = ET.SubElement(stanza, f"{{{SID}}}stanza-id", {"id": str(message.id), "by": by})
+    stanza.made = (attributes, [body, stanza_id])
+    stanza.wire = (
+        f'<message type="chat" from="{escape_attr(sender)}" to="{escape_attr(to)}"'
+        f' id="{escape_attr(attributes["id"])}">'
+        f'<body>{escape_text(message.body)}</body><stanza-id xmlns="{SID}" id="{message.id}" by="{escape_attr(by)}"/>'
+        "</message>"
+    ).encode()
     return stanza
 
 

@@ -92,8 +92,10 @@ class ArchiveService:
         reply_to: int | None = None,
         attachments: tuple[int, ...] = (),
         payload: Payload | None = None,
+        origin: str | None = None,
     ) -> Appended:
-        """Store a message (once per client id) and deliver it to every member's sessions."""
+        """Store a message (once per client id) and deliver it to every member's sessions
+        (but the session `origin`, if given)."""
         stored = await self.submit(
             sender,
             conversation_id,
@@ -102,6 +104,7 @@ class ArchiveService:
             reply_to=reply_to,
             attachments=attachments,
             payload=payload,
+            origin=origin,
         )
         return self.check_stored(await stored, conversation_id)
 
