@@ -64,14 +64,3 @@ async def direct_tls(server: ServerProcess) -> AsyncIterator[tuple[RawClient, ET
         yield client, await client.recv()
     finally:
         writer.close()
-
-
-async def log_in(client: RawClient, username: str, password: str, resource: str = "") -> None:
-    """SCRAM-SHA-256, the stream restart and a bound resource (the server's choice when "")."""
-    assert (await client.auth("SCRAM-SHA-256", ScramClient(username, password))).tag == f"{{{SASL}}}success"
-    client.parser.reset()  # the stream restarts after SASL (RFC 6120 §6.4.6)
-    client.send(HEADER)
-    await client.recv()  # features
-    wanted = f"<resource>{resource}</resource>" if resource else ""
-    client.send(f"<iq type='set' id='bind'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'>{wanted}</bind></iq>")
-    assert (await client.recv()).get("type") == "result"

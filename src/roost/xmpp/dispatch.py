@@ -7,15 +7,11 @@ stanza runs in a guard, so one bad stanza gets an error reply and the stream goe
 
 from __future__ import annotations
 
-import asyncio
-import functools
 import logging
 import xml.etree.ElementTree as ET
 
-from roost.core.archive.service import ArchiveService
 from roost.model.errors import BadRequest, RoostError
 from roost.model.jid import Jid
-from roost.model.messages import Appended
 from roost.xmpp import im, presence
 from roost.xmpp.errors import StanzaError, StreamError, error_reply, from_roost_error
 from roost.xmpp.ext import IqRequest
@@ -24,18 +20,11 @@ from roost.xmpp.session import XmppSession
 
 log = logging.getLogger(__name__)
 CLIENT = "jabber:client"
-MESSAGE = f"{{{CLIENT}}}message"
-STANZAS = {f"{{{CLIENT}}}iq", MESSAGE, f"{{{CLIENT}}}presence"}
+STANZAS = {f"{{{CLIENT}}}iq", f"{{{CLIENT}}}message", f"{{{CLIENT}}}presence"}
 
 
 async def dispatch(session: XmppSession, stanza: ET.Element) -> None:
-    """Handle one top-level element of a bound stream.
-
-    A chat message is handled once it is handed to the archive: the connection reads on,
-    and its answer and XEP-0198 count come at its commit (`XmppSession.pipeline`). Every
-    other element waits for the messages before it to be committed."""
-    if stanza.tag != MESSAGE and session.pipelined:
-        await session.settled()
+    """Handle one top-level element of a bound stream."""
     if stanza.tag not in STANZAS:
         nonza = session.registry.nonza_handler(stanza.tag)
         if nonza is None:
@@ -44,8 +33,15 @@ async def dispatch(session: XmppSession, stanza: ET.Element) -> None:
         return
     _stamp_from(session, stanza)
     try:
-        if await _handle(session, stanza):
-            return  # pipelined: counted at its commit
+        to = _recipient(stanza)
+        if to is not None and muc.serves(session, to):
+            await muc.route(session, stanza, to)
+        elif stanza.tag.endswith("}iq"):
+            await _iq(session, stanza, to)
+        elif stanza.tag.endswith("}message"):
+            await im.on_message(session, stanza, to)
+        else:
+            await presence.on_presence(session, stanza, to)
     except StanzaError as error:
         _answer_error(session, stanza, error)
     except RoostError as error:
@@ -54,47 +50,6 @@ async def dispatch(session: XmppSession, stanza: ET.Element) -> None:
         log.exception("stanza handling failed")
         _answer_error(session, stanza, StanzaError("cancel", "internal-server-error"))
     session.handled()  # after its effects are committed: XEP-0198 may acknowledge it now
-
-
-async def _handle(session: XmppSession, stanza: ET.Element) -> bool:
-    """Route a stanza to its handler; True when it is a message handed to the archive (pipelined)."""
-    to = _recipient(stanza)
-    if to is not None and muc.serves(session, to):
-        await session.settled()
-        await muc.route(session, stanza, to)
-    elif stanza.tag.endswith("}iq"):
-        await _iq(session, stanza, to)
-    elif stanza.tag == MESSAGE:
-        submitted = await im.on_message(session, stanza, to)
-        if submitted is not None:
-            session.pipeline(
-                submitted.stored, functools.partial(_committed, session, stanza, submitted.conversation_id)
-            )
-            return True
-    else:
-        await presence.on_presence(session, stanza, to)
-    return False
-
-
-def _committed(
-    session: XmppSession, stanza: ET.Element, conversation_id: int, stored: asyncio.Future[Appended]
-) -> None:
-    """A pipelined message's commit: an error answers it, as `dispatch` would have."""
-    if stored.cancelled():
-        _answer_error(session, stanza, StanzaError("wait", "internal-server-error"))
-        return
-    error = stored.exception()
-    try:
-        if error is not None:
-            raise error
-        ArchiveService.check_stored(stored.result(), conversation_id)
-    except StanzaError as failure:
-        _answer_error(session, stanza, failure)
-    except RoostError as failure:
-        _answer_error(session, stanza, from_roost_error(failure))
-    except Exception:
-        log.exception("storing a message failed")
-        _answer_error(session, stanza, StanzaError("cancel", "internal-server-error"))
 
 
 def _stamp_from(session: XmppSession, stanza: ET.Element) -> None:

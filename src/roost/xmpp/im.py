@@ -12,22 +12,20 @@ Presence is in `xmpp/presence.py`.
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
 
 from roost.core.events import PayloadRelayed
 from roost.model.errors import Forbidden, NotFound
 from roost.model.jid import Jid
-from roost.model.messages import Appended, Payload
+from roost.model.messages import Payload
 from roost.xmpp import payloads
 from roost.xmpp.context import Origin
 from roost.xmpp.errors import StanzaError
 from roost.xmpp.ext import MessageRequest
 from roost.xmpp.ext import xep0461_replies as replies
 from roost.xmpp.ext.xep0045_muc.messages import direct_invite, has_direct_invite
-from roost.xmpp.session import PIPELINED_MAX, XmppSession
+from roost.xmpp.session import XmppSession
 
 CLIENT = "jabber:client"
 CHATSTATES = "http://jabber.org/protocol/chatstates"
@@ -36,70 +34,52 @@ CARBONS = "urn:xmpp:carbons:2"
 HINTS = "urn:xmpp:hints"
 
 
-@dataclass(frozen=True, slots=True)
-class Submitted:
-    """A message handed to the archive: its handling ends at its commit (`XmppSession.pipeline`)."""
-
-    stored: asyncio.Future[Appended]
-    conversation_id: int
-
-
-async def on_message(session: XmppSession, stanza: ET.Element, to: Jid | None) -> Submitted | None:
-    """Handle a message; a chat message to store comes back `Submitted`, before its commit.
-
-    Anything else this message does waits for the messages submitted before it (`settled`):
-    a correction, retraction, reaction or marker finds them stored."""
+async def on_message(session: XmppSession, stanza: ET.Element, to: Jid | None) -> None:
     kind = stanza.get("type", "normal")
     if kind == "error":
-        return None
+        return
     if to is None or to.domain != session.domain:
         raise StanzaError("cancel", "remote-server-not-found" if to else "bad-request")
     if kind == "groupchat":
         raise StanzaError("cancel", "service-unavailable", "Group chat goes through the MUC service.")
     other = _cached_colleague(session, to) or await _colleague(session, to)
     if has_direct_invite(stanza) and await direct_invite(session, stanza, other):  # XEP-0249
-        return None
+        return
     conversations = session.services.conversations
     conversation_id = conversations.cached_direct_id(session.user_id, other) or await conversations.direct_id(
         session.user, other
     )
     handled = session.registry.message_handler(stanza)
     if handled is not None:
-        await session.settled()
         handler, payload = handled
         await handler(MessageRequest(session, stanza, payload, conversation_id))
-        return None
+        return
     body = stanza.findtext(f"{{{CLIENT}}}body") or ""
     extras = payloads.of(stanza)
     if body or extras.has_content:
-        return await _store(session, stanza, to, conversation_id, body=body, extras=extras)
-    await session.settled()
+        await _store(session, stanza, to, conversation_id, body=body, extras=extras)
+        return
     if extras.xml is not None:
         await relay(session, stanza, to, conversation_id, payload=extras.xml)
     state = _chat_state(stanza)
     if state is not None and await _may_write(session, conversation_id):
         await session.services.conversations.set_typing(session.user, conversation_id, state == "composing")
-    return None
 
 
 async def _store(
     session: XmppSession, stanza: ET.Element, to: Jid, conversation_id: int, *, body: str, extras: payloads.Extras
-) -> Submitted:
+) -> None:
     client_id = _client_id(stanza) or f"roost-{secrets.token_hex(8)}"  # carbons find the sender by it
     origin = Origin(session.resource, to.resource or None, _is_private(stanza))
     session.server.hub.note_sent(session.user_id, client_id, origin)
     payload = Payload(extras.xml, extras.encryption)
     reply_to = None
-    if replies.is_reply(stanza):  # XEP-0461: the replied message may be one just sent
-        await session.settled()
+    if replies.is_reply(stanza):  # XEP-0461
         body, reply_to = await replies.incoming(session, stanza, conversation_id, body)
-    if session.pipelined >= PIPELINED_MAX:  # a client that sends faster than the commits: it waits
-        await session.settled()
     # The sending session gets no copy of its own message (XEP-0280 copies go to the others).
-    stored = await session.services.archive.submit(
+    await session.services.archive.send(
         session.user, conversation_id, body, client_id=client_id, reply_to=reply_to, payload=payload, origin=session.id
     )
-    return Submitted(stored, conversation_id)
 
 
 async def relay(session: XmppSession, stanza: ET.Element, to: Jid, conversation_id: int, *, payload: str) -> None:

@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import logging
 import secrets
 import xml.etree.ElementTree as ET
 from collections import deque
-from collections.abc import Callable
-from typing import Any, Protocol, TypeVar
+from typing import Protocol, TypeVar
 
 from roost.core.events import Event
 from roost.core.services import Services
@@ -33,7 +31,6 @@ CHANNEL = "xmpp"  # the core's delivery mark for offline delivery (XEP-0160)
 GIVEN_KEPT = 2000
 MARK_DELAY_SECONDS = 0.5  # deliveries within this make one delivery-mark write
 QUERY_SECONDS = 30.0
-PIPELINED_MAX = 64  # messages of one session waiting for their commit while its next stanzas are read
 L = TypeVar("L", bound="SessionLayer")
 
 
@@ -109,7 +106,6 @@ class XmppSession:
         self.lock = asyncio.Lock()  # held while a stanza is handled; a resumption waits for it
         self._events: deque[Event] = deque()
         self._drain: asyncio.Task[None] | None = None
-        self._in_flight: deque[asyncio.Future[Any]] = deque()  # pipelined messages, in commit order
 
     @property
     def user_id(self) -> int:
@@ -218,31 +214,6 @@ class XmppSession:
     def handled(self) -> None:
         for layer in self.layers:
             layer.handled()
-
-    @property
-    def pipelined(self) -> int:
-        """Messages handed to the archive whose commit has not come yet."""
-        return len(self._in_flight)
-
-    def pipeline(self, stored: asyncio.Future[Any], done: Callable[[asyncio.Future[Any]], None]) -> None:
-        """A message's handling ends at its commit: then `done` (its answer, if any), then XEP-0198
-        counts it. Meanwhile the connection reads on; `settled` orders what must come after."""
-        self._in_flight.append(stored)
-        stored.add_done_callback(functools.partial(self._committed, done))
-
-    def _committed(self, done: Callable[[asyncio.Future[Any]], None], stored: asyncio.Future[Any]) -> None:
-        self._in_flight.popleft()  # commits come in the order of the queue
-        try:
-            done(stored)
-        except Exception:
-            log.exception("could not answer a committed message")
-        self.handled()
-
-    async def settled(self) -> None:
-        """Wait until every pipelined message is committed and answered (for a stanza that
-        must see them: a correction, a query, a resumption's count)."""
-        while self._in_flight:
-            await asyncio.wait([self._in_flight[-1]])
 
     def attach(self, sink: StanzaSink) -> StanzaSink:
         """A new connection takes the session over; returns the previous sink."""

@@ -10,7 +10,7 @@ from slixmpp import JID
 from slixmpp.exceptions import IqError
 
 from tests.conftest import MakePerson
-from tests.support.raw_xmpp import HEADER, direct_tls, log_in
+from tests.support.raw_xmpp import HEADER, direct_tls
 from tests.support.scram import ScramClient
 from tests.support.server import ServerProcess
 from tests.support.xmpp import TIMEOUT, Client, connected, drain
@@ -245,7 +245,12 @@ async def test_hundreds_of_stanzas_in_one_write_are_all_answered_in_order(
     turn (stream/transport.py): none is lost, and the answers keep the order."""
     alice = await make_person("alice")
     async with direct_tls(server) as (client, _):
-        await log_in(client, alice.username, alice.password)
+        assert (await client.auth("SCRAM-SHA-256", ScramClient(alice.username, alice.password))).tag.endswith("success")
+        client.parser.reset()
+        client.send(HEADER)
+        await client.recv()  # features
+        client.send("<iq type='set' id='b'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></iq>")
+        assert (await client.recv()).get("type") == "result"
         count = 1500  # several times what the server holds parsed before it stops reading
         client.send("".join(f"<iq type='get' id='p{i}'><ping xmlns='urn:xmpp:ping'/></iq>" for i in range(count)))
         answers = [await client.recv() for _ in range(count)]
