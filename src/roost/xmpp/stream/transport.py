@@ -94,6 +94,7 @@ class TcpTransport(asyncio.Protocol):
         self._aborted = False
         self._unsent: list[bytes] = []  # written this turn of the event loop: one send at its end
         self._fresh_parser = True  # nothing restarted it yet (see `restart`)
+        self._client_done = False  # the client ended its side: nothing more will come
 
     # -- asyncio.Protocol: the socket's side --------------------------------------------
 
@@ -104,8 +105,8 @@ class TcpTransport(asyncio.Protocol):
         self._on_ready(self)
 
     def data_received(self, data: bytes) -> None:
-        if self._failed is not None:
-            return  # the stream ends with that error; later input is not read
+        if self._failed is not None or self._closing:
+            return  # the stream ends (with that error): later input is read and dropped
         try:
             self._pending.extend(self.parser.feed(data))
         except XmlStreamError as error:
@@ -116,9 +117,10 @@ class TcpTransport(asyncio.Protocol):
         self._wake()
 
     def eof_received(self) -> bool:
-        self._ended = True
+        self._ended = self._client_done = True
         self._wake()
-        return not self.has_own_tls  # keep our side open to answer the end of the stream (not over TLS)
+        # Keep our side open to answer the end of the stream (not over TLS), unless we are closing.
+        return not self._closing and not self.has_own_tls
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._ended = True
@@ -214,6 +216,9 @@ class TcpTransport(asyncio.Protocol):
         self._closing = True
 
     async def close(self) -> None:
+        """Flush, then end our side and read (dropping it) until the client closes too, for at most
+        2 s: closing a socket that still has unread input would reset the connection, and the
+        client could lose the stream error it has not read yet."""
         self._closing = True
         self.flush()
         socket = self._socket
@@ -223,7 +228,12 @@ class TcpTransport(asyncio.Protocol):
             self._drained = asyncio.get_running_loop().create_future()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(asyncio.shield(self._drained), 2)
-        socket.close()
+        if not self._client_done and socket.can_write_eof() and not socket.is_closing():
+            socket.write_eof()  # after what is queued; reading goes on
+            if self._reading_paused:
+                socket.resume_reading()
+        else:
+            socket.close()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(asyncio.shield(self._lost), 2)
         if not self._lost.done():
