@@ -24,7 +24,7 @@ from roost.xmpp.context import Origin
 from roost.xmpp.errors import StanzaError
 from roost.xmpp.ext import MessageRequest
 from roost.xmpp.ext import xep0461_replies as replies
-from roost.xmpp.ext.xep0045_muc.messages import direct_invite, has_direct_invite
+from roost.xmpp.ext.xep0045_muc.messages import direct_invitation, direct_invite
 from roost.xmpp.session import XmppSession
 
 CLIENT = "jabber:client"
@@ -43,7 +43,8 @@ async def on_message(session: XmppSession, stanza: ET.Element, to: Jid | None) -
     if kind == "groupchat":
         raise StanzaError("cancel", "service-unavailable", "Group chat goes through the MUC service.")
     other = _cached_colleague(session, to) or await _colleague(session, to)
-    if has_direct_invite(stanza) and await direct_invite(session, stanza, other):  # XEP-0249
+    if (invitation := direct_invitation(stanza)) is not None:  # XEP-0249
+        await direct_invite(session, invitation, other)
         return
     conversations = session.services.conversations
     conversation_id = conversations.cached_direct_id(session.user_id, other) or await conversations.direct_id(

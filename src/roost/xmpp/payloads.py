@@ -60,14 +60,10 @@ class Extras:
     has_content: bool  # an encrypted message with content (not an OMEMO key transport)
 
 
-NOTHING = Extras(None, None, False)
-_BODY = f"{{{CLIENT_NS}}}body"
-
-
 def of(stanza: ET.Element) -> Extras:
     """The payloads of a message a client sent that the server keeps without reading them."""
     if all(child.tag in DROPPED_TAGS for child in stanza):  # a plain chat message: nothing to keep
-        return NOTHING if not (stanza.findtext(_BODY) or "").startswith("?OTR") else Extras(None, "otr", False)
+        return Extras(None, encryption_of(stanza, None), False)
     kept = [child for child in stanza if _is_kept(child)]
     text = "".join(serialize(child).decode() for child in kept) or None
     encrypted = next((child for child in stanza if child.tag in ENCRYPTED), None)

@@ -76,13 +76,21 @@ def element(
 
 def serialize(element: ET.Element, *, parent_namespace: str = CLIENT_NS) -> bytes:
     """``element`` (not its tail) as UTF-8 XML, as a child of an element in ``parent_namespace``."""
-    if type(element) is Addressed and (written := element.written(parent_namespace)) is not None:
+    if isinstance(element, Prewritten) and (written := element.written(parent_namespace)) is not None:
         return written
-    if type(element) is Templated and (made := element.written(parent_namespace)) is not None:
-        return made
     parts: list[str] = []
     _write(parts, element, parent_namespace)
     return "".join(parts).encode()
+
+
+class Prewritten(ET.Element):
+    """An element that may already know its serialised form (while nothing changed it)."""
+
+    __slots__ = ()
+
+    def written(self, parent_namespace: str) -> bytes | None:
+        """The element as a child of an element in ``parent_namespace``, or None: serialise it."""
+        raise NotImplementedError
 
 
 class SharedStanza:
@@ -121,7 +129,7 @@ class SharedStanza:
         return self._wire[parent_namespace]
 
 
-class Addressed(ET.Element):
+class Addressed(Prewritten):
     """A `SharedStanza`'s copy for one recipient."""
 
     __slots__ = ("attributes", "shared")  # no per-copy __dict__: one is made for every delivery
@@ -143,7 +151,7 @@ class Addressed(ET.Element):
         return None if wire is None else wire[0] + _escaped_address(self.attributes["to"]) + wire[1]
 
 
-class Templated(ET.Element):
+class Templated(Prewritten):
     """An element whose maker also wrote it out (from a template: the hot path of 1:1 chat).
 
     ``serialize`` takes ``wire`` (the element as a child of a ``jabber:client`` element)
@@ -231,7 +239,7 @@ def _attributes(attrib: dict[str, str]) -> str:
             else:
                 prefixes = prefixes if prefixes is not None else {}
                 name = f"{prefixes.setdefault(namespace, f'a{len(prefixes)}')}:{local}"
-        written.append(f' {name}="{value if _PLAIN_ATTR.fullmatch(value) else escape_attr(value)}"')
+        written.append(f' {name}="{escape_attr(value)}"')
     if prefixes:
         written[:0] = [f' xmlns:{prefix}="{escape_attr(namespace)}"' for namespace, prefix in prefixes.items()]
     return "".join(written)

@@ -208,7 +208,7 @@ class ConversationService:
     async def direct_id(self, user: User, other_id: int) -> int:
         """The id of `open_direct`'s conversation, cached: a direct conversation's two
         members never change. The caller has checked that the other person is active."""
-        cached = self._directs.get(_direct_key(user.id, other_id))
+        cached = self.cached_direct_id(user.id, other_id)
         return cached if cached is not None else (await self.open_direct(user, other_id)).id
 
     async def open_direct(self, user: User, other_id: int) -> Conversation:

@@ -88,16 +88,13 @@ async def _mediated_invite(session: XmppSession, local: str, invite: ET.Element)
         target.send(message)
 
 
-def has_direct_invite(stanza: ET.Element) -> bool:
-    """The message carries an XEP-0249 invitation (`direct_invite` handles it)."""
-    return stanza.find(f"{{{CONFERENCE}}}x") is not None
+def direct_invitation(stanza: ET.Element) -> ET.Element | None:
+    """XEP-0249: the <x xmlns='jabber:x:conference'/> of a message to a colleague, if any."""
+    return stanza.find(f"{{{CONFERENCE}}}x")
 
 
-async def direct_invite(session: XmppSession, stanza: ET.Element, invitee: int) -> bool:
-    """XEP-0249: a message to a colleague with <x xmlns='jabber:x:conference'/>; False if it has none."""
-    x = stanza.find(f"{{{CONFERENCE}}}x")
-    if x is None:
-        return False
+async def direct_invite(session: XmppSession, x: ET.Element, invitee: int) -> None:
+    """XEP-0249: invite a colleague to the room a `direct_invitation` names."""
     try:
         room = Jid.parse(x.get("jid", ""))
     except BadRequest:
@@ -113,7 +110,6 @@ async def direct_invite(session: XmppSession, stanza: ET.Element, invitee: int) 
             attrs["reason"] = x.get("reason", "")
         ET.SubElement(message, f"{{{CONFERENCE}}}x", attrs)
         target.send(message)
-    return True
 
 
 async def _colleague(session: XmppSession, address: str) -> int:
