@@ -34,15 +34,21 @@ async def changed_message(event: MessageEdited | MessageDeleted, session: XmppSe
         return []
     sender = await jid_of(session, message.sender_id)
     attributes = {"type": "chat", "from": sender, "to": str(session.jid), "id": str(event.event_id)}
-    stanza = ET.Element(f"{{{CLIENT}}}message", attributes)
+    return [change(ET.Element(f"{{{CLIENT}}}message", attributes), event, retracted_id=reference(message))]
+
+
+def change(stanza: ET.Element, event: MessageEdited | MessageDeleted, *, retracted_id: str) -> ET.Element:
+    """The correction (XEP-0308: the new body, naming the message by the id it was sent with)
+    or retraction (XEP-0424, with a fallback body) of a message, added to `stanza`. A retraction
+    names the message by `retracted_id`: that id in a 1:1 chat, the stanza-id in a room."""
     if isinstance(event, MessageEdited):
-        ET.SubElement(stanza, f"{{{CLIENT}}}body").text = message.body
-        ET.SubElement(stanza, f"{{{CORRECT}}}replace", {"id": reference(message)})
+        ET.SubElement(stanza, f"{{{CLIENT}}}body").text = event.message.body
+        ET.SubElement(stanza, f"{{{CORRECT}}}replace", {"id": reference(event.message)})
     else:
-        ET.SubElement(stanza, f"{{{RETRACT}}}retract", {"id": reference(message)})
+        ET.SubElement(stanza, f"{{{RETRACT}}}retract", {"id": retracted_id})
         ET.SubElement(stanza, f"{{{FALLBACK}}}fallback", {"for": RETRACT})
         ET.SubElement(stanza, f"{{{CLIENT}}}body").text = RETRACT_FALLBACK
-    return [stanza]
+    return stanza
 
 
 async def read_marker(event: ReadMarkerMoved, session: XmppSession) -> list[ET.Element]:

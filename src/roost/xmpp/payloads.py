@@ -4,8 +4,10 @@ A message's children that no part of the server reads are kept, serialised, as t
 message's `extras` and written back into every copy of it (live, carbons, offline, MAM),
 so two XMPP clients can use extensions the server does not know. The server-only parts
 are not kept: the body (stored as such), chat states (the typing indicator), client-supplied
-`<stanza-id/>`s, `<delay/>`s, carbons and archive results (forgeries, SECURITY.md), and the
-hints the server acts on (`<private/>`, `<no-copy/>`).
+`<stanza-id/>`s, `<delay/>`s, carbons and archive results (forgeries, SECURITY.md), the
+hints the server acts on (`<private/>`, `<no-copy/>`), and a reply's `<reply/>` and quote
+fallback (XEP-0461: the server stores the reply and writes both anew for each reader).
+The same holds for 1:1 chats and rooms.
 
 `encryption` names the end-to-end encryption from XEP-0380 `<encryption/>` or from the
 encrypted element itself: "omemo" (eu.siacs.conversations.axolotl), "omemo:1", "omemo:2",
@@ -42,6 +44,7 @@ DROPPED_TAGS = {
     "{urn:xmpp:delay}delay",
     "{jabber:x:delay}x",
     "{urn:xmpp:hints}no-copy",
+    "{urn:xmpp:reply:0}reply",  # stored as the core's reply, written anew with its quote
 }
 DROPPED_NAMESPACES = (
     "http://jabber.org/protocol/chatstates",
@@ -49,6 +52,8 @@ DROPPED_NAMESPACES = (
     "urn:xmpp:mam:",
 )
 NAME_MAX = 64
+REPLY = "urn:xmpp:reply:0"
+REPLY_FALLBACK = "{urn:xmpp:fallback:0}fallback"
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +97,8 @@ def _is_kept(child: ET.Element) -> bool:
     if child.tag in DROPPED_TAGS or not child.tag.startswith("{"):
         return False
     if child.tag == "{urn:xmpp:carbons:2}private":
+        return False
+    if child.tag == REPLY_FALLBACK and child.get("for") == REPLY:  # the server quotes anew (XEP-0461)
         return False
     return not child.tag[1:].startswith(DROPPED_NAMESPACES)
 

@@ -67,18 +67,13 @@ class ArchiveQueryService:
         """A message of a conversation of the user's, by the id its client sent it with, or by its id."""
         await self.conversations.require_member(user.id, conversation_id)
         senders = [sender_id] if sender_id is not None else sorted(await self.conversations.member_ids(conversation_id))
-        for sender in senders:
-            message = await self.store.by_client_id(sender, reference)
-            if message is not None and message.conversation_id == conversation_id:
+        for message in await self.store.by_client_id(senders, reference):
+            if message.conversation_id == conversation_id:
                 return message
         if reference.isdigit() and len(reference) < 20:
-            message = await self.messages.get(int(reference))
-            if (
-                message is not None
-                and message.conversation_id == conversation_id
-                and sender_id in (None, message.sender_id)
-            ):
-                return message
+            by_id = await self.messages.get(int(reference))
+            if by_id is not None and by_id.conversation_id == conversation_id and sender_id in (None, by_id.sender_id):
+                return by_id
         raise NotFound("message.not_found", "No such message in this conversation.")
 
     def _check(self, paging: Paging) -> None:

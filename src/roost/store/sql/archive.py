@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +16,8 @@ from roost.store.sql import tables as t
 from roost.store.sql.engine import Database
 from roost.store.sql.messages import hydrate
 from roost.store.sql.writer import Writer
+
+SENDERS_PER_QUERY = 500  # well below SQLite's and PostgreSQL's limits on parameters
 
 
 def _conditions(query: ArchiveQuery) -> list[ColumnElement[bool]]:
@@ -64,12 +67,16 @@ class SqlArchiveStore:
             rows, complete = await _page(conn, query, where)
             return ArchivePage(tuple(await hydrate(conn, rows)), complete=complete, count=int(count or 0))
 
-    async def by_client_id(self, sender_id: int, client_id: str) -> Message | None:
-        """The message this sender sent under this client id."""
+    async def by_client_id(self, sender_ids: Sequence[int], client_id: str) -> list[Message]:
+        """The messages these senders sent under this client id (at most one each), oldest first."""
         m = t.messages
+        found: list[Message] = []
         async with self.db.reader.connect() as conn:
-            rows = list(await conn.execute(select(m).where(m.c.sender_id == sender_id, m.c.client_id == client_id)))
-            return (await hydrate(conn, rows))[0] if rows else None
+            for start in range(0, len(sender_ids), SENDERS_PER_QUERY):  # one index seek per sender
+                senders = sender_ids[start : start + SENDERS_PER_QUERY]
+                query = select(m).where(m.c.sender_id.in_(senders), m.c.client_id == client_id)
+                found.extend(await hydrate(conn, list(await conn.execute(query))))
+        return sorted(found, key=lambda message: message.id)
 
     async def direct_conversation_ids(self, user_id: int) -> list[int]:
         """The direct (one-to-one) conversations this person is in."""

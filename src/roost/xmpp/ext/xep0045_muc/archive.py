@@ -21,10 +21,10 @@ from roost.model.messages import Message
 from roost.xmpp.errors import StanzaError
 from roost.xmpp.ext import IqRequest
 from roost.xmpp.ext import xep0313_mam as mam  # the MAM extension's form and paging
-from roost.xmpp.ext.xep0045_muc.history import sender_nick
+from roost.xmpp.ext.xep0045_muc.history import room_message, sender_nick
 from roost.xmpp.ext.xep0045_muc.occupancy import RoomOccupants
 from roost.xmpp.ext.xep0045_muc.rooms import find_room
-from roost.xmpp.ext.xep0045_muc.stanzas import CLIENT, groupchat, room_jid, room_local, stamp
+from roost.xmpp.ext.xep0045_muc.stanzas import CLIENT, room_jid, room_local, stamp
 
 if TYPE_CHECKING:
     from roost.xmpp.session import XmppSession
@@ -75,7 +75,7 @@ async def _result(session: XmppSession, request: IqRequest, occupants: RoomOccup
     forwarded = ET.SubElement(ET.SubElement(wrapper, f"{{{MAM}}}result", attributes), f"{{{FORWARD}}}forwarded")
     ET.SubElement(forwarded, f"{{{DELAY}}}delay", {"from": str(room), "stamp": stamp(message.created_at)})
     nick = await sender_nick(session, occupants, message.sender_id)
-    inner = groupchat(room_jid(session.domain, occupants.local, nick), session.jid, message)
+    inner = room_message(session, room_jid(session.domain, occupants.local, nick), message)
     if message.is_deleted:
         body = inner.find(f"{{{CLIENT}}}body")
         if body is not None:

@@ -10,23 +10,27 @@ occupant presence. Events about rooms the stream is not in fall through (None).
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
 from roost.core.events import (
     ConversationChanged,
     Event,
     MembershipChanged,
     MessageCreated,
+    MessageDeleted,
+    MessageEdited,
     PresenceChanged,
     ReactionsChanged,
 )
 from roost.model.messages import Message
 from roost.model.presence import Show
+from roost.xmpp.changes import change
 from roost.xmpp.ext import xep0444_reactions, xep0461_replies
-from roost.xmpp.ext.xep0045_muc.history import sender_nick
+from roost.xmpp.ext.xep0045_muc.history import room_message, sender_nick
 from roost.xmpp.ext.xep0045_muc.join import REMOVED, announce, leave
 from roost.xmpp.ext.xep0045_muc.occupancy import RoomOccupants
-from roost.xmpp.ext.xep0045_muc.stanzas import CLIENT, groupchat, room_jid, subject
+from roost.xmpp.ext.xep0045_muc.stanzas import CLIENT, room_jid, subject
 from roost.xmpp.xml import SharedStanza
 
 if TYPE_CHECKING:
@@ -37,12 +41,9 @@ async def room_stanzas(event: Event, session: XmppSession) -> list[ET.Element] |
     """The stanzas for a room event this stream is joined to; None when the event is not one."""
     if not session.server.rooms.rooms:
         return None
-    if isinstance(event, MessageCreated):
-        return await _message(event, session)
-    if isinstance(event, ReactionsChanged):
-        return await _reactions(event, session)
-    if isinstance(event, MembershipChanged):
-        return await _membership(event, session)
+    renderer = _RENDERERS.get(type(event))
+    if renderer is not None:
+        return await renderer(event, session)
     if isinstance(event, ConversationChanged):
         return _topic(event, session)
     if isinstance(event, PresenceChanged) and event.presence.show is not Show.UNAVAILABLE:
@@ -69,7 +70,7 @@ def room_message_now(event: MessageCreated, session: XmppSession) -> list[ET.Ele
         nick = room.nick_of_user(message.sender_id) or session.server.hub.usernames.get(message.sender_id)
         if nick is None or message.reply_to is not None:
             return None
-        stanza = groupchat(room_jid(session.domain, room.local, nick), session.jid, message)
+        stanza = room_message(session, room_jid(session.domain, room.local, nick), message)
         fanout = room.fanout = (event, SharedStanza(stanza))
     return [fanout[1].addressed(session.jid_text)]
 
@@ -79,7 +80,7 @@ async def _message(event: MessageCreated, session: XmppSession) -> list[ET.Eleme
     if room is None or room.occupant_of(session) is None:
         return None
     nick = await sender_nick(session, room, event.message.sender_id)
-    stanza = groupchat(room_jid(session.domain, room.local, nick), session.jid, event.message)
+    stanza = room_message(session, room_jid(session.domain, room.local, nick), event.message)
     await xep0461_replies.decorate(session, stanza, event.message, _replied_address(session, room))
     return [stanza]
 
@@ -92,6 +93,18 @@ def _replied_address(session: XmppSession, room: RoomOccupants) -> xep0461_repli
         return str(room_jid(session.domain, room.local, nick)), str(replied.id)
 
     return address
+
+
+async def _changed(event: MessageEdited | MessageDeleted, session: XmppSession) -> list[ET.Element] | None:
+    """A correction or retraction, from the sender's occupant JID to every stream joined to the
+    room (the sender's own too, as the room reflects every message); made from XMPP or the web."""
+    room = session.server.rooms.room(event.message.conversation_id)
+    if room is None or room.occupant_of(session) is None:
+        return None
+    nick = await sender_nick(session, room, event.message.sender_id)
+    attributes = {"type": "groupchat", "from": str(room_jid(session.domain, room.local, nick))}
+    stanza = ET.Element(f"{{{CLIENT}}}message", {**attributes, "to": str(session.jid), "id": str(event.event_id)})
+    return [change(stanza, event, retracted_id=str(event.message.id))]
 
 
 async def _reactions(event: ReactionsChanged, session: XmppSession) -> list[ET.Element] | None:
@@ -133,3 +146,12 @@ def _topic(event: ConversationChanged, session: XmppSession) -> list[ET.Element]
     if room.topic_event != event.event_id:
         return []
     return [subject(room_jid(session.domain, room.local), session.jid, conversation.topic)]
+
+
+_RENDERERS: dict[type, Callable[[Any, XmppSession], Awaitable[list[ET.Element] | None]]] = {
+    MessageCreated: _message,
+    ReactionsChanged: _reactions,
+    MessageEdited: _changed,
+    MessageDeleted: _changed,
+    MembershipChanged: _membership,
+}

@@ -13,7 +13,9 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from roost.model.errors import RoostError
+from roost.model.jid import Jid
 from roost.model.messages import Message
+from roost.xmpp import payloads
 from roost.xmpp.errors import StanzaError
 from roost.xmpp.ext.xep0045_muc.occupancy import RoomOccupants
 from roost.xmpp.ext.xep0045_muc.stanzas import MUC, groupchat, room_jid
@@ -88,7 +90,14 @@ async def send_history(session: XmppSession, occupants: RoomOccupants, request: 
 
 async def _delayed(session: XmppSession, occupants: RoomOccupants, message: Message) -> ET.Element:
     nick = await sender_nick(session, occupants, message.sender_id)
-    return groupchat(room_jid(session.domain, occupants.local, nick), session.jid, message, delayed=True)
+    return room_message(session, room_jid(session.domain, occupants.local, nick), message, delayed=True)
+
+
+def room_message(session: XmppSession, sender: Jid, message: Message, *, delayed: bool = False) -> ET.Element:
+    """A room's message for this session, from the sender's occupant JID, with what the sender's
+    client sent beside the body (OMEMO, markers, …: `payloads`), live, in history or in MAM."""
+    payload = [] if message.is_deleted else payloads.elements(message.extras, max_bytes=session.limits.max_stanza_bytes)
+    return groupchat(sender, session.jid, message, payload=payload, delayed=delayed)
 
 
 def _within(stanzas: list[ET.Element], maxchars: int) -> list[ET.Element]:

@@ -19,8 +19,10 @@ from typing import TYPE_CHECKING
 
 from roost.model.errors import BadRequest, NotFound
 from roost.model.jid import Jid
+from roost.model.messages import Payload
+from roost.xmpp import payloads
 from roost.xmpp.errors import StanzaError
-from roost.xmpp.ext import xep0444_reactions, xep0461_replies
+from roost.xmpp.ext import MessageRequest, xep0461_replies
 from roost.xmpp.ext.xep0045_muc.private import private_message
 from roost.xmpp.ext.xep0045_muc.rooms import find_room
 from roost.xmpp.ext.xep0045_muc.stanzas import CLIENT, MUC_USER, room_jid, room_local, service_domain
@@ -31,7 +33,6 @@ if TYPE_CHECKING:
 CHATSTATES = "http://jabber.org/protocol/chatstates"
 SID = "urn:xmpp:sid:0"
 CONFERENCE = "jabber:x:conference"
-REACTIONS = xep0444_reactions.NS
 
 
 async def on_message(session: XmppSession, stanza: ET.Element, to: Jid) -> None:
@@ -55,16 +56,24 @@ async def _groupchat(session: XmppSession, local: str, stanza: ET.Element) -> No
     if occupants is None or occupants.occupant_of(session) is None:
         raise StanzaError("modify", "not-acceptable", "Join the room before sending to it.")
     conversation_id = occupants.conversation_id
-    body = stanza.findtext(f"{{{CLIENT}}}body")
+    handled = session.registry.message_handler(stanza)
+    if handled is not None:  # a correction, retraction, reaction or marker: as in a 1:1 chat
+        handler, payload = handled
+        await handler(MessageRequest(session, stanza, payload, conversation_id))
+        return
+    body = stanza.findtext(f"{{{CLIENT}}}body") or ""
+    extras = payloads.of(stanza)
     topic = stanza.find(f"{{{CLIENT}}}subject")
     services = session.services
-    reactions = stanza.find(f"{{{REACTIONS}}}reactions")
-    if reactions is not None and session.registry.has(xep0444_reactions.ext.name):
-        await xep0444_reactions.set_reactions(session, conversation_id, reactions)
-    elif body:
+    if body or extras.has_content:
         body, reply_to = await xep0461_replies.incoming(session, stanza, conversation_id, body)
         await services.archive.send(
-            session.user, conversation_id, body, client_id=_client_id(stanza), reply_to=reply_to
+            session.user,
+            conversation_id,
+            body,
+            client_id=_client_id(stanza),
+            reply_to=reply_to,
+            payload=Payload(extras.xml, extras.encryption),
         )
     elif topic is not None:
         await services.conversations.update(session.user, conversation_id, topic=topic.text or "")

@@ -72,13 +72,21 @@ def occupant_presence(
     return stanza
 
 
-def groupchat(room: Jid, to: Jid, message: Message, *, delayed: bool = False) -> ET.Element:
-    """A room message; history (delayed) carries <delay/> stamped with its original time."""
+def groupchat(
+    room: Jid, to: Jid, message: Message, *, payload: list[ET.Element] | None = None, delayed: bool = False
+) -> ET.Element:
+    """A room message; history (delayed) carries <delay/> stamped with its original time.
+
+    `payload` is what the sender's client sent beside the body (`payloads.elements` of the
+    message's extras: OMEMO, markers, …); an encrypted message without a body gets none."""
     stanza = ET.Element(
         f"{{{CLIENT}}}message",
         {"type": "groupchat", "from": str(room), "to": str(to), "id": message.client_id or str(message.id)},
     )
-    ET.SubElement(stanza, f"{{{CLIENT}}}body").text = message.body
+    if message.body or message.encryption is None:
+        ET.SubElement(stanza, f"{{{CLIENT}}}body").text = message.body
+    if payload:
+        stanza.extend(payload)
     ET.SubElement(stanza, f"{{{SID}}}stanza-id", {"id": str(message.id), "by": str(room.bare)})
     if delayed:
         ET.SubElement(stanza, f"{{{DELAY}}}delay", {"from": str(room.bare), "stamp": stamp(message.created_at)})

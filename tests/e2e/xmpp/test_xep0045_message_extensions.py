@@ -1,0 +1,226 @@
+"""Room messages with more than a body, over real sockets: OMEMO payloads pass through a room
+(live, history on join, the room's archive, the web's `encryption`), and corrections,
+retractions and markers act on the room's messages as in a 1:1 chat, from XMPP and the web."""
+
+from __future__ import annotations
+
+import asyncio
+import xml.etree.ElementTree as ET
+from typing import Any
+
+from slixmpp import JID
+
+from tests.conftest import Connect, MakePerson
+from tests.e2e.xmpp.test_xep0313_mam import FORWARD, listen, mam
+from tests.e2e.xmpp.test_xep0384_omemo import EME, FALLBACK, LEGACY, legacy_encrypted
+from tests.support.client import Person
+from tests.support.muc import MUC_PLUGINS, joined_pair, make_room, room_jid
+from tests.support.server import ServerProcess
+from tests.support.xmpp import TIMEOUT, Client, connected, every_message, wait_for
+
+CLIENT = "jabber:client"
+CORRECT = "urn:xmpp:message-correct:0"
+RETRACT = "urn:xmpp:message-retract:1"
+MARKERS = "urn:xmpp:chat-markers:0"
+SID = "urn:xmpp:sid:0"
+REPLY = "urn:xmpp:reply:0"
+
+
+def send_groupchat(client: Client, room: dict[str, Any], body: str | None, stanza_id: str, *parts: str) -> None:
+    """A groupchat message to the room with a body (if given), an id and these raw XML children."""
+    message = client.make_message(mto=room_jid(room), mbody=body, mtype="groupchat")
+    message["id"] = stanza_id
+    for part in parts:
+        message.append(ET.fromstring(part))
+    message.send()
+
+
+def omemo_parts(payload: bool = True) -> tuple[str, ...]:
+    eme = f"<encryption xmlns='{EME}' namespace='{LEGACY}' name='OMEMO'/>"
+    return legacy_encrypted(payload), eme, "<store xmlns='urn:xmpp:hints'/>"
+
+
+def encrypted_payload(stanza: ET.Element) -> str | None:
+    return stanza.findtext(f"{{{LEGACY}}}encrypted/{{{LEGACY}}}payload")
+
+
+def child(stanza: Any, tag: str) -> ET.Element | None:
+    found: ET.Element | None = stanza.xml.find(tag)
+    return found
+
+
+def attribute(stanza: Any, tag: str, name: str) -> str | None:
+    found = child(stanza, tag)
+    return None if found is None else found.get(name)
+
+
+def stanza_id_of(stanza: Any) -> str:
+    return str(attribute(stanza, f"{{{SID}}}stanza-id", "id"))
+
+
+async def history_of(person: Person, room: dict[str, Any], count: int) -> list[dict[str, Any]]:
+    """The room's history once it holds `count` messages (bounded)."""
+    for _ in range(50):
+        messages = (await person.get(f"/api/v1/conversations/{room['id']}/messages"))["messages"]
+        if len(messages) >= count:
+            return list(messages)
+        await asyncio.sleep(0.1)
+    raise AssertionError("the room's history did not fill")
+
+
+async def test_omemo_in_a_room_passes_through_live_in_history_and_archive(
+    server: ServerProcess, make_person: MakePerson, connect: Connect
+) -> None:
+    alice, bob, carol = await make_person("alice"), await make_person("bob"), await make_person("carol")
+    room = await make_room(alice, "Private group", members=(bob, carol))
+    web = await connect(carol)
+    async with joined_pair(server, alice, bob, room) as (a, b):
+        bob_all = every_message(b)
+        send_groupchat(a, room, FALLBACK, "omemo-1", *omemo_parts())
+        for client in (a, b):  # the room reflects it to the sender too, payload and all
+            got = await wait_for(client.messages, lambda m: m["id"] == "omemo-1")
+            assert got["from"] == room_jid(room, "alice")
+            assert encrypted_payload(got.xml) == "c2VjcmV0"
+            assert child(got, f"{{{EME}}}encryption") is not None
+            assert child(got, f"{{{SID}}}stanza-id") is not None
+        frame = await web.until("message.created")
+        assert (frame["message"]["body"], frame["message"]["encryption"]) == (FALLBACK, "omemo")
+
+        send_groupchat(a, room, None, "omemo-2", *omemo_parts())  # encrypted content, no body
+        bodiless = await wait_for(bob_all, lambda m: m["id"] == "omemo-2")
+        assert encrypted_payload(bodiless.xml) == "c2VjcmV0"
+        assert child(bodiless, f"{{{CLIENT}}}body") is None
+        send_groupchat(a, room, None, "keys-1", *omemo_parts(payload=False))  # a key transport: not stored
+        send_groupchat(a, room, "plain again", "plain-1")
+        await wait_for(b.messages, lambda m: m["body"] == "plain again")
+        history = await history_of(carol, room, 3)
+        assert [(m["body"], m["encryption"]) for m in history] == [
+            (FALLBACK, "omemo"),
+            ("", "omemo"),
+            ("plain again", None),
+        ]
+
+    async with connected(server, carol.username, carol.password, plugins=MUC_PLUGINS) as c:
+        carol_all = every_message(c)
+        await c.plugin["xep_0045"].join_muc_wait(room_jid(room), "carol", maxstanzas=10, timeout=TIMEOUT)
+        joined = [await wait_for(carol_all, lambda m, w=wanted: m["id"] == w) for wanted in ("omemo-1", "omemo-2")]
+        assert [encrypted_payload(m.xml) for m in joined] == ["c2VjcmV0", "c2VjcmV0"]
+        assert all(child(m, "{urn:xmpp:delay}delay") is not None for m in joined)
+        results = listen(c)
+        archive = await mam(c, results, to=str(room_jid(room)))
+        inner = [r.find(f"{{{FORWARD}}}forwarded/{{{CLIENT}}}message") for r in archive.results]
+        assert [encrypted_payload(m) if m is not None else None for m in inner] == ["c2VjcmV0", "c2VjcmV0", None]
+
+
+async def test_corrections_and_retractions_in_a_room_reach_every_occupant(
+    server: ServerProcess, make_person: MakePerson
+) -> None:
+    alice, bob = await make_person("alice"), await make_person("bob")
+    room = await make_room(alice, "Fixes", members=(bob,))
+    async with joined_pair(server, alice, bob, room) as (a, b):
+        send_groupchat(a, room, "helo", "a-1")
+        original = await wait_for(b.messages, lambda m: m["body"] == "helo")
+        stanza_id = stanza_id_of(original)
+        send_groupchat(a, room, "hello", "a-2", f"<replace xmlns='{CORRECT}' id='a-1'/>")
+        for client in (a, b):  # from the sender's occupant JID, to every occupant (the sender too)
+            fixed = await wait_for(client.messages, lambda m: child(m, f"{{{CORRECT}}}replace") is not None)
+            assert (fixed["from"], fixed["body"]) == (room_jid(room, "alice"), "hello")
+            assert attribute(fixed, f"{{{CORRECT}}}replace", "id") == "a-1"
+        history = await history_of(bob, room, 1)
+        assert [(m["body"], m["edited_at"] is not None) for m in history] == [("hello", True)]  # edited, not a new one
+
+        send_groupchat(a, room, None, "a-3", f"<retract xmlns='{RETRACT}' id='{stanza_id}'/>")  # the room's id
+        gone = await wait_for(b.messages, lambda m: child(m, f"{{{RETRACT}}}retract") is not None)
+        assert attribute(gone, f"{{{RETRACT}}}retract", "id") == stanza_id
+        assert gone["from"] == room_jid(room, "alice") and gone["body"]  # a fallback body
+        history = await history_of(bob, room, 1)
+        assert [m["deleted"] for m in history] == [True]
+
+        sent = await bob.send(room["id"], "from the web")  # a change on the web reaches the occupants
+        await wait_for(a.messages, lambda m: m["body"] == "from the web")
+        await bob.http.patch(f"/api/v1/messages/{sent['id']}", json={"body": "from the web, fixed"})
+        web_fix = await wait_for(a.messages, lambda m: m["body"] == "from the web, fixed")
+        assert child(web_fix, f"{{{CORRECT}}}replace") is not None
+        assert web_fix["from"] == room_jid(room, "bob")
+
+
+async def test_someone_else_s_message_in_a_room_cannot_be_corrected(
+    server: ServerProcess, make_person: MakePerson
+) -> None:
+    alice, bob = await make_person("alice"), await make_person("bob")
+    room = await make_room(alice, "Mine", members=(bob,))
+    async with joined_pair(server, alice, bob, room) as (a, b):
+        errors: asyncio.Queue[Any] = asyncio.Queue()
+        b.add_event_handler("message_error", errors.put_nowait)
+        send_groupchat(a, room, "alice's words", "a-1")
+        await wait_for(b.messages, lambda m: m["body"] == "alice's words")
+        send_groupchat(b, room, "bob's words", "b-1", f"<replace xmlns='{CORRECT}' id='a-1'/>")
+        error = await wait_for(errors, lambda _e: True)
+        assert error["error"]["condition"] == "item-not-found"
+    history = await history_of(alice, room, 1)
+    assert [m["body"] for m in history] == ["alice's words"]
+
+
+async def test_a_displayed_marker_in_a_room_moves_the_read_marker(
+    server: ServerProcess, make_person: MakePerson
+) -> None:
+    alice, bob = await make_person("alice"), await make_person("bob")
+    room = await make_room(alice, "Seen", members=(bob,))
+    async with joined_pair(server, alice, bob, room) as (a, b):
+        send_groupchat(a, room, "read me", "a-1")
+        got = await wait_for(b.messages, lambda m: m["body"] == "read me")
+        stanza_id = stanza_id_of(got)
+        send_groupchat(b, room, None, "m-1", f"<displayed xmlns='{MARKERS}' id='{stanza_id}'/>")
+
+        async def read_upto() -> str | None:
+            for summary in await bob.get("/api/v1/conversations"):
+                if summary["id"] == room["id"] and summary["last_read_id"] == stanza_id:
+                    return str(summary["last_read_id"])
+            return None
+
+        for _ in range(50):
+            if await read_upto():
+                break
+            await asyncio.sleep(0.1)
+        assert await read_upto() == stanza_id
+
+
+async def test_a_reply_keeps_one_reply_element_in_rooms_and_chats(
+    server: ServerProcess, make_person: MakePerson
+) -> None:
+    """The server stores a reply and writes `<reply/>` and its quote anew: the client's own are not kept too."""
+    alice, bob = await make_person("alice"), await make_person("bob")
+    room = await make_room(alice, "Threads", members=(bob,))
+    async with joined_pair(server, alice, bob, room) as (a, b):
+        send_groupchat(a, room, "first", "a-1")
+        got = await wait_for(b.messages, lambda m: m["body"] == "first")
+        stanza_id = stanza_id_of(got)
+        quote = "> first\n"
+        fallback = (
+            f"<fallback xmlns='urn:xmpp:fallback:0' for='{REPLY}'><body start='0' end='{len(quote)}'/></fallback>"
+        )
+        reply = f"<reply xmlns='{REPLY}' to='{room_jid(room, 'alice')}' id='{stanza_id}'/>"
+        send_groupchat(b, room, quote + "second", "b-1", reply, fallback)
+        answer = await wait_for(a.messages, lambda m: m["id"] == "b-1")
+        assert len(answer.xml.findall(f"{{{REPLY}}}reply")) == 1
+        assert len(answer.xml.findall("{urn:xmpp:fallback:0}fallback")) == 1
+        assert answer["body"] == quote + "second"
+    alice_jid = f"{alice.username}@localhost"
+    async with (
+        connected(server, alice.username, alice.password) as a,
+        connected(server, bob.username, bob.password) as b,
+    ):
+        a.send_message(mto=JID(f"{bob.username}@localhost"), mbody="one to one", mtype="chat")
+        got = await wait_for(b.messages, lambda m: m["body"] == "one to one")
+        quote = "> one to one\n"
+        fallback = (
+            f"<fallback xmlns='urn:xmpp:fallback:0' for='{REPLY}'><body start='0' end='{len(quote)}'/></fallback>"
+        )
+        message = b.make_message(mto=alice_jid, mbody=quote + "two", mtype="chat")
+        message["id"] = "b-2"
+        message.append(ET.fromstring(f"<reply xmlns='{REPLY}' to='{alice_jid}' id='{got['id']}'/>"))
+        message.append(ET.fromstring(fallback))
+        message.send()
+        answer = await wait_for(a.messages, lambda m: m["id"] == "b-2")
+        assert len(answer.xml.findall(f"{{{REPLY}}}reply")) == 1
+        assert len(answer.xml.findall("{urn:xmpp:fallback:0}fallback")) == 1
