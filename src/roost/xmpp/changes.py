@@ -26,12 +26,19 @@ def reference(message: Message) -> str:
 
 
 async def changed_message(event: MessageEdited | MessageDeleted, session: XmppSession) -> list[ET.Element]:
-    """A correction or a retraction from a colleague, for an available session."""
+    """A correction or a retraction for an available session: a colleague's, or one's own made
+    elsewhere (another client, the web) as a <sent/> carbon (XEP-0280) when carbons are on."""
     message = event.message
-    if message.sender_id == session.user_id or not session.available:
-        return []  # TODO: <sent/> carbons of one's own corrections made elsewhere
+    own = message.sender_id == session.user_id
+    if not session.available or (own and not session.carbons):
+        return []
     if await direct(session, message.conversation_id) is None:
         return []
+    if own:
+        to = await other_jid(session, message.conversation_id, session.user_id)
+        inner = ET.Element(f"{{{CLIENT}}}message", {"type": "chat", "from": session.bare_text, "to": to})
+        inner.set("id", str(event.event_id))
+        return [carbon(session, "sent", change(inner, event, retracted_id=reference(message)))]
     sender = await jid_of(session, message.sender_id)
     attributes = {"type": "chat", "from": sender, "to": str(session.jid), "id": str(event.event_id)}
     return [change(ET.Element(f"{{{CLIENT}}}message", attributes), event, retracted_id=reference(message))]

@@ -41,6 +41,12 @@ def body_of(inner: ET.Element | None) -> str | None:
     return None if inner is None else inner.findtext("{jabber:client}body")
 
 
+def retracted(inner: ET.Element | None) -> str | None:
+    """The id an XEP-0424 retraction inside a forwarded message names, if it is one."""
+    found = None if inner is None else inner.find("{urn:xmpp:message-retract:1}retract")
+    return None if found is None else found.get("id")
+
+
 def bodies(client: Client) -> list[str | None]:
     """Bodies of the plain messages and carbons received so far."""
     found: list[str | None] = []
@@ -151,3 +157,51 @@ async def test_disable_and_bad_requests(server: ServerProcess, make_person: Make
         laptop.send_message(mto=JID(bob_jid), mbody="enabled again", mtype="chat")
         carbon = await wait_for(phone.messages, lambda m: copied(m, "sent") is not None)
         assert body_of(copied(carbon, "sent")) == "enabled again"
+
+
+async def test_own_corrections_and_retractions_made_elsewhere_arrive_as_sent_carbons(
+    server: ServerProcess, make_person: MakePerson
+) -> None:
+    """A correction or retraction from one of your clients, or from the web, reaches your other
+    clients with carbons as a <sent/> copy (XEP-0280 with XEP-0308 and XEP-0424); the client
+    that made it gets none."""
+    alice, bob = await make_person("alice"), await make_person("bob")
+    conversation = await alice.direct(bob)
+    bob_jid = f"{bob.username}@localhost"
+    correct = "urn:xmpp:message-correct:0"
+    async with (
+        carbon_client(server, alice, "phone") as phone,
+        carbon_client(server, alice, "laptop") as laptop,
+        connected(server, bob.username, bob.password) as b,
+    ):
+        for client in (phone, laptop):
+            await send_iq(client, "set", ENABLE)
+        send = phone.make_message(mto=JID(bob_jid), mbody="helo", mtype="chat")
+        send["id"] = "p-1"
+        send.send()
+        await wait_for(laptop.messages, lambda m: body_of(copied(m, "sent")) == "helo")
+        fix = phone.make_message(mto=JID(bob_jid), mbody="hello", mtype="chat")
+        fix.append(ET.fromstring(f"<replace xmlns='{correct}' id='p-1'/>"))
+        fix.send()
+        got = await wait_for(laptop.messages, lambda m: body_of(copied(m, "sent")) == "hello")
+        inner = copied(got, "sent")
+        assert inner is not None
+        replace = inner.find(f"{{{correct}}}replace")
+        assert replace is not None and replace.get("id") == "p-1"
+        assert (inner.get("to"), inner.get("from")) == (bob_jid, f"{alice.username}@localhost")
+        await wait_for(b.messages, lambda m: m["body"] == "hello")
+
+        sent = await alice.send(conversation, "typo on teh web")  # the web edits and deletes
+        ids = []
+        for client in (phone, laptop):
+            first = await wait_for(client.messages, lambda m: body_of(copied(m, "sent")) == "typo on teh web")
+            ids.append(copied(first, "sent").get("id"))  # type: ignore[union-attr]
+        await alice.http.patch(f"/api/v1/messages/{sent['id']}", json={"body": "typo on the web"})
+        assert (await alice.http.delete(f"/api/v1/messages/{sent['id']}")).status_code == 200
+        for client, known in zip((phone, laptop), ids, strict=True):
+            edited = await wait_for(client.messages, lambda m: body_of(copied(m, "sent")) == "typo on the web")
+            assert copied(edited, "sent").find(f"{{{correct}}}replace") is not None  # type: ignore[union-attr]
+            gone = await wait_for(client.messages, lambda m: retracted(copied(m, "sent")) is not None)
+            assert retracted(copied(gone, "sent")) == known
+        await barrier(b, phone, to=f"{alice.username}@localhost")
+        assert all(body_of(copied(m, "sent")) != "hello" for m in drain(phone.messages))  # none for its own fix

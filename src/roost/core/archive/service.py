@@ -237,8 +237,9 @@ class ArchiveService:
     async def get(self, user: User, message_id: int) -> Message:
         return await self._visible(user, message_id)
 
-    async def edit(self, user: User, message_id: int, body: str) -> Message:
-        """Replace a message's body (its sender only); earlier versions are kept."""
+    async def edit(self, user: User, message_id: int, body: str, *, origin: str | None = None) -> Message:
+        """Replace a message's body (its sender only); earlier versions are kept. The session
+        `origin`, if given (the one that made the change), gets no event of it."""
         message = await self._visible(user, message_id)
         await self.conversations.check_writable(message.conversation_id)
         if message.sender_id != user.id:
@@ -250,11 +251,12 @@ class ArchiveService:
         recipients = await self.conversations.member_ids(message.conversation_id)
         event_id = self.ids.next_id()
         edited = await self.messages.edit(message_id, body, mentions, event_id=event_id, now=self.clock.now())
-        self.router.send(MessageEdited(edited, event_id), recipients)
+        self.router.send(MessageEdited(edited, event_id), recipients, except_session=origin)
         return edited
 
-    async def delete(self, user: User, message_id: int) -> Message:
-        """Delete a message (its sender, or a room admin); a tombstone stays."""
+    async def delete(self, user: User, message_id: int, *, origin: str | None = None) -> Message:
+        """Delete a message (its sender, or a room admin); a tombstone stays. The session
+        `origin`, if given, gets no event of it."""
         message = await self._visible(user, message_id)
         await self.conversations.check_writable(message.conversation_id)
         if message.sender_id != user.id:
@@ -266,7 +268,7 @@ class ArchiveService:
         recipients = await self.conversations.member_ids(message.conversation_id)
         event_id = self.ids.next_id()
         deleted = await self.messages.delete(message_id, actor_id=user.id, event_id=event_id, now=self.clock.now())
-        self.router.send(MessageDeleted(deleted, event_id), recipients)
+        self.router.send(MessageDeleted(deleted, event_id), recipients, except_session=origin)
         return deleted
 
     async def react(self, user: User, message_id: int, emoji: str, *, add: bool) -> Message:

@@ -57,6 +57,10 @@ class StreamContext(Protocol):
     def registry(self) -> Registry: ...
     @property
     def server(self) -> XmppServer: ...
+    @property
+    def id(self) -> str:
+        """The stream's session id (the core's `origin` of what it sends)."""
+        ...
 
     carbons: bool  # XEP-0280 enabled on this stream
     roster_requested: bool  # asked for the roster: an interested resource (RFC 6121 §2.1.6), gets pushes
@@ -111,12 +115,18 @@ class IqRequest:
 
 @dataclass
 class MessageRequest:
-    """A chat message to a colleague whose payload an extension handles (instead of a new message)."""
+    """A message whose payload an extension handles (instead of a new message), to a colleague or a room."""
 
     stream: StreamContext
     stanza: ET.Element
     payload: ET.Element
-    conversation_id: int  # the direct conversation of the two
+    conversation_id: int  # the direct conversation of the two, or the room
+    in_room: bool = False  # a room reflects every change to its sender's streams too
+
+    @property
+    def origin(self) -> str | None:
+        """The stream whose client made a change and needs no copy of it (None in a room)."""
+        return None if self.in_room else self.stream.id
 
     @property
     def services(self) -> Services:

@@ -22,4 +22,4 @@ async def on_replace(request: MessageRequest) -> None:
         raise StanzaError("modify", "bad-request", "A correction has an id and a body.")
     user = request.stream.user
     message = await request.services.archive_queries.find(user, request.conversation_id, reference, sender_id=user.id)
-    await request.services.archive.edit(user, message.id, body)
+    await request.services.archive.edit(user, message.id, body, origin=request.origin)

@@ -20,4 +20,4 @@ async def on_retract(request: MessageRequest) -> None:
         raise StanzaError("modify", "bad-request", "A retraction names the message by id.")
     user = request.stream.user
     message = await request.services.archive_queries.find(user, request.conversation_id, reference, sender_id=user.id)
-    await request.services.archive.delete(user, message.id)
+    await request.services.archive.delete(user, message.id, origin=request.origin)

@@ -59,7 +59,7 @@ async def _groupchat(session: XmppSession, local: str, stanza: ET.Element) -> No
     handled = session.registry.message_handler(stanza)
     if handled is not None:  # a correction, retraction, reaction or marker: as in a 1:1 chat
         handler, payload = handled
-        await handler(MessageRequest(session, stanza, payload, conversation_id))
+        await handler(MessageRequest(session, stanza, payload, conversation_id, in_room=True))
         return
     body = stanza.findtext(f"{{{CLIENT}}}body") or ""
     extras = payloads.of(stanza)
