@@ -9,7 +9,7 @@ import pytest
 
 from roost.model.conversations import Conversation
 from roost.model.errors import NotFound
-from roost.model.messages import Message, NewMessage, Reaction, SearchQuery
+from roost.model.messages import Message, NewMessage, Payload, Reaction, SearchQuery
 from roost.model.users import User
 from roost.store.sql.stores import SqlStores
 from tests.store.builders import NOW, World
@@ -220,6 +220,23 @@ async def test_edit_replaces_the_body_and_keeps_versions(world: World, stores: S
     ]
     with pytest.raises(NotFound):
         await stores.messages.edit(message.id + 999, "x", (), event_id=world.next_id(), now=NOW)
+
+
+async def test_an_edit_with_a_payload_replaces_the_payload_too(world: World, stores: SqlStores, people: People) -> None:
+    """An XMPP correction of an encrypted message carries the new content in its payload."""
+    amy, _bob, room = people
+    new = NewMessage(room.id, amy.id, "c-1", "fallback", None, (), (), "<encrypted>old</encrypted>", "omemo")
+    message = (await stores.messages.append(new, message_id=world.next_id(), now=NOW)).message
+    await stores.messages.edit(message.id, "fallback", (), event_id=world.next_id(), now=NOW)  # keeps it
+    kept = await stores.messages.get(message.id)
+    assert kept is not None and (kept.extras, kept.encryption) == ("<encrypted>old</encrypted>", "omemo")
+    payload = Payload("<encrypted>new</encrypted>", "omemo:2")
+    edited = await stores.messages.edit(message.id, "", (), event_id=world.next_id(), now=NOW, payload=payload)
+    assert (edited.body, edited.extras, edited.encryption) == ("", "<encrypted>new</encrypted>", "omemo:2")
+    plain = await stores.messages.edit(
+        message.id, "plain now", (), event_id=world.next_id(), now=NOW, payload=Payload()
+    )
+    assert (plain.body, plain.extras, plain.encryption) == ("plain now", None, None)
 
 
 async def test_edit_updates_mention_counts(world: World, stores: SqlStores, people: People) -> None:

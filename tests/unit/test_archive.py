@@ -7,7 +7,7 @@ import pytest
 from roost.core.events import MessageCreated, MessageDeleted, MessageEdited, ReactionsChanged
 from roost.model.conversations import Conversation, Role
 from roost.model.errors import BadRequest, Forbidden, NotFound, TooLarge
-from roost.model.messages import Reaction, SearchQuery
+from roost.model.messages import Payload, Reaction, SearchQuery
 from roost.model.users import User
 from tests.unit.support import Core
 
@@ -146,6 +146,22 @@ async def test_only_the_sender_edits(core: Core, trio: Trio) -> None:
     assert (edited.body, edited.mentions, edited.edited_at) == ("first @bob", (bob.id,), core.clock.now())
     assert [v.body for v in await core.archive.versions(bob, message.id)] == ["frist"]
     assert [e.message.body for e in bob_session.of_type(MessageEdited)] == ["first @bob"]
+
+
+async def test_an_encrypted_message_is_edited_with_its_new_payload_only(core: Core, trio: Trio) -> None:
+    amy, bob, room = trio
+    bob_session = core.connect(bob)
+    sealed = Payload("<encrypted xmlns='urn:xmpp:omemo:2'>old</encrypted>", "omemo:2")
+    message = (await core.archive.send(amy, room.id, "", payload=sealed)).message
+
+    with pytest.raises(BadRequest) as plain_edit:  # the web cannot write the new content
+        await core.archive.edit(amy, message.id, "plain text")
+    assert plain_edit.value.code == "message.encrypted"
+    resealed = Payload("<encrypted xmlns='urn:xmpp:omemo:2'>new</encrypted>", "omemo:2")
+    edited = await core.archive.edit(amy, message.id, "", payload=resealed)
+
+    assert (edited.body, edited.extras, edited.encryption) == ("", resealed.extras, "omemo:2")
+    assert [e.message.extras for e in bob_session.of_type(MessageEdited)] == [resealed.extras]
 
 
 async def test_deleted_messages_cannot_be_edited_or_reacted_to(core: Core, trio: Trio) -> None:

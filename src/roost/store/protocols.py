@@ -14,7 +14,16 @@ from roost.model.avatars import Avatar
 from roost.model.conversations import Conversation, ConversationSummary, Member, Role, RoomListing
 from roost.model.directory import Contact, Group
 from roost.model.files import BlobInfo, StoredFile, Upload
-from roost.model.messages import Appended, HistoryPage, LogEntry, Message, MessageVersion, NewMessage, SearchQuery
+from roost.model.messages import (
+    Appended,
+    HistoryPage,
+    LogEntry,
+    Message,
+    MessageVersion,
+    NewMessage,
+    Payload,
+    SearchQuery,
+)
 from roost.model.pep import PepItem, PepNode
 from roost.model.push import PushRegistration
 from roost.model.users import Credentials, NewUser, User
@@ -101,7 +110,14 @@ class MessageStore(Protocol):
         self, conversation_id: int, *, before: int | None, after: int | None, around: int | None, limit: int
     ) -> HistoryPage: ...
     async def edit(
-        self, message_id: int, body: str, mentions: tuple[int, ...], *, event_id: int, now: datetime
+        self,
+        message_id: int,
+        body: str,
+        mentions: tuple[int, ...],
+        *,
+        event_id: int,
+        now: datetime,
+        payload: Payload | None = None,
     ) -> Message: ...
     async def delete(self, message_id: int, *, actor_id: int, event_id: int, now: datetime) -> Message: ...
     async def react(

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from roost.core.events import MessageDeleted, MessageEdited, ReadMarkerMoved
 from roost.model.errors import RoostError
 from roost.model.messages import Message
+from roost.xmpp import payloads
 from roost.xmpp.render import CLIENT, carbon, direct, jid_of, other_jid
 
 if TYPE_CHECKING:
@@ -38,19 +39,26 @@ async def changed_message(event: MessageEdited | MessageDeleted, session: XmppSe
         to = await other_jid(session, message.conversation_id, session.user_id)
         inner = ET.Element(f"{{{CLIENT}}}message", {"type": "chat", "from": session.bare_text, "to": to})
         inner.set("id", str(event.event_id))
-        return [carbon(session, "sent", change(inner, event, retracted_id=reference(message)))]
+        return [carbon(session, "sent", change(session, inner, event, retracted_id=reference(message)))]
     sender = await jid_of(session, message.sender_id)
     attributes = {"type": "chat", "from": sender, "to": str(session.jid), "id": str(event.event_id)}
-    return [change(ET.Element(f"{{{CLIENT}}}message", attributes), event, retracted_id=reference(message))]
+    return [change(session, ET.Element(f"{{{CLIENT}}}message", attributes), event, retracted_id=reference(message))]
 
 
-def change(stanza: ET.Element, event: MessageEdited | MessageDeleted, *, retracted_id: str) -> ET.Element:
+def change(
+    session: XmppSession, stanza: ET.Element, event: MessageEdited | MessageDeleted, *, retracted_id: str
+) -> ET.Element:
     """The correction (XEP-0308: the new body, naming the message by the id it was sent with)
     or retraction (XEP-0424, with a fallback body) of a message, added to `stanza`. A retraction
-    names the message by `retracted_id`: that id in a 1:1 chat, the stanza-id in a room."""
+    names the message by `retracted_id`: that id in a 1:1 chat, the stanza-id in a room. The
+    correction of an encrypted message carries its new payload (the body is only a fallback)."""
     if isinstance(event, MessageEdited):
-        ET.SubElement(stanza, f"{{{CLIENT}}}body").text = event.message.body
-        ET.SubElement(stanza, f"{{{CORRECT}}}replace", {"id": reference(event.message)})
+        message = event.message
+        if message.body or message.encryption is None:
+            ET.SubElement(stanza, f"{{{CLIENT}}}body").text = message.body
+        if message.encryption is not None:
+            stanza.extend(payloads.elements(message.extras, max_bytes=session.limits.max_stanza_bytes))
+        ET.SubElement(stanza, f"{{{CORRECT}}}replace", {"id": reference(message)})
     else:
         ET.SubElement(stanza, f"{{{RETRACT}}}retract", {"id": retracted_id})
         ET.SubElement(stanza, f"{{{FALLBACK}}}fallback", {"for": RETRACT})

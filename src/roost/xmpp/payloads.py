@@ -65,11 +65,12 @@ class Extras:
     has_content: bool  # an encrypted message with content (not an OMEMO key transport)
 
 
-def of(stanza: ET.Element) -> Extras:
-    """The payloads of a message a client sent that the server keeps without reading them."""
+def of(stanza: ET.Element, *, without: ET.Element | None = None) -> Extras:
+    """The payloads of a message a client sent that the server keeps without reading them
+    (but `without`, a child the server handled, such as a correction's <replace/>)."""
     if all(child.tag in DROPPED_TAGS for child in stanza):  # a plain chat message: nothing to keep
         return Extras(None, encryption_of(stanza, None), False)
-    kept = [child for child in stanza if _is_kept(child)]
+    kept = [child for child in stanza if child is not without and _is_kept(child)]
     text = "".join(serialize(child).decode() for child in kept) or None
     encrypted = next((child for child in stanza if child.tag in ENCRYPTED), None)
     return Extras(text, encryption_of(stanza, encrypted), encrypted is not None and _has_content(encrypted))

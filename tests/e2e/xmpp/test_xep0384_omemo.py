@@ -135,3 +135,32 @@ async def test_client_stanza_ids_and_carbon_forgeries_are_not_passed_on(
         assert got.xml.find("{urn:xmpp:carbons:2}sent") is None
         assert got.xml.find("{urn:example:mine}x/{urn:xmpp:sid:0}stanza-id") is not None  # unknown payloads: as sent
         await send_iq(b, "get", "<ping xmlns='urn:xmpp:ping'/>")
+
+
+async def test_a_correction_of_an_omemo_message_carries_its_new_payload(
+    server: ServerProcess, make_person: MakePerson
+) -> None:
+    """XEP-0308 with OMEMO: the new content is in the correction's payload (the body is only a
+    fallback), so the server stores and passes on that payload, not the fallback alone."""
+    alice, bob = await make_person("alice"), await make_person("bob")
+    conversation = await alice.direct(bob)
+    bob_jid = f"{bob.username}@localhost"
+    fixed_payload = legacy_encrypted().replace("c2VjcmV0", "Zml4ZWQ=")
+    async with both_connected(server, alice, bob) as (a, b):
+        send_omemo(a, bob_jid, FALLBACK, "omemo-1", legacy_encrypted())
+        await wait_for(b.messages, lambda m: m["id"] == "omemo-1")
+        replace = "<replace xmlns='urn:xmpp:message-correct:0' id='omemo-1'/>"
+        eme = f"<encryption xmlns='{EME}' namespace='{LEGACY}' name='OMEMO'/>"
+        send_parts(a, bob_jid, FALLBACK, "omemo-2", fixed_payload, eme, replace)
+        fix = await wait_for(b.messages, lambda m: m.xml.find("{urn:xmpp:message-correct:0}replace") is not None)
+        encrypted, found_eme, _ = extras_of(fix.xml)
+        assert encrypted is not None and encrypted.findtext(f"{{{LEGACY}}}payload") == "Zml4ZWQ="
+        assert found_eme is not None and fix["body"] == FALLBACK
+        assert len(fix.xml.findall("{urn:xmpp:message-correct:0}replace")) == 1  # not kept as payload too
+        answer = await mam(b, listen(b), **{"with": f"{alice.username}@localhost"})
+    archived = answer.results[-1].find(f"{{{FORWARD}}}forwarded/{{{CLIENT}}}message")
+    assert archived is not None
+    encrypted, _, _ = extras_of(archived)
+    assert encrypted is not None and encrypted.findtext(f"{{{LEGACY}}}payload") == "Zml4ZWQ="
+    history = await bob.get(f"/api/v1/conversations/{conversation}/messages")
+    assert [(m["encryption"], m["edited_at"] is not None) for m in history["messages"]] == [("omemo", True)]

@@ -237,20 +237,30 @@ class ArchiveService:
     async def get(self, user: User, message_id: int) -> Message:
         return await self._visible(user, message_id)
 
-    async def edit(self, user: User, message_id: int, body: str, *, origin: str | None = None) -> Message:
-        """Replace a message's body (its sender only); earlier versions are kept. The session
-        `origin`, if given (the one that made the change), gets no event of it."""
+    async def edit(
+        self, user: User, message_id: int, body: str, *, payload: Payload | None = None, origin: str | None = None
+    ) -> Message:
+        """Replace a message's body (its sender only); earlier versions of the body are kept.
+        A `payload` (an XMPP client's correction of an encrypted message) replaces the message's
+        payload too; None keeps it. The session `origin`, if given (the one that made the
+        change), gets no event of it."""
         message = await self._visible(user, message_id)
         await self.conversations.check_writable(message.conversation_id)
         if message.sender_id != user.id:
             raise Forbidden("message.not_yours", "Only the sender can edit a message.")
         if message.is_deleted:
             raise BadRequest("message.deleted", "A deleted message cannot be edited.")
-        body = self._check_body(body, with_files=bool(message.attachments))
+        if payload is None and message.encryption is not None:
+            raise BadRequest("message.encrypted", "An encrypted message is edited by a client that encrypts.")
+        if payload is not None:
+            payload = self._check_payload(payload)
+        encrypted = payload is not None and payload.encryption is not None
+        body = self._check_body(body, with_files=bool(message.attachments) or encrypted)
         mentions = await self._mentions(message.conversation_id, body)
         recipients = await self.conversations.member_ids(message.conversation_id)
         event_id = self.ids.next_id()
-        edited = await self.messages.edit(message_id, body, mentions, event_id=event_id, now=self.clock.now())
+        now = self.clock.now()
+        edited = await self.messages.edit(message_id, body, mentions, event_id=event_id, now=now, payload=payload)
         self.router.send(MessageEdited(edited, event_id), recipients, except_session=origin)
         return edited
 

@@ -13,7 +13,7 @@ from sqlalchemy import Select, and_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from roost.model.errors import NotFound
-from roost.model.messages import Appended, HistoryPage, Message, MessageVersion, NewMessage, Reaction
+from roost.model.messages import Appended, HistoryPage, Message, MessageVersion, NewMessage, Payload, Reaction
 from roost.store.sql import tables as t
 from roost.store.sql.appends import append_in_sqlite_thread, append_through_sqlalchemy, to_store
 from roost.store.sql.convert import encode_ids, message_from_row, utc_required
@@ -115,9 +115,20 @@ class SqlMessageStore:
         return rows[:limit], len(rows) > limit
 
     async def edit(
-        self, message_id: int, body: str, mentions: tuple[int, ...], *, event_id: int, now: datetime
+        self,
+        message_id: int,
+        body: str,
+        mentions: tuple[int, ...],
+        *,
+        event_id: int,
+        now: datetime,
+        payload: Payload | None = None,
     ) -> Message:
-        """Replace the body, keeping the previous one as a version; returns the message as committed."""
+        """Replace the body, keeping the previous one as a version; returns the message as committed.
+        A `payload` replaces the message's extras and encryption too (None keeps them)."""
+        changes: dict[str, Any] = {}
+        if payload is not None:
+            changes = {"extras": payload.extras, "encryption": payload.encryption}
 
         async def write(conn: AsyncConnection) -> Message:
             row = (await conn.execute(select(t.messages).where(t.messages.c.id == message_id))).first()
@@ -129,7 +140,7 @@ class SqlMessageStore:
             await conn.execute(
                 update(t.messages)
                 .where(t.messages.c.id == message_id)
-                .values(body=body, edited_at=now, mentions=encode_ids(mentions))
+                .values(body=body, edited_at=now, mentions=encode_ids(mentions), **changes)
             )
             # Mention counts in summaries follow the current body, not the first one.
             await conn.execute(t.mentions.delete().where(t.mentions.c.message_id == message_id))

@@ -104,7 +104,7 @@ async def _changed(event: MessageEdited | MessageDeleted, session: XmppSession) 
     nick = await sender_nick(session, room, event.message.sender_id)
     attributes = {"type": "groupchat", "from": str(room_jid(session.domain, room.local, nick))}
     stanza = ET.Element(f"{{{CLIENT}}}message", {**attributes, "to": str(session.jid), "id": str(event.event_id)})
-    return [change(stanza, event, retracted_id=str(event.message.id))]
+    return [change(session, stanza, event, retracted_id=str(event.message.id))]
 
 
 async def _reactions(event: ReactionsChanged, session: XmppSession) -> list[ET.Element] | None:
