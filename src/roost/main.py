@@ -77,6 +77,13 @@ def _group_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     member.add_argument("group")
     _username(member)
     member.set_defaults(run=users.group_member)
+    remove = group.add_parser("remove", help="take someone out of a group (they stay in its room)")
+    remove.add_argument("group")
+    _username(remove)
+    remove.set_defaults(run=users.group_remove)
+    delete = group.add_parser("delete", help="delete a group (its room stays)")
+    delete.add_argument("group")
+    delete.set_defaults(run=users.group_delete)
 
 
 def parser() -> argparse.ArgumentParser:

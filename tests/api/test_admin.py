@@ -47,6 +47,8 @@ async def test_non_admins_get_403_on_every_admin_route(server: ServerProcess, ma
         ("GET", "/api/v1/admin/groups", {}),
         ("POST", "/api/v1/admin/groups", {"json": {"name": "cabal"}}),
         ("PUT", f"/api/v1/admin/groups/cabal/members/{alice.username}", {}),
+        ("DELETE", f"/api/v1/admin/groups/cabal/members/{alice.username}", {}),
+        ("DELETE", "/api/v1/admin/groups/cabal", {}),
     ]
     for method, path, kwargs in calls:
         assert_error(await alice.http.request(method, path, **kwargs), 403, "admin.required")
@@ -215,3 +217,26 @@ async def test_cli_import_creates_users_and_reports_failed_lines(
     assert "1 created, 1 failed" in result.stdout
     assert (await admin_view(admin, good))["title"] == "Imported"
     assert (await login(server, good, "cli-password-1")).status_code == 200
+
+
+async def test_admins_manage_groups_and_their_members(admin: Person, make_person: MakePerson) -> None:
+    """Create, add, remove, delete: someone taken out of a group stays in its room."""
+    alice = await make_person("alice")
+    name = unique("team")
+    await admin.post("/api/v1/admin/groups", {"name": name, "with_room": True}, 201)
+    members = f"/api/v1/admin/groups/{name}/members/{alice.username}"
+    assert (await admin.http.put(members)).status_code == 200
+
+    def group(groups: list[dict[str, Any]]) -> dict[str, Any]:
+        return next(g for g in groups if g["name"] == name)
+
+    assert group(await admin.get("/api/v1/admin/groups"))["member_ids"] == [alice.user_id]
+    assert (await admin.http.delete(members)).status_code == 200
+    listed = group(await admin.get("/api/v1/admin/groups"))
+    assert listed["member_ids"] == []
+    rooms = [c for c in await alice.get("/api/v1/conversations") if c["id"] == listed["default_room_id"]]
+    assert len(rooms) == 1  # still in the room
+    assert (await admin.http.delete(f"/api/v1/admin/groups/{name}")).status_code == 200
+    assert all(g["name"] != name for g in await admin.get("/api/v1/admin/groups"))
+    assert_error(await admin.http.delete(f"/api/v1/admin/groups/{name}"), 404, "group.not_found")
+    assert_error(await admin.http.delete(f"/api/v1/admin/groups/nope/members/{alice.username}"), 404, "group.not_found")

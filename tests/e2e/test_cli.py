@@ -279,3 +279,12 @@ def test_group_with_a_room_puts_its_members_in_the_room(site: ServerProcess) -> 
     )
     assert room_members == [("admin", "owner"), ("gina", "member")]
     assert query(site, "SELECT default_room_id FROM groups WHERE name = 'Plain'") == [(None,)]
+
+    removed, deleted = roost_together(site, ["group", "remove", "Engineering", "gina"], ["group", "delete", "Plain"])
+    assert removed.stdout.strip() == "gina is no longer in Engineering (still in its room, if it has one)"
+    assert deleted.stdout.strip() == "deleted group Plain (its room stays)"
+    counts = {line.split()[0]: line.split()[1] for line in roost(site, "group", "list").stdout.splitlines()}
+    assert counts == {"Engineering": "0"}
+    assert len(query(site, "SELECT 1 FROM groups g JOIN members m ON m.conversation_id = g.default_room_id")) == 2
+    missing = roost(site, "group", "delete", "Plain")
+    assert (missing.returncode, one_error_line(missing)) == (1, "error: No group named 'Plain'.")

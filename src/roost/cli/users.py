@@ -108,3 +108,13 @@ async def group_list(admin: AdminService, args: argparse.Namespace) -> None:
 async def group_member(admin: AdminService, args: argparse.Namespace) -> None:
     await admin.add_to_group(None, args.group, args.username)
     print(f"{args.username} is in {args.group}")
+
+
+async def group_remove(admin: AdminService, args: argparse.Namespace) -> None:
+    await admin.remove_from_group(None, args.group, args.username)
+    print(f"{args.username} is no longer in {args.group} (still in its room, if it has one)")
+
+
+async def group_delete(admin: AdminService, args: argparse.Namespace) -> None:
+    await admin.delete_group(None, args.group)
+    print(f"deleted group {args.group} (its room stays)")

@@ -139,6 +139,22 @@ async def add_to_group(
     return Ok()
 
 
+@router.delete("/groups/{group}/members/{username}")
+async def remove_from_group(
+    group: Annotated[str, Path(max_length=200)], username: Username, me: Me, services: ServicesDep
+) -> Ok:
+    """Take someone out of a group; they stay in its room (a room admin removes them there)."""
+    await services.admin.remove_from_group(me, group, username)
+    return Ok()
+
+
+@router.delete("/groups/{group}")
+async def delete_group(group: Annotated[str, Path(max_length=200)], me: Me, services: ServicesDep) -> Ok:
+    """Delete a group; its room stays, with its members and history."""
+    await services.admin.delete_group(me, group)
+    return Ok()
+
+
 @router.get("/rooms")
 async def list_rooms(
     me: Me, services: ServicesDep, q: SearchText = "", limit: Annotated[int, Query(ge=1, le=1000)] = 100

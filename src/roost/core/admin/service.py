@@ -143,6 +143,16 @@ class AdminService:
         self.check_admin(actor)
         await self.directory.add_to_group(group, await self.accounts.by_username(username))
 
+    async def remove_from_group(self, actor: User | None, group: str, username: str) -> None:
+        """Take someone out of a group (they stay in its room: a room admin removes them there)."""
+        self.check_admin(actor)
+        await self.directory.remove_from_group(group, await self.accounts.by_username(username))
+
+    async def delete_group(self, actor: User | None, group: str) -> None:
+        """Delete a group; its room stays, with its members and history."""
+        self.check_admin(actor)
+        await self.directory.delete_group(group)
+
 
 def _limited(reader: csv.DictReader[str]) -> list[tuple[int, dict[str, str]]]:
     """The rows with the file line each ends on (read while reading: all rows are read first)."""
