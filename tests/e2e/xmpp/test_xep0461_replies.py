@@ -7,10 +7,11 @@ import xml.etree.ElementTree as ET
 from typing import Any
 
 from tests.conftest import MakePerson
+from tests.e2e.xmpp.test_xep0313_mam import FORWARD, listen, mam
 from tests.support.client import Person
-from tests.support.muc import joined_pair, make_room, room_jid
+from tests.support.muc import MUC_PLUGINS, joined_pair, make_room, room_jid
 from tests.support.server import ServerProcess
-from tests.support.xmpp import connected, send_payload, wait_for
+from tests.support.xmpp import TIMEOUT, connected, every_message, send_payload, wait_for
 
 NS = "urn:xmpp:reply:0"
 FALLBACK = "urn:xmpp:fallback:0"
@@ -81,8 +82,8 @@ async def test_a_reply_to_an_unknown_id_is_a_plain_message(server: ServerProcess
 
 
 async def test_replies_in_a_room(server: ServerProcess, make_person: MakePerson) -> None:
-    alice, bob = await make_person("alice"), await make_person("bob")
-    room = await make_room(alice, "Replies", members=(bob,))
+    alice, bob, carol = await make_person("alice"), await make_person("bob"), await make_person("carol")
+    room = await make_room(alice, "Replies", members=(bob, carol))
     async with joined_pair(server, alice, bob, room) as (a, b):
         sent = await alice.send(room["id"], "deploy on friday?")
         await wait_for(b.messages, lambda m: m["body"] == "deploy on friday?")
@@ -94,3 +95,15 @@ async def test_replies_in_a_room(server: ServerProcess, make_person: MakePerson)
         assert got["body"].endswith("never")
         history = await newest(alice, room["id"], 2)
         assert (history[1]["body"], history[1]["reply_to"]) == ("never", sent["id"])
+    async with connected(server, carol.username, carol.password, plugins=MUC_PLUGINS) as c:  # later: history, MAM
+        joined = every_message(c)
+        await c.plugin["xep_0045"].join_muc_wait(room_jid(room), "carol", maxstanzas=5, timeout=TIMEOUT)
+        late = await wait_for(joined, lambda m: reply_of(m) is not None)
+        assert reply_of(late) == (str(room_jid(room, alice.username)), sent["id"])  # alice has left: her username
+        assert late["body"] == quote + "never" and late.xml.find("{urn:xmpp:delay}delay") is not None
+        archive = await mam(c, listen(c), to=str(room_jid(room)))
+    inner = archive.results[-1].find(f"{{{FORWARD}}}forwarded/{{jabber:client}}message")
+    assert inner is not None
+    replied = inner.find(f"{{{NS}}}reply")
+    assert replied is not None and replied.get("id") == sent["id"]
+    assert inner.findtext("{jabber:client}body") == quote + "never"

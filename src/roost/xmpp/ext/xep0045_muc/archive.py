@@ -21,7 +21,7 @@ from roost.model.messages import Message
 from roost.xmpp.errors import StanzaError
 from roost.xmpp.ext import IqRequest
 from roost.xmpp.ext import xep0313_mam as mam  # the MAM extension's form and paging
-from roost.xmpp.ext.xep0045_muc.history import room_message, sender_nick
+from roost.xmpp.ext.xep0045_muc.history import quoted_room_message
 from roost.xmpp.ext.xep0045_muc.occupancy import RoomOccupants
 from roost.xmpp.ext.xep0045_muc.rooms import find_room
 from roost.xmpp.ext.xep0045_muc.stanzas import CLIENT, room_jid, room_local, stamp
@@ -74,8 +74,7 @@ async def _result(session: XmppSession, request: IqRequest, occupants: RoomOccup
         attributes["queryid"] = request.payload.get("queryid", "")[:256]
     forwarded = ET.SubElement(ET.SubElement(wrapper, f"{{{MAM}}}result", attributes), f"{{{FORWARD}}}forwarded")
     ET.SubElement(forwarded, f"{{{DELAY}}}delay", {"from": str(room), "stamp": stamp(message.created_at)})
-    nick = await sender_nick(session, occupants, message.sender_id)
-    inner = room_message(session, room_jid(session.domain, occupants.local, nick), message)
+    inner = await quoted_room_message(session, occupants, message)
     if message.is_deleted:
         body = inner.find(f"{{{CLIENT}}}body")
         if body is not None:

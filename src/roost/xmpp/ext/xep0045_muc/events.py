@@ -23,13 +23,11 @@ from roost.core.events import (
     PresenceChanged,
     ReactionsChanged,
 )
-from roost.model.messages import Message
 from roost.model.presence import Show
 from roost.xmpp.changes import change
-from roost.xmpp.ext import xep0444_reactions, xep0461_replies
-from roost.xmpp.ext.xep0045_muc.history import room_message, sender_nick
+from roost.xmpp.ext import xep0444_reactions
+from roost.xmpp.ext.xep0045_muc.history import quoted_room_message, room_message, sender_nick
 from roost.xmpp.ext.xep0045_muc.join import REMOVED, announce, leave
-from roost.xmpp.ext.xep0045_muc.occupancy import RoomOccupants
 from roost.xmpp.ext.xep0045_muc.stanzas import CLIENT, room_jid, subject
 from roost.xmpp.xml import SharedStanza
 
@@ -79,20 +77,7 @@ async def _message(event: MessageCreated, session: XmppSession) -> list[ET.Eleme
     room = session.server.rooms.room(event.message.conversation_id)
     if room is None or room.occupant_of(session) is None:
         return None
-    nick = await sender_nick(session, room, event.message.sender_id)
-    stanza = room_message(session, room_jid(session.domain, room.local, nick), event.message)
-    await xep0461_replies.decorate(session, stanza, event.message, _replied_address(session, room))
-    return [stanza]
-
-
-def _replied_address(session: XmppSession, room: RoomOccupants) -> xep0461_replies.Addresser:
-    """In a room, a reply names the replied person's occupant JID and the room's stanza-id."""
-
-    async def address(replied: Message) -> tuple[str, str]:
-        nick = await sender_nick(session, room, replied.sender_id)
-        return str(room_jid(session.domain, room.local, nick)), str(replied.id)
-
-    return address
+    return [await quoted_room_message(session, room, event.message)]
 
 
 async def _changed(event: MessageEdited | MessageDeleted, session: XmppSession) -> list[ET.Element] | None:

@@ -17,6 +17,7 @@ from roost.model.jid import Jid
 from roost.model.messages import Message
 from roost.xmpp import payloads
 from roost.xmpp.errors import StanzaError
+from roost.xmpp.ext import xep0461_replies
 from roost.xmpp.ext.xep0045_muc.occupancy import RoomOccupants
 from roost.xmpp.ext.xep0045_muc.stanzas import MUC, groupchat, room_jid
 from roost.xmpp.xml import serialize
@@ -89,8 +90,28 @@ async def send_history(session: XmppSession, occupants: RoomOccupants, request: 
 
 
 async def _delayed(session: XmppSession, occupants: RoomOccupants, message: Message) -> ET.Element:
+    return await quoted_room_message(session, occupants, message, delayed=True)
+
+
+async def quoted_room_message(
+    session: XmppSession, occupants: RoomOccupants, message: Message, *, delayed: bool = False
+) -> ET.Element:
+    """`room_message` from the sender's nick, and a reply's `<reply/>` and quote (XEP-0461):
+    live, in the history on join and in the room's archive alike."""
     nick = await sender_nick(session, occupants, message.sender_id)
-    return room_message(session, room_jid(session.domain, occupants.local, nick), message, delayed=True)
+    stanza = room_message(session, room_jid(session.domain, occupants.local, nick), message, delayed=delayed)
+    await xep0461_replies.decorate(session, stanza, message, _replied_address(session, occupants))
+    return stanza
+
+
+def _replied_address(session: XmppSession, occupants: RoomOccupants) -> xep0461_replies.Addresser:
+    """In a room, a reply names the replied person's occupant JID and the room's stanza-id."""
+
+    async def address(replied: Message) -> tuple[str, str]:
+        nick = await sender_nick(session, occupants, replied.sender_id)
+        return str(room_jid(session.domain, occupants.local, nick)), str(replied.id)
+
+    return address
 
 
 def room_message(session: XmppSession, sender: Jid, message: Message, *, delayed: bool = False) -> ET.Element:
