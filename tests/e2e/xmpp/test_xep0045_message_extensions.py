@@ -167,6 +167,7 @@ async def test_a_displayed_marker_in_a_room_moves_the_read_marker(
     alice, bob = await make_person("alice"), await make_person("bob")
     room = await make_room(alice, "Seen", members=(bob,))
     async with joined_pair(server, alice, bob, room) as (a, b):
+        every = every_message(a)
         send_groupchat(a, room, "read me", "a-1")
         got = await wait_for(b.messages, lambda m: m["body"] == "read me")
         stanza_id = stanza_id_of(got)
@@ -183,6 +184,15 @@ async def test_a_displayed_marker_in_a_room_moves_the_read_marker(
                 break
             await asyncio.sleep(0.1)
         assert await read_upto() == stanza_id
+        seen = await wait_for(every, lambda m: child(m, f"{{{MARKERS}}}displayed") is not None)  # reflected
+        assert (seen["from"], attribute(seen, f"{{{MARKERS}}}displayed", "id")) == (room_jid(room, "bob"), stanza_id)
+
+        send_groupchat(a, room, "read this too", "a-2")
+        newer = stanza_id_of(await wait_for(b.messages, lambda m: m["body"] == "read this too"))
+        read = await bob.http.put(f"/api/v1/conversations/{room['id']}/read", json={"message_id": newer})  # the web
+        assert read.status_code == 200, read.text
+        web_read = await wait_for(every, lambda m: attribute(m, f"{{{MARKERS}}}displayed", "id") == newer)
+        assert web_read["from"] == room_jid(room, "bob")
 
 
 async def test_a_reply_keeps_one_reply_element_in_rooms_and_chats(

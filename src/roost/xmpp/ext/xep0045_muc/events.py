@@ -22,6 +22,7 @@ from roost.core.events import (
     MessageEdited,
     PresenceChanged,
     ReactionsChanged,
+    ReadMarkerMoved,
 )
 from roost.model.presence import Show
 from roost.xmpp.changes import change
@@ -30,6 +31,8 @@ from roost.xmpp.ext.xep0045_muc.history import quoted_room_message, room_message
 from roost.xmpp.ext.xep0045_muc.join import REMOVED, announce, leave
 from roost.xmpp.ext.xep0045_muc.stanzas import CLIENT, room_jid, subject
 from roost.xmpp.xml import SharedStanza
+
+MARKERS = "urn:xmpp:chat-markers:0"
 
 if TYPE_CHECKING:
     from roost.xmpp.session import XmppSession
@@ -92,6 +95,19 @@ async def _changed(event: MessageEdited | MessageDeleted, session: XmppSession) 
     return [change(session, stanza, event, retracted_id=str(event.message.id))]
 
 
+async def _read(event: ReadMarkerMoved, session: XmppSession) -> list[ET.Element] | None:
+    """A member read up to a message (XEP-0333, from XMPP or the web): a <displayed/> marker from
+    their occupant JID naming the room's stanza-id, to every stream joined to the room."""
+    room = session.server.rooms.room(event.conversation_id)
+    if room is None or room.occupant_of(session) is None:
+        return None
+    nick = await sender_nick(session, room, event.user_id)
+    attributes = {"type": "groupchat", "from": str(room_jid(session.domain, room.local, nick))}
+    stanza = ET.Element(f"{{{CLIENT}}}message", {**attributes, "to": str(session.jid), "id": str(event.event_id)})
+    ET.SubElement(stanza, f"{{{MARKERS}}}displayed", {"id": str(event.message_id)})
+    return [stanza]
+
+
 async def _reactions(event: ReactionsChanged, session: XmppSession) -> list[ET.Element] | None:
     """XEP-0444 in a room: the reactor's whole set, from their occupant JID, naming the stanza-id."""
     room = session.server.rooms.room(event.message.conversation_id)
@@ -139,4 +155,5 @@ _RENDERERS: dict[type, Callable[[Any, XmppSession], Awaitable[list[ET.Element] |
     MessageEdited: _changed,
     MessageDeleted: _changed,
     MembershipChanged: _membership,
+    ReadMarkerMoved: _read,
 }
