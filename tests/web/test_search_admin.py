@@ -120,3 +120,35 @@ async def test_admin_page_is_hidden_from_others(new_user: NewUser, signed_in: Si
     page, _ = await signed_in(someone)
     await expect(page.get_by_role("button", name="Search", exact=True)).to_be_visible()
     await expect(page.get_by_role("button", name="Admin", exact=True)).to_have_count(0)
+
+
+async def test_admin_manages_groups(new_user: NewUser, signed_in: SignedIn, server: ServerProcess) -> None:
+    gus = new_user("Gus Grouped")
+    page, watch = await signed_in(ADMIN)
+    await page.get_by_role("button", name="Admin", exact=True).click()
+    name = f"Design {server.port}"
+    add = page.get_by_role("form", name="Add a group")
+    await add.get_by_label("Group name").fill(name)
+    await add.get_by_role("button", name="Add group").click()
+    groups = page.get_by_role("table", name="Groups")
+    row = groups.get_by_role("row", name=re.compile(name))
+    await expect(row).to_contain_text("nobody yet")
+    await expect(row).to_contain_text("its own room")
+
+    await row.get_by_label(f"Username to add to {name}").fill(gus.username)
+    await row.get_by_role("button", name=f"Add to {name}").click()
+    await expect(row.get_by_role("button", name=f"Remove {gus.username} from {name}")).to_be_visible()
+    with api_session(server.url, gus) as http:  # the group's room has him now
+        rooms = [c["name"] for c in http.get("/api/v1/conversations").json()]
+    assert name in rooms
+
+    await row.get_by_role("button", name=f"Remove {gus.username} from {name}").click()
+    await expect(row).to_contain_text("nobody yet")
+    await row.get_by_role("button", name=f"Delete {name}").click()
+    await row.get_by_role("button", name="Keep it").click()  # asked first, and it can be taken back
+    await row.get_by_role("button", name=f"Delete {name}").click()
+    await row.get_by_role("button", name=f"Yes, delete {name}").click()
+    await expect(groups.get_by_role("row", name=re.compile(name))).to_have_count(0)
+    with api_session(server.url, gus) as http:  # he stays in the room; the room stays
+        assert name in [c["name"] for c in http.get("/api/v1/conversations").json()]
+    assert watch.errors == [] and watch.dialogs == []

@@ -1,9 +1,11 @@
 // @ts-check
 /**
  * The admin page (admins only; the server checks every call again): people — add (the
- * password is shown once), disable, enable, reset a password, make or unmake admin — and rooms.
+ * password is shown once), disable, enable, reset a password, make or unmake admin — groups
+ * (`admin-groups.js`) and rooms.
  */
 import { api, get, post, put } from './api.js';
+import { groupsSection } from './admin-groups.js';
 import { announce, h } from './dom.js';
 import { page } from './page.js';
 
@@ -130,6 +132,7 @@ export function adminView(back) {
     h('label', { for: 'admin-search' }, 'Find people'),
     search,
     h('table', { class: 'admin-table', 'aria-labelledby': 'people-admin-heading' }, headRow(['Name', 'Username', 'State', 'Actions']), people),
+    ...groupsSection(),
     h('h3', { id: 'rooms-admin-heading' }, 'Rooms'),
     h('table', { class: 'admin-table', 'aria-labelledby': 'rooms-admin-heading' }, headRow(['Room', 'Who can join', 'Members', '']), rooms),
   );
