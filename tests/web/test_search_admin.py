@@ -90,7 +90,11 @@ async def test_admin_adds_disables_enables_and_resets(
     await expect(people.get_by_role("row", name=re.compile("Dora Admin-Made"))).to_contain_text("disabled")
     await expect(dora_page.get_by_role("heading", name="Sign in to Roost")).to_be_visible(timeout=10_000)
     await people.get_by_role("button", name="Enable Dora Admin-Made").click()
+    await expect(people.get_by_role("button", name="Disable Dora Admin-Made")).to_be_visible()  # the list reloaded
     await people.get_by_role("button", name="Reset password of Dora Admin-Made").click()
+    await people.get_by_role("button", name="Keep it").click()  # asked first, and it can be taken back
+    await people.get_by_role("button", name="Reset password of Dora Admin-Made").click()
+    await people.get_by_role("button", name="Yes, reset the password of Dora Admin-Made").click()
     await expect(page.locator(".secret")).to_contain_text(f"New password for {username}")
     dora = WebUser(0, username, await shown.inner_text(), "Dora Admin-Made")
     await sign_in(dora_page, server.url, dora)

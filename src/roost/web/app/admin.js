@@ -42,22 +42,34 @@ function userRow(user, reload, secret) {
     } catch (error) {
       announce(/** @type {Error} */ (error).message);
     }
+    standing();
   };
+  const actions = h('td', { class: 'row-actions' });
+  const standing = () => actions.replaceChildren(
+    h('button', { type: 'button', onclick: () => flag({ is_disabled: !user.is_disabled }, `${name} ${user.is_disabled ? 'enabled' : 'disabled'}`) },
+      user.is_disabled ? `Enable ${name}` : `Disable ${name}`),
+    h('button', { type: 'button', onclick: ask }, `Reset password of ${name}`),
+    h('button', { type: 'button', onclick: () => flag({ is_admin: !user.is_admin }, `${name} changed`) },
+      user.is_admin ? `Remove admin from ${name}` : `Make ${name} admin`),
+  );
+  // The old password stops working at once: asked in the row first (no browser dialog).
+  const ask = () => {
+    const sure = h('button', { type: 'button', class: 'danger', onclick: reset }, `Yes, reset the password of ${name}`);
+    actions.replaceChildren(
+      h('p', { role: 'status' }, `Reset the password of ${name}? The old one stops working at once.`),
+      sure,
+      h('button', { type: 'button', onclick: standing }, 'Keep it'),
+    );
+    sure.focus();
+  };
+  standing();
   return h(
     'tr',
     { class: user.is_disabled ? 'disabled' : '' },
     h('th', { scope: 'row' }, name),
     h('td', {}, user.username),
     h('td', {}, [user.is_admin && 'admin', user.is_disabled && 'disabled'].filter(Boolean).join(', ') || 'active'),
-    h(
-      'td',
-      { class: 'row-actions' },
-      h('button', { type: 'button', onclick: () => flag({ is_disabled: !user.is_disabled }, `${name} ${user.is_disabled ? 'enabled' : 'disabled'}`) },
-        user.is_disabled ? `Enable ${name}` : `Disable ${name}`),
-      h('button', { type: 'button', onclick: reset }, `Reset password of ${name}`),
-      h('button', { type: 'button', onclick: () => flag({ is_admin: !user.is_admin }, `${name} changed`) },
-        user.is_admin ? `Remove admin from ${name}` : `Make ${name} admin`),
-    ),
+    actions,
   );
 }
 
