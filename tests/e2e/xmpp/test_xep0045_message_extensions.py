@@ -16,7 +16,7 @@ from tests.e2e.xmpp.test_xep0384_omemo import EME, FALLBACK, LEGACY, legacy_encr
 from tests.support.client import Person
 from tests.support.muc import MUC_PLUGINS, joined_pair, make_room, room_jid
 from tests.support.server import ServerProcess
-from tests.support.xmpp import TIMEOUT, Client, connected, every_message, wait_for
+from tests.support.xmpp import TIMEOUT, Client, connected, drain, every_message, wait_for
 
 CLIENT = "jabber:client"
 CORRECT = "urn:xmpp:message-correct:0"
@@ -234,3 +234,21 @@ async def test_a_reply_keeps_one_reply_element_in_rooms_and_chats(
         answer = await wait_for(a.messages, lambda m: m["id"] == "b-2")
         assert len(answer.xml.findall(f"{{{REPLY}}}reply")) == 1
         assert len(answer.xml.findall("{urn:xmpp:fallback:0}fallback")) == 1
+
+
+async def test_typing_in_a_room_reaches_the_other_occupants(server: ServerProcess, make_person: MakePerson) -> None:
+    alice, bob = await make_person("alice"), await make_person("bob")
+    room = await make_room(alice, "Typing", members=(bob,))
+    chatstates = "http://jabber.org/protocol/chatstates"
+    async with joined_pair(server, alice, bob, room) as (a, b):
+        bob_all, alice_all = every_message(b), every_message(a)
+        send_groupchat(a, room, None, "t-1", f"<composing xmlns='{chatstates}'/>")
+        typing = await wait_for(bob_all, lambda m: child(m, f"{{{chatstates}}}composing") is not None)
+        assert typing["from"] == room_jid(room, "alice") and typing["type"] == "groupchat"
+        response = await bob.http.put(f"/api/v1/conversations/{room['id']}/typing", json={"active": True})
+        assert response.status_code == 200, response.text  # from the web
+        web = await wait_for(alice_all, lambda m: child(m, f"{{{chatstates}}}composing") is not None)
+        assert web["from"] == room_jid(room, "bob")
+        send_groupchat(a, room, "done typing", "t-2")
+        await wait_for(b.messages, lambda m: m["body"] == "done typing")
+        assert all(child(m, f"{{{chatstates}}}composing") is None for m in drain(alice_all))  # not her own

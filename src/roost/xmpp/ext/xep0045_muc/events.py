@@ -23,6 +23,7 @@ from roost.core.events import (
     PresenceChanged,
     ReactionsChanged,
     ReadMarkerMoved,
+    TypingChanged,
 )
 from roost.model.presence import Show
 from roost.xmpp.changes import change
@@ -33,6 +34,7 @@ from roost.xmpp.ext.xep0045_muc.stanzas import CLIENT, room_jid, subject
 from roost.xmpp.xml import SharedStanza
 
 MARKERS = "urn:xmpp:chat-markers:0"
+CHATSTATES = "http://jabber.org/protocol/chatstates"
 
 if TYPE_CHECKING:
     from roost.xmpp.session import XmppSession
@@ -108,6 +110,21 @@ async def _read(event: ReadMarkerMoved, session: XmppSession) -> list[ET.Element
     return [stanza]
 
 
+async def _typing(event: TypingChanged, session: XmppSession) -> list[ET.Element] | None:
+    """Someone typing in the room (from XMPP chat states or the web): XEP-0085 <composing/> or
+    <paused/> from their occupant JID, to the other people's streams joined to the room."""
+    room = session.server.rooms.room(event.conversation_id)
+    if room is None or room.occupant_of(session) is None:
+        return None
+    if event.user_id == session.user_id:
+        return []
+    nick = await sender_nick(session, room, event.user_id)
+    attributes = {"type": "groupchat", "from": str(room_jid(session.domain, room.local, nick)), "to": str(session.jid)}
+    stanza = ET.Element(f"{{{CLIENT}}}message", attributes)
+    ET.SubElement(stanza, f"{{{CHATSTATES}}}{'composing' if event.active else 'paused'}")
+    return [stanza]
+
+
 async def _reactions(event: ReactionsChanged, session: XmppSession) -> list[ET.Element] | None:
     """XEP-0444 in a room: the reactor's whole set, from their occupant JID, naming the stanza-id."""
     room = session.server.rooms.room(event.message.conversation_id)
@@ -156,4 +173,5 @@ _RENDERERS: dict[type, Callable[[Any, XmppSession], Awaitable[list[ET.Element] |
     MessageDeleted: _changed,
     MembershipChanged: _membership,
     ReadMarkerMoved: _read,
+    TypingChanged: _typing,
 }
