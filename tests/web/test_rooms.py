@@ -7,6 +7,8 @@ import re
 import pytest
 from playwright.async_api import Page, expect
 
+from tests.support.server import ServerProcess
+from tests.support.web import api_session
 from tests.web.conftest import NewUser, SignedIn
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -107,3 +109,48 @@ async def test_browse_join_and_leave_an_open_room(new_user: NewUser, signed_in: 
     await carol_page.keyboard.press("Escape")
     await expect(carol_page.get_by_role("dialog", name="Open rooms")).to_have_count(0)
     assert watch.errors == []
+
+
+async def test_room_admins_change_roles_visibility_and_archive(
+    new_user: NewUser, signed_in: SignedIn, server: ServerProcess
+) -> None:
+    alice, bob = new_user("Alice Admin"), new_user("Bob Promoted")
+    alice_page, alice_watch = await signed_in(alice)
+    bob_page, bob_watch = await signed_in(bob)
+    await create_room(alice_page, "Project Heron")
+    await alice_page.get_by_role("button", name="Members").click()
+    panel = alice_page.get_by_role("complementary", name="Members")
+    members = panel.get_by_role("list", name="Members")
+    await panel.get_by_label("Invite people").fill("Bob Promoted")
+    await panel.get_by_role("button", name="Invite Bob Promoted").click()
+
+    # Roles: the owner makes Bob an admin, then a member again; he sees his tools come and go.
+    await panel.get_by_role("button", name="Make Bob Promoted an admin").click()
+    await expect(members.get_by_role("listitem").filter(has_text="Bob Promoted")).to_contain_text("admin")
+    await listed(bob_page, "Project Heron").click()
+    await bob_page.get_by_role("button", name="Members").click()
+    bob_panel = bob_page.get_by_role("complementary", name="Members")
+    await expect(bob_panel.get_by_role("form", name="Room settings")).to_be_visible()
+    owner_buttons = bob_panel.get_by_role("button", name=re.compile("Alice Admin"))
+    await expect(owner_buttons).to_have_count(0)  # the owner is above him
+    await panel.get_by_role("button", name="Make Bob Promoted a member").click()
+    await expect(bob_panel.get_by_role("form", name="Room settings")).to_have_count(0)
+
+    # Visibility: open the room; others find it among the open rooms.
+    settings = panel.get_by_role("form", name="Room settings")
+    await settings.get_by_label(re.compile("Open: anyone")).check()
+    await settings.get_by_role("button", name="Save room settings").click()
+    await expect(alice_page.locator("#announcer")).to_have_text("Room settings saved")
+    with api_session(server.url, bob) as http:
+        rooms = [c for c in http.get("/api/v1/conversations").json() if c["name"] == "Project Heron"]
+    assert [r["visibility"] for r in rooms] == ["open"]
+
+    # Archive: asked first; then read-only for everyone, until unarchived.
+    await panel.get_by_role("button", name="Archive room").click()
+    await panel.get_by_role("button", name="Yes, archive this room").click()
+    note = "This room is archived"
+    await expect(bob_page.get_by_role("status").filter(has_text=note)).to_be_visible()
+    await expect(bob_page.get_by_role("textbox", name="Message Project Heron")).to_be_hidden()
+    await panel.get_by_role("button", name="Unarchive room").click()
+    await expect(bob_page.get_by_role("textbox", name="Message Project Heron")).to_be_visible()
+    assert alice_watch.errors == [] and bob_watch.errors == []

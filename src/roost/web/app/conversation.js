@@ -66,7 +66,9 @@ export class ConversationView {
     };
     /** @type {{element: HTMLElement, dispose: () => void} | null} */ this.panel = null;
     this.header = conversationHeader(conversationId, { back, toggleMembers: (button) => this.toggleMembers(button) });
-    this.body = h('div', { class: 'conversation-body' }, h('div', { class: 'conversation-main' }, this.scroller, this.jump, this.typing, this.box.form));
+    this.archived = h('p', { class: 'archived-note', role: 'status', hidden: true }, 'This room is archived: its history stays, and nobody can write in it.');
+    this.body = h('div', { class: 'conversation-body' }, h('div', { class: 'conversation-main' }, this.scroller, this.jump, this.typing, this.archived, this.box.form));
+    this.showArchived();
     this.element = h('section', { class: 'conversation', 'aria-labelledby': 'conversation-title' }, this.header.element, this.body);
     this.element.addEventListener('dragover', (event) => event.preventDefault());
     this.element.addEventListener('drop', (event) => {
@@ -83,8 +85,16 @@ export class ConversationView {
       on('conversations', () => {
         const now = state.conversations.get(conversationId);
         if (now) this.list.setAttribute('aria-label', `Messages with ${titleOf(now)}`);
+        this.showArchived();
       }),
     ];
+  }
+
+  /** An archived room is read-only: its note instead of the message box. */
+  showArchived() {
+    const archived = Boolean(state.conversations.get(this.id)?.is_archived);
+    this.archived.hidden = !archived;
+    this.box.form.hidden = archived;
   }
 
   /** @param {string | null} [around] open at this message (highlighted) instead of the latest */

@@ -1,9 +1,10 @@
 // @ts-check
 /**
  * The members panel of a room: who is in it, with presence and roles; room admins invite,
- * remove, rename and change the topic; everyone may leave. Reloads on membership frames.
+ * remove, change roles (never above their own), rename, change the topic and who may join,
+ * and archive or unarchive the room; everyone may leave. Reloads on membership frames.
  */
-import { del, get, patch, post } from './api.js';
+import { del, get, patch, post, put } from './api.js';
 import { presenceDot, presenceText } from './directory.js';
 import { announce, h } from './dom.js';
 import { nameOf, on, state } from './store.js';
@@ -23,8 +24,29 @@ async function attempt(request, done) {
   }
 }
 
-/** @param {string} roomId @param {Member[]} members @param {boolean} admin */
-function memberList(roomId, members, admin) {
+/**
+ * The role changes someone of rank `mine` may make for a member: up to their own rank.
+ * @param {string} roomId @param {Member} member @param {number} mine @param {string} name
+ */
+function roleButtons(roomId, member, mine, name) {
+  /** @param {string} role @param {string} label */
+  const button = (role, label) => h('button', {
+    type: 'button',
+    class: 'role-change',
+    onclick: () => attempt(put(`/rooms/${roomId}/members/${member.user_id}/role`, { role }), `${name} is now ${role === 'admin' ? 'an' : 'a'} ${role}`),
+  }, label);
+  const rank = RANK[member.role] ?? 1;
+  if (rank > mine) return [];
+  return [
+    rank < RANK.admin && button('admin', `Make ${name} an admin`),
+    rank === RANK.admin && button('member', `Make ${name} a member`),
+    mine >= RANK.owner && rank < RANK.owner && button('owner', `Make ${name} an owner`),
+  ];
+}
+
+/** @param {string} roomId @param {Member[]} members @param {number} mine my rank in the room */
+function memberList(roomId, members, mine) {
+  const admin = mine >= RANK.admin;
   return h(
     'ul',
     { class: 'member-list', 'aria-label': 'Members' },
@@ -38,6 +60,7 @@ function memberList(roomId, members, admin) {
         h('span', { class: 'name' }, name),
         h('span', { class: 'sr-only' }, `, ${presenceText(m.user_id)}`),
         m.role !== 'member' && h('span', { class: 'role' }, m.role),
+        ...(admin && m.user_id !== state.me?.id ? roleButtons(roomId, m, mine, name) : []),
         removable && h('button', {
           type: 'button',
           class: 'remove',
@@ -76,6 +99,7 @@ function settingsForm(roomId) {
   const room = state.conversations.get(roomId);
   const name = /** @type {HTMLInputElement} */ (h('input', { id: 'room-name', required: true, maxlength: 200, value: room?.name ?? '' }));
   const topic = /** @type {HTMLInputElement} */ (h('input', { id: 'room-topic', maxlength: 2000, value: room?.topic ?? '' }));
+  const open = /** @type {HTMLInputElement} */ (h('input', { id: 'room-open', type: 'checkbox', checked: room?.visibility === 'open' }));
   const form = h(
     'form',
     { class: 'room-settings', 'aria-label': 'Room settings' },
@@ -83,13 +107,49 @@ function settingsForm(roomId) {
     name,
     h('label', { for: 'room-topic' }, 'Topic'),
     topic,
+    h('label', { class: 'choice' }, open, ' Open: anyone in the organisation can find and join it'),
     h('button', { type: 'submit' }, 'Save room settings'),
   );
   form.addEventListener('submit', (event) => {
     event.preventDefault();
-    attempt(patch(`/rooms/${roomId}`, { name: name.value, topic: topic.value }), 'Room settings saved');
+    const visibility = open.checked ? 'open' : 'invite';
+    attempt(patch(`/rooms/${roomId}`, { name: name.value, topic: topic.value, visibility }), 'Room settings saved');
   });
   return form;
+}
+
+/** Archive (read-only, history kept) or unarchive; archiving is asked in place first. @param {string} roomId */
+function archiveTools(roomId) {
+  const box = h('div', { class: 'archive-tools' });
+  /** @type {boolean | null} */ let shown = null;
+  const render = () => {
+    const archived = Boolean(state.conversations.get(roomId)?.is_archived);
+    if (archived === shown) return;  // the list changes often: keep a question being asked
+    shown = archived;
+    if (archived) {
+      box.replaceChildren(h('button', {
+        type: 'button',
+        onclick: () => attempt(patch(`/rooms/${roomId}`, { is_archived: false }), 'Room unarchived'),
+      }, 'Unarchive room'));
+      return;
+    }
+    const ask = () => {
+      const sure = h('button', {
+        type: 'button',
+        class: 'danger',
+        onclick: () => attempt(patch(`/rooms/${roomId}`, { is_archived: true }), 'Room archived'),
+      }, 'Yes, archive this room');
+      box.replaceChildren(
+        h('p', { role: 'status' }, 'Archive this room? Its history stays; nobody can write in it until it is unarchived.'),
+        sure,
+        h('button', { type: 'button', onclick: () => { shown = null; render(); } }, 'Keep it open'),
+      );
+      sure.focus();
+    };
+    box.replaceChildren(h('button', { type: 'button', onclick: ask }, 'Archive room'));
+  };
+  render();
+  return { element: box, render };
 }
 
 /** @param {string} roomId @returns {{element: HTMLElement, dispose: () => void}} */
@@ -110,13 +170,15 @@ export function membersPanel(roomId) {
   /** @type {Member[]} */ let members = [];
   /** @type {Set<number>} */ const present = new Set();
   /** @type {HTMLElement[]} made once, so what is typed there survives updates */ let adminTools = [];
+  const archive = archiveTools(roomId);
   const render = () => {
-    const mine = members.find((m) => m.user_id === state.me?.id);
-    const admin = (RANK[mine?.role ?? 'member'] ?? 1) >= RANK.admin;
-    if (admin && adminTools.length === 0) adminTools = [inviteBox(roomId, present), settingsForm(roomId)];
+    const me = members.find((m) => m.user_id === state.me?.id);
+    const mine = RANK[me?.role ?? 'member'] ?? 1;
+    const admin = mine >= RANK.admin;
+    if (admin && adminTools.length === 0) adminTools = [inviteBox(roomId, present), settingsForm(roomId), archive.element];
     content.replaceChildren(
       h('p', { class: 'count' }, `${members.length} ${members.length === 1 ? 'member' : 'members'}`),
-      memberList(roomId, members, admin),
+      memberList(roomId, members, mine),
       ...(admin ? adminTools : []),
     );
   };
@@ -130,7 +192,7 @@ export function membersPanel(roomId) {
   const reload = () => {
     if (state.conversations.has(roomId)) load().catch((error) => announce(error.message));
   };
-  const stops = [on(`members:${roomId}`, reload), on('people', render)];
+  const stops = [on(`members:${roomId}`, reload), on('people', render), on('conversations', archive.render)];
   reload();
   return { element, dispose: () => { stops.forEach((stop) => stop()); element.remove(); } };
 }
