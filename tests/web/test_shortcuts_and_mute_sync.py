@@ -74,3 +74,26 @@ async def test_muting_in_one_tab_shows_in_the_others_at_once(
     await other.get_by_role("button", name="Unmute this conversation").click()
     await expect(page.get_by_role("button", name="Mute this conversation")).to_have_attribute("aria-pressed", "false")
     assert watch.errors == [] and other_watch.errors == []
+
+
+async def test_question_mark_lists_the_shortcuts(new_user: NewUser, signed_in: SignedIn, server: ServerProcess) -> None:
+    me, ann = new_user("Quinn Help"), new_user("Ann Help")
+    post_direct(server.url, ann, me, "hello")
+    page, watch = await signed_in(me)
+    help_dialog = page.get_by_role("dialog", name="Keyboard shortcuts")
+    await page.locator("body").press("?")
+    await expect(help_dialog).to_be_visible()
+    await expect(help_dialog.get_by_role("row").filter(has_text="Alt+↓ / Alt+↑")).to_contain_text("next / previous")
+    await page.keyboard.press("Escape")
+    await expect(help_dialog).to_have_count(0)
+
+    await open_listed(page, ann)
+    box = page.get_by_role("textbox", name="Message Ann Help")
+    await box.press("?")  # typed in the message box: a question mark, not the help
+    await expect(box).to_have_value("?")
+    await expect(help_dialog).to_have_count(0)
+    await page.get_by_role("button", name="Keyboard shortcuts").click()  # the top bar's button
+    await expect(help_dialog).to_be_visible()
+    await help_dialog.get_by_role("button", name="Close").click()
+    await expect(help_dialog).to_have_count(0)
+    assert watch.errors == []

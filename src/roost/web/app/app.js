@@ -12,7 +12,7 @@ import { presenceMenu } from './presence-menu.js';
 import { openNewRoom, openRoomDirectory } from './rooms.js';
 import { conversationList } from './sidebar.js';
 import { emit, nameOf, on, state } from './store.js';
-import { installShortcuts } from './shortcuts.js';
+import { installShortcuts, showShortcuts } from './shortcuts.js';
 import { applyFrame, loadAll, loadConversation, loadConversations, replayBegins } from './sync.js';
 import { notifyButton, notifyIncoming, unreadInTitle } from './notify.js';
 import { searchView } from './search.js';
@@ -129,6 +129,7 @@ export function startApp(root, me, signedOut) {
     me.is_admin && h('button', { type: 'button', class: 'admin-open', onclick: () => showPage(adminView(toList)) }, 'Admin'),
     h('button', { type: 'button', class: 'me', 'aria-label': 'Your profile', onclick: () => showPage(profileView(toList)) }, myName),
     notifyButton(),
+    h('button', { type: 'button', class: 'shortcuts-open', 'aria-label': 'Keyboard shortcuts', 'aria-keyshortcuts': '?', title: 'Keyboard shortcuts (?)', onclick: showShortcuts }, '?'),
     h('button', { type: 'button', class: 'sign-out', onclick: signOut }, 'Sign out'),
   );
   const nav = h(

@@ -11,7 +11,7 @@ import { loadConversation } from './sync.js';
 /** @typedef {(id: string) => void} Open */
 
 /** A modal dialog titled `title`, removed from the page once closed. @param {string} id @param {string} title */
-function modal(id, title) {
+export function modal(id, title) {
   const dialog = /** @type {HTMLDialogElement} */ (h('dialog', { class: 'modal', 'aria-labelledby': `${id}-heading` }));
   const close = h('button', { type: 'button', class: 'close', 'aria-label': 'Close', onclick: () => dialog.close() }, '✕');
   dialog.append(h('div', { class: 'modal-head' }, h('h2', { id: `${id}-heading` }, title), close));
