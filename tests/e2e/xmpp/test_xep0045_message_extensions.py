@@ -13,7 +13,7 @@ from slixmpp import JID
 from tests.conftest import Connect, MakePerson
 from tests.e2e.xmpp.test_xep0313_mam import FORWARD, listen, mam
 from tests.e2e.xmpp.test_xep0384_omemo import EME, FALLBACK, LEGACY, legacy_encrypted
-from tests.support.client import Person
+from tests.e2e.xmpp.test_xep0461_replies import newest
 from tests.support.muc import MUC_PLUGINS, joined_pair, make_room, room_jid
 from tests.support.server import ServerProcess
 from tests.support.xmpp import TIMEOUT, Client, connected, drain, every_message, wait_for
@@ -58,16 +58,6 @@ def stanza_id_of(stanza: Any) -> str:
     return str(attribute(stanza, f"{{{SID}}}stanza-id", "id"))
 
 
-async def history_of(person: Person, room: dict[str, Any], count: int) -> list[dict[str, Any]]:
-    """The room's history once it holds `count` messages (bounded)."""
-    for _ in range(50):
-        messages = (await person.get(f"/api/v1/conversations/{room['id']}/messages"))["messages"]
-        if len(messages) >= count:
-            return list(messages)
-        await asyncio.sleep(0.1)
-    raise AssertionError("the room's history did not fill")
-
-
 async def test_omemo_in_a_room_passes_through_live_in_history_and_archive(
     server: ServerProcess, make_person: MakePerson, connect: Connect
 ) -> None:
@@ -93,7 +83,7 @@ async def test_omemo_in_a_room_passes_through_live_in_history_and_archive(
         send_groupchat(a, room, None, "keys-1", *omemo_parts(payload=False))  # a key transport: not stored
         send_groupchat(a, room, "plain again", "plain-1")
         await wait_for(b.messages, lambda m: m["body"] == "plain again")
-        history = await history_of(carol, room, 3)
+        history = await newest(carol, room["id"], 3)
         assert [(m["body"], m["encryption"]) for m in history] == [
             (FALLBACK, "omemo"),
             ("", "omemo"),
@@ -126,14 +116,14 @@ async def test_corrections_and_retractions_in_a_room_reach_every_occupant(
             fixed = await wait_for(client.messages, lambda m: child(m, f"{{{CORRECT}}}replace") is not None)
             assert (fixed["from"], fixed["body"]) == (room_jid(room, "alice"), "hello")
             assert attribute(fixed, f"{{{CORRECT}}}replace", "id") == "a-1"
-        history = await history_of(bob, room, 1)
+        history = await newest(bob, room["id"], 1)
         assert [(m["body"], m["edited_at"] is not None) for m in history] == [("hello", True)]  # edited, not a new one
 
         send_groupchat(a, room, None, "a-3", f"<retract xmlns='{RETRACT}' id='{stanza_id}'/>")  # the room's id
         gone = await wait_for(b.messages, lambda m: child(m, f"{{{RETRACT}}}retract") is not None)
         assert attribute(gone, f"{{{RETRACT}}}retract", "id") == stanza_id
         assert gone["from"] == room_jid(room, "alice") and gone["body"]  # a fallback body
-        history = await history_of(bob, room, 1)
+        history = await newest(bob, room["id"], 1)
         assert [m["deleted"] for m in history] == [True]
 
         sent = await bob.send(room["id"], "from the web")  # a change on the web reaches the occupants
@@ -157,7 +147,7 @@ async def test_someone_else_s_message_in_a_room_cannot_be_corrected(
         send_groupchat(b, room, "bob's words", "b-1", f"<replace xmlns='{CORRECT}' id='a-1'/>")
         error = await wait_for(errors, lambda _e: True)
         assert error["error"]["condition"] == "item-not-found"
-    history = await history_of(alice, room, 1)
+    history = await newest(alice, room["id"], 1)
     assert [m["body"] for m in history] == ["alice's words"]
 
 
