@@ -232,6 +232,7 @@ async def test_admins_manage_groups_and_their_members(admin: Person, make_person
 
     assert group(await admin.get("/api/v1/admin/groups"))["member_ids"] == [alice.user_id]
     assert (await admin.http.delete(members)).status_code == 200
+    assert_error(await admin.http.delete(members), 404, "group.not_member")  # not in it (any more)
     listed = group(await admin.get("/api/v1/admin/groups"))
     assert listed["member_ids"] == []
     rooms = [c for c in await alice.get("/api/v1/conversations") if c["id"] == listed["default_room_id"]]
@@ -240,3 +241,5 @@ async def test_admins_manage_groups_and_their_members(admin: Person, make_person
     assert all(g["name"] != name for g in await admin.get("/api/v1/admin/groups"))
     assert_error(await admin.http.delete(f"/api/v1/admin/groups/{name}"), 404, "group.not_found")
     assert_error(await admin.http.delete(f"/api/v1/admin/groups/nope/members/{alice.username}"), 404, "group.not_found")
+    slashed = await admin.http.post("/api/v1/admin/groups", json={"name": "a/members/b"})
+    assert_error(slashed, 400, "group.name")

@@ -76,7 +76,8 @@ async def _store(
     payload = Payload(extras.xml, extras.encryption)
     reply_to = None
     if replies.is_reply(stanza):  # XEP-0461
-        body, reply_to = await replies.incoming(session, stanza, conversation_id, body)
+        encrypted = extras.encryption is not None
+        body, reply_to = await replies.incoming(session, stanza, conversation_id, body, encrypted=encrypted)
     # The sending session gets no copy of its own message (XEP-0280 copies go to the others).
     await session.services.archive.send(
         session.user, conversation_id, body, client_id=client_id, reply_to=reply_to, payload=payload, origin=session.id

@@ -5,9 +5,11 @@ message's `extras` and written back into every copy of it (live, carbons, offlin
 so two XMPP clients can use extensions the server does not know. The server-only parts
 are not kept: the body (stored as such), chat states (the typing indicator), client-supplied
 `<stanza-id/>`s, `<delay/>`s, carbons and archive results (forgeries, SECURITY.md), the
-hints the server acts on (`<private/>`, `<no-copy/>`), and a reply's `<reply/>` and quote
-fallback (XEP-0461: the server stores the reply and writes both anew for each reader).
-The same holds for 1:1 chats and rooms.
+hints the server acts on (`<private/>`, `<no-copy/>`), a `<subject/>` and the MUC
+namespaces' elements (a room's own; a subject without a body would change a room's topic),
+and a reply's `<reply/>` and quote fallback (XEP-0461: the server stores the reply and
+writes both anew for each reader), but for encrypted content, whose quote is inside it:
+then the client's own are kept and passed on. The same holds for 1:1 chats and rooms.
 
 `encryption` names the end-to-end encryption from XEP-0380 `<encryption/>` or from the
 encrypted element itself: "omemo" (eu.siacs.conversations.axolotl), "omemo:1", "omemo:2",
@@ -44,16 +46,19 @@ DROPPED_TAGS = {
     "{urn:xmpp:delay}delay",
     "{jabber:x:delay}x",
     "{urn:xmpp:hints}no-copy",
-    "{urn:xmpp:reply:0}reply",  # stored as the core's reply, written anew with its quote
+    f"{{{CLIENT_NS}}}subject",  # in a room, a subject without a body changes the topic (room admins)
 }
 DROPPED_NAMESPACES = (
     "http://jabber.org/protocol/chatstates",
     "urn:xmpp:carbons:2",
     "urn:xmpp:mam:",
+    "http://jabber.org/protocol/muc",  # the room's own elements: invitations, statuses
 )
 NAME_MAX = 64
 REPLY = "urn:xmpp:reply:0"
+REPLY_TAG = f"{{{REPLY}}}reply"
 REPLY_FALLBACK = "{urn:xmpp:fallback:0}fallback"
+EME_TAG = f"{{{EME}}}encryption"
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,15 +70,25 @@ class Extras:
     has_content: bool  # an encrypted message with content (not an OMEMO key transport)
 
 
-def of(stanza: ET.Element, *, without: ET.Element | None = None) -> Extras:
-    """The payloads of a message a client sent that the server keeps without reading them
-    (but `without`, a child the server handled, such as a correction's <replace/>)."""
+def of(stanza: ET.Element) -> Extras:
+    """The payloads of a message a client sent that the server keeps without reading them."""
     if all(child.tag in DROPPED_TAGS for child in stanza):  # a plain chat message: nothing to keep
         return Extras(None, encryption_of(stanza, None), False)
-    kept = [child for child in stanza if child is not without and _is_kept(child)]
-    text = "".join(serialize(child).decode() for child in kept) or None
     encrypted = next((child for child in stanza if child.tag in ENCRYPTED), None)
+    kept = [child for child in stanza if _is_kept(child, quoted=encrypted is None)]
+    text = "".join(serialize(child).decode() for child in kept) or None
     return Extras(text, encryption_of(stanza, encrypted), encrypted is not None and _has_content(encrypted))
+
+
+def reencrypted(stored: str | None, correction: ET.Element, *, max_bytes: int) -> Extras:
+    """A stored message's payload after a correction (XEP-0308) of its encrypted content: the
+    correction's encrypted element and <encryption/> (none: the message is plain now) instead
+    of the old ones; the rest (its origin-id, hints, <markable/>) stays the original's."""
+    encrypted = next((child for child in correction if child.tag in ENCRYPTED), None)
+    kept = [e for e in elements(stored, max_bytes=max_bytes) if e.tag not in ENCRYPTED and e.tag != EME_TAG]
+    new = [child for child in correction if child.tag in ENCRYPTED or child.tag == EME_TAG]
+    text = "".join(serialize(element).decode() for element in kept + new) or None
+    return Extras(text, encryption_of(correction, encrypted), encrypted is not None and _has_content(encrypted))
 
 
 def encryption_of(stanza: ET.Element, encrypted: ET.Element | None) -> str | None:
@@ -94,12 +109,14 @@ def _has_content(encrypted: ET.Element) -> bool:
     return namespace not in OMEMO or encrypted.find(f"{{{namespace}}}payload") is not None
 
 
-def _is_kept(child: ET.Element) -> bool:
+def _is_kept(child: ET.Element, *, quoted: bool) -> bool:
+    """`quoted`: the server writes a reply's <reply/> and quote anew (XEP-0461); it cannot
+    for encrypted content, whose quote is inside: then the client's own are kept."""
     if child.tag in DROPPED_TAGS or not child.tag.startswith("{"):
         return False
     if child.tag == "{urn:xmpp:carbons:2}private":
         return False
-    if child.tag == REPLY_FALLBACK and child.get("for") == REPLY:  # the server quotes anew (XEP-0461)
+    if quoted and (child.tag == REPLY_TAG or (child.tag == REPLY_FALLBACK and child.get("for") == REPLY)):
         return False
     return not child.tag[1:].startswith(DROPPED_NAMESPACES)
 

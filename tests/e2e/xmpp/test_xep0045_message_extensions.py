@@ -242,3 +242,21 @@ async def test_typing_in_a_room_reaches_the_other_occupants(server: ServerProces
         send_groupchat(a, room, "done typing", "t-2")
         await wait_for(b.messages, lambda m: m["body"] == "done typing")
         assert all(child(m, f"{{{chatstates}}}composing") is None for m in drain(alice_all))  # not her own
+
+
+async def test_a_member_cannot_set_the_subject_through_an_encrypted_message(
+    server: ServerProcess, make_person: MakePerson
+) -> None:
+    """A <subject/> beside encrypted content is not kept: without a body, it would change the
+    topic in every client (XEP-0045 §8.1), which only room admins may do."""
+    alice, bob = await make_person("alice"), await make_person("bob")
+    room = await make_room(alice, "Topic kept", members=(bob,), topic="the real topic")
+    async with joined_pair(server, alice, bob, room) as (a, b):
+        alice_all = every_message(a)
+        forged = f"<subject xmlns='{CLIENT}'>forged topic</subject>"
+        send_groupchat(b, room, None, "sneaky-1", *omemo_parts(), forged)
+        got = await wait_for(alice_all, lambda m: m["id"] == "sneaky-1")
+        assert encrypted_payload(got.xml) == "c2VjcmV0"
+        assert child(got, f"{{{CLIENT}}}subject") is None
+    rooms = [c for c in await alice.get("/api/v1/conversations") if c["id"] == room["id"]]
+    assert [r["topic"] for r in rooms] == ["the real topic"]

@@ -14,7 +14,7 @@ from slixmpp.exceptions import IqError
 from tests.conftest import MakePerson
 from tests.support.client import Person
 from tests.support.server import ServerProcess
-from tests.support.xmpp import TIMEOUT, Client, connected, drain, send_iq, wait_for
+from tests.support.xmpp import TIMEOUT, Client, connected, drain, every_message, send_iq, wait_for
 
 CARBONS = "urn:xmpp:carbons:2"
 FORWARDED = "{urn:xmpp:forward:0}forwarded"
@@ -176,6 +176,7 @@ async def test_own_corrections_and_retractions_made_elsewhere_arrive_as_sent_car
     ):
         for client in (phone, laptop):
             await send_iq(client, "set", ENABLE)
+        phone_all = every_message(phone)
         send = phone.make_message(mto=JID(bob_jid), mbody="helo", mtype="chat")
         send["id"] = "p-1"
         send.send()
@@ -190,6 +191,8 @@ async def test_own_corrections_and_retractions_made_elsewhere_arrive_as_sent_car
         assert replace is not None and replace.get("id") == "p-1"
         assert (inner.get("to"), inner.get("from")) == (bob_jid, f"{alice.username}@localhost")
         await wait_for(b.messages, lambda m: m["body"] == "hello")
+        await barrier(b, phone, to=f"{alice.username}@localhost")
+        assert all(body_of(copied(m, "sent")) != "hello" for m in drain(phone_all))  # none for its own fix
 
         sent = await alice.send(conversation, "typo on teh web")  # the web edits and deletes
         ids = []
@@ -203,5 +206,3 @@ async def test_own_corrections_and_retractions_made_elsewhere_arrive_as_sent_car
             assert copied(edited, "sent").find(f"{{{correct}}}replace") is not None  # type: ignore[union-attr]
             gone = await wait_for(client.messages, lambda m: retracted(copied(m, "sent")) is not None)
             assert retracted(copied(gone, "sent")) == known
-        await barrier(b, phone, to=f"{alice.username}@localhost")
-        assert all(body_of(copied(m, "sent")) != "hello" for m in drain(phone.messages))  # none for its own fix

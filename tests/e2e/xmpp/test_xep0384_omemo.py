@@ -147,11 +147,12 @@ async def test_a_correction_of_an_omemo_message_carries_its_new_payload(
     bob_jid = f"{bob.username}@localhost"
     fixed_payload = legacy_encrypted().replace("c2VjcmV0", "Zml4ZWQ=")
     async with both_connected(server, alice, bob) as (a, b):
-        send_omemo(a, bob_jid, FALLBACK, "omemo-1", legacy_encrypted())
+        eme = f"<encryption xmlns='{EME}' namespace='{LEGACY}' name='OMEMO'/>"
+        origin = "<origin-id xmlns='urn:xmpp:sid:0' id='{}'/>"
+        send_parts(a, bob_jid, FALLBACK, "omemo-1", legacy_encrypted(), eme, origin.format("omemo-1"))
         await wait_for(b.messages, lambda m: m["id"] == "omemo-1")
         replace = "<replace xmlns='urn:xmpp:message-correct:0' id='omemo-1'/>"
-        eme = f"<encryption xmlns='{EME}' namespace='{LEGACY}' name='OMEMO'/>"
-        send_parts(a, bob_jid, FALLBACK, "omemo-2", fixed_payload, eme, replace)
+        send_parts(a, bob_jid, FALLBACK, "omemo-2", fixed_payload, eme, replace, origin.format("omemo-2"))
         fix = await wait_for(b.messages, lambda m: m.xml.find("{urn:xmpp:message-correct:0}replace") is not None)
         encrypted, found_eme, _ = extras_of(fix.xml)
         assert encrypted is not None and encrypted.findtext(f"{{{LEGACY}}}payload") == "Zml4ZWQ="
@@ -162,5 +163,29 @@ async def test_a_correction_of_an_omemo_message_carries_its_new_payload(
     assert archived is not None
     encrypted, _, _ = extras_of(archived)
     assert encrypted is not None and encrypted.findtext(f"{{{LEGACY}}}payload") == "Zml4ZWQ="
+    origins = [o.get("id") for o in archived.findall("{urn:xmpp:sid:0}origin-id")]
+    assert origins == ["omemo-1"]  # the original's, not the correction's
     history = await bob.get(f"/api/v1/conversations/{conversation}/messages")
     assert [(m["encryption"], m["edited_at"] is not None) for m in history["messages"]] == [("omemo", True)]
+
+
+async def test_an_omemo_reply_keeps_the_clients_own_quote(server: ServerProcess, make_person: MakePerson) -> None:
+    """An encrypted reply's quote is inside its encrypted content: the server stores the reply
+    but neither cuts the fallback body nor quotes anew; the client's <reply/> and <fallback/> pass."""
+    alice, bob = await make_person("alice"), await make_person("bob")
+    conversation = await alice.direct(bob)
+    alice_jid, bob_jid = f"{alice.username}@localhost", f"{bob.username}@localhost"
+    reply_ns = "urn:xmpp:reply:0"
+    async with both_connected(server, alice, bob) as (a, b):
+        send_omemo(a, bob_jid, FALLBACK, "omemo-1", legacy_encrypted())
+        await wait_for(b.messages, lambda m: m["id"] == "omemo-1")
+        reply = f"<reply xmlns='{reply_ns}' to='{alice_jid}' id='omemo-1'/>"
+        fallback = f"<fallback xmlns='urn:xmpp:fallback:0' for='{reply_ns}'><body start='0' end='9'/></fallback>"
+        eme = f"<encryption xmlns='{EME}' namespace='{LEGACY}' name='OMEMO'/>"
+        send_parts(b, alice_jid, FALLBACK, "omemo-r", legacy_encrypted(), eme, reply, fallback)
+        got = await wait_for(a.messages, lambda m: m["id"] == "omemo-r")
+        assert [r.get("to") for r in got.xml.findall(f"{{{reply_ns}}}reply")] == [alice_jid]  # the client's own
+        assert len(got.xml.findall("{urn:xmpp:fallback:0}fallback")) == 1
+        assert got["body"] == FALLBACK  # neither cut nor quoted
+    history = await alice.get(f"/api/v1/conversations/{conversation}/messages")
+    assert history["messages"][-1]["reply_to"] == history["messages"][0]["id"]

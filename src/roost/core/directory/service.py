@@ -9,7 +9,7 @@ from roost.core.conversations.service import ConversationService
 from roost.core.ttl import TtlCache
 from roost.model.conversations import NewRoom, Visibility
 from roost.model.directory import Contact, Group, Subscription
-from roost.model.errors import BadRequest, Conflict
+from roost.model.errors import BadRequest, Conflict, NotFound
 from roost.model.users import User
 from roost.store.protocols import DirectoryStore
 
@@ -101,6 +101,8 @@ class DirectoryService:
         name = name.strip()
         if not name or len(name) > 200:
             raise BadRequest("group.name", "A group name has 1 to 200 characters.")
+        if "/" in name:  # it is a path segment of the admin API
+            raise BadRequest("group.name", "A group name has no '/'.")
         if any(group.name == name for group in await self.store.groups()):
             raise Conflict("group.exists", f"A group named {name!r} exists.")
         room_id = None
@@ -118,6 +120,8 @@ class DirectoryService:
 
     async def remove_from_group(self, group_name: str, user: User) -> None:
         group = await self.store.group_by_name(group_name)
+        if user.id not in group.member_ids:
+            raise NotFound("group.not_member", f"{user.username} is not in {group.name}.")
         await self.store.set_group_member(group.id, user.id, present=False)
 
     async def delete_group(self, group_name: str) -> None:

@@ -73,6 +73,7 @@ export class ConversationView {
     this.element.addEventListener('dragover', (event) => event.preventDefault());
     this.element.addEventListener('drop', (event) => {
       event.preventDefault();
+      if (this.box.form.hidden) return;  // an archived room takes no files
       for (const file of event.dataTransfer?.files ?? []) this.box.addFile(file);
     });
     this.scroller.addEventListener('scroll', () => this.scrolled());

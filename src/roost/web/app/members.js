@@ -112,8 +112,10 @@ function settingsForm(roomId) {
   );
   form.addEventListener('submit', (event) => {
     event.preventDefault();
-    const visibility = open.checked ? 'open' : 'invite';
+    // Who may join is sent only when changed here: another admin may have changed it meanwhile.
+    const visibility = open.checked === open.defaultChecked ? undefined : open.checked ? 'open' : 'invite';
     attempt(patch(`/rooms/${roomId}`, { name: name.value, topic: topic.value, visibility }), 'Room settings saved');
+    open.defaultChecked = open.checked;
   });
   return form;
 }

@@ -103,6 +103,11 @@ function confirmDelete(bar, message) {
  */
 export function actionBar(node, message, hooks) {
   const own = message.sender_id === state.me?.id;
+  /** An archived room changes no more: its actions say so instead. @param {() => void} act */
+  const unlessArchived = (act) => () => {
+    if (state.conversations.get(message.conversation_id)?.is_archived) announce('This room is archived: nothing in it can change.');
+    else act();
+  };
   const bar = h('div', { class: 'actions', role: 'toolbar', 'aria-label': `Message from ${nameOf(message.sender_id)}` });
   const react = h('button', {
     type: 'button',
@@ -110,16 +115,16 @@ export function actionBar(node, message, hooks) {
     'aria-haspopup': 'dialog',
     'aria-expanded': 'false',
     title: 'Add reaction',
-    onclick: () => openEmojiPicker(react, (emoji) => toggleReaction(message, emoji)),
+    onclick: unlessArchived(() => openEmojiPicker(react, (emoji) => toggleReaction(message, emoji))),
   }, '☺');
   bar.append(
     react,
-    h('button', { type: 'button', 'aria-label': 'Reply', title: 'Reply', onclick: () => hooks.reply(message) }, '↩'),
+    h('button', { type: 'button', 'aria-label': 'Reply', title: 'Reply', onclick: unlessArchived(() => hooks.reply(message)) }, '↩'),
   );
   if (own && !message.encryption) {
     bar.append(
-      h('button', { type: 'button', 'aria-label': 'Edit message', title: 'Edit', onclick: () => startEdit(node, message) }, '✎'),
-      h('button', { type: 'button', 'aria-label': 'Delete message', title: 'Delete', onclick: () => confirmDelete(bar, message) }, '🗑'),
+      h('button', { type: 'button', 'aria-label': 'Edit message', title: 'Edit', onclick: unlessArchived(() => startEdit(node, message)) }, '✎'),
+      h('button', { type: 'button', 'aria-label': 'Delete message', title: 'Delete', onclick: unlessArchived(() => confirmDelete(bar, message)) }, '🗑'),
     );
   }
   roving(bar);

@@ -22,12 +22,14 @@ ext = Extension(name="correction", xep=308, version="1.2.1", title="Last Message
 async def on_replace(request: MessageRequest) -> None:
     body = request.stanza.findtext("{jabber:client}body") or ""
     reference = request.payload.get("id")
-    extras = payloads.of(request.stanza, without=request.payload)
+    extras = payloads.of(request.stanza)
     if not (body or extras.has_content) or not reference:
         raise StanzaError("modify", "bad-request", "A correction has an id and a body.")
     user = request.stream.user
     message = await request.services.archive_queries.find(user, request.conversation_id, reference, sender_id=user.id)
-    # An encrypted correction (or one of an encrypted message) carries the new content itself.
-    encrypted = extras.encryption is not None or message.encryption is not None
-    payload = Payload(extras.xml, extras.encryption) if encrypted else None
+    payload = None
+    if extras.encryption is not None or message.encryption is not None:  # the new content is in the payload
+        limit = request.stream.limits.max_stanza_bytes
+        new = payloads.reencrypted(message.extras, request.stanza, max_bytes=limit)
+        payload = Payload(new.xml, new.encryption)
     await request.services.archive.edit(user, message.id, body, payload=payload, origin=request.origin)

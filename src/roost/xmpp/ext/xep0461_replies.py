@@ -32,13 +32,15 @@ def is_reply(stanza: ET.Element) -> bool:
 
 
 async def incoming(
-    stream: StreamContext, stanza: ET.Element, conversation_id: int, body: str
+    stream: StreamContext, stanza: ET.Element, conversation_id: int, body: str, *, encrypted: bool = False
 ) -> tuple[str, int | None]:
-    """The body without its reply fallback, and the id of the message it replies to (if any)."""
+    """The body without its reply fallback, and the id of the message it replies to (if any).
+    An `encrypted` message's fallback marks its decrypted text: its body stays as it is."""
     reply = stanza.find(f"{{{NS}}}reply")
     if reply is None or not stream.registry.has(ext.name):
         return body, None
-    body = strip_fallback(stanza, body) or body
+    if not encrypted:
+        body = strip_fallback(stanza, body) or body
     target = reply.get("id")
     if not target:
         return body, None
@@ -73,8 +75,14 @@ def _range(part: ET.Element, length: int) -> tuple[int, int]:
 
 
 def quotes(stream: StreamContext, message: Message) -> bool:
-    """Whether `decorate` has something to add to this message's stanza (a lookup)."""
-    return message.reply_to is not None and not message.is_deleted and stream.registry.has(ext.name)
+    """Whether `decorate` has something to add to this message's stanza (a lookup). Not for
+    encrypted content: its client's own <reply/> and quote travel in its payload."""
+    return (
+        message.reply_to is not None
+        and message.encryption is None
+        and not message.is_deleted
+        and stream.registry.has(ext.name)
+    )
 
 
 async def decorate(stream: StreamContext, stanza: ET.Element, message: Message, address: Addresser) -> None:

@@ -66,7 +66,8 @@ async def _groupchat(session: XmppSession, local: str, stanza: ET.Element) -> No
     topic = stanza.find(f"{{{CLIENT}}}subject")
     services = session.services
     if body or extras.has_content:
-        body, reply_to = await xep0461_replies.incoming(session, stanza, conversation_id, body)
+        encrypted = extras.encryption is not None
+        body, reply_to = await xep0461_replies.incoming(session, stanza, conversation_id, body, encrypted=encrypted)
         await services.archive.send(
             session.user,
             conversation_id,
