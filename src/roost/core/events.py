@@ -60,6 +60,8 @@ class MembershipChanged:
     role: Role | None
     change: Literal["added", "removed", "updated"]
     event_id: int
+    actor_id: int | None = None  # who made the change (None: an admin tool, or replayed from the log)
+    origin: str | None = None  # the session that made it, when it tells the people concerned itself
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,9 @@ from typing import TYPE_CHECKING, Any
 
 from roost.core.events import (
     BlocklistChanged,
+    ConversationChanged,
     Event,
+    MembershipChanged,
     MessageCreated,
     MessageDeleted,
     MessageEdited,
@@ -23,6 +25,7 @@ from roost.core.events import (
 from roost.xmpp.changes import changed_message, read_marker
 from roost.xmpp.ext import xep0191_blocking, xep0444_reactions
 from roost.xmpp.ext.xep0045_muc.events import room_message_now, room_stanzas
+from roost.xmpp.ext.xep0045_muc.invitations import added_to_room, room_made_with_me
 from roost.xmpp.ext.xep0153_avatars.hashes import avatar_changed
 from roost.xmpp.ext.xep0163_pep.notify import pep_changed
 from roost.xmpp.presence_events import presence_event
@@ -71,4 +74,6 @@ _RENDERERS: dict[type, Callable[[Any, XmppSession], Awaitable[list[ET.Element]]]
     PayloadRelayed: relayed,
     PepChanged: pep_changed,
     UserChanged: avatar_changed,  # XEP-0153 presence and XEP-0084 metadata for a new avatar
+    MembershipChanged: added_to_room,  # an invitation to a room one was added to elsewhere
+    ConversationChanged: room_made_with_me,
 }

@@ -8,6 +8,7 @@ from slixmpp import JID
 from slixmpp.exceptions import IqError, PresenceError
 
 from tests.conftest import MakePerson
+from tests.support.client import Person
 from tests.support.muc import MUC_PLUGINS, codes, make_room, member_ids, room_jid, wait_for, watch
 from tests.support.server import ServerProcess
 from tests.support.xmpp import TIMEOUT, connected
@@ -116,3 +117,42 @@ async def test_bad_joins_get_the_errors_the_xep_names(server: ServerProcess, mak
         except IqError as error:
             assert error.condition == "item-not-found"
         await a.plugin["xep_0045"].join_muc_wait(room_jid(room), "a", timeout=TIMEOUT)  # the stream is fine
+
+
+async def test_people_added_to_a_room_elsewhere_get_an_invitation(
+    server: ServerProcess, make_person: MakePerson, admin: Person
+) -> None:
+    """Added on the web, in a room made with them, or through a group's room: each of their
+    XMPP clients gets one mediated invitation from the room (naming who added them); an
+    invitation made from XMPP is not sent twice, and joining a room oneself sends none."""
+    alice, bob, carol = await make_person("alice"), await make_person("bob"), await make_person("carol")
+    async with (
+        connected(server, bob.username, bob.password, plugins=MUC_PLUGINS) as b,
+        connected(server, alice.username, alice.password, plugins=MUC_PLUGINS) as a,
+    ):
+        invites = watch(b, "groupchat_invite")
+        every: list[JID] = []  # all of them, kept (wait_for drops what it passes over)
+        b.add_event_handler("groupchat_invite", lambda m: every.append(m["from"]))
+        web_room = await make_room(alice, "Added on the web")
+        await alice.post(f"/api/v1/rooms/{web_room['id']}/members", {"user_ids": [bob.user_id]})
+        got = await wait_for(invites, lambda m: m["from"] == room_jid(web_room))
+        assert got["muc"]["invite"]["from"].bare == f"{alice.username}@localhost"
+
+        made_with = await make_room(alice, "Made with bob", members=(bob,))
+        await wait_for(invites, lambda m: m["from"] == room_jid(made_with))
+
+        name = f"Team {server.port}"
+        await admin.post("/api/v1/admin/groups", {"name": name, "with_room": True}, 201)
+        assert (await admin.http.put(f"/api/v1/admin/groups/{name}/members/{bob.username}")).status_code == 200
+        group_room = next(g for g in await admin.get("/api/v1/admin/groups") if g["name"] == name)
+        await wait_for(invites, lambda m: m["from"] == JID(f"{group_room['default_room_id']}@conference.localhost"))
+
+        xmpp_room = await make_room(alice, "Invited from XMPP")
+        a.plugin["xep_0045"].invite(room_jid(xmpp_room), JID(f"{bob.username}@localhost"), "come in")
+        await wait_for(invites, lambda m: m["from"] == room_jid(xmpp_room))
+        open_room = await make_room(carol, "Open door", visibility="open")
+        await b.plugin["xep_0045"].join_muc_wait(room_jid(open_room), "bob", timeout=TIMEOUT)  # joining: none
+        barrier = await make_room(alice, "Barrier", members=(bob,))
+        await wait_for(invites, lambda m: m["from"] == room_jid(barrier))
+    assert every.count(room_jid(xmpp_room)) == 1 and every.count(room_jid(web_room)) == 1  # one each
+    assert room_jid(open_room) not in every  # none for a join

@@ -257,16 +257,19 @@ class ConversationService:
         room = await self._room(conversation_id)
         if room.visibility is not Visibility.OPEN and not await self.is_member(user.id, room.id):
             raise NotFound("conversation.not_found", "No such room.")
-        await self._set_member(room.id, user.id, Role.MEMBER, only_new=True)
+        await self._set_member(room.id, user.id, Role.MEMBER, only_new=True, actor_id=user.id)
         return await self.require_member(user.id, room.id)
 
-    async def invite(self, actor: User, conversation_id: int, user_ids: list[int]) -> None:
-        """Add people: any member of an open room, admins of an invite-only one."""
+    async def invite(
+        self, actor: User, conversation_id: int, user_ids: list[int], *, origin: str | None = None
+    ) -> None:
+        """Add people: any member of an open room, admins of an invite-only one. The session
+        `origin`, if given, sends its own invitations (an XMPP client's)."""
         room = await self._room(conversation_id)
         needed = Role.MEMBER if room.visibility is Visibility.OPEN else Role.ADMIN
         await self._require_role(actor.id, room.id, needed)
         for user_id in await self._existing_users(user_ids):
-            await self._set_member(room.id, user_id, Role.MEMBER, only_new=True)
+            await self._set_member(room.id, user_id, Role.MEMBER, only_new=True, actor_id=actor.id, origin=origin)
 
     async def add_member(self, conversation_id: int, user_id: int) -> None:
         """Admin-side add (directory groups' default rooms), without a caller's role check."""
@@ -282,9 +285,18 @@ class ConversationService:
             raise Forbidden("room.role", "You cannot give or change a role above your own.")
         if target.role is Role.OWNER and role is not Role.OWNER:
             await self._keep_an_owner(room.id, user_id)
-        await self._set_member(room.id, user_id, role, only_new=False)
+        await self._set_member(room.id, user_id, role, only_new=False, actor_id=actor.id)
 
-    async def _set_member(self, conversation_id: int, user_id: int, role: Role, *, only_new: bool) -> None:
+    async def _set_member(
+        self,
+        conversation_id: int,
+        user_id: int,
+        role: Role,
+        *,
+        only_new: bool,
+        actor_id: int | None = None,
+        origin: str | None = None,
+    ) -> None:
         if only_new and await self.is_member(user_id, conversation_id):
             return
         before = await self.member_ids(conversation_id)
@@ -293,7 +305,8 @@ class ConversationService:
         event_id = self.ids.next_id()
         if await self.store.set_member(conversation_id, user_id, role, event_id=event_id):
             self._remember(conversation_id, recipients)
-            self.router.send(MembershipChanged(conversation_id, user_id, role, change, event_id), recipients)
+            changed = MembershipChanged(conversation_id, user_id, role, change, event_id, actor_id, origin)
+            self.router.send(changed, recipients)
 
     async def remove(self, actor: User, conversation_id: int, user_id: int) -> None:
         """Remove someone (room admins), or leave (anyone, for themselves)."""

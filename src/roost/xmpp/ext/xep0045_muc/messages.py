@@ -87,7 +87,7 @@ async def _mediated_invite(session: XmppSession, local: str, invite: ET.Element)
     if found is None:
         raise StanzaError("cancel", "item-not-found", "No such room.")
     invitee = await _colleague(session, invite.get("to", ""))
-    await session.services.conversations.invite(session.user, found.id, [invitee])
+    await session.services.conversations.invite(session.user, found.id, [invitee], origin=session.id)
     room = room_jid(session.domain, local)
     for target in _streams_of(session, invitee):
         message = ET.Element(f"{{{CLIENT}}}message", {"from": str(room), "to": str(target.jid)})
@@ -112,7 +112,7 @@ async def direct_invite(session: XmppSession, x: ET.Element, invitee: int) -> No
     found = await find_room(session, room.local) if room.domain == service_domain(session.domain) else None
     if found is None or not room.local:
         raise StanzaError("cancel", "item-not-found", "No such room.")
-    await session.services.conversations.invite(session.user, found.id, [invitee])
+    await session.services.conversations.invite(session.user, found.id, [invitee], origin=session.id)
     for target in _streams_of(session, invitee):
         message = ET.Element(f"{{{CLIENT}}}message", {"from": str(session.jid), "to": str(target.jid)})
         attrs = {"jid": str(room_jid(session.domain, room_local(found)))}

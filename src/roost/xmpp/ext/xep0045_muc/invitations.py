@@ -1,0 +1,62 @@
+"""Invitations for rooms someone is added to elsewhere (XEP-0045 §7.8.2, a mediated invitation).
+
+A person added to a room on the web, through a group's room, or in a room made with them
+as a member, is told so in their XMPP clients: each available stream not joined to the
+room gets an invitation from the room, naming who added them (none for an admin tool),
+so the client can offer to join. Additions made from an XMPP client send their own
+invitation (`messages.py`, the event's `origin`); joining a room oneself sends none.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from typing import TYPE_CHECKING
+
+from roost.core.events import ConversationChanged, MembershipChanged
+from roost.model.conversations import Conversation, ConversationKind
+from roost.model.errors import RoostError
+from roost.xmpp.ext.xep0045_muc.stanzas import CLIENT, MUC_USER, room_jid, room_local
+from roost.xmpp.render import jid_of
+
+if TYPE_CHECKING:
+    from roost.xmpp.session import XmppSession
+
+
+async def added_to_room(event: MembershipChanged, session: XmppSession) -> list[ET.Element]:
+    """An invitation for this stream's person, added to a room by someone else, elsewhere."""
+    if event.change != "added" or event.user_id != session.user_id or event.origin is not None:
+        return []
+    if event.actor_id == session.user_id or not _invitable(session, event.conversation_id):
+        return []
+    try:
+        room = await session.services.conversations.get(session.user, event.conversation_id)
+    except RoostError:  # removed again meanwhile
+        return []
+    return [await _invitation(session, room, event.actor_id)]
+
+
+async def room_made_with_me(event: ConversationChanged, session: XmppSession) -> list[ET.Element]:
+    """An invitation for the members of a room made with them in it (not for its maker)."""
+    room = event.conversation
+    if event.change != "created" or room.kind is not ConversationKind.ROOM or room.created_by == session.user_id:
+        return []
+    if not _invitable(session, room.id):
+        return []
+    return [await _invitation(session, room, room.created_by)]
+
+
+def _invitable(session: XmppSession, conversation_id: int) -> bool:
+    """Available (a client that shows invitations) and not in the room already."""
+    occupants = session.server.rooms.room(conversation_id)
+    return session.available and (occupants is None or occupants.occupant_of(session) is None)
+
+
+async def _invitation(session: XmppSession, room: Conversation, inviter: int | None) -> ET.Element:
+    address = room_jid(session.domain, room_local(room))
+    message = ET.Element(f"{{{CLIENT}}}message", {"from": str(address), "to": str(session.jid)})
+    invite = ET.SubElement(ET.SubElement(message, f"{{{MUC_USER}}}x"), f"{{{MUC_USER}}}invite")
+    if inviter is not None:
+        invite.set("from", await jid_of(session, inviter))
+    if room.name:
+        ET.SubElement(invite, f"{{{MUC_USER}}}reason").text = f"You are a member of {room.name}."
+    return message
