@@ -8,7 +8,9 @@ import asyncio
 import xml.etree.ElementTree as ET
 from typing import Any
 
+import pytest
 from slixmpp import JID
+from slixmpp.exceptions import IqError
 
 from tests.conftest import Connect, MakePerson
 from tests.e2e.xmpp.test_xep0313_mam import FORWARD, listen, mam
@@ -16,7 +18,7 @@ from tests.e2e.xmpp.test_xep0384_omemo import EME, FALLBACK, LEGACY, legacy_encr
 from tests.e2e.xmpp.test_xep0461_replies import newest
 from tests.support.muc import MUC_PLUGINS, joined_pair, make_room, room_jid
 from tests.support.server import ServerProcess
-from tests.support.xmpp import TIMEOUT, Client, connected, drain, every_message, wait_for
+from tests.support.xmpp import TIMEOUT, Client, connected, drain, every_message, send_iq, wait_for
 
 CLIENT = "jabber:client"
 CORRECT = "urn:xmpp:message-correct:0"
@@ -260,3 +262,43 @@ async def test_a_member_cannot_set_the_subject_through_an_encrypted_message(
         assert child(got, f"{{{CLIENT}}}subject") is None
     rooms = [c for c in await alice.get("/api/v1/conversations") if c["id"] == room["id"]]
     assert [r["topic"] for r in rooms] == ["the real topic"]
+
+
+async def test_moderators_retract_other_peoples_messages(server: ServerProcess, make_person: MakePerson) -> None:
+    """XEP-0425: the room's admins and owners retract others' messages, from XMPP or the web; the
+    occupants get the retraction from the room itself, with <moderated by='room/nick'/>."""
+    alice, bob = await make_person("alice"), await make_person("bob")
+    room = await make_room(alice, "Moderated", members=(bob,))
+    moderate = "urn:xmpp:message-moderate:1"
+    async with joined_pair(server, alice, bob, room) as (a, b):
+        info = await b.plugin["xep_0030"].get_info(jid=room_jid(room), timeout=TIMEOUT)
+        assert moderate in info["disco_info"]["features"]
+        send_groupchat(b, room, "buy my potions", "b-1")
+        spam = stanza_id_of(await wait_for(a.messages, lambda m: m["body"] == "buy my potions"))
+        request = (
+            f"<moderate xmlns='{moderate}' id='{spam}'><retract xmlns='{RETRACT}'/><reason>spam</reason></moderate>"
+        )
+        with pytest.raises(IqError) as refused:  # bob is a member, not a moderator: not alice's message
+            send_groupchat(a, room, "alice's words", "a-1")
+            words = stanza_id_of(await wait_for(b.messages, lambda m: m["body"] == "alice's words"))
+            await send_iq(b, "set", request.replace(spam, words), to=str(room_jid(room)))
+        assert refused.value.iq["error"]["condition"] == "forbidden"
+        await send_iq(a, "set", request, to=str(room_jid(room)))
+        for client in (a, b):
+            gone = await wait_for(client.messages, lambda m: child(m, f"{{{RETRACT}}}retract") is not None)
+            assert gone["from"] == room_jid(room)  # from the room itself
+            assert attribute(gone, f"{{{RETRACT}}}retract", "id") == spam
+            moderated = child(gone, f"{{{RETRACT}}}retract/{{{moderate}}}moderated")
+            assert moderated is not None and moderated.get("by") == str(room_jid(room, "alice"))
+
+        sent = await bob.send(room["id"], "more spam")  # a room admin on the web
+        await wait_for(a.messages, lambda m: m["body"] == "more spam")
+        assert (await alice.http.delete(f"/api/v1/messages/{sent['id']}")).status_code == 200
+        web = await wait_for(b.messages, lambda m: attribute(m, f"{{{RETRACT}}}retract", "id") == sent["id"])
+        assert web["from"] == room_jid(room)
+        missing = f"<moderate xmlns='{moderate}' id='1'><retract xmlns='{RETRACT}'/></moderate>"
+        with pytest.raises(IqError) as unknown:
+            await send_iq(a, "set", missing, to=str(room_jid(room)))
+        assert unknown.value.iq["error"]["condition"] == "item-not-found"
+    history = await newest(alice, room["id"], 3)
+    assert [(m["body"], m["deleted"]) for m in history] == [("", True), ("alice's words", False), ("", True)]

@@ -30,6 +30,7 @@ from roost.xmpp.changes import change
 from roost.xmpp.ext import xep0444_reactions
 from roost.xmpp.ext.xep0045_muc.history import quoted_room_message, room_message, sender_nick
 from roost.xmpp.ext.xep0045_muc.join import REMOVED, announce, leave
+from roost.xmpp.ext.xep0045_muc.moderation import moderation
 from roost.xmpp.ext.xep0045_muc.stanzas import CLIENT, room_jid, subject
 from roost.xmpp.xml import SharedStanza
 
@@ -91,6 +92,8 @@ async def _changed(event: MessageEdited | MessageDeleted, session: XmppSession) 
     room = session.server.rooms.room(event.message.conversation_id)
     if room is None or room.occupant_of(session) is None:
         return None
+    if isinstance(event, MessageDeleted) and event.actor_id not in (None, event.message.sender_id):
+        return [await moderation(session, room, event)]
     nick = await sender_nick(session, room, event.message.sender_id)
     attributes = {"type": "groupchat", "from": str(room_jid(session.domain, room.local, nick))}
     stanza = ET.Element(f"{{{CLIENT}}}message", {**attributes, "to": str(session.jid), "id": str(event.event_id)})

@@ -10,13 +10,14 @@ when not.
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from roost.model.conversations import Conversation, ConversationKind, Visibility
 from roost.model.jid import Jid
 from roost.xmpp.errors import StanzaError
 from roost.xmpp.ext import Extension, IqRequest, Service
-from roost.xmpp.ext.xep0045_muc import admin, archive, join, messages, owner
+from roost.xmpp.ext.xep0045_muc import admin, archive, join, messages, moderation, owner
 from roost.xmpp.ext.xep0045_muc.rooms import find_room
 from roost.xmpp.ext.xep0045_muc.stanzas import MUC, room_jid, room_local, service_domain
 
@@ -30,7 +31,7 @@ OWNER = f"{MUC}#owner"
 SELF_PING = "http://jabber.org/protocol/muc#self-ping-optimization"
 STABLE_ID = "http://jabber.org/protocol/muc#stable_id"
 ROOM_FEATURES = [MUC, INFO, ITEMS, "muc_persistent", "muc_nonanonymous", "muc_unmoderated", "muc_unsecured"]
-ROOM_FEATURES += [STABLE_ID, SELF_PING, "urn:xmpp:sid:0"]
+ROOM_FEATURES += [STABLE_ID, SELF_PING, "urn:xmpp:sid:0", moderation.NS]
 OPEN_FEATURES = ["muc_open", "muc_public"]
 INVITE_FEATURES = ["muc_membersonly", "muc_hidden"]
 ROOMS_LISTED_MAX = 500
@@ -78,14 +79,20 @@ async def _iq(session: XmppSession, iq: ET.Element, to: Jid) -> None:
         await (_room_info(session, request, to) if to.local else _service_info(request))
     elif tag == ("get", f"{{{ITEMS}}}query") and not iq[0].get("node"):
         await (_room_items(session, request, to) if to.local else _service_items(request))
-    elif iq[0].tag == f"{{{OWNER}}}query" and to.local:
-        await owner.on_owner(session, request, to, tag[0])
-    elif iq[0].tag == f"{{{admin.ADMIN}}}query" and to.local:
-        await admin.on_admin(session, request, to, tag[0])
+    elif to.local and (handler := _ROOM_REQUESTS.get(iq[0].tag)) is not None:
+        await handler(session, request, to, kind)
     elif tag == ("get", f"{{{PING}}}ping") and not to.local:
         request.result()
     else:
         raise StanzaError("cancel", "feature-not-implemented")
+
+
+# Requests to a room's JID that change the room (owner, admin, moderator), by their element.
+_ROOM_REQUESTS: dict[str, Callable[[XmppSession, IqRequest, Jid, str], Awaitable[None]]] = {
+    f"{{{OWNER}}}query": owner.on_owner,
+    f"{{{admin.ADMIN}}}query": admin.on_admin,
+    f"{{{moderation.NS}}}moderate": moderation.on_moderate,
+}
 
 
 async def _to_occupant(session: XmppSession, request: IqRequest, to: Jid, tag: tuple[str, str]) -> None:
