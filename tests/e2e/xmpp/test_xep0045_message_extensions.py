@@ -291,6 +291,13 @@ async def test_moderators_retract_other_peoples_messages(server: ServerProcess, 
             moderated = child(gone, f"{{{RETRACT}}}retract/{{{moderate}}}moderated")
             assert moderated is not None and moderated.get("by") == str(room_jid(room, "alice"))
 
+        send_groupchat(b, room, "spam again", "b-2")  # then a harmless one whose client id is the spam's stanza-id
+        spam2 = stanza_id_of(await wait_for(a.messages, lambda m: m["body"] == "spam again"))
+        send_groupchat(b, room, "harmless", "b-3", f"<origin-id xmlns='{SID}' id='{spam2}'/>")
+        await wait_for(a.messages, lambda m: m["body"] == "harmless")
+        await send_iq(a, "set", request.replace(spam, spam2), to=str(room_jid(room)))  # the stanza-id decides
+        await wait_for(b.messages, lambda m: attribute(m, f"{{{RETRACT}}}retract", "id") == spam2)
+
         sent = await bob.send(room["id"], "more spam")  # a room admin on the web
         await wait_for(a.messages, lambda m: m["body"] == "more spam")
         assert (await alice.http.delete(f"/api/v1/messages/{sent['id']}")).status_code == 200
@@ -300,5 +307,11 @@ async def test_moderators_retract_other_peoples_messages(server: ServerProcess, 
         with pytest.raises(IqError) as unknown:
             await send_iq(a, "set", missing, to=str(room_jid(room)))
         assert unknown.value.iq["error"]["condition"] == "item-not-found"
-    history = await newest(alice, room["id"], 3)
-    assert [(m["body"], m["deleted"]) for m in history] == [("", True), ("alice's words", False), ("", True)]
+    history = await newest(alice, room["id"], 5)
+    assert [(m["body"], m["deleted"]) for m in history] == [
+        ("", True),
+        ("alice's words", False),
+        ("", True),
+        ("harmless", False),
+        ("", True),
+    ]

@@ -88,7 +88,8 @@ async def _message(event: MessageCreated, session: XmppSession) -> list[ET.Eleme
 
 async def _changed(event: MessageEdited | MessageDeleted, session: XmppSession) -> list[ET.Element] | None:
     """A correction or retraction, from the sender's occupant JID to every stream joined to the
-    room (the sender's own too, as the room reflects every message); made from XMPP or the web."""
+    room (the sender's own too, as the room reflects every message); made from XMPP or the web.
+    Someone else's deletion (a moderator's) comes from the room itself (`moderation.py`)."""
     room = session.server.rooms.room(event.message.conversation_id)
     if room is None or room.occupant_of(session) is None:
         return None

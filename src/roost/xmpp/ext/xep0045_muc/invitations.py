@@ -28,9 +28,12 @@ async def added_to_room(event: MembershipChanged, session: XmppSession) -> list[
         return []
     if event.actor_id == session.user_id or not _invitable(session, event.conversation_id):
         return []
+    conversations = session.services.conversations
+    if not await conversations.is_member(session.user_id, event.conversation_id):
+        return []  # removed again meanwhile
     try:
-        room = await session.services.conversations.get(session.user, event.conversation_id)
-    except RoostError:  # removed again meanwhile
+        room = await conversations.get(session.user, event.conversation_id)
+    except RoostError:
         return []
     return [await _invitation(session, room, event.actor_id)]
 
@@ -57,6 +60,4 @@ async def _invitation(session: XmppSession, room: Conversation, inviter: int | N
     invite = ET.SubElement(ET.SubElement(message, f"{{{MUC_USER}}}x"), f"{{{MUC_USER}}}invite")
     if inviter is not None:
         invite.set("from", await jid_of(session, inviter))
-    if room.name:
-        ET.SubElement(invite, f"{{{MUC_USER}}}reason").text = f"You are a member of {room.name}."
     return message
