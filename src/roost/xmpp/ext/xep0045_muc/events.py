@@ -31,6 +31,7 @@ from roost.xmpp.ext import xep0444_reactions
 from roost.xmpp.ext.xep0045_muc.history import quoted_room_message, room_message, sender_nick
 from roost.xmpp.ext.xep0045_muc.join import REMOVED, announce, leave
 from roost.xmpp.ext.xep0045_muc.moderation import moderation
+from roost.xmpp.ext.xep0045_muc.occupancy import RoomOccupants
 from roost.xmpp.ext.xep0045_muc.stanzas import CLIENT, room_jid, subject
 from roost.xmpp.xml import SharedStanza
 
@@ -80,8 +81,8 @@ def room_message_now(event: MessageCreated, session: XmppSession) -> list[ET.Ele
 
 
 async def _message(event: MessageCreated, session: XmppSession) -> list[ET.Element] | None:
-    room = session.server.rooms.room(event.message.conversation_id)
-    if room is None or room.occupant_of(session) is None:
+    room = _joined(session, event.message.conversation_id)
+    if room is None:
         return None
     return [await quoted_room_message(session, room, event.message)]
 
@@ -90,26 +91,22 @@ async def _changed(event: MessageEdited | MessageDeleted, session: XmppSession) 
     """A correction or retraction, from the sender's occupant JID to every stream joined to the
     room (the sender's own too, as the room reflects every message); made from XMPP or the web.
     Someone else's deletion (a moderator's) comes from the room itself (`moderation.py`)."""
-    room = session.server.rooms.room(event.message.conversation_id)
-    if room is None or room.occupant_of(session) is None:
+    room = _joined(session, event.message.conversation_id)
+    if room is None:
         return None
     if isinstance(event, MessageDeleted) and event.actor_id not in (None, event.message.sender_id):
         return [await moderation(session, room, event)]
-    nick = await sender_nick(session, room, event.message.sender_id)
-    attributes = {"type": "groupchat", "from": str(room_jid(session.domain, room.local, nick))}
-    stanza = ET.Element(f"{{{CLIENT}}}message", {**attributes, "to": str(session.jid), "id": str(event.event_id)})
+    stanza = await _from_occupant(session, room, event.message.sender_id, event.event_id)
     return [change(session, stanza, event, retracted_id=str(event.message.id))]
 
 
 async def _read(event: ReadMarkerMoved, session: XmppSession) -> list[ET.Element] | None:
     """A member read up to a message (XEP-0333, from XMPP or the web): a <displayed/> marker from
     their occupant JID naming the room's stanza-id, to every stream joined to the room."""
-    room = session.server.rooms.room(event.conversation_id)
-    if room is None or room.occupant_of(session) is None:
+    room = _joined(session, event.conversation_id)
+    if room is None:
         return None
-    nick = await sender_nick(session, room, event.user_id)
-    attributes = {"type": "groupchat", "from": str(room_jid(session.domain, room.local, nick))}
-    stanza = ET.Element(f"{{{CLIENT}}}message", {**attributes, "to": str(session.jid), "id": str(event.event_id)})
+    stanza = await _from_occupant(session, room, event.user_id, event.event_id)
     ET.SubElement(stanza, f"{{{MARKERS}}}displayed", {"id": str(event.message_id)})
     return [stanza]
 
@@ -117,30 +114,43 @@ async def _read(event: ReadMarkerMoved, session: XmppSession) -> list[ET.Element
 async def _typing(event: TypingChanged, session: XmppSession) -> list[ET.Element] | None:
     """Someone typing in the room (from XMPP chat states or the web): XEP-0085 <composing/> or
     <paused/> from their occupant JID, to the other people's streams joined to the room."""
-    room = session.server.rooms.room(event.conversation_id)
-    if room is None or room.occupant_of(session) is None:
+    room = _joined(session, event.conversation_id)
+    if room is None:
         return None
     if event.user_id == session.user_id:
         return []
-    nick = await sender_nick(session, room, event.user_id)
-    attributes = {"type": "groupchat", "from": str(room_jid(session.domain, room.local, nick)), "to": str(session.jid)}
-    stanza = ET.Element(f"{{{CLIENT}}}message", attributes)
+    stanza = await _from_occupant(session, room, event.user_id)
     ET.SubElement(stanza, f"{{{CHATSTATES}}}{'composing' if event.active else 'paused'}")
     return [stanza]
 
 
 async def _reactions(event: ReactionsChanged, session: XmppSession) -> list[ET.Element] | None:
     """XEP-0444 in a room: the reactor's whole set, from their occupant JID, naming the stanza-id."""
-    room = session.server.rooms.room(event.message.conversation_id)
-    if room is None or room.occupant_of(session) is None:
+    room = _joined(session, event.message.conversation_id)
+    if room is None:
         return None
     if event.user_id is None or not session.registry.has(xep0444_reactions.ext.name):
         return []
-    nick = await sender_nick(session, room, event.user_id)
-    attributes = {"type": "groupchat", "from": str(room_jid(session.domain, room.local, nick))}
-    stanza = ET.Element(f"{{{CLIENT}}}message", {**attributes, "to": str(session.jid), "id": str(event.event_id)})
+    stanza = await _from_occupant(session, room, event.user_id, event.event_id)
     stanza.append(xep0444_reactions.reactions_element(event.message, event.user_id, str(event.message.id)))
     return [stanza]
+
+
+def _joined(session: XmppSession, conversation_id: int) -> RoomOccupants | None:
+    """The room, if this stream is joined to it (else the event is not a room stanza for it)."""
+    room = session.server.rooms.room(conversation_id)
+    return room if room is not None and room.occupant_of(session) is not None else None
+
+
+async def _from_occupant(
+    session: XmppSession, room: RoomOccupants, user_id: int, event_id: int | None = None
+) -> ET.Element:
+    """A groupchat message from someone's occupant JID (their nick, or their username) to this stream."""
+    nick = await sender_nick(session, room, user_id)
+    attributes = {"type": "groupchat", "from": str(room_jid(session.domain, room.local, nick)), "to": str(session.jid)}
+    if event_id is not None:
+        attributes["id"] = str(event_id)
+    return ET.Element(f"{{{CLIENT}}}message", attributes)
 
 
 async def _membership(event: MembershipChanged, session: XmppSession) -> list[ET.Element] | None:
@@ -160,8 +170,8 @@ async def _membership(event: MembershipChanged, session: XmppSession) -> list[ET
 
 def _topic(event: ConversationChanged, session: XmppSession) -> list[ET.Element] | None:
     conversation = event.conversation
-    room = session.server.rooms.room(conversation.id)
-    if room is None or room.occupant_of(session) is None:
+    room = _joined(session, conversation.id)
+    if room is None:
         return None
     if conversation.topic != room.topic:
         room.topic, room.topic_event = conversation.topic, event.event_id
