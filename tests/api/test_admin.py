@@ -230,7 +230,9 @@ async def test_admins_manage_groups_and_their_members(admin: Person, make_person
     def group(groups: list[dict[str, Any]]) -> dict[str, Any]:
         return next(g for g in groups if g["name"] == name)
 
-    assert group(await admin.get("/api/v1/admin/groups"))["member_ids"] == [alice.user_id]
+    listed = group(await admin.get("/api/v1/admin/groups"))
+    assert listed["member_ids"] == [alice.user_id]
+    assert listed["members"] == [{"id": alice.user_id, "username": alice.username}]
     assert (await admin.http.delete(members)).status_code == 200
     assert_error(await admin.http.delete(members), 404, "group.not_member")  # not in it (any more)
     listed = group(await admin.get("/api/v1/admin/groups"))

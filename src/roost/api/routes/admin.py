@@ -122,7 +122,9 @@ async def import_users(
 
 @router.get("/groups")
 async def list_groups(me: Me, services: ServicesDep) -> list[GroupOut]:
-    return [GroupOut.from_model(g) for g in await services.admin.groups(me)]
+    """Every group with its members (ids and usernames)."""
+    groups = await services.admin.groups(me)
+    return GroupOut.many(groups, await services.accounts.get_many(GroupOut.member_ids_of(groups)))
 
 
 @router.post("/groups", status_code=201)

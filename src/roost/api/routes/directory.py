@@ -63,4 +63,5 @@ async def roster(me: Me, services: ServicesDep) -> list[ContactOut]:
 
 @router.get("/groups")
 async def groups(me: Me, services: ServicesDep) -> list[GroupOut]:
-    return [GroupOut.from_model(g) for g in await services.directory.groups()]
+    groups = await services.directory.groups()
+    return GroupOut.many(groups, await services.accounts.get_many(GroupOut.member_ids_of(groups)))

@@ -88,14 +88,39 @@ class ContactOut(BaseModel):
     shared: bool
 
 
+class GroupMemberOut(BaseModel):
+    id: int
+    username: str
+
+
 class GroupOut(BaseModel):
     id: int
     name: str
     description: str
     default_room_id: str | None
     member_ids: list[int]
+    members: list[GroupMemberOut]  # the same people with their usernames (the admin page names them)
+
+    @staticmethod
+    def member_ids_of(groups: list[Group]) -> list[int]:
+        """Everyone in these groups, for one lookup of their usernames (`many`)."""
+        return sorted({i for g in groups for i in g.member_ids})
 
     @classmethod
-    def from_model(cls, g: Group) -> GroupOut:
+    def many(cls, groups: list[Group], people: list[User]) -> list[GroupOut]:
+        """The groups, their members named from `people` (those of `member_ids_of`)."""
+        usernames = {person.id: person.username for person in people}
+        return [cls.from_model(g, usernames) for g in groups]
+
+    @classmethod
+    def from_model(cls, g: Group, usernames: dict[int, str]) -> GroupOut:
         room = str(g.default_room_id) if g.default_room_id else None
-        return cls(id=g.id, name=g.name, description=g.description, default_room_id=room, member_ids=list(g.member_ids))
+        members = [GroupMemberOut(id=i, username=usernames[i]) for i in g.member_ids if i in usernames]
+        return cls(
+            id=g.id,
+            name=g.name,
+            description=g.description,
+            default_room_id=room,
+            member_ids=list(g.member_ids),
+            members=members,
+        )

@@ -165,9 +165,13 @@ class SqlUserStore:
         return found
 
     async def get_many(self, user_ids: list[int]) -> list[User]:
-        query = select(t.users).where(t.users.c.id.in_(user_ids))
+        """The users with these ids, in reads of at most IN_CHUNK ids."""
+        found: list[User] = []
         async with self.db.reader.connect() as conn:
-            return [user_from_row(row) for row in await conn.execute(query)]
+            for start in range(0, len(user_ids), IN_CHUNK):
+                query = select(t.users).where(t.users.c.id.in_(user_ids[start : start + IN_CHUNK]))
+                found.extend(user_from_row(row) for row in await conn.execute(query))
+        return found
 
     async def search(self, text: str, *, after: str | None, limit: int, include_disabled: bool) -> list[User]:
         """Users ordered by username, matching `text` in username, name or title."""

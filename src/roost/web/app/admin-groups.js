@@ -7,7 +7,7 @@
 import { api, get, post, put } from './api.js';
 import { announce, h } from './dom.js';
 
-/** @typedef {{id: number, name: string, description: string, default_room_id: string | null, member_ids: number[]}} Group */
+/** @typedef {{id: number, name: string, description: string, default_room_id: string | null, members: {id: number, username: string}[]}} Group */
 
 /** @param {string} name */
 const groupPath = (name) => `/admin/groups/${encodeURIComponent(name)}`;
@@ -23,8 +23,8 @@ async function act(call, done, reload) {
   }
 }
 
-/** @param {Group} group @param {Map<number, string>} names @param {() => unknown} reload */
-function groupRow(group, names, reload) {
+/** @param {Group} group @param {() => unknown} reload */
+function groupRow(group, reload) {
   const field = `add-to-${group.id}`;
   const username = /** @type {HTMLInputElement} */ (h('input', { id: field, autocomplete: 'off', maxlength: 64, placeholder: 'username' }));
   const add = h(
@@ -39,8 +39,7 @@ function groupRow(group, names, reload) {
     const who = username.value.trim();
     if (who) act(() => put(`${groupPath(group.name)}/members/${encodeURIComponent(who)}`, {}), `${who} is in ${group.name}`, reload);
   });
-  const members = group.member_ids.map((id) => {
-    const name = names.get(id) ?? `#${id}`;
+  const members = group.members.map(({ username: name }) => {
     const remove = () =>
       act(() => api('DELETE', `${groupPath(group.name)}/members/${encodeURIComponent(name)}`), `${name} is no longer in ${group.name}`, reload);
     return h('li', {}, name, ' ', h('button', { type: 'button', onclick: remove }, `Remove ${name} from ${group.name}`));
@@ -91,19 +90,6 @@ function addGroupForm(reload) {
   return form;
 }
 
-/**
- * The usernames of these people: the admin list's first page, then the directory for the rest.
- * @param {number[]} ids
- * @returns {Promise<Map<number, string>>}
- */
-async function usernames(ids) {
-  const names = new Map((await get('/admin/users?limit=500')).map((/** @type {{id: number, username: string}} */ u) => [u.id, u.username]));
-  const missing = [...new Set(ids)].filter((id) => !names.has(id));
-  const found = await Promise.all(missing.map((id) => get(`/people/${id}`).catch(() => null)));
-  for (const person of found) if (person) names.set(person.id, person.username);
-  return names;
-}
-
 /** The groups section: its heading, form and table, filled now and after every change. */
 export function groupsSection() {
   const rows = h('tbody');
@@ -111,8 +97,7 @@ export function groupsSection() {
     try {
       /** @type {Group[]} */
       const groups = await get('/admin/groups');
-      const names = await usernames(groups.flatMap((g) => g.member_ids));
-      rows.replaceChildren(...groups.map((g) => groupRow(g, names, reload)));
+      rows.replaceChildren(...groups.map((g) => groupRow(g, reload)));
     } catch (error) {
       announce(/** @type {Error} */ (error).message);
     }
