@@ -70,11 +70,25 @@ class ArchiveQueryService:
         for message in await self.store.by_client_id(senders, reference):
             if message.conversation_id == conversation_id:
                 return message
-        if reference.isdigit() and len(reference) < 20:
-            by_id = await self.messages.get(int(reference))
-            if by_id is not None and by_id.conversation_id == conversation_id and sender_id in (None, by_id.sender_id):
-                return by_id
+        by_id = await self._by_id(conversation_id, reference)
+        if by_id is not None and sender_id in (None, by_id.sender_id):
+            return by_id
         raise NotFound("message.not_found", "No such message in this conversation.")
+
+    async def find_by_id(self, user: User, conversation_id: int, reference: str) -> Message:
+        """A message of a conversation of the user's by the server's id only (a room's stanza-id),
+        never by a client id, which its sender chooses."""
+        await self.conversations.require_member(user.id, conversation_id)
+        message = await self._by_id(conversation_id, reference)
+        if message is None:
+            raise NotFound("message.not_found", "No such message in this conversation.")
+        return message
+
+    async def _by_id(self, conversation_id: int, reference: str) -> Message | None:
+        if not (reference.isascii() and reference.isdigit() and len(reference) < 20):
+            return None
+        message = await self.messages.get(int(reference))
+        return message if message is not None and message.conversation_id == conversation_id else None
 
     def _check(self, paging: Paging) -> None:
         if not 1 <= paging.limit <= self.page_max:

@@ -66,8 +66,8 @@ def room_message_now(event: MessageCreated, session: XmppSession) -> list[ET.Ele
     The stanza is made once for all the room's streams (they render the event one after
     the other, as the router hands it out) and serialised once (`SharedStanza`): only `to`
     differs. A reply (XEP-0461) or a sender whose name is not known yet takes `_message`."""
-    room = session.server.rooms.room(event.message.conversation_id)
-    if room is None or room.occupant_of(session) is None:
+    room = session.server.rooms.joined(event.message.conversation_id, session)
+    if room is None:
         return None
     fanout = room.fanout
     if fanout is None or fanout[0] is not event:
@@ -81,7 +81,7 @@ def room_message_now(event: MessageCreated, session: XmppSession) -> list[ET.Ele
 
 
 async def _message(event: MessageCreated, session: XmppSession) -> list[ET.Element] | None:
-    room = _joined(session, event.message.conversation_id)
+    room = session.server.rooms.joined(event.message.conversation_id, session)
     if room is None:
         return None
     return [await quoted_room_message(session, room, event.message)]
@@ -91,7 +91,7 @@ async def _changed(event: MessageEdited | MessageDeleted, session: XmppSession) 
     """A correction or retraction, from the sender's occupant JID to every stream joined to the
     room (the sender's own too, as the room reflects every message); made from XMPP or the web.
     Someone else's deletion (a moderator's) comes from the room itself (`moderation.py`)."""
-    room = _joined(session, event.message.conversation_id)
+    room = session.server.rooms.joined(event.message.conversation_id, session)
     if room is None:
         return None
     if isinstance(event, MessageDeleted) and event.actor_id not in (None, event.message.sender_id):
@@ -103,7 +103,7 @@ async def _changed(event: MessageEdited | MessageDeleted, session: XmppSession) 
 async def _read(event: ReadMarkerMoved, session: XmppSession) -> list[ET.Element] | None:
     """A member read up to a message (XEP-0333, from XMPP or the web): a <displayed/> marker from
     their occupant JID naming the room's stanza-id, to every stream joined to the room."""
-    room = _joined(session, event.conversation_id)
+    room = session.server.rooms.joined(event.conversation_id, session)
     if room is None:
         return None
     stanza = await _from_occupant(session, room, event.user_id, event.event_id)
@@ -114,7 +114,7 @@ async def _read(event: ReadMarkerMoved, session: XmppSession) -> list[ET.Element
 async def _typing(event: TypingChanged, session: XmppSession) -> list[ET.Element] | None:
     """Someone typing in the room (from XMPP chat states or the web): XEP-0085 <composing/> or
     <paused/> from their occupant JID, to the other people's streams joined to the room."""
-    room = _joined(session, event.conversation_id)
+    room = session.server.rooms.joined(event.conversation_id, session)
     if room is None:
         return None
     if event.user_id == session.user_id:
@@ -126,7 +126,7 @@ async def _typing(event: TypingChanged, session: XmppSession) -> list[ET.Element
 
 async def _reactions(event: ReactionsChanged, session: XmppSession) -> list[ET.Element] | None:
     """XEP-0444 in a room: the reactor's whole set, from their occupant JID, naming the stanza-id."""
-    room = _joined(session, event.message.conversation_id)
+    room = session.server.rooms.joined(event.message.conversation_id, session)
     if room is None:
         return None
     if event.user_id is None or not session.registry.has(xep0444_reactions.ext.name):
@@ -134,12 +134,6 @@ async def _reactions(event: ReactionsChanged, session: XmppSession) -> list[ET.E
     stanza = await _from_occupant(session, room, event.user_id, event.event_id)
     stanza.append(xep0444_reactions.reactions_element(event.message, event.user_id, str(event.message.id)))
     return [stanza]
-
-
-def _joined(session: XmppSession, conversation_id: int) -> RoomOccupants | None:
-    """The room, if this stream is joined to it (else the event is not a room stanza for it)."""
-    room = session.server.rooms.room(conversation_id)
-    return room if room is not None and room.occupant_of(session) is not None else None
 
 
 async def _from_occupant(
@@ -170,7 +164,7 @@ async def _membership(event: MembershipChanged, session: XmppSession) -> list[ET
 
 def _topic(event: ConversationChanged, session: XmppSession) -> list[ET.Element] | None:
     conversation = event.conversation
-    room = _joined(session, conversation.id)
+    room = session.server.rooms.joined(conversation.id, session)
     if room is None:
         return None
     if conversation.topic != room.topic:

@@ -50,8 +50,7 @@ async def room_made_with_me(event: ConversationChanged, session: XmppSession) ->
 
 def _invitable(session: XmppSession, conversation_id: int) -> bool:
     """Available (a client that shows invitations) and not in the room already."""
-    occupants = session.server.rooms.room(conversation_id)
-    return session.available and (occupants is None or occupants.occupant_of(session) is None)
+    return session.available and session.server.rooms.joined(conversation_id, session) is None
 
 
 async def _invitation(session: XmppSession, room: Conversation, inviter: int | None) -> ET.Element:

@@ -43,14 +43,11 @@ async def on_moderate(session: XmppSession, request: IqRequest, to: Jid, kind: s
     reference = request.payload.get("id") or ""
     if not reference or request.payload.find(f"{{{RETRACT}}}retract") is None:
         raise StanzaError("modify", "bad-request", "A moderation names a message and holds <retract/>.")
-    # By the room's stanza-id only: a client id is the sender's to choose (a spammer could give
-    # a harmless message the id of their spam).
-    message_id = int(reference) if reference.isascii() and reference.isdigit() and len(reference) < 20 else None
     services = session.services
     try:
-        message = await services.archive.get(session.user, message_id) if message_id is not None else None
-        if message is None or message.conversation_id != room.id:
-            raise NotFound("message.not_found", "No such message in this room.")
+        # By the room's stanza-id only: a client id is the sender's to choose (a spammer could
+        # give a harmless message the id of their spam).
+        message = await services.archive_queries.find_by_id(session.user, room.id, reference)
         await services.archive.delete(session.user, message.id)
     except Forbidden:
         raise StanzaError("auth", "forbidden", "Only the room's moderators retract other people's messages.") from None

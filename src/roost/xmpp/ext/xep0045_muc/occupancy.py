@@ -89,6 +89,11 @@ class Occupancy:
         """The occupied room whose JID has this localpart."""
         return next((room for room in self.rooms.values() if room.local == local), None)
 
+    def joined(self, conversation_id: int, session: XmppSession) -> RoomOccupants | None:
+        """The room, if `session` is joined to it."""
+        room = self.rooms.get(conversation_id)
+        return room if room is not None and room.occupant_of(session) is not None else None
+
     def occupant(self, conversation_id: int, session: XmppSession) -> Occupant | None:
         room = self.rooms.get(conversation_id)
         return room.occupant_of(session) if room else None
