@@ -127,14 +127,15 @@ class TypingChanged:
 
 @dataclass(frozen=True, slots=True)
 class PayloadRelayed:
-    """A payload without a message (a receipt, call signalling) passed to a direct conversation's
-    members' sessions, not stored. `payload` is what the client sent (XML for XMPP); the resources
-    say which session sent it and which one it was addressed to (None: any)."""
+    """A payload without a message (a receipt, call signalling, a key transport) passed to a
+    conversation's members' sessions, not stored (in a room, XMPP shows it to the occupants).
+    `payload` is what the client sent (XML for XMPP); the resources say which session sent it
+    and which one it was addressed to (None: any)."""
 
     conversation_id: int
     sender_id: int
     payload: str
-    kind: str  # the stanza type: chat or normal
+    kind: str  # the stanza type: chat or normal (groupchat in a room)
     stanza_id: str | None
     sender_resource: str | None
     to_resource: str | None

@@ -104,6 +104,31 @@ async def test_omemo_in_a_room_passes_through_live_in_history_and_archive(
         assert [encrypted_payload(m) if m is not None else None for m in inner] == ["c2VjcmV0", "c2VjcmV0", None]
 
 
+async def test_a_key_transport_in_a_room_reaches_the_occupants_and_is_not_stored(
+    server: ServerProcess, make_person: MakePerson
+) -> None:
+    """A body-less payload (OMEMO key transport, a receipt) is relayed live to every occupant,
+    the sender too, from the sender's occupant JID; it is not in the room's history."""
+    alice, bob, carol = await make_person("alice"), await make_person("bob"), await make_person("carol")
+    room = await make_room(alice, "Keys", members=(bob, carol))
+    async with joined_pair(server, alice, bob, room) as (a, b):
+        alice_all, bob_all = every_message(a), every_message(b)
+        send_groupchat(a, room, None, "keys-1", *omemo_parts(payload=False))
+        for queue in (alice_all, bob_all):
+            got = await wait_for(queue, lambda m: m["id"] == "keys-1")
+            assert (got["from"], got["type"]) == (room_jid(room, "alice"), "groupchat")
+            header = child(got, f"{{{LEGACY}}}encrypted/{{{LEGACY}}}header")
+            assert header is not None and encrypted_payload(got.xml) is None
+            assert child(got, f"{{{SID}}}stanza-id") is None  # not stored: no stanza-id
+        receipt = "<received xmlns='urn:xmpp:receipts' id='keys-1'/>"
+        send_groupchat(b, room, None, "receipt-1", receipt)
+        got = await wait_for(alice_all, lambda m: m["id"] == "receipt-1")
+        assert child(got, "{urn:xmpp:receipts}received") is not None
+        send_groupchat(a, room, "after the keys", "plain-1")
+        await wait_for(b.messages, lambda m: m["body"] == "after the keys")
+    assert [m["body"] for m in await newest(carol, room["id"], 1)] == ["after the keys"]
+
+
 async def test_corrections_and_retractions_in_a_room_reach_every_occupant(
     server: ServerProcess, make_person: MakePerson
 ) -> None:

@@ -1,5 +1,6 @@
-"""Relaying: payloads without a message (receipts, call signalling) passed between the two people
-of a direct conversation's live sessions, never stored."""
+"""Relaying: payloads without a message (receipts, call signalling, encryption key transport)
+passed to the live sessions of a conversation's members (the two people of a direct
+conversation, or a room's members), never stored."""
 
 from __future__ import annotations
 
@@ -23,5 +24,6 @@ class RelayService:
             raise TooLarge("relay.too_large", "The payload is too large.")
         if event.sender_id != sender_id or not await self.conversations.is_member(sender_id, event.conversation_id):
             raise NotFound("conversation.not_found", "No such conversation.")
+        await self.conversations.check_writable(event.conversation_id)  # archived rooms take none
         recipients = await self.conversations.member_ids(event.conversation_id)
         self.conversations.router.send(event, recipients, except_session=origin)

@@ -20,12 +20,14 @@ from roost.core.events import (
     MessageCreated,
     MessageDeleted,
     MessageEdited,
+    PayloadRelayed,
     PresenceChanged,
     ReactionsChanged,
     ReadMarkerMoved,
     TypingChanged,
 )
 from roost.model.presence import Show
+from roost.xmpp import payloads
 from roost.xmpp.changes import change
 from roost.xmpp.ext import xep0444_reactions
 from roost.xmpp.ext.xep0045_muc.history import quoted_room_message, room_message, sender_nick
@@ -124,6 +126,19 @@ async def _typing(event: TypingChanged, session: XmppSession) -> list[ET.Element
     return [stanza]
 
 
+async def _relayed(event: PayloadRelayed, session: XmppSession) -> list[ET.Element] | None:
+    """A body-less payload sent to the room (a key transport, a receipt): as the client sent it,
+    from the sender's occupant JID, to every stream joined to the room (the sender's too)."""
+    room = session.server.rooms.joined(event.conversation_id, session)
+    if room is None:
+        return None
+    stanza = await _from_occupant(session, room, event.sender_id)
+    if event.stanza_id:
+        stanza.set("id", event.stanza_id)
+    stanza.extend(payloads.elements(event.payload, max_bytes=session.limits.max_stanza_bytes))
+    return [stanza]
+
+
 async def _reactions(event: ReactionsChanged, session: XmppSession) -> list[ET.Element] | None:
     """XEP-0444 in a room: the reactor's whole set, from their occupant JID, naming the stanza-id."""
     room = session.server.rooms.joined(event.message.conversation_id, session)
@@ -182,4 +197,5 @@ _RENDERERS: dict[type, Callable[[Any, XmppSession], Awaitable[list[ET.Element] |
     MembershipChanged: _membership,
     ReadMarkerMoved: _read,
     TypingChanged: _typing,
+    PayloadRelayed: _relayed,
 }

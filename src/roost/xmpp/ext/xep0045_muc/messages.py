@@ -4,6 +4,9 @@
   history the web client shows); every occupant, the sender included, gets it back through
   the core's MessageCreated event, with a stanza-id by the room.
 - A subject without a body sets the core room's topic (room admins, as in the core).
+- A message with neither a body nor encrypted content but with something else the server
+  does not read (an OMEMO key transport, a receipt, a call proposal) is relayed live to the
+  occupants, the sender's streams too, and not stored, as in a 1:1 chat.
 - Chat states become the room's typing indicator.
 - XEP-0444 reactions set the occupant's reactions; XEP-0461 replies are stored as replies.
 - A mediated invitation (<x xmlns='…muc#user'><invite to=…/></x>) or a direct one
@@ -17,6 +20,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from typing import TYPE_CHECKING
 
+from roost.core.events import PayloadRelayed
 from roost.model.errors import BadRequest, NotFound
 from roost.model.jid import Jid
 from roost.model.messages import Payload
@@ -78,8 +82,25 @@ async def _groupchat(session: XmppSession, local: str, stanza: ET.Element) -> No
         )
     elif topic is not None:
         await services.conversations.update(session.user, conversation_id, topic=topic.text or "")
-    elif (state := _chat_state(stanza)) is not None:
-        await services.conversations.set_typing(session.user, conversation_id, state == "composing")
+    else:
+        if extras.xml is not None:
+            await _relay(session, stanza, conversation_id, extras.xml)
+        if (state := _chat_state(stanza)) is not None:
+            await services.conversations.set_typing(session.user, conversation_id, state == "composing")
+
+
+async def _relay(session: XmppSession, stanza: ET.Element, conversation_id: int, payload: str) -> None:
+    """A body-less payload: to every stream joined to the room (the sender's too), not stored."""
+    event = PayloadRelayed(
+        conversation_id,
+        session.user_id,
+        payload,
+        kind="groupchat",
+        stanza_id=stanza.get("id"),
+        sender_resource=session.resource,
+        to_resource=None,
+    )
+    await session.services.relay.relay(session.user_id, event)
 
 
 async def _mediated_invite(session: XmppSession, local: str, invite: ET.Element) -> None:
