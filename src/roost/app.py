@@ -132,6 +132,7 @@ def build_services(
         settings.limits.search_results_max,
         extras_max_chars=settings.xmpp.max_stanza_bytes,
         reactions_per_person=settings.limits.reactions_per_person,
+        deletion_reason_max_chars=settings.limits.deletion_reason_max_chars,
     )
     files = build_files(settings, stores, conversations, ids, clock)
     blocks = Blocklists(stores.blocks, conversations, router, clock)

@@ -58,6 +58,7 @@ class LimitSettings(_Section):
     ws_message_max_bytes: int = Field(1_048_576, ge=1024)
     password_min_chars: int = Field(8, ge=1)
     reactions_per_person: int = Field(20, ge=1)  # different reactions one person puts on one message
+    deletion_reason_max_chars: int = Field(1000, ge=1)  # a room admin's reason for removing a message
     blocklist_max: int = Field(1000, ge=1)  # people one person may block (XEP-0191, /api/v1/blocks)
 
 

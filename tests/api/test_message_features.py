@@ -70,14 +70,20 @@ async def test_the_sender_or_a_room_admin_deletes_leaving_a_tombstone(
     await bob.http.patch(f"/api/v1/messages/{regret['id']}", json={"body": "bob's regret, edited"})
 
     assert_error(await bob.http.delete(f"/api/v1/messages/{from_alice['id']}"), 403, "message.not_yours")
-    own = await bob.http.delete(f"/api/v1/messages/{from_bob['id']}")
+    own = await bob.http.delete(f"/api/v1/messages/{from_bob['id']}", params={"reason": "mine to delete"})
     assert own.status_code == 200, own.text
     assert own.json()["deleted"] is True and own.json()["body"] == ""
+    assert (own.json()["deleted_by"], own.json()["deletion_reason"]) == (bob.user_id, None)  # a sender gives no reason
     frame = await until_message(alice_events, "message.deleted", from_bob["id"])
     assert frame["message"]["deleted"] is True and frame["message"]["body"] == ""
 
-    by_admin = await alice.http.delete(f"/api/v1/messages/{regret['id']}")
+    too_long = await alice.http.delete(f"/api/v1/messages/{regret['id']}", params={"reason": "x" * 1001})
+    assert_error(too_long, 400, "message.reason_too_long")
+    by_admin = await alice.http.delete(f"/api/v1/messages/{regret['id']}", params={"reason": " off <b>topic</b> "})
     assert by_admin.status_code == 200, by_admin.text
+    assert (by_admin.json()["deleted_by"], by_admin.json()["deletion_reason"]) == (alice.user_id, "off <b>topic</b>")
+    frame = await until_message(alice_events, "message.deleted", regret["id"])
+    assert (frame["message"]["deleted_by"], frame["message"]["deletion_reason"]) == (alice.user_id, "off <b>topic</b>")
     assert await bob.get(f"/api/v1/messages/{regret['id']}/versions") == []  # earlier bodies go too
     history = {m["id"]: m for m in (await bob.get(f"/api/v1/conversations/{chat}/messages"))["messages"]}
     assert [history[m["id"]]["deleted"] for m in (from_alice, from_bob, regret)] == [False, True, True]

@@ -257,13 +257,16 @@ async def test_delete_leaves_a_tombstone(world: World, stores: SqlStores, people
     await stores.messages.react(message.id, room.id, bob.id, "👍", add=True, event_id=world.next_id())
     deleted_at = NOW + timedelta(minutes=1)
 
-    tombstone = await stores.messages.delete(message.id, actor_id=bob.id, event_id=world.next_id(), now=deleted_at)
+    tombstone = await stores.messages.delete(
+        message.id, actor_id=bob.id, event_id=world.next_id(), now=deleted_at, reason="off topic"
+    )
 
     stored = await stores.messages.get(message.id)
     assert stored is not None
     assert tombstone == stored
     assert (stored.body, stored.deleted_at, stored.mentions, stored.reactions) == ("", deleted_at, (), ())
-    assert stored.is_deleted
+    assert stored.is_deleted and stored.is_moderated
+    assert (stored.deleted_by, stored.deletion_reason) == (bob.id, "off topic")
     assert await stores.messages.versions(message.id) == []
     page = await stores.messages.history(room.id, before=None, after=None, around=None, limit=10)
     assert [m.id for m in page.messages] == [message.id]

@@ -154,3 +154,37 @@ async def test_room_admins_change_roles_visibility_and_archive(
     await panel.get_by_role("button", name="Unarchive room").click()
     await expect(bob_page.get_by_role("textbox", name="Message Project Heron")).to_be_visible()
     assert alice_watch.errors == [] and bob_watch.errors == []
+
+
+async def test_room_admins_remove_other_people_s_messages_with_a_reason(
+    new_user: NewUser, signed_in: SignedIn, server: ServerProcess
+) -> None:
+    alice, bob = new_user("Alice Moderates"), new_user("Bob Posts")
+    with api_session(server.url, alice) as http:
+        made = http.post("/api/v1/rooms", json={"name": "Project Egret", "member_ids": [bob.id]})
+        assert made.status_code == 201, made.text
+        room = made.json()["id"]
+        assert http.post(f"/api/v1/conversations/{room}/messages", json={"body": "alice's note"}).status_code == 201
+    with api_session(server.url, bob) as http:
+        sent = http.post(f"/api/v1/conversations/{room}/messages", json={"body": "buy my potions"})
+        assert sent.status_code == 201, sent.text
+    alice_page, alice_watch = await signed_in(alice)
+    bob_page, bob_watch = await signed_in(bob)
+    for page in (alice_page, bob_page):
+        await listed(page, "Project Egret").click()
+    history = {page: page.get_by_role("list", name="Messages with Project Egret") for page in (alice_page, bob_page)}
+
+    # Bob, a plain member, may not remove Alice's message; Alice, the owner, removes his, saying why.
+    note = history[bob_page].get_by_role("listitem").filter(has_text="alice's note")
+    await note.hover()
+    await expect(note.get_by_role("button", name=re.compile("^Remove"))).to_have_count(0)
+    spam = history[alice_page].get_by_role("listitem").filter(has_text="buy my potions")
+    await spam.hover()
+    await spam.get_by_role("button", name="Remove Bob Posts's message").click()
+    await spam.get_by_label("Reason for removing it").fill("<b>no ads</b> here")
+    await spam.get_by_role("button", name="Remove", exact=True).click()
+    for page in (alice_page, bob_page):
+        tombstone = history[page].get_by_role("listitem").filter(has_text="Removed by Alice Moderates")
+        await expect(tombstone).to_contain_text("Removed by Alice Moderates: <b>no ads</b> here")  # as text
+        await expect(history[page].get_by_text("buy my potions")).to_have_count(0)
+    assert alice_watch.errors == [] and bob_watch.errors == []

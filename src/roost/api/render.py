@@ -66,6 +66,8 @@ def message_json(m: Message) -> dict[str, Any]:
         "reactions": [{"emoji": r.emoji, "user_ids": list(r.user_ids)} for r in m.reactions],
         "attachments": [file_json(f) for f in m.attachments],
         "encryption": m.encryption,
+        "deleted_by": m.deleted_by,
+        "deletion_reason": m.deletion_reason,
     }
 
 

@@ -32,10 +32,17 @@ class Message:
     attachments: tuple[StoredFile, ...] = ()
     extras: str | None = None  # payload elements a client sent that the server does not interpret (XML)
     encryption: str | None = None  # end-to-end encryption of the payload: "omemo", "omemo:2", "openpgp", ...
+    deleted_by: int | None = None  # who deleted it: its sender, or a room admin (a moderator)
+    deletion_reason: str | None = None  # the reason a room admin gave, if any
 
     @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
+
+    @property
+    def is_moderated(self) -> bool:
+        """Deleted by someone other than its sender (a room admin)."""
+        return self.deleted_by is not None and self.deleted_by != self.sender_id
 
 
 @dataclass(frozen=True, slots=True)

@@ -315,6 +315,8 @@ async def test_moderators_retract_other_peoples_messages(server: ServerProcess, 
             assert attribute(gone, f"{{{RETRACT}}}retract", "id") == spam
             moderated = child(gone, f"{{{RETRACT}}}retract/{{{moderate}}}moderated")
             assert moderated is not None and moderated.get("by") == str(room_jid(room, "alice"))
+            assert gone.xml.findtext(f"{{{RETRACT}}}retract/{{{RETRACT}}}reason") == "spam"
+            assert "spam" in gone["body"]  # the fallback for clients without XEP-0425 says why
 
         send_groupchat(b, room, "spam again", "b-2")  # then a harmless one whose client id is the spam's stanza-id
         spam2 = stanza_id_of(await wait_for(a.messages, lambda m: m["body"] == "spam again"))
@@ -328,6 +330,20 @@ async def test_moderators_retract_other_peoples_messages(server: ServerProcess, 
         assert (await alice.http.delete(f"/api/v1/messages/{sent['id']}")).status_code == 200
         web = await wait_for(b.messages, lambda m: attribute(m, f"{{{RETRACT}}}retract", "id") == sent["id"])
         assert web["from"] == room_jid(room)
+        results = listen(a)
+        archive = await mam(a, results, to=str(room_jid(room)))
+        inner = [r.find(f"{{{FORWARD}}}forwarded/{{{CLIENT}}}message") for r in archive.results]
+        tombstones: dict[str, ET.Element] = {}
+        for m in inner:
+            retracted = None if m is None else m.find(f"{{{RETRACT}}}retracted")
+            if m is not None and retracted is not None:
+                tombstones[m.find(f"{{{SID}}}stanza-id").get("id", "")] = retracted  # type: ignore[union-attr]
+        assert set(tombstones) == {spam, spam2, sent["id"]}
+        for retracted in tombstones.values():  # a moderator's: who, and the reason they gave
+            by = retracted.find(f"{{{moderate}}}moderated")
+            assert by is not None and by.get("by") == str(room_jid(room, "alice"))
+        assert tombstones[spam].findtext(f"{{{RETRACT}}}reason") == "spam"
+        assert tombstones[sent["id"]].find(f"{{{RETRACT}}}reason") is None
         missing = f"<moderate xmlns='{moderate}' id='1'><retract xmlns='{RETRACT}'/></moderate>"
         with pytest.raises(IqError) as unknown:
             await send_iq(a, "set", missing, to=str(room_jid(room)))

@@ -61,8 +61,9 @@ async def edit(message_id: BigId, body: EditIn, me: Me, services: ServicesDep) -
 
 
 @router.delete("/messages/{message_id}")
-async def delete(message_id: BigId, me: Me, services: ServicesDep) -> MessageOut:
-    return MessageOut.from_model(await services.archive.delete(me, message_id))
+async def delete(message_id: BigId, me: Me, services: ServicesDep, reason: str | None = None) -> MessageOut:
+    """Delete a message: its sender, or a room admin, who may give a `reason` (kept on the tombstone)."""
+    return MessageOut.from_model(await services.archive.delete(me, message_id, reason=reason))
 
 
 @router.get("/messages/{message_id}/versions")

@@ -33,6 +33,8 @@ class MessageOut(BaseModel):
         None,
         description='end-to-end encryption of the content ("omemo", "omemo:2", "openpgp", ...); body is a fallback',
     )
+    deleted_by: int | None = Field(None, description="who deleted it: the sender, or a room admin")
+    deletion_reason: str | None = Field(None, description="the reason a room admin gave for removing it")
 
     @classmethod
     def from_model(cls, m: Message) -> MessageOut:
@@ -50,6 +52,8 @@ class MessageOut(BaseModel):
             reactions=[ReactionOut(emoji=r.emoji, user_ids=list(r.user_ids)) for r in m.reactions],
             attachments=[FileOut.from_model(f) for f in m.attachments],
             encryption=m.encryption,
+            deleted_by=m.deleted_by,
+            deletion_reason=m.deletion_reason,
         )
 
 

@@ -35,6 +35,7 @@ class ArchiveLimits:
     extras_max_chars: int = 10 * 1024 * 1024  # a client's extra payload (XMPP: at most one stanza)
     encryption_max_chars: int = 64
     reactions_per_person: int = 20  # different reactions one person puts on one message
+    deletion_reason_max_chars: int = 1000  # a room admin's reason for removing someone's message
 
 
 def check_emoji(emoji: str) -> str:
@@ -264,9 +265,16 @@ class ArchiveService:
         self.router.send(MessageEdited(edited, event_id), recipients, except_session=origin)
         return edited
 
-    async def delete(self, user: User, message_id: int, *, origin: str | None = None) -> Message:
-        """Delete a message (its sender, or a room admin); a tombstone stays. The session
-        `origin`, if given, gets no event of it."""
+    async def delete(
+        self, user: User, message_id: int, *, origin: str | None = None, reason: str | None = None
+    ) -> Message:
+        """Delete a message (its sender, or a room admin); a tombstone stays, naming who deleted
+        it and the `reason` they gave (kept when they are not the sender). The session `origin`,
+        if given, gets no event of it."""
+        reason = (reason or "").strip() or None
+        if reason is not None and len(reason) > self.limits.deletion_reason_max_chars:
+            limit = self.limits.deletion_reason_max_chars
+            raise BadRequest("message.reason_too_long", f"The reason is longer than {limit} characters.")
         message = await self._visible(user, message_id)
         await self.conversations.check_writable(message.conversation_id)
         if message.sender_id != user.id:
@@ -277,7 +285,10 @@ class ArchiveService:
             return message
         recipients = await self.conversations.member_ids(message.conversation_id)
         event_id = self.ids.next_id()
-        deleted = await self.messages.delete(message_id, actor_id=user.id, event_id=event_id, now=self.clock.now())
+        reason = reason if message.sender_id != user.id else None  # a sender's own deletion needs none
+        deleted = await self.messages.delete(
+            message_id, actor_id=user.id, event_id=event_id, now=self.clock.now(), reason=reason
+        )
         self.router.send(MessageDeleted(deleted, event_id, user.id), recipients, except_session=origin)
         return deleted
 

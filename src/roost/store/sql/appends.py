@@ -91,7 +91,8 @@ MOVE_NEWEST = "UPDATE conversations SET last_message_id = ?2 WHERE id = ?1 AND l
 # A join (not a row-value IN) lets SQLite look each pair up in the unique index on both columns.
 STORED = (
     "SELECT m.id, m.conversation_id, m.sender_id, m.client_id, m.body, m.created_at, m.edited_at, m.deleted_at,"
-    " m.reply_to, m.mentions, m.extras, m.encryption FROM json_each(?) AS pair JOIN messages AS m"
+    " m.reply_to, m.mentions, m.extras, m.encryption, m.deleted_by, m.deletion_reason"
+    " FROM json_each(?) AS pair JOIN messages AS m"
     " ON m.sender_id = json_extract(pair.value, '$[0]') AND m.client_id = json_extract(pair.value, '$[1]')"
 )
 
@@ -127,6 +128,8 @@ def _stored_message(row: tuple[Any, ...]) -> Message:
         mentions=decode_ids(row[9]),
         extras=row[10],
         encryption=row[11],
+        deleted_by=row[12],
+        deletion_reason=row[13],
     )
 
 

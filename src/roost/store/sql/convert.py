@@ -103,4 +103,6 @@ def message_from_row(
         attachments=attachments,
         extras=row.extras,
         encryption=row.encryption,
+        deleted_by=row.deleted_by,
+        deletion_reason=row.deletion_reason,
     )

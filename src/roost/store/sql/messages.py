@@ -161,8 +161,11 @@ class SqlMessageStore:
 
         return await self.writer.write(write)
 
-    async def delete(self, message_id: int, *, actor_id: int, event_id: int, now: datetime) -> Message:
-        """Leave a tombstone: the body and its versions go, the message id stays."""
+    async def delete(
+        self, message_id: int, *, actor_id: int, event_id: int, now: datetime, reason: str | None = None
+    ) -> Message:
+        """Leave a tombstone: the body and its versions go; the message id, who deleted it and
+        their reason stay."""
 
         async def write(conn: AsyncConnection) -> Message:
             row = (await conn.execute(select(t.messages).where(t.messages.c.id == message_id))).first()
@@ -171,7 +174,7 @@ class SqlMessageStore:
             await conn.execute(
                 update(t.messages)
                 .where(t.messages.c.id == message_id)
-                .values(body="", deleted_at=now, mentions="", extras=None)
+                .values(body="", deleted_at=now, mentions="", extras=None, deleted_by=actor_id, deletion_reason=reason)
             )
             for table in (t.message_versions, t.reactions, t.mentions):
                 await conn.execute(table.delete().where(table.c.message_id == message_id))

@@ -139,6 +139,8 @@ messages = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("edited_at", DateTime(timezone=True)),
     Column("deleted_at", DateTime(timezone=True)),
+    Column("deleted_by", Integer),  # the sender, or the room admin who removed it
+    Column("deletion_reason", Text),
     Column("reply_to", BigInteger),
     Column("mentions", Text, nullable=False, default=""),
     Column("extras", Text),

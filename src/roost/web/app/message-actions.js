@@ -1,7 +1,8 @@
 // @ts-check
 /**
  * What one can do to a message: react (emoji picker, or a click on an existing reaction to
- * toggle it), reply, and for one's own messages edit (in place) and delete (after a confirm).
+ * toggle it), reply, and for one's own messages edit (in place) and delete (after a confirm); a room's
+ * admins remove other people's messages, with an optional reason (after a confirm).
  */
 import { del, patch, post } from './api.js';
 import { announce, h } from './dom.js';
@@ -97,6 +98,25 @@ function confirmDelete(bar, message) {
   yes.focus();
 }
 
+/** A room admin removes someone else's message, saying why if they like. @param {HTMLElement} bar @param {Message} message */
+function confirmRemove(bar, message) {
+  const buttons = [...bar.children];
+  const restore = () => bar.replaceChildren(...buttons);
+  const reason = h('input', { type: 'text', class: 'reason', maxlength: 1000, placeholder: 'Reason (optional)', 'aria-label': 'Reason for removing it' });
+  const remove = () => {
+    const why = /** @type {HTMLInputElement} */ (reason).value.trim();
+    restore();
+    applying(del(`/messages/${message.id}${why ? `?reason=${encodeURIComponent(why)}` : ''}`));
+  };
+  reason.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter') remove();
+    if (event.key === 'Escape') restore();
+  });
+  const yes = h('button', { type: 'button', class: 'danger', onclick: remove }, 'Remove');
+  bar.replaceChildren(h('span', { class: 'confirm' }, `Remove ${nameOf(message.sender_id)}'s message?`), reason, yes, h('button', { type: 'button', onclick: restore }, 'Keep'));
+  reason.focus();
+}
+
 /**
  * The toolbar of a message (shown on hover and on keyboard focus).
  * @param {HTMLElement} node @param {Message} message @param {Hooks} hooks
@@ -126,6 +146,11 @@ export function actionBar(node, message, hooks) {
       h('button', { type: 'button', 'aria-label': 'Edit message', title: 'Edit', onclick: unlessArchived(() => startEdit(node, message)) }, '✎'),
       h('button', { type: 'button', 'aria-label': 'Delete message', title: 'Delete', onclick: unlessArchived(() => confirmDelete(bar, message)) }, '🗑'),
     );
+  }
+  const conversation = state.conversations.get(message.conversation_id);
+  if (!own && conversation?.kind === 'room' && (conversation.role === 'admin' || conversation.role === 'owner')) {
+    const label = `Remove ${nameOf(message.sender_id)}'s message`;
+    bar.append(h('button', { type: 'button', 'aria-label': label, title: 'Remove (room admin)', onclick: unlessArchived(() => confirmRemove(bar, message)) }, '🗑'));
   }
   roving(bar);
   return bar;

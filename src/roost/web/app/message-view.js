@@ -34,9 +34,15 @@ const attachment = (hooks) => (/** @type {import('./store.js').Attachment} */ fi
   );
 };
 
+/** A tombstone's text: deleted by its sender, or removed by a room admin (with their reason). @param {import('./store.js').Message} m */
+function deletedNotice(m) {
+  if (m.deleted_by == null || m.deleted_by === m.sender_id) return 'Message deleted';
+  return `Removed by ${nameOf(m.deleted_by)}${m.deletion_reason ? `: ${m.deletion_reason}` : ''}`;
+}
+
 /** @param {import('./store.js').Message} message */
 function body(message) {
-  if (message.deleted) return h('p', { class: 'deleted' }, 'Message deleted');
+  if (message.deleted) return h('p', { class: 'deleted' }, deletedNotice(message));
   if (message.encryption || ENCRYPTED_FALLBACK.test(message.body)) {
     return h(
       'p',
@@ -62,7 +68,7 @@ export function versionOf(m) {
  */
 function replyQuote(id, original, hooks) {
   const who = original ? nameOf(original.sender_id) : 'someone';
-  const text = !original ? 'an earlier message' : original.deleted ? 'Message deleted' : original.encryption ? 'Encrypted message' : original.body.slice(0, 140);
+  const text = !original ? 'an earlier message' : original.deleted ? deletedNotice(original) : original.encryption ? 'Encrypted message' : original.body.slice(0, 140);
   return h(
     'button',
     { type: 'button', class: 'reply-to', 'aria-label': `Replying to ${who}: ${text}. Show the original`, onclick: () => hooks.jumpTo(id) },

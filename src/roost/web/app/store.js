@@ -15,7 +15,7 @@ import { compareIds } from './format.js';
  * @typedef {{id: string, conversation_id: string, sender_id: number, client_id: string | null, body: string,
  *   created_at: string, edited_at: string | null, deleted: boolean, reply_to: string | null, mentions: number[],
  *   reactions: {emoji: string, user_ids: number[]}[], attachments?: Attachment[],
- *   encryption?: string | null}} Message
+ *   encryption?: string | null, deleted_by?: number | null, deletion_reason?: string | null}} Message
  * @typedef {{id: string, kind: string, name: string, topic: string, last_message_id: string, last_read_id: string,
  *   unread: number, mentions: number, member_ids: number[], is_archived: boolean, visibility?: string,
  *   role?: string, muted?: boolean}} Conversation

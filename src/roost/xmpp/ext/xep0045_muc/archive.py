@@ -22,6 +22,7 @@ from roost.xmpp.errors import StanzaError
 from roost.xmpp.ext import IqRequest
 from roost.xmpp.ext import xep0313_mam as mam  # the MAM extension's form and paging
 from roost.xmpp.ext.xep0045_muc.history import quoted_room_message
+from roost.xmpp.ext.xep0045_muc.moderation import moderated_tombstone
 from roost.xmpp.ext.xep0045_muc.occupancy import RoomOccupants
 from roost.xmpp.ext.xep0045_muc.rooms import find_room
 from roost.xmpp.ext.xep0045_muc.stanzas import CLIENT, room_jid, room_local, stamp
@@ -32,7 +33,6 @@ if TYPE_CHECKING:
 MAM = "urn:xmpp:mam:2"
 FORWARD = "urn:xmpp:forward:0"
 DELAY = "urn:xmpp:delay"
-RETRACT = "urn:xmpp:message-retract:1"
 
 
 def is_mam(session: XmppSession, tag: tuple[str, str]) -> bool:
@@ -79,7 +79,6 @@ async def _result(session: XmppSession, request: IqRequest, occupants: RoomOccup
         body = inner.find(f"{{{CLIENT}}}body")
         if body is not None:
             inner.remove(body)
-        moment = stamp(message.deleted_at or message.created_at)
-        inner.insert(0, ET.Element(f"{{{RETRACT}}}retracted", {"id": str(message.id), "stamp": moment}))
+        inner.insert(0, await moderated_tombstone(session, occupants, message))
     forwarded.append(inner)
     return wrapper

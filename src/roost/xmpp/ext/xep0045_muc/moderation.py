@@ -3,10 +3,11 @@
 A room's moderators are its core admins and owners. `<moderate id=…/>` to the room's JID,
 naming a message by the room's stanza-id and holding a `<retract/>`, deletes it in the core
 under the core's rule (the sender, or a room admin: `forbidden` otherwise; a message that
-is not the room's: `item-not-found`). Any deletion of someone else's message — from XMPP
-or by a room admin on the web — reaches the occupants from the room itself as a
-retraction with `<moderated by='room/nick'/>`; a sender's own is an XEP-0424 retraction
-from their nick (`events.py`).
+is not the room's: `item-not-found`), keeping its `<reason/>` on the tombstone. Any
+deletion of someone else's message — from XMPP or by a room admin on the web — reaches the
+occupants from the room itself as a retraction with `<moderated by='room/nick'/>` and the
+reason; the room's archive shows its tombstone the same way (`moderated_tombstone`). A
+sender's own deletion is an XEP-0424 retraction from their nick (`events.py`).
 """
 
 from __future__ import annotations
@@ -21,10 +22,11 @@ from roost.xmpp.ext import IqRequest
 from roost.xmpp.ext.xep0045_muc.history import sender_nick
 from roost.xmpp.ext.xep0045_muc.occupancy import RoomOccupants
 from roost.xmpp.ext.xep0045_muc.rooms import find_room
-from roost.xmpp.ext.xep0045_muc.stanzas import CLIENT, room_jid
+from roost.xmpp.ext.xep0045_muc.stanzas import CLIENT, room_jid, stamp
 
 if TYPE_CHECKING:
     from roost.model.jid import Jid
+    from roost.model.messages import Message
     from roost.xmpp.session import XmppSession
 
 NS = "urn:xmpp:message-moderate:1"
@@ -48,7 +50,8 @@ async def on_moderate(session: XmppSession, request: IqRequest, to: Jid, kind: s
         # By the room's stanza-id only: a client id is the sender's to choose (a spammer could
         # give a harmless message the id of their spam).
         message = await services.archive_queries.find_by_id(session.user, room.id, reference)
-        await services.archive.delete(session.user, message.id)
+        reason = request.payload.findtext(f"{{{NS}}}reason")
+        await services.archive.delete(session.user, message.id, reason=reason)
     except Forbidden:
         raise StanzaError("auth", "forbidden", "Only the room's moderators retract other people's messages.") from None
     except NotFound:
@@ -64,7 +67,26 @@ async def moderation(session: XmppSession, occupants: RoomOccupants, event: Mess
     attributes = {"type": "groupchat", "from": str(room), "to": str(session.jid), "id": str(event.event_id)}
     stanza = ET.Element(f"{{{CLIENT}}}message", attributes)
     retract = ET.SubElement(stanza, f"{{{RETRACT}}}retract", {"id": str(event.message.id)})
-    ET.SubElement(retract, f"{{{NS}}}moderated", {"by": str(room_jid(session.domain, occupants.local, nick))})
+    _moderated_by(session, occupants, retract, nick, event.message.deletion_reason)
     ET.SubElement(stanza, f"{{{FALLBACK}}}fallback", {"for": RETRACT})  # for clients without XEP-0424
-    ET.SubElement(stanza, f"{{{CLIENT}}}body").text = MODERATED_FALLBACK
+    reason = event.message.deletion_reason
+    ET.SubElement(stanza, f"{{{CLIENT}}}body").text = f"{MODERATED_FALLBACK} {reason}" if reason else MODERATED_FALLBACK
     return stanza
+
+
+async def moderated_tombstone(session: XmppSession, occupants: RoomOccupants, message: Message) -> ET.Element:
+    """The `<retracted/>` a deleted message shows in the room's archive; a moderator's names them."""
+    moment = stamp(message.deleted_at or message.created_at)
+    retracted = ET.Element(f"{{{RETRACT}}}retracted", {"id": str(message.id), "stamp": moment})
+    if message.is_moderated and message.deleted_by is not None:
+        nick = await sender_nick(session, occupants, message.deleted_by)
+        _moderated_by(session, occupants, retracted, nick, message.deletion_reason)
+    return retracted
+
+
+def _moderated_by(
+    session: XmppSession, occupants: RoomOccupants, parent: ET.Element, nick: str, reason: str | None
+) -> None:
+    ET.SubElement(parent, f"{{{NS}}}moderated", {"by": str(room_jid(session.domain, occupants.local, nick))})
+    if reason:
+        ET.SubElement(parent, f"{{{RETRACT}}}reason").text = reason

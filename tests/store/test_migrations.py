@@ -1,0 +1,29 @@
+"""Migrations that move data, on SQLite files made at the revision before them."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from roost.store.sql.migrate import upgrade
+
+
+def test_tombstones_take_who_deleted_them_from_the_event_log(tmp_path: Path) -> None:
+    """Migration 0019: a message deleted before it names its deleter (the message.deleted event's
+    user); one that is not deleted names nobody."""
+    path = tmp_path / "tombstones.db"
+    upgrade(f"sqlite:///{path}", "0018")
+    with sqlite3.connect(path) as db:
+        db.executemany(
+            "INSERT INTO messages (id, conversation_id, sender_id, body, created_at, deleted_at, mentions)"
+            " VALUES (?, 7, 1, ?, '2025-03-01 12:00:00.000000', ?, '')",
+            [(40, "", "2025-03-01 12:05:00.000000"), (41, "", "2025-03-01 12:06:00.000000"), (42, "kept", None)],
+        )
+        db.executemany(
+            "INSERT INTO events (id, kind, conversation_id, user_id, ref_id) VALUES (?, 'message.deleted', 7, ?, ?)",
+            [(50, 1, 40), (51, 3, 41)],
+        )
+    upgrade(f"sqlite:///{path}")
+    with sqlite3.connect(path) as db:
+        rows = db.execute("SELECT id, deleted_by, deletion_reason FROM messages ORDER BY id").fetchall()
+    assert rows == [(40, 1, None), (41, 3, None), (42, None, None)]
