@@ -68,7 +68,7 @@ def _group_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     group = sub.add_parser("group", help="manage directory groups").add_subparsers(dest="action", required=True)
     add = group.add_parser("add", help="create a group (with a default room unless --no-room)")
     add.add_argument("name")
-    add.add_argument("--owner", required=True, help="user id that owns the group's room")
+    add.add_argument("--owner", required=True, help="username of the person who owns the group's room (anyone)")
     add.add_argument("--description")
     add.add_argument("--no-room", action="store_true")
     add.set_defaults(run=users.group_add)

@@ -257,7 +257,7 @@ def test_bad_config_is_one_line_naming_the_key_and_exit_code_2(tmp_path: Path) -
 def test_group_with_a_room_puts_its_members_in_the_room(site: ServerProcess) -> None:
     made, plain = roost_together(
         site,
-        ["group", "add", "Engineering", "--owner", "admin", "--description", "The engineers"],
+        ["group", "add", "Engineering", "--owner", "dora", "--description", "The engineers"],  # not an admin
         ["group", "add", "Plain", "--owner", "admin", "--no-room"],
     )
     joined, unknown = roost_together(
@@ -277,7 +277,7 @@ def test_group_with_a_room_puts_its_members_in_the_room(site: ServerProcess) -> 
         "SELECT u.username, m.role FROM groups g JOIN members m ON m.conversation_id = g.default_room_id "
         "JOIN users u ON u.id = m.user_id WHERE g.name = 'Engineering' ORDER BY u.username",
     )
-    assert room_members == [("admin", "owner"), ("gina", "member")]
+    assert room_members == [("dora", "owner"), ("gina", "member")]
     assert query(site, "SELECT default_room_id FROM groups WHERE name = 'Plain'") == [(None,)]
 
     removed, deleted = roost_together(site, ["group", "remove", "Engineering", "gina"], ["group", "delete", "Plain"])

@@ -96,7 +96,8 @@ async def import_csv(admin: AdminService, args: argparse.Namespace) -> None:
 
 async def group_add(admin: AdminService, args: argparse.Namespace) -> None:
     owner = await admin.user(None, args.owner)
-    group = await admin.create_group(owner, args.name, args.description or "", with_room=not args.no_room)
+    description = args.description or ""
+    group = await admin.create_group(None, args.name, description, with_room=not args.no_room, owner=owner)
     print(f"created group {group.name}" + (" with its room" if group.default_room_id else ""))
 
 

@@ -130,9 +130,16 @@ class AdminService:
         self.check_admin(actor)
         return await self.directory.groups()
 
-    async def create_group(self, actor: User, name: str, description: str, *, with_room: bool) -> Group:
+    async def create_group(
+        self, actor: User | None, name: str, description: str, *, with_room: bool, owner: User | None = None
+    ) -> Group:
+        """A group, and unless `with_room` is False its room, owned by `owner` (default: the admin
+        making it; the CLI, acting as no one, names one)."""
         self.check_admin(actor)
-        return await self.directory.create_group(actor, name, description, with_room=with_room)
+        room_owner = owner or actor
+        if room_owner is None:
+            raise BadRequest("group.owner", "A group's room needs an owner.")
+        return await self.directory.create_group(room_owner, name, description, with_room=with_room)
 
     async def rooms(self, actor: User | None, text: str = "", *, limit: int = 100) -> list[RoomListing]:
         """Every room of the server, invite-only and archived ones included."""
