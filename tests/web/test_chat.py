@@ -59,3 +59,24 @@ async def test_two_people_chat_live(new_user: NewUser, signed_in: SignedIn) -> N
     await expect(alice_page.get_by_text("Bob Builder is typing…")).to_be_hidden()
 
     assert alice_watch.errors == [] and bob_watch.errors == []
+
+
+async def test_a_message_that_is_not_sent_says_why_and_stays_in_the_box(
+    new_user: NewUser, signed_in: SignedIn
+) -> None:
+    alice, bob = new_user("Alice Toolong"), new_user("Bob Toolong")
+    page, watch = await signed_in(alice)
+    await open_direct(page, bob)
+    text = "x" * 100_001  # one over the server's limit
+    await send(page, bob, text)
+    toast = page.locator("#toast")
+    await expect(toast).to_be_visible()
+    await expect(toast).to_contain_text("Not sent: The message is longer than 100000 characters.")
+    box = page.get_by_role("textbox", name=f"Message {bob.display_name}")
+    await expect(box).to_have_value(text)  # nothing typed is lost
+    await toast.get_by_role("button", name="Close").click()
+    await expect(toast).to_be_hidden()
+    await send(page, bob, "short enough")
+    history = page.get_by_role("list", name=f"Messages with {bob.display_name}")
+    await expect(history.get_by_role("listitem").filter(has_text="short enough")).to_have_count(1)
+    assert watch.errors == []

@@ -5,7 +5,7 @@
  * after a second click in its row (its room stays). The same operations as `roost group` and /api/v1/admin/groups.
  */
 import { api, get, post, put } from './api.js';
-import { announce, h } from './dom.js';
+import { h, showError, tell } from './dom.js';
 
 /** @typedef {{id: number, name: string, description: string, default_room_id: string | null, members: {id: number, username: string}[]}} Group */
 
@@ -16,10 +16,10 @@ const groupPath = (name) => `/admin/groups/${encodeURIComponent(name)}`;
 async function act(call, done, reload) {
   try {
     await call();
-    announce(done);
+    tell(done);
     reload();
   } catch (error) {
-    announce(/** @type {Error} */ (error).message);
+    showError(error);
   }
 }
 
@@ -99,7 +99,7 @@ export function groupsSection() {
       const groups = await get('/admin/groups');
       rows.replaceChildren(...groups.map((g) => groupRow(g, reload)));
     } catch (error) {
-      announce(/** @type {Error} */ (error).message);
+      showError(error);
     }
   };
   reload();

@@ -6,7 +6,7 @@
  */
 import { api, get, post, put } from './api.js';
 import { groupsSection } from './admin-groups.js';
-import { announce, h } from './dom.js';
+import { h, showError, tell } from './dom.js';
 import { page } from './page.js';
 
 /** @typedef {{id: number, username: string, display_name: string, is_admin: boolean, is_disabled: boolean}} Account */
@@ -29,10 +29,10 @@ function userRow(user, reload, secret) {
   const flag = async (flags, done) => {
     try {
       await api('PATCH', `/admin/users/${encodeURIComponent(user.username)}`, flags);
-      announce(done);
+      tell(done);
       reload();
     } catch (error) {
-      announce(/** @type {Error} */ (error).message);
+      showError(error);
     }
   };
   const reset = async () => {
@@ -40,7 +40,7 @@ function userRow(user, reload, secret) {
       const answer = await put(`/admin/users/${encodeURIComponent(user.username)}/password`, {});
       showSecret(secret, user.username, answer.generated_password, 'New password');
     } catch (error) {
-      announce(/** @type {Error} */ (error).message);
+      showError(error);
     }
     standing();
   };
@@ -100,7 +100,7 @@ function addForm(reload, secret) {
       /** @type {HTMLFormElement} */ (form).reset();
       reload();
     } catch (error) {
-      announce(/** @type {Error} */ (error).message);
+      showError(error);
       secret.textContent = /** @type {Error} */ (error).message;
     }
   });
@@ -128,12 +128,12 @@ export function adminView(back) {
   const reload = () => {
     get(`/admin/users?limit=500&q=${encodeURIComponent(search.value.trim())}`).then(
       (users) => people.replaceChildren(...users.map((/** @type {Account} */ u) => userRow(u, reload, secret))),
-      (error) => announce(error.message),
+      showError,
     );
   };
   search.addEventListener('input', reload);
   reload();
-  get('/admin/rooms?limit=500').then((list) => rooms.replaceChildren(...list.map(roomRow)), (error) => announce(error.message));
+  get('/admin/rooms?limit=500').then((list) => rooms.replaceChildren(...list.map(roomRow)), showError);
   return page(
     'admin',
     'Administration',

@@ -7,7 +7,7 @@ import { post, setCsrfToken } from './api.js';
 import { Connection } from './connection.js';
 import { ConversationView } from './conversation.js';
 import { directory } from './directory.js';
-import { announce, h } from './dom.js';
+import { announce, h, showError } from './dom.js';
 import { presenceMenu } from './presence-menu.js';
 import { openNewRoom, openRoomDirectory } from './rooms.js';
 import { conversationList } from './sidebar.js';
@@ -46,7 +46,7 @@ export function startApp(root, me, signedOut) {
     onOpen: (resumed) => {
       const own = menu.current();
       if (own.show !== 'available' || own.status) connection.fire({ type: 'presence', ...own });
-      if (!resumed) loadAll().catch((error) => announce(error.message));
+      if (!resumed) loadAll().catch(showError);
       else {
         replayBegins();
         loadConversations().catch(() => undefined);
@@ -72,7 +72,7 @@ export function startApp(root, me, signedOut) {
     view = new ConversationView(id, connection, toList);
     main.replaceChildren(view.element);
     shell.setAttribute('data-view', 'conversation');
-    view.start(around).catch((error) => announce(error.message));
+    view.start(around).catch(showError);
   };
   /** A page in the main area instead of a conversation (search, admin, profile). @param {HTMLElement} page */
   const showPage = (page) => {
@@ -144,7 +144,7 @@ export function startApp(root, me, signedOut) {
     ),
     conversationList(open),
     h('h2', { id: 'people-heading' }, 'People'),
-    directory((userId) => { startDirect(userId).catch((error) => announce(error.message)); }),
+    directory((userId) => { startDirect(userId).catch(showError); }),
   );
   shell.append(nav, main);
   root.replaceChildren(header, shell, h('div', { id: 'announcer', class: 'sr-only', 'aria-live': 'polite' }));

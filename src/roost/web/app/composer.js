@@ -4,7 +4,7 @@
  * completion, replies, and files (picker, drag and drop, paste) uploaded at once, with
  * progress and cancel, sent with the next message.
  */
-import { announce, h } from './dom.js';
+import { announce, h, tell } from './dom.js';
 import { fileSize, newClientId } from './format.js';
 import { mentionCompletion } from './mentions.js';
 import { emit, nameOf } from './store.js';
@@ -95,7 +95,7 @@ export function composer(conversationId, title, connection) {
 
   const submit = async () => {
     if ([...files.values()].some((f) => f.id === null)) {
-      announce('Wait for the files to finish uploading.');
+      tell('Wait for the files to finish uploading.', 'error');
       return;
     }
     const body = input.value;
@@ -112,7 +112,8 @@ export function composer(conversationId, title, connection) {
     try {
       await connection.command({ type: 'send', client_id: pending.client_id, conversation_id: conversationId, body, attachments, reply_to: pending.reply_to });
     } catch (error) {
-      announce(`Not sent: ${/** @type {Error} */ (error).message}`);
+      tell(`Not sent: ${/** @type {Error} */ (error).message}`, 'error');
+      if (!input.value) input.value = body; // the text is not lost: it is back in the box to fix
     } finally {
       outbox.delete(pending.client_id);
       emit(`messages:${conversationId}`);

@@ -5,7 +5,7 @@
  */
 import { put } from './api.js';
 import { presenceText } from './directory.js';
-import { announce, h } from './dom.js';
+import { announce, h, showError } from './dom.js';
 import { emit, on, state, titleOf } from './store.js';
 
 /**
@@ -60,6 +60,6 @@ export async function toggleMute(id) {
     emit('conversations');
     announce(muted ? 'Muted' : 'Unmuted');
   } catch (error) {
-    announce(/** @type {Error} */ (error).message);
+    showError(error);
   }
 }

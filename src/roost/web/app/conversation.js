@@ -6,7 +6,7 @@
  */
 import { composer, outbox } from './composer.js';
 import { conversationHeader } from './conversation-header.js';
-import { announce, h, replaceKeepingFocus } from './dom.js';
+import { h, replaceKeepingFocus, showError } from './dom.js';
 import { compareIds, dayOf } from './format.js';
 import { isShown, isWindowed, loadAround, loadLatest, loadNewer, loadOlder, quoted } from './history.js';
 import { openImageViewer } from './image-viewer.js';
@@ -61,7 +61,7 @@ export class ConversationView {
     /** @type {import('./message-actions.js').Hooks} */
     this.hooks = {
       reply: (message) => this.box.reply(message),
-      jumpTo: (id) => { this.jumpTo(id).catch((e) => announce(e.message)); },
+      jumpTo: (id) => { this.jumpTo(id).catch(showError); },
       viewImage: (fileId) => this.viewImage(fileId),
     };
     /** @type {{element: HTMLElement, dispose: () => void} | null} */ this.panel = null;

@@ -56,6 +56,36 @@ export function announce(text) {
   if (region) region.textContent = text;
 }
 
+const NOTICE_MS = 5000;
+const ERROR_MS = 12000;
+/** @type {ReturnType<typeof setTimeout> | undefined} */
+let toastTimer;
+
+/**
+ * Tell everyone, not only screen readers: the text in the live region and, for sighted users,
+ * in a toast at the bottom of the window that goes away by itself or when closed.
+ * @param {string} text @param {'notice' | 'error'} [kind]
+ */
+export function tell(text, kind = 'notice') {
+  announce(text);
+  let toast = document.getElementById('toast');
+  if (!toast) {
+    toast = h('div', { id: 'toast', class: 'toast', hidden: true });
+    document.body.append(toast);
+  }
+  const close = h('button', { type: 'button', class: 'close', 'aria-label': 'Close', onclick: () => { if (toast) toast.hidden = true; } }, '×');
+  toast.className = `toast ${kind}`;
+  toast.replaceChildren(h('span', { class: 'text' }, text), close);
+  toast.hidden = false;
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => { if (toast) toast.hidden = true; }, kind === 'error' ? ERROR_MS : NOTICE_MS);
+}
+
+/** Something the user asked for failed: say what, visibly. @param {unknown} error */
+export function showError(error) {
+  tell(error instanceof Error ? error.message : String(error), 'error');
+}
+
 /**
  * Replace `parent`'s children, keeping the keyboard focus (and a text field's selection)
  * on an element that is among the new children too: re-inserting a node blurs it, and a

@@ -6,7 +6,7 @@
  */
 import { del, get, patch, post, put } from './api.js';
 import { presenceDot, presenceText } from './directory.js';
-import { announce, h } from './dom.js';
+import { h, showError, tell } from './dom.js';
 import { nameOf, on, state } from './store.js';
 
 const RANK = /** @type {Record<string, number>} */ ({ owner: 3, admin: 2, member: 1 });
@@ -18,9 +18,9 @@ const INVITE_SHOWN = 6;
 async function attempt(request, done) {
   try {
     await request;
-    if (done) announce(done);
+    if (done) tell(done);
   } catch (error) {
-    announce(/** @type {Error} */ (error).message);
+    showError(error);
   }
 }
 
@@ -192,7 +192,7 @@ export function membersPanel(roomId) {
     render();
   };
   const reload = () => {
-    if (state.conversations.has(roomId)) load().catch((error) => announce(error.message));
+    if (state.conversations.has(roomId)) load().catch(showError);
   };
   const stops = [on(`members:${roomId}`, reload), on('people', render), on('conversations', archive.render)];
   reload();

@@ -5,7 +5,7 @@
  * admins remove other people's messages, with an optional reason (after a confirm).
  */
 import { del, patch, post } from './api.js';
-import { announce, h } from './dom.js';
+import { h, showError, tell } from './dom.js';
 import { emojiName, openEmojiPicker } from './emoji-picker.js';
 import { nameOf, state, upsertMessages } from './store.js';
 
@@ -16,7 +16,7 @@ import { nameOf, state, upsertMessages } from './store.js';
 function applying(request) {
   request.then(
     (message) => upsertMessages(message.conversation_id, [message]),
-    (error) => announce(error.message),
+    showError,
   );
 }
 
@@ -64,7 +64,7 @@ function startEdit(node, message) {
     /** @type {HTMLElement | null} */ (node.querySelector('.actions button'))?.focus();
   };
   const save = () => {
-    if (!input.value.trim()) return announce('A message cannot be empty: delete it instead.');
+    if (!input.value.trim()) return tell('A message cannot be empty: delete it instead.', 'error');
     if (input.value === message.body) return cancel();
     applying(patch(`/messages/${message.id}`, { body: input.value }));
   };
@@ -125,7 +125,7 @@ export function actionBar(node, message, hooks) {
   const own = message.sender_id === state.me?.id;
   /** An archived room changes no more: its actions say so instead. @param {() => void} act */
   const unlessArchived = (act) => () => {
-    if (state.conversations.get(message.conversation_id)?.is_archived) announce('This room is archived: nothing in it can change.');
+    if (state.conversations.get(message.conversation_id)?.is_archived) tell('This room is archived: nothing in it can change.', 'error');
     else act();
   };
   const bar = h('div', { class: 'actions', role: 'toolbar', 'aria-label': `Message from ${nameOf(message.sender_id)}` });

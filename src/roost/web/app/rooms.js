@@ -4,7 +4,7 @@
  * rooms" (the open rooms of the organisation, to join). Both are modal dialogs: Escape closes.
  */
 import { get, post, put } from './api.js';
-import { announce, h } from './dom.js';
+import { h, showError } from './dom.js';
 import { state } from './store.js';
 import { loadConversation } from './sync.js';
 
@@ -66,7 +66,7 @@ function roomItem(room, open, dialog) {
       dialog.close();
       open(room.id);
     } catch (failure) {
-      announce(/** @type {Error} */ (failure).message);
+      showError(failure);
     }
   };
   return h(
@@ -91,10 +91,10 @@ export function openRoomDirectory(open) {
     list.replaceChildren(...rooms.map((/** @type {any} */ room) => roomItem(room, open, dialog)));
     if (rooms.length === 0) list.append(h('li', { class: 'empty' }, 'No open rooms match.'));
   };
-  search.addEventListener('input', () => load().catch((error) => announce(error.message)));
+  search.addEventListener('input', () => load().catch(showError));
   dialog.append(h('label', { for: 'rooms-search' }, 'Search rooms'), search, list);
   document.body.append(dialog);
   dialog.showModal();
   search.focus();
-  load().catch((error) => announce(error.message));
+  load().catch(showError);
 }
