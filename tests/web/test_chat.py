@@ -61,9 +61,7 @@ async def test_two_people_chat_live(new_user: NewUser, signed_in: SignedIn) -> N
     assert alice_watch.errors == [] and bob_watch.errors == []
 
 
-async def test_a_message_that_is_not_sent_says_why_and_stays_in_the_box(
-    new_user: NewUser, signed_in: SignedIn
-) -> None:
+async def test_a_message_that_is_not_sent_says_why_and_stays_in_the_box(new_user: NewUser, signed_in: SignedIn) -> None:
     alice, bob = new_user("Alice Toolong"), new_user("Bob Toolong")
     page, watch = await signed_in(alice)
     await open_direct(page, bob)
