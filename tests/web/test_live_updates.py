@@ -7,6 +7,7 @@ import contextlib
 import re
 from collections.abc import AsyncIterator, Callable
 
+import httpx
 import pytest
 from playwright.async_api import Browser, Page, Route, expect
 
@@ -123,3 +124,30 @@ async def test_a_conversation_list_older_than_a_live_message_is_asked_for_again(
         release.set()
         await expect(listed).to_have_accessible_name(re.compile("^Bob Sender, 1 unread"))
         assert watch.errors == []
+
+
+async def test_a_colleague_made_after_the_page_loaded_shows_by_name_and_goes_when_disabled(
+    new_user: NewUser, signed_in: SignedIn, server: ServerProcess, admin_token: str
+) -> None:
+    """user.updated comes for a new account and a disabled one; a sender the page does not know
+    yet is looked up by id, never shown as 'User N'."""
+    alice = new_user("Alice Early")
+    page, watch = await signed_in(alice)
+    people = page.get_by_role("list", name="People")
+    await expect(people.get_by_role("button", name=re.compile("^Alice Early"))).to_have_count(0)  # not herself
+    erin = new_user("Erin Newhire")  # made while Alice's page is open
+    await expect(people.get_by_role("button", name=re.compile("^Erin Newhire"))).to_have_count(1)
+    with api_session(server.url, erin) as http:
+        direct = http.post("/api/v1/directs", json={"user_id": alice.id}).json()["id"]
+        assert http.post(f"/api/v1/conversations/{direct}/messages", json={"body": "hi, I'm new"}).status_code == 201
+    listed = page.get_by_role("list", name="Conversations").get_by_role("button", name=re.compile("^Erin Newhire"))
+    await expect(listed).to_have_count(1)
+    await expect(page.get_by_text(re.compile(r"User \d+"))).to_have_count(0)
+
+    headers = {"Authorization": f"Bearer {admin_token}"}
+    with httpx.Client(base_url=server.url, headers=headers, timeout=30) as admin:
+        disabled = admin.patch(f"/api/v1/admin/users/{erin.username}", json={"is_disabled": True})
+        assert disabled.status_code == 200, disabled.text
+    await expect(people.get_by_role("button", name=re.compile("^Erin Newhire"))).to_have_count(0)
+    await expect(listed).to_have_count(1)  # the conversation stays, under her name
+    assert watch.errors == []

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from roost.core.accounts import passwords
 from roost.core.clock import Clock
@@ -51,7 +51,9 @@ class AccountsService:
         prepared = passwords.prepare(password, self.password_min)
         creds = await asyncio.to_thread(passwords.derive, prepared)
         user = NewUser(username=username, is_admin=new.is_admin, **fields)
-        return await self.users.create(user, creds, self.clock.now())
+        created = await self.users.create(user, creds, self.clock.now())
+        self.router.send(UserChanged(created), None)  # everyone's directory shows the new colleague at once
+        return created
 
     async def get(self, user_id: int) -> User:
         user = await self.users.get(user_id)
@@ -138,6 +140,7 @@ class AccountsService:
         if disabled:
             await self.tokens.delete(user_id)
             self.router.send(SessionsRevoked(user_id, None, "account disabled"), frozenset({user_id}))
+        self.router.send(UserChanged(user), None)  # directories drop (or show again) the person
         return user
 
     async def set_admin(self, user_id: int, is_admin: bool) -> User:
@@ -147,14 +150,17 @@ class AccountsService:
         if user is None:
             raise NotFound("user.not_found", "No such user.")
         self._forget(user)
+        self.router.send(UserChanged(user), None)
         return user
 
     async def delete(self, user_id: int) -> None:
         """Remove the account; its messages stay in history under its name."""
         await self._keep_one_admin(user_id)
-        self._forget(await self.get(user_id))
+        user = await self.get(user_id)
+        self._forget(user)
         await self.users.mark_deleted(user_id)
         self.router.send(SessionsRevoked(user_id, None, "account deleted"), frozenset({user_id}))
+        self.router.send(UserChanged(replace(user, is_disabled=True)), None)  # out of everyone's directory
 
     async def _keep_one_admin(self, user_id: int) -> None:
         user = await self.get(user_id)

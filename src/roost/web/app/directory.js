@@ -3,7 +3,7 @@
 import { avatar } from './avatar.js';
 import { h } from './dom.js';
 import { SHOW_LABELS, lastSeen } from './format.js';
-import { nameOf, on, presenceOf, state } from './store.js';
+import { isListed, nameOf, on, presenceOf, state } from './store.js';
 
 /** @param {import('./store.js').User} user @param {string} query */
 function matches(user, query) {
@@ -38,7 +38,7 @@ export function directory(startDirect) {
   const render = () => {
     const query = search.value.trim().toLowerCase();
     const people = [...state.users.values()]
-      .filter((user) => user.id !== state.me?.id && matches(user, query))
+      .filter((user) => user.id !== state.me?.id && isListed(user) && matches(user, query))
       .sort((a, b) => nameOf(a.id).localeCompare(nameOf(b.id)));
     list.replaceChildren(
       ...people.map((user) =>

@@ -7,7 +7,7 @@
 import { del, get, patch, post, put } from './api.js';
 import { presenceDot, presenceText } from './directory.js';
 import { h, showError, tell } from './dom.js';
-import { nameOf, on, state } from './store.js';
+import { isListed, nameOf, on, state } from './store.js';
 
 const RANK = /** @type {Record<string, number>} */ ({ owner: 3, admin: 2, member: 1 });
 const INVITE_SHOWN = 6;
@@ -79,7 +79,7 @@ function inviteBox(roomId, present) {
   const render = () => {
     const query = input.value.trim().toLowerCase();
     const found = !query ? [] : [...state.users.values()]
-      .filter((u) => !present.has(u.id) && `${u.display_name} ${u.username}`.toLowerCase().includes(query))
+      .filter((u) => !present.has(u.id) && isListed(u) && `${u.display_name} ${u.username}`.toLowerCase().includes(query))
       .slice(0, INVITE_SHOWN);
     results.replaceChildren(...found.map((u) => h('li', {}, h('button', {
       type: 'button',

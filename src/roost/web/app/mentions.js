@@ -5,7 +5,7 @@
  * Enter or Tab completes "@username ", Escape closes the list.
  */
 import { h } from './dom.js';
-import { nameOf, state } from './store.js';
+import { isListed, nameOf, state } from './store.js';
 
 const MAX_SHOWN = 8;
 const TYPED = /(?:^|[\s(])@([^\s@]*)$/;
@@ -21,7 +21,7 @@ export function candidates(conversationId, prefix) {
   const members = new Set(state.conversations.get(conversationId)?.member_ids ?? []);
   const lower = prefix.toLowerCase();
   return [...state.users.values()]
-    .filter((user) => user.id !== state.me?.id && matches(user, lower))
+    .filter((user) => user.id !== state.me?.id && isListed(user) && matches(user, lower))
     .sort((a, b) => Number(members.has(b.id)) - Number(members.has(a.id)) || nameOf(a.id).localeCompare(nameOf(b.id)))
     .slice(0, MAX_SHOWN);
 }

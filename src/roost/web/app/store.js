@@ -8,7 +8,7 @@ import { compareIds } from './format.js';
 
 /**
  * @typedef {{id: number, username: string, display_name: string, title: string, department: string,
- *   is_admin: boolean, last_seen_at: string | null, avatar_url?: string | null}} User
+ *   is_admin: boolean, is_disabled?: boolean, last_seen_at: string | null, avatar_url?: string | null}} User
  * @typedef {{user_id: number, show: string, status: string, last_seen_at: string | null}} Presence
  * @typedef {{id: string, name: string, size: number, content_type: string, width: number | null,
  *   height: number | null, url: string, thumbnail_url: string | null}} Attachment
@@ -51,11 +51,23 @@ export function emit(topic, detail) {
   bus.dispatchEvent(new CustomEvent(topic, { detail }));
 }
 
+/** @type {((userId: number) => void) | null} */
+let askForUser = null;
+
+/** How to look up someone the client does not know yet (sync.js): a colleague made after it loaded. @param {(userId: number) => void} ask */
+export function whenUnknownUser(ask) {
+  askForUser = ask;
+}
+
 /** @param {number} userId */
 export function nameOf(userId) {
   const user = state.users.get(userId);
+  if (!user) askForUser?.(userId);
   return user ? user.display_name || user.username : `User ${userId}`;
 }
+
+/** People to list and pick (directory, invitations, mentions): not disabled or deleted ones, whose names stay in history. @param {User} user */
+export const isListed = (user) => !user.is_disabled;
 
 /** @param {Conversation} conversation */
 export function titleOf(conversation) {

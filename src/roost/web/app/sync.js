@@ -5,7 +5,15 @@
  */
 import { get } from './api.js';
 import { compareIds, maxId } from './format.js';
-import { emit, setPresence, setReadMarker, state, upsertMessages, upsertUsers } from './store.js';
+import { emit, setPresence, setReadMarker, state, upsertMessages, upsertUsers, whenUnknownUser } from './store.js';
+
+/** People asked for by id (each once): named in a message or a room before the client knew them. */
+const askedFor = new Set();
+whenUnknownUser((userId) => {
+  if (askedFor.has(userId) || !state.me) return;
+  askedFor.add(userId);
+  get(`/people/${userId}`).then((person) => upsertUsers([person]), () => undefined);
+});
 
 const TYPING_TIMEOUT_MS = 6000;
 
