@@ -100,6 +100,8 @@ async def test_browse_join_and_leave_an_open_room(new_user: NewUser, signed_in: 
 
     await carol_page.get_by_role("button", name="Members").click()
     await carol_page.get_by_role("button", name="Leave room").click()
+    await expect(carol_page.get_by_text("You can join it again from Browse rooms.")).to_be_visible()  # asked first
+    await carol_page.get_by_role("button", name="Yes, leave this room").click()
     await expect(listed(carol_page, "Open Kitchen")).to_have_count(0)
     await expect(alice_members.get_by_role("listitem")).to_have_count(1)
 
@@ -125,6 +127,8 @@ async def test_room_admins_change_roles_visibility_and_archive(
     await panel.get_by_role("button", name="Invite Bob Promoted").click()
 
     # Roles: the owner makes Bob an admin, then a member again; he sees his tools come and go.
+    bob_row = members.get_by_role("listitem").filter(has_text="Bob Promoted")
+    await expect(bob_row.get_by_text("Bob Promoted", exact=True)).to_be_visible()  # his name beside his buttons
     await panel.get_by_role("button", name="Make Bob Promoted an admin").click()
     await expect(members.get_by_role("listitem").filter(has_text="Bob Promoted")).to_contain_text("admin")
     await listed(bob_page, "Project Heron").click()

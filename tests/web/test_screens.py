@@ -154,3 +154,23 @@ async def test_screenshots_of_room_search_and_admin(
     await expect(admin.get_by_role("table", name="People").get_by_role("row")).to_have_count(2)
     await shoot(admin, "admin", tmp_path)
     assert watch.errors == []
+
+
+async def test_a_long_status_stays_in_its_place_on_a_desk_and_a_phone(new_user: NewUser, signed_in: SignedIn) -> None:
+    """A long status message (a URL) neither widens the page nor pushes the header's buttons
+    away; at phone width the status message can still be set."""
+    alice, bob = new_user("Alice Wide"), new_user("Bob Wordy")
+    bob_page, bob_watch = await signed_in(bob)
+    status = "Working from Berlin, see https://intranet.example.org/wiki/Teams/Operations/OnCall" + "-x" * 120
+    await bob_page.get_by_label("Status message").fill(status)
+    await bob_page.get_by_label("Status message").press("Enter")
+    for viewport in ({"width": 1280, "height": 800}, {"width": 390, "height": 844}):
+        page, watch = await signed_in(alice, viewport=viewport)
+        await expect(page.get_by_label("Status message")).to_be_visible()
+        person = page.get_by_role("list", name="People").get_by_role("button", name=re.compile("^Bob Wordy"))
+        await expect(person).to_contain_text("Working from Berlin")
+        await person.click()
+        await expect(page.get_by_role("button", name="Mute this conversation")).to_be_in_viewport()
+        assert await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), viewport
+        assert watch.errors == []
+    assert bob_watch.errors == []

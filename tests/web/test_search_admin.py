@@ -96,6 +96,7 @@ async def test_admin_adds_disables_enables_and_resets(
     await people.get_by_role("button", name="Reset password of Dora Admin-Made").click()
     await people.get_by_role("button", name="Yes, reset the password of Dora Admin-Made").click()
     await expect(page.locator(".secret")).to_contain_text(f"New password for {username}")
+    await expect(page.locator(".secret")).to_be_in_viewport()  # brought into view from the row
     dora = WebUser(0, username, await shown.inner_text(), "Dora Admin-Made")
     await sign_in(dora_page, server.url, dora)
 

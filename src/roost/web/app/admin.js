@@ -12,7 +12,7 @@ import { page } from './page.js';
 /** @typedef {{id: number, username: string, display_name: string, is_admin: boolean, is_disabled: boolean}} Account */
 
 /** Where a new password is shown, once, to copy and hand over. */
-const secretBox = () => h('div', { class: 'secret', role: 'status', 'aria-live': 'polite' });
+const secretBox = () => h('div', { class: 'secret', role: 'status', 'aria-live': 'polite', tabindex: -1 });
 
 /** @param {HTMLElement} box @param {string} username @param {string | null} password @param {string} what */
 function showSecret(box, username, password, what) {
@@ -20,6 +20,8 @@ function showSecret(box, username, password, what) {
     h('p', {}, `${what} for ${username}.`),
     password && h('p', {}, 'Password (shown only now): ', h('code', { class: 'password' }, password)),
   );
+  box.scrollIntoView({ block: 'center' }); // asked for from a row far down the list: bring it into view
+  box.focus({ preventScroll: true });
 }
 
 /** @param {Account} user @param {() => void} reload @param {HTMLElement} secret */

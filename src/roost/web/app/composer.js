@@ -30,7 +30,7 @@ export function composer(conversationId, title, connection) {
   const files = new Map();
   let lastTyping = 0;
   const input = /** @type {HTMLTextAreaElement} */ (
-    h('textarea', { id: 'composer-input', rows: 1, placeholder: `Message ${title}`, 'aria-label': `Message ${title}` })
+    h('textarea', { id: 'composer-input', rows: 1, dir: 'auto', placeholder: `Message ${title}`, 'aria-label': `Message ${title}` })
   );
   const picker = /** @type {HTMLInputElement} */ (h('input', { type: 'file', id: 'attach', multiple: true, class: 'sr-only' }));
   const attachLabel = h('label', { for: 'attach', class: 'attach', title: 'Attach files' }, h('span', { class: 'attach-icon', 'aria-hidden': 'true' }, '+'), h('span', { class: 'sr-only' }, 'Attach files'));

@@ -17,7 +17,7 @@ export function conversationHeader(conversationId, actions) {
   const conversation = state.conversations.get(conversationId);
   const isRoom = conversation?.kind === 'room';
   const other = conversation?.kind === 'direct' ? conversation.member_ids.find((id) => id !== state.me?.id) : undefined;
-  const title = h('h2', { id: 'conversation-title' });
+  const title = h('h2', { id: 'conversation-title', dir: 'auto' });
   const detail = h('span', { class: isRoom ? 'topic' : 'presence-line' });
   const mute = h('button', { type: 'button', class: 'mute', onclick: () => toggleMute(conversationId) });
   const members = isRoom && h('button', {
@@ -32,6 +32,7 @@ export function conversationHeader(conversationId, actions) {
     title.textContent = now ? titleOf(now) : 'Conversation';
     if (isRoom) detail.textContent = now?.topic ?? '';
     else if (other !== undefined) detail.textContent = presenceText(other);
+    detail.title = detail.textContent ?? ''; // shown in one line; the whole of a long status or topic on hover
     const muted = state.muted.has(conversationId);
     mute.textContent = muted ? 'Unmute' : 'Mute';
     mute.setAttribute('aria-pressed', muted ? 'true' : 'false');

@@ -33,8 +33,9 @@ function roleButtons(roomId, member, mine, name) {
   const button = (role, label) => h('button', {
     type: 'button',
     class: 'role-change',
+    'aria-label': label,
     onclick: () => attempt(put(`/rooms/${roomId}/members/${member.user_id}/role`, { role }), `${name} is now ${role === 'admin' ? 'an' : 'a'} ${role}`),
-  }, label);
+  }, `Make ${role}`); // the name is on the line above
   const rank = RANK[member.role] ?? 1;
   if (rank > mine) return [];
   return [
@@ -60,13 +61,17 @@ function memberList(roomId, members, mine) {
         h('span', { class: 'name' }, name),
         h('span', { class: 'sr-only' }, `, ${presenceText(m.user_id)}`),
         m.role !== 'member' && h('span', { class: 'role' }, m.role),
-        ...(admin && m.user_id !== state.me?.id ? roleButtons(roomId, m, mine, name) : []),
-        removable && h('button', {
-          type: 'button',
-          class: 'remove',
-          'aria-label': `Remove ${name}`,
-          onclick: () => attempt(del(`/rooms/${roomId}/members/${m.user_id}`), `${name} removed`),
-        }, 'Remove'),
+        admin && m.user_id !== state.me?.id && h(
+          'div',
+          { class: 'member-actions' }, // a line of its own under the name
+          ...roleButtons(roomId, m, mine, name),
+          removable && h('button', {
+            type: 'button',
+            class: 'remove',
+            'aria-label': `Remove ${name}`,
+            onclick: () => attempt(del(`/rooms/${roomId}/members/${m.user_id}`), `${name} removed`),
+          }, 'Remove'),
+        ),
       );
     }),
   );
@@ -157,11 +162,24 @@ function archiveTools(roomId) {
 /** @param {string} roomId @returns {{element: HTMLElement, dispose: () => void}} */
 export function membersPanel(roomId) {
   const content = h('div', { class: 'members-content' }, h('p', {}, 'Loading members…'));
-  const leave = h('button', {
-    type: 'button',
-    class: 'leave danger',
-    onclick: () => attempt(del(`/rooms/${roomId}/members/${state.me?.id}`), 'You left the room'),
-  }, 'Leave room');
+  const leave = h('div', { class: 'leave' });
+  const standing = () => leave.replaceChildren(h('button', { type: 'button', class: 'danger', onclick: askLeave }, 'Leave room'));
+  /** Asked in place first: an invite-only room takes you back only when someone invites you. */
+  function askLeave() {
+    const open = state.conversations.get(roomId)?.visibility === 'open';
+    const sure = h('button', {
+      type: 'button',
+      class: 'danger',
+      onclick: () => attempt(del(`/rooms/${roomId}/members/${state.me?.id}`), 'You left the room'),
+    }, 'Yes, leave this room');
+    leave.replaceChildren(
+      h('p', { role: 'status' }, open ? 'Leave this room? You can join it again from Browse rooms.' : 'Leave this room? Someone in it must invite you to come back.'),
+      sure,
+      h('button', { type: 'button', onclick: standing }, 'Stay'),
+    );
+    sure.focus();
+  }
+  standing();
   const element = h(
     'aside',
     { id: 'members-panel', class: 'members-panel', 'aria-labelledby': 'members-heading' },

@@ -51,7 +51,7 @@ function body(message) {
       ' Encrypted message — open it in your XMPP client',
     );
   }
-  const content = h('div', { class: 'body' });
+  const content = h('div', { class: 'body', dir: 'auto' }); // Arabic or Hebrew text runs right to left
   content.append(renderMarkdown(message.body));
   return content;
 }
@@ -94,7 +94,7 @@ export function messageItem(message, continued, find, hooks) {
       'div',
       { class: 'meta' },
       avatar(message.sender_id),
-      h('span', { class: 'sender' }, sender),
+      h('bdi', { class: 'sender' }, sender), // a right-to-left name does not pull the time into it
       ' ',
       h('time', { datetime: message.created_at, title: fullDate(message.created_at) }, timeOf(message.created_at)),
       message.edited_at && !message.deleted && h('span', { class: 'edited' }, ' (edited)'),

@@ -37,7 +37,7 @@ export function conversationList(open) {
           conversation.kind === 'direct'
             ? avatar(otherOf(conversation))
             : h('span', { class: 'kind', 'aria-hidden': 'true' }, '#'),
-          h('span', { class: 'title' }, title),
+          h('span', { class: 'title', dir: 'auto' }, title),
           muted && h('span', { class: 'muted-icon', 'aria-hidden': 'true', title: 'Muted' }, '🔕'),
           conversation.mentions > 0 && h('span', { class: 'badge mention', 'aria-hidden': 'true' }, '@'),
           conversation.unread > 0 && h('span', { class: 'badge', 'aria-hidden': 'true' }, conversation.unread),
