@@ -144,10 +144,13 @@ async def test_a_colleague_made_after_the_page_loaded_shows_by_name_and_goes_whe
     await expect(listed).to_have_count(1)
     await expect(page.get_by_text(re.compile(r"User \d+"))).to_have_count(0)
 
+    erin_page, _ = await signed_in(erin)
     headers = {"Authorization": f"Bearer {admin_token}"}
     with httpx.Client(base_url=server.url, headers=headers, timeout=30) as admin:
         disabled = admin.patch(f"/api/v1/admin/users/{erin.username}", json={"is_disabled": True})
         assert disabled.status_code == 200, disabled.text
     await expect(people.get_by_role("button", name=re.compile("^Erin Newhire"))).to_have_count(0)
     await expect(listed).to_have_count(1)  # the conversation stays, under her name
+    await expect(erin_page.get_by_role("button", name="Sign in")).to_be_visible()  # her page says why
+    await expect(erin_page.get_by_role("alert")).to_have_text(re.compile("Your account has been disabled"))
     assert watch.errors == []

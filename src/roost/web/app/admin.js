@@ -47,12 +47,15 @@ function userRow(user, reload, secret) {
     standing();
   };
   const actions = h('td', { class: 'row-actions' });
+  // Short words on the buttons (the name is at the start of the row), the whole action in their names.
+  /** @param {string} label @param {string} text @param {() => void} onclick */
+  const button = (label, text, onclick) => h('button', { type: 'button', 'aria-label': label, title: label, onclick }, text);
   const standing = () => actions.replaceChildren(
-    h('button', { type: 'button', onclick: () => flag({ is_disabled: !user.is_disabled }, `${name} ${user.is_disabled ? 'enabled' : 'disabled'}`) },
-      user.is_disabled ? `Enable ${name}` : `Disable ${name}`),
-    h('button', { type: 'button', onclick: ask }, `Reset password of ${name}`),
-    h('button', { type: 'button', onclick: () => flag({ is_admin: !user.is_admin }, `${name} changed`) },
-      user.is_admin ? `Remove admin from ${name}` : `Make ${name} admin`),
+    button(user.is_disabled ? `Enable ${name}` : `Disable ${name}`, user.is_disabled ? 'Enable' : 'Disable',
+      () => flag({ is_disabled: !user.is_disabled }, `${name} ${user.is_disabled ? 'enabled' : 'disabled'}`)),
+    button(`Reset password of ${name}`, 'Reset password', ask),
+    button(user.is_admin ? `Remove admin from ${name}` : `Make ${name} admin`, user.is_admin ? 'Remove admin' : 'Make admin',
+      () => flag({ is_admin: !user.is_admin }, `${name} changed`)),
   );
   // The old password stops working at once: asked in the row first (no browser dialog).
   const ask = () => {

@@ -22,7 +22,7 @@ import { profileView } from './profile.js';
 /**
  * @param {HTMLElement} root
  * @param {import('./store.js').User} me
- * @param {() => void} signedOut
+ * @param {(reason?: string) => void} signedOut given why, when the server ended the session
  */
 export function startApp(root, me, signedOut) {
   state.me = me;
@@ -52,7 +52,7 @@ export function startApp(root, me, signedOut) {
         loadConversations().catch(() => undefined);
       }
     },
-    onSignedOut: () => finish(),
+    onSignedOut: (reason) => finish(reason),
   });
   const restartFresh = () => {
     state.messages.clear();
@@ -101,13 +101,13 @@ export function startApp(root, me, signedOut) {
     open(conversation.id);
   };
   const removeShortcuts = installShortcuts({ open, closePanel: () => view?.closePanel() ?? false });
-  const finish = () => {
+  const finish = (/** @type {string | undefined} */ reason = undefined) => {
     removeShortcuts();
     connection.stop();
     view?.dispose();
     setCsrfToken('');
     document.cookie = 'roost_signed_in=; Max-Age=0; path=/; SameSite=Strict';
-    signedOut();
+    signedOut(reason);
   };
   const signOut = async () => {
     try {

@@ -14,7 +14,7 @@ const SIGNED_OUT_CODES = new Set([4401, 4403]);
  * @typedef {{type: string, client_id?: string, [key: string]: unknown}} Command
  * @typedef {{command: Command, resolve: (frame: any) => void, reject: (error: Error) => void}} Pending
  * @typedef {{onFrame: (frame: any) => void, onStatus: (status: 'online' | 'reconnecting') => void,
- *   onSignedOut: () => void, onOpen: (resumed: boolean) => void}} Handlers
+ *   onSignedOut: (reason: string) => void, onOpen: (resumed: boolean) => void}} Handlers
  */
 
 export class CommandError extends Error {
@@ -57,7 +57,7 @@ export class Connection {
     const socket = new WebSocket(`${scheme}//${location.host}/api/v1/events/ws${since}`);
     this.socket = socket;
     socket.addEventListener('message', (event) => this.receive(JSON.parse(String(event.data))));
-    socket.addEventListener('close', (event) => this.closed(event.code));
+    socket.addEventListener('close', (event) => this.closed(event.code, event.reason));
   }
 
   /** @param {any} frame */
@@ -87,13 +87,13 @@ export class Connection {
     else waiting.reject(new CommandError(frame.error.code, frame.error.message));
   }
 
-  /** @param {number} code */
-  closed(code) {
+  /** @param {number} code @param {string} [reason] the server's close reason (docs/events.md) */
+  closed(code, reason = '') {
     this.ready = false;
     this.socket = null;
     if (this.stopped) return;
     if (SIGNED_OUT_CODES.has(code)) {
-      this.handlers.onSignedOut();
+      this.handlers.onSignedOut(reason);
       return;
     }
     this.handlers.onStatus('reconnecting');

@@ -57,7 +57,7 @@ export function directory(startDirect) {
             presenceDot(user.id),
             avatar(user.id),
             h('span', { class: 'name', dir: 'auto' }, nameOf(user.id)),
-            h('span', { class: 'detail' }, user.title ? `${user.title} · ${presenceText(user.id)}` : presenceText(user.id)),
+            h('span', { class: 'detail' }, [user.title, user.department, presenceText(user.id)].filter(Boolean).join(' · ')),
           ),
         ),
       ),

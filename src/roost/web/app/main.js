@@ -10,20 +10,21 @@ import { showLogin } from './login.js';
 
 const root = byId('app');
 
-function signIn() {
-  showLogin(root, (user) => startApp(root, user, signIn));
+/** @param {string} [reason] why the server ended the last session, if it did */
+function signIn(reason) {
+  showLogin(root, (user) => startApp(root, user, signIn), reason);
 }
 
 /** Set at sign-in next to the HttpOnly session cookie: whether a session may exist at all. */
 const hasSession = () => document.cookie.split('; ').includes('roost_signed_in=1');
 
 async function boot() {
-  if (!csrfToken() && !hasSession()) return signIn();
+  if (!csrfToken() && !hasSession()) return signIn(undefined);
   try {
     if (!csrfToken()) setCsrfToken((await get('/csrf')).csrf_token);
     startApp(root, await get('/me'), signIn);
   } catch {
-    signIn();
+    signIn(undefined);
   }
 }
 

@@ -89,7 +89,7 @@ export function openRoomDirectory(open) {
     const rooms = await get(`/rooms?limit=100&q=${encodeURIComponent(search.value.trim())}`);
     if (ask !== asked) return; // a newer search is on its way
     list.replaceChildren(...rooms.map((/** @type {any} */ room) => roomItem(room, open, dialog)));
-    if (rooms.length === 0) list.append(h('li', { class: 'empty' }, 'No open rooms match.'));
+    if (rooms.length === 0) list.append(h('li', { class: 'empty' }, search.value.trim() ? 'No open rooms match.' : 'No open rooms yet: make one with New room.'));
   };
   search.addEventListener('input', () => load().catch(showError));
   dialog.append(h('label', { for: 'rooms-search' }, 'Search rooms'), search, list);
