@@ -155,7 +155,10 @@ class PepChanged:
 
 @dataclass(frozen=True, slots=True)
 class UserChanged:
+    """An account changed, as `change` says; `user` is the account now (disabled for "deleted")."""
+
     user: User
+    change: Literal["created", "profile", "avatar", "admin", "disabled", "enabled", "deleted"] = "profile"
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,7 @@ from roost.core.events import (
 )
 from roost.xmpp.changes import changed_message, read_marker
 from roost.xmpp.ext import xep0191_blocking, xep0444_reactions
+from roost.xmpp.ext.rfc6121_roster import colleague_changed
 from roost.xmpp.ext.xep0045_muc.events import room_message_now, room_stanzas
 from roost.xmpp.ext.xep0045_muc.invitations import added_to_room, room_made_with_me
 from roost.xmpp.ext.xep0153_avatars.hashes import avatar_changed
@@ -56,6 +57,11 @@ def render_now(event: Event, session: XmppSession) -> list[ET.Element] | None:
     return None
 
 
+async def user_changed(event: UserChanged, session: XmppSession) -> list[ET.Element]:
+    """A colleague's roster item pushed (RFC 6121), and for a new avatar XEP-0153 presence and XEP-0084 metadata."""
+    return await colleague_changed(event, session) + await avatar_changed(event, session)
+
+
 async def _personal(event: Event, session: XmppSession) -> list[ET.Element]:
     if isinstance(event, PresenceChanged):  # XMPP clients see each resource (ResourcePresenceChanged)
         return []
@@ -73,7 +79,7 @@ _RENDERERS: dict[type, Callable[[Any, XmppSession], Awaitable[list[ET.Element]]]
     ReactionsChanged: xep0444_reactions.reactions_changed,
     PayloadRelayed: relayed,
     PepChanged: pep_changed,
-    UserChanged: avatar_changed,  # XEP-0153 presence and XEP-0084 metadata for a new avatar
+    UserChanged: user_changed,
     MembershipChanged: added_to_room,  # an invitation to a room one was added to elsewhere
     ConversationChanged: room_made_with_me,
 }

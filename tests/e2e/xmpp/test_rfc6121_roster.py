@@ -9,6 +9,7 @@ import pytest
 from slixmpp.exceptions import IqError
 
 from tests.conftest import MakePerson
+from tests.support.client import Person
 from tests.support.roster import ROSTER, jid, next_push, presence_from, pushes, send_presence
 from tests.support.server import ServerProcess
 from tests.support.xmpp import connected, send_iq
@@ -70,6 +71,29 @@ async def test_renaming_a_colleague_is_pushed_to_every_interested_resource(
         assert roster[bob.username]["name"] == "Bobby"
         assert roster[bob.username]["subscription"] == "both"
         assert "Bobby" not in {c["name"] for c in await bob.get("/api/v1/roster")}
+
+
+async def test_a_colleague_made_or_disabled_while_connected_is_pushed(
+    server: ServerProcess, make_person: MakePerson, admin: Person
+) -> None:
+    """The shared roster follows the directory live: a new account is pushed as a colleague
+    (subscription both, the organisation's group), a disabled one as a removal; the push's
+    version makes the next roster get answer with the whole roster."""
+    alice = await make_person("alice")
+    async with connected(server, alice.username, alice.password) as client:
+        queue = pushes(client)
+        newbie = await make_person("newbie")
+        added = await next_push(queue, jid(newbie))
+        assert (added.get("name"), added.get("subscription")) == (newbie.username.title(), "both")
+        assert [g.text for g in added] == ["Colleagues"]
+        full = await send_iq(client, "get", f"<query xmlns='{ROSTER}' ver='{added.get('ver')}'/>")
+        assert jid(newbie) in {each.get("jid") for each in full.xml.find(f"{{{ROSTER}}}query")}
+
+        await admin.http.patch(f"/api/v1/admin/users/{newbie.username}", json={"is_disabled": True})
+        removed = await next_push(queue, jid(newbie))
+        assert removed.get("subscription") == "remove"
+        full = await send_iq(client, "get", f"<query xmlns='{ROSTER}'/>")
+        assert jid(newbie) not in {each.get("jid") for each in full.xml.find(f"{{{ROSTER}}}query")}
 
 
 async def test_colleagues_cannot_be_removed_but_other_addresses_can(

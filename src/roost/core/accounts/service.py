@@ -52,7 +52,7 @@ class AccountsService:
         creds = await asyncio.to_thread(passwords.derive, prepared)
         user = NewUser(username=username, is_admin=new.is_admin, **fields)
         created = await self.users.create(user, creds, self.clock.now())
-        self.router.send(UserChanged(created), None)  # everyone's directory shows the new colleague at once
+        self.router.send(UserChanged(created, "created"), None)  # everyone's directory shows them at once
         return created
 
     async def get(self, user_id: int) -> User:
@@ -125,10 +125,10 @@ class AccountsService:
         return user
 
     async def changed(self, user_id: int) -> User:
-        """The account as stored now, told to everyone (after a change made elsewhere, such as an avatar)."""
+        """The account as stored now, told to everyone (after its avatar changed)."""
         user = await self.get(user_id)
         self._forget(user)
-        self.router.send(UserChanged(user), None)
+        self.router.send(UserChanged(user, "avatar"), None)
         return user
 
     async def set_disabled(self, user_id: int, disabled: bool) -> User:
@@ -140,7 +140,7 @@ class AccountsService:
         if disabled:
             await self.tokens.delete(user_id)
             self.router.send(SessionsRevoked(user_id, None, "account disabled"), frozenset({user_id}))
-        self.router.send(UserChanged(user), None)  # directories drop (or show again) the person
+        self.router.send(UserChanged(user, "disabled" if disabled else "enabled"), None)  # in directories or not
         return user
 
     async def set_admin(self, user_id: int, is_admin: bool) -> User:
@@ -150,7 +150,7 @@ class AccountsService:
         if user is None:
             raise NotFound("user.not_found", "No such user.")
         self._forget(user)
-        self.router.send(UserChanged(user), None)
+        self.router.send(UserChanged(user, "admin"), None)
         return user
 
     async def delete(self, user_id: int) -> None:
@@ -160,7 +160,7 @@ class AccountsService:
         self._forget(user)
         await self.users.mark_deleted(user_id)
         self.router.send(SessionsRevoked(user_id, None, "account deleted"), frozenset({user_id}))
-        self.router.send(UserChanged(replace(user, is_disabled=True)), None)  # out of everyone's directory
+        self.router.send(UserChanged(replace(user, is_disabled=True), "deleted"), None)  # out of directories
 
     async def _keep_one_admin(self, user_id: int) -> None:
         user = await self.get(user_id)

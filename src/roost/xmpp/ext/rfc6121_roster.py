@@ -7,7 +7,11 @@
   (`subscription='remove'`, which cancels the subscriptions both ways). The rules are the
   core's (`core/directory/roster.py`): a colleague of the shared roster may be renamed and
   regrouped but not removed (`not-allowed`), nor may one's own JID be added.
-- Roster pushes (§2.1.6) go to every resource of the owner that asked for the roster.
+- Roster pushes (§2.1.6) go to every resource of the owner that asked for the roster: for
+  a changed item, and for a colleague whose account was created, renamed, disabled,
+  enabled or deleted (the shared roster follows the directory while the client is connected).
+  Such a colleague's push carries a version no roster has (`colleague-…`): the client's
+  next roster get with it is answered with the whole roster, whose version it then keeps.
 """
 
 from __future__ import annotations
@@ -16,8 +20,8 @@ import secrets
 import xml.etree.ElementTree as ET
 from typing import TYPE_CHECKING
 
-from roost.core.events import ContactChanged
-from roost.model.directory import Contact
+from roost.core.events import ContactChanged, UserChanged
+from roost.model.directory import Contact, Subscription
 from roost.model.errors import BadRequest, Forbidden
 from roost.model.jid import Jid
 from roost.xmpp.errors import StanzaError
@@ -132,7 +136,26 @@ def roster_push(event: ContactChanged, session: XmppSession) -> list[ET.Element]
     """The roster push of a changed item, for a resource that asked for the roster (§2.1.6)."""
     if not session.roster_requested:
         return []
+    return [_push(session, item_element(event.contact, session.domain, removed=event.removed), event.version)]
+
+
+ROSTER_CHANGES = ("created", "profile", "disabled", "enabled", "deleted")  # what a colleague's item shows
+
+
+async def colleague_changed(event: UserChanged, session: XmppSession) -> list[ET.Element]:
+    """A colleague's account came, went or was renamed: their item, or its removal, pushed."""
+    if not session.roster_requested or event.change not in ROSTER_CHANGES or event.user.id == session.user_id:
+        return []
+    contact = await session.services.directory.roster_item(session.user, event.user)
+    if contact is None:
+        gone = Contact(session.user_id, event.user.username, "", Subscription.NONE, False, (), True)
+        item = item_element(gone, session.domain, removed=True)
+    else:
+        item = item_element(contact, session.domain)
+    return [_push(session, item, f"colleague-{secrets.token_hex(6)}")]
+
+
+def _push(session: XmppSession, item: ET.Element, version: str) -> ET.Element:
     iq = ET.Element(f"{{{CLIENT}}}iq", {"type": "set", "id": f"push-{secrets.token_hex(6)}", "to": str(session.jid)})
-    query = ET.SubElement(iq, f"{{{NS}}}query", {"ver": event.version})
-    query.append(item_element(event.contact, session.domain, removed=event.removed))
-    return [iq]
+    ET.SubElement(iq, f"{{{NS}}}query", {"ver": version}).append(item)
+    return iq
