@@ -65,16 +65,21 @@ async def test_a_message_that_is_not_sent_says_why_and_stays_in_the_box(new_user
     alice, bob = new_user("Alice Toolong"), new_user("Bob Toolong")
     page, watch = await signed_in(alice)
     await open_direct(page, bob)
+    history = page.get_by_role("list", name=f"Messages with {bob.display_name}")
+    await send(page, bob, "short enough")
+    first = history.get_by_role("listitem").filter(has_text="short enough")
+    await first.hover()
+    await first.get_by_role("button", name="Reply").click()
     text = "x" * 100_001  # one over the server's limit
     await send(page, bob, text)
     toast = page.locator("#toast")
     await expect(toast).to_be_visible()
     await expect(toast).to_contain_text("Not sent: The message is longer than 100000 characters.")
     box = page.get_by_role("textbox", name=f"Message {bob.display_name}")
-    await expect(box).to_have_value(text)  # nothing typed is lost
+    await expect(box).to_have_value(text)  # nothing typed is lost, nor what it replied to
+    await expect(page.get_by_text("Replying to Alice Toolong")).to_be_visible()
     await toast.get_by_role("button", name="Close").click()
     await expect(toast).to_be_hidden()
-    await send(page, bob, "short enough")
-    history = page.get_by_role("list", name=f"Messages with {bob.display_name}")
-    await expect(history.get_by_role("listitem").filter(has_text="short enough")).to_have_count(1)
+    await send(page, bob, "a short reply")
+    await expect(history.get_by_role("listitem").filter(has_text="a short reply")).to_have_count(1)
     assert watch.errors == []

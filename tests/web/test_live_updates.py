@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import re
 from collections.abc import AsyncIterator, Callable
 
@@ -153,4 +154,17 @@ async def test_a_colleague_made_after_the_page_loaded_shows_by_name_and_goes_whe
     await expect(listed).to_have_count(1)  # the conversation stays, under her name
     await expect(erin_page.get_by_role("button", name="Sign in")).to_be_visible()  # her page says why
     await expect(erin_page.get_by_role("alert")).to_have_text(re.compile("Your account has been disabled"))
+
+    # Made with the CLI (another process: no user.updated), Gus writes to Alice: the page asks who he is.
+    gus = WebUser(0, f"gus-{os.getpid()}", "password-gus-cli", "Gus From-The-Cli")
+    made = server.roost("user", "add", gus.username, "--name", gus.display_name, "--password-stdin", stdin=gus.password)
+    assert made.returncode == 0, made.stderr
+    with api_session(server.url, gus) as http:
+        direct = http.post("/api/v1/directs", json={"user_id": alice.id}).json()["id"]
+        assert http.post(f"/api/v1/conversations/{direct}/messages", json={"body": "from the CLI"}).status_code == 201
+    from_gus = page.get_by_role("list", name="Conversations").get_by_role(
+        "button", name=re.compile("^Gus From-The-Cli")
+    )
+    await expect(from_gus).to_have_count(1)
+    await expect(page.get_by_text(re.compile(r"User \d+"))).to_have_count(0)
     assert watch.errors == []

@@ -158,7 +158,7 @@ class UserChanged:
     """An account changed, as `change` says; `user` is the account now (disabled for "deleted")."""
 
     user: User
-    change: Literal["created", "profile", "avatar", "admin", "disabled", "enabled", "deleted"] = "profile"
+    change: Literal["created", "renamed", "profile", "avatar", "admin", "disabled", "enabled", "deleted"] = "profile"
 
 
 @dataclass(frozen=True, slots=True)

@@ -60,7 +60,7 @@ async def on_message(session: XmppSession, stanza: ET.Element, to: Jid | None) -
     if body or extras.has_content:
         await _store(session, stanza, to, conversation_id, body=body, extras=extras)
         return
-    if extras.xml is not None:
+    if extras.xml is not None and extras.relayable:
         await relay(session, stanza, to, conversation_id, payload=extras.xml)
     state = _chat_state(stanza)
     if state is not None and await _may_write(session, conversation_id):

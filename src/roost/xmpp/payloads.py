@@ -59,6 +59,8 @@ REPLY = "urn:xmpp:reply:0"
 REPLY_TAG = f"{{{REPLY}}}reply"
 REPLY_FALLBACK = "{urn:xmpp:fallback:0}fallback"
 EME_TAG = f"{{{EME}}}encryption"
+HINTS = "urn:xmpp:hints"
+ORIGIN_ID = "{urn:xmpp:sid:0}origin-id"
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +70,7 @@ class Extras:
     xml: str | None
     encryption: str | None
     has_content: bool  # an encrypted message with content (not an OMEMO key transport)
+    relayable: bool = False  # something for the other side beside bookkeeping (hints, origin-id)
 
 
 def of(stanza: ET.Element) -> Extras:
@@ -77,7 +80,15 @@ def of(stanza: ET.Element) -> Extras:
     encrypted = next((child for child in stanza if child.tag in ENCRYPTED), None)
     kept = [child for child in stanza if _is_kept(child, quoted=encrypted is None)]
     text = "".join(serialize(child).decode() for child in kept) or None
-    return Extras(text, encryption_of(stanza, encrypted), encrypted is not None and _has_content(encrypted))
+    has_content = encrypted is not None and _has_content(encrypted)
+    relayable = any(not _is_bookkeeping(child) for child in kept)
+    return Extras(text, encryption_of(stanza, encrypted), has_content, relayable)
+
+
+def _is_bookkeeping(child: ET.Element) -> bool:
+    """Hints and an origin-id say how to handle a message; alone (a typing notice with
+    <no-store/>, as Conversations sends) they are nothing to pass on."""
+    return child.tag.startswith(f"{{{HINTS}}}") or child.tag == ORIGIN_ID
 
 
 def reencrypted(stored: str | None, correction: ET.Element, *, max_bytes: int) -> Extras:

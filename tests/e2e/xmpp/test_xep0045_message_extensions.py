@@ -258,8 +258,9 @@ async def test_typing_in_a_room_reaches_the_other_occupants(server: ServerProces
     room = await make_room(alice, "Typing", members=(bob,))
     chatstates = "http://jabber.org/protocol/chatstates"
     async with joined_pair(server, alice, bob, room) as (a, b):
-        bob_all, alice_all = every_message(b), every_message(a)
-        send_groupchat(a, room, None, "t-1", f"<composing xmlns='{chatstates}'/>")
+        bob_all, alice_all, bob_raw = every_message(b), every_message(a), every_message(b)
+        hint = "<no-store xmlns='urn:xmpp:hints'/>"  # as Conversations sends typing: nothing else to relay
+        send_groupchat(a, room, None, "t-1", f"<composing xmlns='{chatstates}'/>", hint)
         typing = await wait_for(bob_all, lambda m: child(m, f"{{{chatstates}}}composing") is not None)
         assert typing["from"] == room_jid(room, "alice") and typing["type"] == "groupchat"
         response = await bob.http.put(f"/api/v1/conversations/{room['id']}/typing", json={"active": True})
@@ -269,6 +270,8 @@ async def test_typing_in_a_room_reaches_the_other_occupants(server: ServerProces
         send_groupchat(a, room, "done typing", "t-2")
         await wait_for(b.messages, lambda m: m["body"] == "done typing")
         assert all(child(m, f"{{{chatstates}}}composing") is None for m in drain(alice_all))  # not her own
+        extra = [m for m in drain(bob_raw) if m["id"] == "t-1" and child(m, f"{{{chatstates}}}composing") is None]
+        assert extra == []  # the typing notice came once, as a chat state, not relayed again for its hint
 
 
 async def test_a_member_cannot_set_the_subject_through_an_encrypted_message(

@@ -117,11 +117,13 @@ class AccountsService:
         values = {k: check_profile_field(k, v) for k, v in given.items() if v is not None}
         if values.get("display_name") == "":
             raise BadRequest("user.display_name_empty", "The display name is empty.")
+        before = await self.get(user_id) if "display_name" in values else None
         user = await self.users.update(user_id, **values) if values else await self.get(user_id)
         if user is None:
             raise NotFound("user.not_found", "No such user.")
         self._forget(user)
-        self.router.send(UserChanged(user), None)
+        renamed = before is not None and before.display_name != user.display_name  # XMPP rosters show the name
+        self.router.send(UserChanged(user, "renamed" if renamed else "profile"), None)
         return user
 
     async def changed(self, user_id: int) -> User:

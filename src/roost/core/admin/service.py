@@ -139,6 +139,8 @@ class AdminService:
         room_owner = owner or actor
         if room_owner is None:
             raise BadRequest("group.owner", "A group's room needs an owner.")
+        if room_owner.is_disabled:
+            raise BadRequest("group.owner", f"{room_owner.username} is disabled: name someone active as the owner.")
         return await self.directory.create_group(room_owner, name, description, with_room=with_room)
 
     async def rooms(self, actor: User | None, text: str = "", *, limit: int = 100) -> list[RoomListing]:

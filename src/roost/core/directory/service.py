@@ -67,9 +67,15 @@ class DirectoryService:
             after = batch[-1].username
         return contacts + list(own.values())
 
-    async def roster_item(self, owner: User, colleague: User) -> Contact | None:
-        """`owner`'s roster item for one colleague as `roster` lists it now, or None when there is
-        none (a disabled colleague without a hand-made item): for pushing one change."""
+    async def roster_groups(self, colleague: User) -> tuple[str, ...]:
+        """The groups a colleague shows under in everyone's shared roster."""
+        groups = await self.store.groups()
+        return tuple(g.name for g in groups if colleague.id in g.member_ids) or (ORGANISATION_GROUP,)
+
+    async def roster_item(self, owner: User, colleague: User, groups: tuple[str, ...]) -> Contact | None:
+        """`owner`'s roster item for one colleague as `roster` lists it now (`groups`: their
+        `roster_groups`), or None when there is none (a disabled colleague without a hand-made
+        item): for pushing one change."""
         if colleague.id == owner.id:
             return None
         own = next((c for c in await self.store.contacts(owner.id) if c.contact == colleague.username), None)
@@ -77,9 +83,7 @@ class DirectoryService:
             return own
         if own is not None:
             return replace(own, subscription=Subscription.BOTH, ask=False)
-        groups = await self.store.groups()
-        names = tuple(g.name for g in groups if colleague.id in g.member_ids) or (ORGANISATION_GROUP,)
-        return Contact(owner.id, colleague.username, colleague.display_name, Subscription.BOTH, False, names, True)
+        return Contact(owner.id, colleague.username, colleague.display_name, Subscription.BOTH, False, groups, True)
 
     def forget(self, user_id: int) -> None:
         """Drop the cached audiences of someone whose subscriptions changed."""

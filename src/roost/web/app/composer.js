@@ -102,6 +102,8 @@ export function composer(conversationId, title, connection) {
     const attachments = [...files.values()].map((f) => /** @type {string} */ (f.id));
     if (!body.trim() && attachments.length === 0) return;
     const pending = { client_id: newClientId(), conversation_id: conversationId, body, files: attachments, reply_to: replyTo };
+    const sentFiles = [...files.entries()];
+    const sentReply = replyTo ? { id: replyTo, parts: [...replyBar.childNodes] } : null;
     input.value = '';
     cancelReply();
     files.clear();
@@ -113,7 +115,15 @@ export function composer(conversationId, title, connection) {
       await connection.command({ type: 'send', client_id: pending.client_id, conversation_id: conversationId, body, attachments, reply_to: pending.reply_to });
     } catch (error) {
       tell(`Not sent: ${/** @type {Error} */ (error).message}`, 'error');
-      if (!input.value) input.value = body; // the text is not lost: it is back in the box to fix
+      if (!input.value) { // nothing is lost: the text, its files and its reply are back to fix
+        input.value = body;
+        if (files.size === 0) for (const [key, entry] of sentFiles) { files.set(key, entry); uploads.append(entry.item); }
+        if (!replyTo && sentReply) {
+          replyTo = sentReply.id;
+          replyBar.replaceChildren(...sentReply.parts);
+          replyBar.hidden = false;
+        }
+      }
     } finally {
       outbox.delete(pending.client_id);
       emit(`messages:${conversationId}`);

@@ -109,7 +109,7 @@ function confirmRemove(bar, message) {
     applying(del(`/messages/${message.id}${why ? `?reason=${encodeURIComponent(why)}` : ''}`));
   };
   reason.addEventListener('keydown', (event) => {
-    if (event.key === 'Enter') remove();
+    if (event.key === 'Enter' && !event.isComposing) remove();
     if (event.key === 'Escape') restore();
   });
   const yes = h('button', { type: 'button', class: 'danger', onclick: remove }, 'Remove');

@@ -12,7 +12,11 @@ const askedFor = new Set();
 whenUnknownUser((userId) => {
   if (askedFor.has(userId) || !state.me) return;
   askedFor.add(userId);
-  get(`/people/${userId}`).then((person) => upsertUsers([person]), () => undefined);
+  const asked = framesSeen;
+  get(`/people/${userId}`).then(
+    (person) => { if ((profileFrames.get(userId) ?? 0) <= asked) upsertUsers([person]); }, // not over a newer frame
+    () => { askedFor.delete(userId); }, // asked again the next time the name is shown
+  );
 });
 
 const TYPING_TIMEOUT_MS = 6000;

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import secrets
 import xml.etree.ElementTree as ET
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from roost.core.events import ContactChanged, UserChanged
@@ -139,14 +140,29 @@ def roster_push(event: ContactChanged, session: XmppSession) -> list[ET.Element]
     return [_push(session, item_element(event.contact, session.domain, removed=event.removed), event.version)]
 
 
-ROSTER_CHANGES = ("created", "profile", "disabled", "enabled", "deleted")  # what a colleague's item shows
+ROSTER_CHANGES = ("created", "renamed", "disabled", "enabled", "deleted")  # what a colleague's item shows
+
+
+@dataclass
+class _GroupsOfEvent:
+    """The changed colleague's groups, read once per event for all the streams that push it."""
+
+    event: UserChanged | None = None
+    groups: tuple[str, ...] = ()
 
 
 async def colleague_changed(event: UserChanged, session: XmppSession) -> list[ET.Element]:
-    """A colleague's account came, went or was renamed: their item, or its removal, pushed."""
-    if not session.roster_requested or event.change not in ROSTER_CHANGES or event.user.id == session.user_id:
+    """A colleague's account came, went or was renamed: their item, or its removal, pushed
+    (with the shared roster: without it, the directory is not the roster)."""
+    directory = session.services.directory
+    if not directory.shared_roster or event.change not in ROSTER_CHANGES:
         return []
-    contact = await session.services.directory.roster_item(session.user, event.user)
+    if not session.roster_requested or event.user.id == session.user_id:
+        return []
+    memo = session.server.state(_GroupsOfEvent)
+    if memo.event is not event:
+        memo.groups, memo.event = await directory.roster_groups(event.user), event
+    contact = await directory.roster_item(session.user, event.user, memo.groups)
     if contact is None:
         gone = Contact(session.user_id, event.user.username, "", Subscription.NONE, False, (), True)
         item = item_element(gone, session.domain, removed=True)

@@ -132,11 +132,14 @@ async def _relayed(event: PayloadRelayed, session: XmppSession) -> list[ET.Eleme
     room = session.server.rooms.joined(event.conversation_id, session)
     if room is None:
         return None
-    stanza = await _from_occupant(session, room, event.sender_id)
-    if event.stanza_id:
-        stanza.set("id", event.stanza_id)
-    stanza.extend(payloads.elements(event.payload, max_bytes=session.limits.max_stanza_bytes))
-    return [stanza]
+    fanout = room.fanout
+    if fanout is None or fanout[0] is not event:  # made and parsed once for all the room's streams
+        stanza = await _from_occupant(session, room, event.sender_id)
+        if event.stanza_id:
+            stanza.set("id", event.stanza_id)
+        stanza.extend(payloads.elements(event.payload, max_bytes=session.limits.max_stanza_bytes))
+        fanout = room.fanout = (event, SharedStanza(stanza))
+    return [fanout[1].addressed(session.jid_text)]
 
 
 async def _reactions(event: ReactionsChanged, session: XmppSession) -> list[ET.Element] | None:

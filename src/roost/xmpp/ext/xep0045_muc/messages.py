@@ -83,7 +83,7 @@ async def _groupchat(session: XmppSession, local: str, stanza: ET.Element) -> No
     elif topic is not None:
         await services.conversations.update(session.user, conversation_id, topic=topic.text or "")
     else:
-        if extras.xml is not None:
+        if extras.xml is not None and extras.relayable:
             await _relay(session, stanza, conversation_id, extras.xml)
         if (state := _chat_state(stanza)) is not None:
             await services.conversations.set_typing(session.user, conversation_id, state == "composing")

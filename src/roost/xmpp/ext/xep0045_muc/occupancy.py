@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from roost.core.events import MessageCreated
+from roost.core.events import MessageCreated, PayloadRelayed
 from roost.model.conversations import Role
 from roost.xmpp.xml import SharedStanza
 
@@ -35,8 +35,10 @@ class RoomOccupants:
     # Looked up for every stream at every message: made again after each change of `by_nick`
     # or of an occupant's sessions (through `Occupancy.add`, `Occupancy.remove`, `rename`).
     _index: _Index | None = field(default=None, init=False, repr=False, compare=False)
-    # The last message rendered for the room's streams, shared by all of them (`events.py`).
-    fanout: tuple[MessageCreated, SharedStanza] | None = field(default=None, init=False, repr=False, compare=False)
+    # The last message (or relayed payload) rendered for the room's streams, shared by all of them (`events.py`).
+    fanout: tuple[MessageCreated | PayloadRelayed, SharedStanza] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     def nick_of_user(self, user_id: int) -> str | None:
         return self._indexed().nicks.get(user_id)

@@ -26,7 +26,9 @@ def upgrade() -> None:
     op.add_column("messages", sa.Column("deletion_reason", sa.Text(), nullable=True))
     op.execute(
         "UPDATE messages SET deleted_by = (SELECT e.user_id FROM events AS e"
-        " WHERE e.kind = 'message.deleted' AND e.ref_id = messages.id ORDER BY e.id DESC LIMIT 1)"
+        # the conversation's events only: ix_events_conversation finds them (PostgreSQL makes no index of its own)
+        " WHERE e.conversation_id = messages.conversation_id AND e.kind = 'message.deleted'"
+        " AND e.ref_id = messages.id ORDER BY e.id DESC LIMIT 1)"
         " WHERE deleted_at IS NOT NULL"
     )
 
