@@ -17,6 +17,7 @@ class ArchiveFilter:
     after_id: int | None = None
     before_id: int | None = None
     not_from: int | None = None  # leave out this sender's messages (offline delivery)
+    only_from: int | None = None  # this sender's messages only (a room's archive, MAM `with`)
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,6 +39,15 @@ async def test_members_page_through_a_room_archive(server: ServerProcess, make_p
         )
         assert (rest.bodies, rest.complete) == (["m3"], True)
 
+        # `with`: an occupant JID (joined here: its nick; else a username), or a person's JID.
+        mine = await mam(b, results, to=str(room_jid(room)), **{"with": str(room_jid(room, "B"))})
+        assert (mine.bodies, mine.rsm("count")) == (["m1", "m3"], "2")
+        by_username = await mam(b, results, to=str(room_jid(room)), **{"with": str(room_jid(room, alice.username))})
+        by_person = await mam(b, results, to=str(room_jid(room)), **{"with": f"{alice.username}@localhost"})
+        assert by_username.bodies == by_person.bodies == ["m0", "m2"]
+        nobody = await mam(b, results, to=str(room_jid(room)), **{"with": str(room_jid(room, "nobody-here"))})
+        assert (nobody.bodies, nobody.complete) == ([], True)
+
 
 async def test_non_members_may_not_read_a_room_archive(server: ServerProcess, make_person: MakePerson) -> None:
     alice, carol = await make_person("alice"), await make_person("carol")
@@ -55,8 +64,8 @@ async def test_non_members_may_not_read_a_room_archive(server: ServerProcess, ma
         await c.plugin["xep_0045"].join_muc_wait(room_jid(lobby), "carol", timeout=TIMEOUT, maxstanzas=0)
         joined = await mam(c, results, to=str(room_jid(lobby)))  # joining an open room makes a member
         assert joined.bodies == ["hello lobby"]
-        with_field = "<field var='with'><value>x@localhost</value></field>"
+        with_field = "<field var='with'><value>not a jid@@</value></field>"
         filtered = f"<query xmlns='{MAM}'><x xmlns='jabber:x:data' type='submit'>{with_field}</x></query>"
         with pytest.raises(IqError) as failure:
             await send_iq(c, "set", filtered, to=str(room_jid(lobby)))
-        assert failure.value.iq["error"]["condition"] == "feature-not-implemented"
+        assert failure.value.iq["error"]["condition"] == "jid-malformed"

@@ -34,6 +34,8 @@ def _conditions(query: ArchiveQuery) -> list[ColumnElement[bool]]:
         found.append(m.c.id < match.before_id)
     if match.not_from is not None:
         found.append(m.c.sender_id != match.not_from)
+    if match.only_from is not None:
+        found.append(m.c.sender_id == match.only_from)
     return found
 
 

@@ -39,6 +39,7 @@ class Query:
     match: ArchiveFilter = field(default_factory=ArchiveFilter)
     with_user: int | None = None
     nobody: bool = False  # `with` names no one here: the answer is empty
+    with_jid: Jid | None = None  # a room's archive: `with` as given, for the room to resolve
 
 
 @ext.iq_get(NS, "query")
@@ -90,7 +91,8 @@ async def _read(request: IqRequest, query: Query, paging: tuple[int | None, int 
 
 
 async def parse_form(request: IqRequest, *, people: bool = True) -> Query:
-    """The query's data form; `people`: `with` names a person (else it is refused)."""
+    """The query's data form; `people`: `with` names a person (else, in a room's archive, an
+    occupant JID or a person's JID that the room resolves: `with_jid`)."""
     form = request.payload.find(f"{{{XDATA}}}x")
     values: dict[str, str] = {}
     if form is not None:
@@ -109,17 +111,22 @@ async def parse_form(request: IqRequest, *, people: bool = True) -> Query:
         before_id=_message_id(values.get("before-id")),
     )
     if values.get("with"):
-        if not people:
-            raise StanzaError("cancel", "feature-not-implemented", "A room's archive is not filtered by sender.")
-        await _with(request, query, values["with"])
+        if people:
+            await _with(request, query, values["with"])
+        else:
+            query.with_jid = _with_jid(values["with"])
     return query
 
 
-async def _with(request: IqRequest, query: Query, value: str) -> None:
+def _with_jid(value: str) -> Jid:
     try:
-        jid = Jid.parse(value)
+        return Jid.parse(value)
     except BadRequest:
         raise StanzaError("modify", "jid-malformed", "The `with` field is not a JID.") from None
+
+
+async def _with(request: IqRequest, query: Query, value: str) -> None:
+    jid = _with_jid(value)
     if jid.domain != request.stream.domain or not jid.local:
         query.nobody = True
         return

@@ -3,7 +3,9 @@
 The same form and paging as one's own archive (`xep0313_mam.py`), over the core room's
 history. Results come from the room, each a groupchat message from `room/nick` (the sender's
 nick when joined here, else their username) with the room's stanza-id; a deleted message is
-an XEP-0424 `<retracted/>` tombstone. `with` (a sender filter) is not offered. A room the
+an XEP-0424 `<retracted/>` tombstone. `with` filters by sender: an occupant JID (`room/nick`:
+the person joined under that nick here, else the person of that username) or a person's
+JID; one that names nobody gives an empty page. A room the
 user may not see is `item-not-found`; a room they see but are not a member of (an open one)
 is `forbidden`.
 """
@@ -11,11 +13,12 @@ is `forbidden`.
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from roost.core.archive.query import Paging
 from roost.model.archive import ArchiveFilter, ArchivePage
-from roost.model.errors import NotFound
+from roost.model.errors import BadRequest, NotFound
 from roost.model.jid import Jid
 from roost.model.messages import Message
 from roost.xmpp.errors import StanzaError
@@ -49,12 +52,36 @@ async def on_room_query(session: XmppSession, request: IqRequest, to: Jid, kind:
     query = await mam.parse_form(request, people=False)
     max_items, after, before, newest = mam.parse_rsm(request.payload.find(f"{{{mam.RSM}}}set"))
     limit = max(1, min(max_items, session.services.archive_queries.page_max))
-    page = await _read(session, room.id, query.match, Paging(after, before, newest, limit))
-    shown = page.messages if max_items > 0 else ()
     occupants = session.server.rooms.room(room.id) or RoomOccupants(room.id, room_local(room))
+    match = query.match
+    if query.with_jid is not None:
+        sender = await _sender(session, occupants, query.with_jid)
+        match = replace(match, only_from=sender if sender is not None else NOBODY)
+    page = await _read(session, room.id, match, Paging(after, before, newest, limit))
+    shown = page.messages if max_items > 0 else ()
     for message in shown:
         session.send(await _result(session, request, occupants, message))
     request.result(mam.fin(page, shown))
+
+
+NOBODY = 0  # no account has id 0: a `with` that names nobody matches no message
+
+
+async def _sender(session: XmppSession, occupants: RoomOccupants, jid: Jid) -> int | None:
+    """The person a room archive's `with` names: an occupant JID or a person's JID, else None."""
+    if jid.domain == room_jid(session.domain, occupants.local).domain and jid.local == occupants.local:
+        occupant = occupants.by_nick.get(jid.resource) if jid.resource else None
+        if occupant is not None:
+            return occupant.user_id
+        username = jid.resource  # someone not joined here is shown under their username
+    elif jid.domain == session.domain and jid.local and not jid.resource:
+        username = jid.local
+    else:
+        return None
+    try:
+        return (await session.services.accounts.lookup(username)).id if username else None
+    except (NotFound, BadRequest):
+        return None
 
 
 async def _read(session: XmppSession, room_id: int, match: ArchiveFilter, paging: Paging) -> ArchivePage:
