@@ -205,6 +205,20 @@ async def test_the_same_resource_twice_replaces_the_first_connection(
             await second.plugin["xep_0199"].ping(jid=SERVER, timeout=TIMEOUT)
 
 
+async def test_a_cli_disable_ends_the_xmpp_stream_within_seconds(
+    server: ServerProcess, make_person: MakePerson
+) -> None:
+    """`roost user disable` runs in a process of its own: the server's sweep (every 2 s) finds
+    the disabled account and ends its streams, which hold no web token."""
+    dave = await make_person("dave")
+    async with connected(server, dave.username, dave.password) as client:
+        closed = asyncio.get_running_loop().create_future()
+        client.add_event_handler("disconnected", lambda _e: None if closed.done() else closed.set_result(True))
+        result = await asyncio.to_thread(server.roost, "user", "disable", dave.username)
+        assert result.returncode == 0, result.stderr
+        assert await asyncio.wait_for(closed, 10)
+
+
 async def test_a_forged_from_ends_the_stream(server: ServerProcess, make_person: MakePerson) -> None:
     alice, bob = await make_person("alice"), await make_person("bob")
     async with connected(server, alice.username, alice.password) as a:

@@ -91,13 +91,20 @@ class AuthService:
         return await self.tokens.list_for(user.id)
 
     async def sweep_revoked(self) -> int:
-        """Close live sessions whose login was revoked elsewhere (the CLI, another node)."""
-        sessions = [s for s in self.router.all_sessions() if s.token_id is not None]
-        alive = await self.tokens.existing(list({s.token_id for s in sessions if s.token_id is not None}))
-        gone = [s for s in sessions if s.token_id not in alive]
+        """Close live sessions whose login was revoked elsewhere (the CLI, another node): every
+        session of an account disabled or deleted there (XMPP streams, which hold no token,
+        included), and a web or API session whose token is gone."""
+        sessions = self.router.all_sessions()
+        user_ids = list({s.user_id for s in sessions})
+        active = {u.id for u in await self.accounts.get_many(user_ids) if not u.is_disabled}
+        for user_id in set(user_ids) - active:
+            self.router.send(SessionsRevoked(user_id, None, "account disabled"), frozenset({user_id}))
+        with_token = [s for s in sessions if s.token_id is not None and s.user_id in active]
+        alive = await self.tokens.existing(list({s.token_id for s in with_token if s.token_id is not None}))
+        gone = [s for s in with_token if s.token_id not in alive]
         for session in gone:
             self.router.send(SessionsRevoked(session.user_id, session.token_id, "logged out"), None)
-        return len(gone)
+        return len(gone) + len(set(user_ids) - active)
 
     async def revoke(self, user: User, token_id: int) -> None:
         """End one of the user's own sessions or tokens, live connections included."""
