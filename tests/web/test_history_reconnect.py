@@ -10,7 +10,7 @@ import pytest
 from playwright.async_api import expect
 
 from tests.support.server import ServerProcess
-from tests.support.web import WebUser, api_session
+from tests.support.web import WebUser, api_session, post_direct
 from tests.web.conftest import SignedIn
 from tests.web.test_chat import open_direct, send
 
@@ -73,3 +73,26 @@ async def test_reconnects_after_restart_without_duplicates(
         await expect(history.get_by_text("before the restart")).to_have_count(1)
         await expect(history.get_by_text("Sending…")).to_have_count(0)
         await expect(history.get_by_role("listitem")).to_have_count(3)
+
+
+async def test_losing_the_network_shows_reconnecting_and_catches_up_when_it_is_back(
+    new_user: NewUser, signed_in: SignedIn, server: ServerProcess
+) -> None:
+    """The browser says it went offline: the page gives up its socket at once (a dead socket
+    may stay "open" for minutes) and reconnects, with catch-up, as soon as it is back online."""
+    alice, bob = new_user("Alice Offline"), new_user("Bob Online")
+    page, watch = await signed_in(alice)
+    await open_direct(page, bob)
+    await send(page, bob, "before the outage")
+    history = page.get_by_role("list", name="Messages with Bob Online")
+    await expect(history.get_by_text("before the outage")).to_be_visible()
+    await page.context.set_offline(True)
+    try:
+        await expect(page.get_by_role("status")).to_have_text("Reconnecting…")
+        post_direct(server.url, bob, alice, "sent while Alice was away")
+    finally:
+        await page.context.set_offline(False)
+    await expect(page.get_by_role("status")).to_have_text("", timeout=15_000)
+    await expect(history.get_by_text("sent while Alice was away")).to_have_count(1)
+    await expect(history.get_by_role("listitem")).to_have_count(2)
+    assert [e for e in watch.errors if "ERR_INTERNET_DISCONNECTED" not in e] == []

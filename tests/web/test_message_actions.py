@@ -161,3 +161,20 @@ async def test_mention_completion_with_the_keyboard(new_user: NewUser, signed_in
         bob_page.get_by_role("button", name=re.compile(r"^Alice Mention, 1 unread, 1 mentioning you"))
     ).to_be_visible()
     assert watch.errors == []
+
+
+async def test_an_edited_follow_on_message_says_so(new_user: NewUser, signed_in: SignedIn) -> None:
+    """A message right after another of the same sender shows no header; its "(edited)" still shows."""
+    alice, bob = new_user("Alice Follows"), new_user("Bob Reads")
+    page, watch = await signed_in(alice)
+    await open_direct(page, bob)
+    await send(page, bob, "the opening line")
+    await send(page, bob, "a folow-on line")
+    follow_on = item(page, bob, "a folow-on line")
+    await follow_on.hover()
+    await follow_on.get_by_role("button", name="Edit message").click()
+    box = page.get_by_role("textbox", name="Edit message")
+    await box.fill("a follow-on line")
+    await box.press("Enter")
+    await expect(item(page, bob, "a follow-on line").get_by_text("(edited)")).to_be_visible()
+    assert watch.errors == []

@@ -8,6 +8,8 @@
 import { maxId, newClientId } from './format.js';
 
 const MAX_BACKOFF_MS = 15000;
+const HEARTBEAT_MS = 25000; // a ping command this often while connected
+const HEARTBEAT_TIMEOUT_MS = 10000; // unanswered this long: the connection is dead
 const SIGNED_OUT_CODES = new Set([4401, 4403]);
 
 /**
@@ -36,15 +38,49 @@ export class Connection {
     this.stopped = false;
     this.attempts = 0;
     /** @type {number | undefined} */ this.retryTimer = undefined;
+    /** @type {number | undefined} */ this.heartbeat = undefined;
+    this.onOffline = () => this.drop();
+    this.onOnline = () => {
+      if (this.ready || this.stopped || this.socket) return;
+      clearTimeout(this.retryTimer); // back on the network: try at once, not after the backoff
+      this.attempts = 0;
+      this.open();
+    };
   }
 
   start() {
     this.stopped = false;
+    window.addEventListener('offline', this.onOffline);
+    window.addEventListener('online', this.onOnline);
+    this.heartbeat = window.setInterval(() => this.beat(), HEARTBEAT_MS);
     this.open();
+  }
+
+  /**
+   * A socket can stay "open" long after the network went (a laptop's lid, a lost Wi-Fi): a ping
+   * the server does not answer in time gives it up, so "Reconnecting…" shows and the catch-up
+   * follows as soon as the network is back.
+   */
+  beat() {
+    if (!this.ready || this.stopped) return;
+    const late = window.setTimeout(() => this.drop(), HEARTBEAT_TIMEOUT_MS);
+    this.command({ type: 'ping' }).then(() => clearTimeout(late), () => clearTimeout(late));
+  }
+
+  /** Give up the current socket as dead (its own close event, if it ever comes, is ignored). */
+  drop() {
+    const socket = this.socket;
+    if (!socket || this.stopped) return;
+    this.socket = null;
+    socket.close(4000);
+    this.closed(1006);
   }
 
   stop() {
     this.stopped = true;
+    window.removeEventListener('offline', this.onOffline);
+    window.removeEventListener('online', this.onOnline);
+    clearInterval(this.heartbeat);
     clearTimeout(this.retryTimer);
     this.socket?.close(1000);
     for (const waiting of this.pending.values()) waiting.reject(new CommandError('client.stopped', 'Signed out.'));
@@ -56,8 +92,8 @@ export class Connection {
     const since = this.cursor ? `?since=${encodeURIComponent(this.cursor)}` : '';
     const socket = new WebSocket(`${scheme}//${location.host}/api/v1/events/ws${since}`);
     this.socket = socket;
-    socket.addEventListener('message', (event) => this.receive(JSON.parse(String(event.data))));
-    socket.addEventListener('close', (event) => this.closed(event.code, event.reason));
+    socket.addEventListener('message', (event) => { if (this.socket === socket) this.receive(JSON.parse(String(event.data))); });
+    socket.addEventListener('close', (event) => { if (this.socket === socket) this.closed(event.code, event.reason); });
   }
 
   /** @param {any} frame */

@@ -97,10 +97,11 @@ export function messageItem(message, continued, find, hooks) {
       h('bdi', { class: 'sender' }, sender), // a right-to-left name does not pull the time into it
       ' ',
       h('time', { datetime: message.created_at, title: fullDate(message.created_at) }, timeOf(message.created_at)),
-      message.edited_at && !message.deleted && h('span', { class: 'edited' }, ' (edited)'),
+      message.edited_at && !message.deleted && !continued && h('span', { class: 'edited' }, ' (edited)'),
     ),
     message.reply_to && replyQuote(message.reply_to, replied, hooks),
     body(message),
+    continued && message.edited_at && !message.deleted && h('span', { class: 'edited' }, '(edited)'), // its .meta is hidden
     !message.deleted && (message.attachments ?? []).length > 0 && h('div', { class: 'attachments' }, (message.attachments ?? []).map(attachment(hooks))),
     message.reactions.length > 0 && reactionList(message),
   );
