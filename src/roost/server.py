@@ -134,6 +134,7 @@ def build_app(settings: Settings) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         runtime.start()
+        await runtime.services.files.load_link_key()  # before anyone renders a sent file's link
         background = [
             asyncio.create_task(_sweep_revoked(runtime)),
             asyncio.create_task(_expire_messages(runtime)),

@@ -160,3 +160,10 @@ async def test_retention_takes_the_files_of_expired_messages(world: World, store
 
     assert await stores.files.get_file(file.id) is None
     assert await stores.files.take_unreferenced_blobs(10) == [SHA_A]
+
+
+async def test_the_file_link_key_is_made_once_by_the_migration(stores: SqlStores) -> None:
+    key = await stores.files.server_key("file_links")
+    assert len(key) == 32 and key == await stores.files.server_key("file_links")
+    with pytest.raises(RuntimeError):
+        await stores.files.server_key("no such key")

@@ -11,7 +11,7 @@ from roost.model.conversations import Conversation, ConversationKind
 from roost.model.errors import RoostError
 from roost.model.messages import Message
 from roost.model.presence import Presence, ResourcePresence, Show
-from roost.xmpp import payloads
+from roost.xmpp import attachments, payloads
 from roost.xmpp.context import Origin
 from roost.xmpp.ext import xep0461_replies as replies
 from roost.xmpp.xml import Templated, escape_attr, escape_text
@@ -151,7 +151,7 @@ def _no_sent_copy(session: XmppSession, origin: Origin | None) -> bool:
 def _chat_element(session: XmppSession, message: Message, origin: Origin | None, *, sender: str, to: str) -> ET.Element:
     if origin is not None and origin.resource:
         sender += f"/{origin.resource}"
-    if message.body and not message.extras and not message.is_deleted:
+    if message.body and not message.extras and not message.is_deleted and not message.attachments:
         return _plain_chat(message, sender=sender, to=to, by=session.bare_text)
     stanza = ET.Element(
         f"{{{CLIENT}}}message", {"type": "chat", "from": sender, "to": to, "id": message.client_id or str(message.id)}
@@ -159,9 +159,11 @@ def _chat_element(session: XmppSession, message: Message, origin: Origin | None,
     if message.is_deleted:
         ET.SubElement(stanza, f"{{{RETRACT}}}retracted", {"id": str(message.id), "stamp": stamp(message.deleted_at)})
     else:
-        if message.body or message.encryption is None:
-            ET.SubElement(stanza, f"{{{CLIENT}}}body").text = message.body
+        urls = attachments.links(session, message)  # files shared on the web: links (XEP-0066)
+        if message.body or message.encryption is None or urls:
+            ET.SubElement(stanza, f"{{{CLIENT}}}body").text = attachments.body_with_links(message, urls)
         stanza.extend(payloads.elements(message.extras, max_bytes=session.limits.max_stanza_bytes))
+        stanza.extend(attachments.oob_elements(urls))
     ET.SubElement(stanza, f"{{{SID}}}stanza-id", {"id": str(message.id), "by": session.bare_text})
     return stanza
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import AsyncIterable, AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from roost.core.auth.service import hash_secret
 from roost.core.clock import Clock
 from roost.core.conversations.service import ConversationService
 from roost.core.files.intake import Intake
+from roost.core.files.links import FileLinks
 from roost.core.files.names import clean_content_type, clean_name
 from roost.model.errors import BadRequest, Conflict, NotFound, StorageFull, TooLarge
 from roost.model.files import Slot, StorageUse, StoredFile, Upload, UploadProgress
@@ -61,6 +62,7 @@ class FilesService:
     ids: IdGenerator
     clock: Clock
     limits: FileLimits = FileLimits()
+    links: FileLinks = field(default_factory=FileLinks)
 
     async def usage(self, user: User) -> StorageUse:
         """Storage used and allowed, for a client to show before it uploads."""
@@ -186,8 +188,22 @@ class FilesService:
         await self.intake.discard(upload)  # a retried PUT starts again
         return await self._all_or_nothing(upload, chunks)
 
+    async def load_link_key(self) -> None:
+        """Before serving: the key that signs sent files' links (`links.py`)."""
+        self.links.load(await self.store.server_key("file_links"))
+
+    def link_token(self, file: StoredFile) -> str:
+        """The capability token of a file sent in a conversation (for XMPP clients)."""
+        return self.links.token(file.id)
+
     async def by_link(self, get_token: str) -> StoredFile:
-        """A file by its capability URL (XEP-0363 GET): whoever holds the token may fetch it."""
+        """A file by its capability URL (XEP-0363 GET, or a sent file's signed link): whoever
+        holds the token may fetch it."""
+        if (file_id := self.links.file_id(get_token)) is not None:
+            sent = await self.store.get_file(file_id)
+            if sent is None or sent.message_id is None:  # its message was deleted
+                raise NotFound("file.not_found", "No such file.")
+            return sent
         file = await self.store.file_by_link(token_hash(get_token))
         if file is None or (file.expires_at is not None and file.expires_at <= self.clock.now()):
             raise NotFound("file.not_found", "No such file.")

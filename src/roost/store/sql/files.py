@@ -224,6 +224,14 @@ class SqlFileStore:
             row = (await conn.execute(files_query().where(t.files.c.link_hash == link_hash))).first()
         return None if row is None else file_from_row(row)
 
+    async def server_key(self, name: str) -> bytes:
+        """A key the server made once (migration 0020), the same on every node."""
+        async with self.db.reader.connect() as conn:
+            value = await conn.scalar(select(t.server_keys.c.value).where(t.server_keys.c.name == name))
+        if value is None:
+            raise RuntimeError(f"no server key {name!r}: is the database migrated?")
+        return bytes(value)
+
     async def delete_files(self, file_ids: list[int]) -> int:
         async def write(conn: AsyncConnection) -> int:
             result = await conn.execute(t.files.delete().where(t.files.c.id.in_(file_ids)))

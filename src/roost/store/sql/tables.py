@@ -306,3 +306,10 @@ private_xml = Table(
     Column("key", String(512), primary_key=True),
     Column("payload", Text, nullable=False),
 )
+
+server_keys = Table(
+    "server_keys",
+    metadata,
+    Column("name", String(64), primary_key=True),  # file_links: signs files' capability links
+    Column("value", LargeBinary, nullable=False),
+)

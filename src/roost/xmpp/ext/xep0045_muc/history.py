@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from roost.model.errors import RoostError
 from roost.model.jid import Jid
 from roost.model.messages import Message
-from roost.xmpp import payloads
+from roost.xmpp import attachments, payloads
 from roost.xmpp.errors import StanzaError
 from roost.xmpp.ext import xep0461_replies
 from roost.xmpp.ext.xep0045_muc.occupancy import RoomOccupants
@@ -117,8 +117,14 @@ def _replied_address(session: XmppSession, occupants: RoomOccupants) -> xep0461_
 def room_message(session: XmppSession, sender: Jid, message: Message, *, delayed: bool = False) -> ET.Element:
     """A room's message for this session, from the sender's occupant JID, with what the sender's
     client sent beside the body (OMEMO, markers, …: `payloads`), live, in history or in MAM."""
-    payload = [] if message.is_deleted else payloads.elements(message.extras, max_bytes=session.limits.max_stanza_bytes)
-    return groupchat(sender, session.jid, message, payload=payload, delayed=delayed)
+    if message.is_deleted:
+        return groupchat(sender, session.jid, message, payload=[], delayed=delayed)
+    payload = payloads.elements(message.extras, max_bytes=session.limits.max_stanza_bytes)
+    urls = attachments.links(session, message)  # files shared on the web: links (XEP-0066)
+    body = attachments.body_with_links(message, urls) if urls else None
+    return groupchat(
+        sender, session.jid, message, payload=payload + attachments.oob_elements(urls), delayed=delayed, body=body
+    )
 
 
 def _within(stanzas: list[ET.Element], maxchars: int) -> list[ET.Element]:

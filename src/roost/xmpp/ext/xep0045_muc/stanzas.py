@@ -73,18 +73,25 @@ def occupant_presence(
 
 
 def groupchat(
-    room: Jid, to: Jid, message: Message, *, payload: list[ET.Element] | None = None, delayed: bool = False
+    room: Jid,
+    to: Jid,
+    message: Message,
+    *,
+    payload: list[ET.Element] | None = None,
+    delayed: bool = False,
+    body: str | None = None,
 ) -> ET.Element:
     """A room message; history (delayed) carries <delay/> stamped with its original time.
 
     `payload` is what the sender's client sent beside the body (`payloads.elements` of the
-    message's extras: OMEMO, markers, …); an encrypted message without a body gets none."""
+    message's extras: OMEMO, markers, …); an encrypted message without a body gets none.
+    `body`, if given, is written instead of the message's (its text with its files' links)."""
     stanza = ET.Element(
         f"{{{CLIENT}}}message",
         {"type": "groupchat", "from": str(room), "to": str(to), "id": message.client_id or str(message.id)},
     )
-    if message.body or message.encryption is None:
-        ET.SubElement(stanza, f"{{{CLIENT}}}body").text = message.body
+    if body is not None or message.body or message.encryption is None:
+        ET.SubElement(stanza, f"{{{CLIENT}}}body").text = message.body if body is None else body
     if payload:
         stanza.extend(payload)
     ET.SubElement(stanza, f"{{{SID}}}stanza-id", {"id": str(message.id), "by": str(room.bare)})
