@@ -270,3 +270,12 @@ async def test_special_characters_are_plain_text(
     await _post(world, chat, amy, *SPECIAL_BODIES)
 
     assert await _bodies(stores, text, chat) == expected
+
+
+async def test_results_come_page_by_page_older_than_the_last_shown(world: World, stores: SqlStores, room: Trio) -> None:
+    amy, _, chat = room
+    await _post(world, chat, amy, *(f"standup note {i}" for i in range(5)))
+    first = await stores.search.search(SearchQuery("standup", (chat.id,), limit=2))
+    second = await stores.search.search(SearchQuery("standup", (chat.id,), limit=2, before_id=first[-1].id))
+    third = await stores.search.search(SearchQuery("standup", (chat.id,), limit=2, before_id=second[-1].id))
+    assert [m.body for m in first + second + third] == [f"standup note {i}" for i in (4, 3, 2, 1, 0)]

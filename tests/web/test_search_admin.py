@@ -44,6 +44,19 @@ async def test_search_filters_and_opens_around_the_result(
     await form.get_by_label("Since").fill("")
     await form.get_by_role("button", name="Search").click()
 
+    # More than a page: "Show older results" brings the next ones, until there are no more.
+    await form.get_by_label("Search for").fill("chatter")
+    await form.get_by_role("button", name="Search").click()
+    await expect(page.get_by_role("status").filter(has_text="100+ results")).to_be_visible()  # a page is 100
+    more = page.get_by_role("button", name="Show older results")
+    await more.click()
+    await expect(results.get_by_role("listitem")).to_have_count(120)
+    await expect(page.get_by_role("status").filter(has_text="120 results")).to_be_visible()
+    await expect(more).to_be_hidden()
+    await form.get_by_label("Search for").fill("zanzibar")
+    await form.get_by_role("button", name="Search").click()
+    await expect(results.get_by_role("listitem")).to_have_count(1)
+
     # A result opens the conversation around the message, highlighted: not the latest page.
     await results.get_by_role("button", name=re.compile("budget is approved")).click()
     history = page.get_by_role("list", name="Messages with Alice Search")

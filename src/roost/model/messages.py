@@ -108,6 +108,7 @@ class SearchQuery:
     since: datetime | None = None
     until: datetime | None = None
     limit: int = 50
+    before_id: int | None = None  # the next page: results older than this message
 
 
 @dataclass(frozen=True, slots=True)

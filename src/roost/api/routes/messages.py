@@ -94,9 +94,11 @@ async def search(
     since: datetime | None = None,
     until: datetime | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+    before: Id | None = None,
 ) -> SearchOut:
-    """Full-text search in the caller's conversations, newest first."""
-    query = SearchQuery(q, tuple(conversation_id or ()), sender_id, since, until, limit)
+    """Full-text search in the caller's conversations, newest first; `before` (the last result's
+    id) gives the next page."""
+    query = SearchQuery(q, tuple(conversation_id or ()), sender_id, since, until, limit, before_id=before)
     return SearchOut(messages=[MessageOut.from_model(m) for m in await services.archive.search(me, query)])
 
 

@@ -382,5 +382,6 @@ class ArchiveService:
             since=query.since,
             until=query.until,
             limit=query.limit,
+            before_id=query.before_id,
         )
         return await self.searcher.search(scoped)

@@ -129,6 +129,8 @@ class SqlSearchStore:
             statement = statement.where(m.c.created_at >= _as_utc(query.since))
         if query.until is not None:
             statement = statement.where(m.c.created_at < _as_utc(query.until))
+        if query.before_id is not None:
+            statement = statement.where(m.c.id < query.before_id)
         statement = statement.order_by(m.c.id.desc()).limit(query.limit)
         await self.indexer.catch_up()  # every message acknowledged before now is then in the index
         async with self.db.reader.connect() as conn:

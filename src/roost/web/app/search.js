@@ -76,23 +76,41 @@ export function searchView(open, back) {
       h('span', { class: 'snippet' }, message.encryption ? 'Encrypted message' : marked(message.body.slice(0, 300), query)),
     ));
   };
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    const params = new URLSearchParams({ q: text.value, limit: String(LIMIT) });
-    if (where.value) params.append('conversation_id', where.value);
-    if (sender.value) params.set('sender_id', sender.value);
-    if (since.value) params.set('since', dayBound(since.value, false));
-    if (until.value) params.set('until', dayBound(until.value, true));
+  const more = h('button', { type: 'button', class: 'more-results', hidden: true }, 'Show older results');
+  /** @type {URLSearchParams | null} the last search, for its next pages */ let asked = null;
+  let shown = 0;
+  /** One page of results: the first (a new search) or the next (older than the last shown). @param {string | null} before */
+  const fetchPage = async (before) => {
+    if (!asked) return;
+    const params = new URLSearchParams(asked);
+    if (before) params.set('before', before);
     status.textContent = 'Searching…';
+    more.hidden = true;
     try {
       const found = await get(`/search?${params}`);
-      results.replaceChildren(...found.messages.map((/** @type {any} */ m) => result(m, text.value)));
-      const count = found.messages.length;
-      status.textContent = count === 0 ? 'Nothing found.' : `${count}${count === LIMIT ? '+' : ''} ${count === 1 ? 'result' : 'results'}`;
+      const items = found.messages.map((/** @type {any} */ m) => result(m, params.get('q') ?? ''));
+      if (before) results.append(...items);
+      else results.replaceChildren(...items);
+      shown = (before ? shown : 0) + found.messages.length;
+      const full = found.messages.length === LIMIT; // perhaps more: offer the next page
+      status.textContent = shown === 0 ? 'Nothing found.' : `${shown}${full ? '+' : ''} ${shown === 1 ? 'result' : 'results'}`;
+      more.hidden = !full;
+      const last = found.messages[found.messages.length - 1];
+      more.dataset.before = last ? last.id : '';
     } catch (error) {
       status.textContent = /** @type {Error} */ (error).message;
     }
+  };
+  more.addEventListener('click', () => fetchPage(more.dataset.before || null));
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    asked = new URLSearchParams({ q: text.value, limit: String(LIMIT) });
+    if (where.value) asked.append('conversation_id', where.value);
+    if (sender.value) asked.set('sender_id', sender.value);
+    if (since.value) asked.set('since', dayBound(since.value, false));
+    if (until.value) asked.set('until', dayBound(until.value, true));
+    fetchPage(null);
   });
   queueMicrotask(() => text.focus());
-  return page('search', 'Search messages', back, form, status, results);
+  return page('search', 'Search messages', back, form, status, results, more);
 }
