@@ -14,6 +14,7 @@ from tests.support.server import ADMIN_PASSWORD, ServerProcess
 from tests.support.web import WebUser, api_session
 from tests.web.conftest import SignedIn
 from tests.web.test_chat import open_direct
+from tests.web.test_message_actions import open_listed
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 NewUser = Callable[[str], WebUser]
@@ -170,3 +171,32 @@ async def test_hostile_names_rooms_and_search_results_render_as_text(
         assert await each.locator("body").locator(DANGEROUS).count() == 0
     assert watch.dialogs == [] and admin_watch.dialogs == []
     assert watch.errors == [] and admin_watch.errors == []
+
+
+async def test_a_photo_sent_from_an_xmpp_client_shows_as_the_image(
+    new_user: NewUser, signed_in: SignedIn, server: ServerProcess
+) -> None:
+    """An XEP-0363 upload's link as the whole body (as Conversations sends a photo) shows the
+    image itself, fetched from this origin; a link that does not load stays a link."""
+    alice, bob = new_user("Alice Photos"), new_user("Bob Phone")
+    photo = png(200, 150)
+    with api_session(server.url, bob) as http:
+        slot = http.post(
+            "/api/v1/files/slots", json={"name": "IMG 0001.png", "size": len(photo), "content_type": "image/png"}
+        )
+        assert slot.status_code == 201, slot.text
+        put_path = "/" + slot.json()["put_url"].split("/", 3)[3]
+        assert http.put(put_path, content=photo, headers={"content-type": "image/png"}).status_code == 201
+        direct = http.post("/api/v1/directs", json={"user_id": alice.id}).json()["id"]
+        for body in (slot.json()["get_url"], "https://elsewhere.example/file/" + "x" * 43 + "/cat.png"):
+            sent = http.post(f"/api/v1/conversations/{direct}/messages", json={"body": body})
+            assert sent.status_code == 201, sent.text
+    page, watch = await signed_in(alice)
+    await open_listed(page, bob)
+    history = page.get_by_role("list", name=f"Messages with {bob.display_name}")
+    image = history.get_by_role("img", name="IMG 0001.png")
+    await expect(image).to_be_visible()
+    handle = await image.element_handle()
+    await page.wait_for_function("img => img.complete && img.naturalWidth === 200", arg=handle)  # the real image
+    await expect(history.get_by_role("link", name=re.compile("elsewhere.example"))).to_be_visible()  # not an image
+    assert watch.errors == [] or all("404" in e for e in watch.errors)

@@ -34,6 +34,30 @@ const attachment = (hooks) => (/** @type {import('./store.js').Attachment} */ fi
   );
 };
 
+/** A link to a file on this server: an XMPP client's upload (XEP-0363) or a file shared here. */
+const FILE_LINK = /^https?:\/\/([^/\s]+)(\/file\/[A-Za-z0-9_-]{16,128}\/([^/\s?#]+))$/;
+const IMAGE_NAME = /\.(png|jpe?g|gif|webp)$/i;
+
+/**
+ * A body that is only a link to an image on this server (a photo sent from an XMPP client)
+ * shows the image, fetched from this origin by its path (the link may name the server by
+ * another of its addresses); if it does not load, the link shows as text. Other bodies: null.
+ * @param {string} text
+ */
+function linkedImage(text) {
+  const found = FILE_LINK.exec(text.trim());
+  if (!found) return null;
+  const path = found[2];
+  let name = found[3];
+  try { name = decodeURIComponent(name); } catch { /* shown as it is */ }
+  if (!IMAGE_NAME.test(name)) return null;
+  const box = h('div', { class: 'attachments' });
+  const image = h('img', { src: path, alt: name, loading: 'lazy' });
+  image.addEventListener('error', () => box.replaceWith(plainBody(text)));
+  box.append(h('a', { href: path, target: '_blank', rel: 'noopener', class: 'image', 'aria-label': `Open ${name}` }, image));
+  return box;
+}
+
 /** A tombstone's text: deleted by its sender, or removed by a room admin (with their reason). @param {import('./store.js').Message} m */
 function deletedNotice(m) {
   if (m.deleted_by == null || m.deleted_by === m.sender_id) return 'Message deleted';
@@ -51,8 +75,13 @@ function body(message) {
       ' Encrypted message — open it in your XMPP client',
     );
   }
+  return linkedImage(message.body) ?? plainBody(message.body);
+}
+
+/** @param {string} text */
+function plainBody(text) {
   const content = h('div', { class: 'body', dir: 'auto' }); // Arabic or Hebrew text runs right to left
-  content.append(renderMarkdown(message.body));
+  content.append(renderMarkdown(text));
   return content;
 }
 
