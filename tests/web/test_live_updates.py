@@ -167,4 +167,14 @@ async def test_a_colleague_made_after_the_page_loaded_shows_by_name_and_goes_whe
     )
     await expect(from_gus).to_have_count(1)
     await expect(page.get_by_text(re.compile(r"User \d+"))).to_have_count(0)
+
+    # Disabled with the CLI while signed in: the server's sweep ends his session and tells everyone.
+    gus_page, _ = await signed_in(gus)
+    await expect(people.get_by_role("button", name=re.compile("^Gus From-The-Cli"))).to_have_count(1)
+    by_cli = server.roost("user", "disable", gus.username)
+    assert by_cli.returncode == 0, by_cli.stderr
+    await expect(gus_page.get_by_role("alert")).to_have_text(
+        re.compile("Your account has been disabled"), timeout=15_000
+    )
+    await expect(people.get_by_role("button", name=re.compile("^Gus From-The-Cli"))).to_have_count(0)
     assert watch.errors == []

@@ -11,7 +11,7 @@ from datetime import timedelta
 from roost.core.accounts.service import AccountsService
 from roost.core.auth.throttle import Throttle
 from roost.core.clock import Clock
-from roost.core.events import SessionsRevoked
+from roost.core.events import SessionsRevoked, UserChanged
 from roost.core.routing.service import Router
 from roost.model.auth import IssuedToken, TokenInfo, TokenKind
 from roost.model.errors import BadRequest, NotAuthorized, NotFound
@@ -96,9 +96,14 @@ class AuthService:
         included), and a web or API session whose token is gone."""
         sessions = self.router.all_sessions()
         user_ids = list({s.user_id for s in sessions})
-        active = {u.id for u in await self.accounts.get_many(user_ids) if not u.is_disabled}
-        for user_id in set(user_ids) - active:
-            self.router.send(SessionsRevoked(user_id, None, "account disabled"), frozenset({user_id}))
+        users = await self.accounts.get_many(user_ids)
+        active = {u.id for u in users if not u.is_disabled}
+        for user in users:
+            if user.is_disabled:
+                self.router.send(SessionsRevoked(user.id, None, "account disabled"), frozenset({user.id}))
+                self.router.send(UserChanged(user, "disabled"), None)  # out of everyone's directory too
+        for user_id in set(user_ids) - {u.id for u in users}:  # no such account any more
+            self.router.send(SessionsRevoked(user_id, None, "account deleted"), frozenset({user_id}))
         with_token = [s for s in sessions if s.token_id is not None and s.user_id in active]
         alive = await self.tokens.existing(list({s.token_id for s in with_token if s.token_id is not None}))
         gone = [s for s in with_token if s.token_id not in alive]
