@@ -23,7 +23,9 @@ OOB = "jabber:x:oob"
 
 
 def links(session: XmppSession, message: Message) -> list[str]:
-    """The message's files' capability URLs, in order."""
+    """The message's files' capability URLs, in order (most messages have none: nothing to look up)."""
+    if not message.attachments:
+        return []
     base = session.limits.http_public_url
     files = session.services.files
     return [f"{base}/file/{files.link_token(file)}/{quote(file.name)}" for file in message.attachments]
