@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from roost.core.events import MessageDeleted, MessageEdited, ReadMarkerMoved
 from roost.model.errors import RoostError
 from roost.model.messages import Message
-from roost.xmpp import payloads
+from roost.xmpp import attachments, payloads
 from roost.xmpp.render import CLIENT, carbon, direct, jid_of, other_jid
 
 if TYPE_CHECKING:
@@ -54,10 +54,12 @@ def change(
     correction of an encrypted message carries its new payload (the body is only a fallback)."""
     if isinstance(event, MessageEdited):
         message = event.message
+        urls = attachments.links(session, message)  # the files stay: their links stay in the body
         if message.body or message.encryption is None:
-            ET.SubElement(stanza, f"{{{CLIENT}}}body").text = message.body
+            ET.SubElement(stanza, f"{{{CLIENT}}}body").text = attachments.body_with_links(message, urls)
         if message.encryption is not None:
             stanza.extend(payloads.elements(message.extras, max_bytes=session.limits.max_stanza_bytes))
+        stanza.extend(attachments.oob_elements(urls))
         ET.SubElement(stanza, f"{{{CORRECT}}}replace", {"id": reference(message)})
     else:
         ET.SubElement(stanza, f"{{{RETRACT}}}retract", {"id": retracted_id})

@@ -43,6 +43,10 @@ async def test_a_file_sent_on_the_web_is_a_link_for_xmpp_clients(
         assert oob_url(got) == link
         answer = await fetch(server, link)
         assert (answer.status_code, answer.content) == (200, b"quarterly numbers")
+        edited = await alice.http.patch(f"/api/v1/messages/{sent['id']}", json={"body": "the Q4 report"})
+        assert edited.status_code == 200, edited.text
+        fixed = await wait_for(bob_all, lambda m: (m["body"] or "").startswith("the Q4 report"))
+        assert fixed["body"] == f"the Q4 report\n{link}" and oob_url(fixed) == link  # the file stays in a correction
 
         picture = await upload(alice, direct, b"\x89PNG not really", "photo.png", "image/png")
         await alice.send(direct, "", attachments=[picture["id"]])  # only a file: the body is the link

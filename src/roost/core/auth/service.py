@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from roost.core.accounts.service import AccountsService
@@ -41,6 +41,7 @@ class AuthService:
     account_throttle: Throttle
     address_throttle: Throttle
     session_lifetime: timedelta = timedelta(days=30)
+    _announced: set[int] = field(default_factory=set)  # disabled accounts the sweep has ended
 
     async def login(self, username: str, password: str, address: str, agent: str = "") -> tuple[User, IssuedToken]:
         """Check a password (throttled per account and per address) and open a session."""
@@ -98,18 +99,19 @@ class AuthService:
         user_ids = list({s.user_id for s in sessions})
         users = await self.accounts.get_many(user_ids)
         active = {u.id for u in users if not u.is_disabled}
+        announced = self._announced
         for user in users:
-            if user.is_disabled:
+            if user.is_disabled and user.id not in announced:  # once: closing sessions may take a few passes
+                announced.add(user.id)
                 self.router.send(SessionsRevoked(user.id, None, "account disabled"), frozenset({user.id}))
                 self.router.send(UserChanged(user, "disabled"), None)  # out of everyone's directory too
-        for user_id in set(user_ids) - {u.id for u in users}:  # no such account any more
-            self.router.send(SessionsRevoked(user_id, None, "account deleted"), frozenset({user_id}))
+        announced.intersection_update(user_ids)  # forget those whose sessions are gone
         with_token = [s for s in sessions if s.token_id is not None and s.user_id in active]
         alive = await self.tokens.existing(list({s.token_id for s in with_token if s.token_id is not None}))
         gone = [s for s in with_token if s.token_id not in alive]
         for session in gone:
             self.router.send(SessionsRevoked(session.user_id, session.token_id, "logged out"), None)
-        return len(gone) + len(set(user_ids) - active)
+        return len(gone)
 
     async def revoke(self, user: User, token_id: int) -> None:
         """End one of the user's own sessions or tokens, live connections included."""

@@ -9,7 +9,8 @@ import { maxId, newClientId } from './format.js';
 
 const MAX_BACKOFF_MS = 15000;
 const HEARTBEAT_MS = 25000; // a ping command this often while connected
-const HEARTBEAT_TIMEOUT_MS = 10000; // unanswered this long: the connection is dead
+const HEARTBEAT_TIMEOUT_MS = 10000; // nothing at all from the server this long after a ping: the connection is dead
+const CONNECT_TIMEOUT_MS = 15000; // a new socket without its hello this long is given up
 const SIGNED_OUT_CODES = new Set([4401, 4403]);
 
 /**
@@ -40,8 +41,10 @@ export class Connection {
     /** @type {number | undefined} */ this.retryTimer = undefined;
     /** @type {number | undefined} */ this.heartbeat = undefined;
     this.onOffline = () => this.drop();
+    /** @type {number | undefined} a ping's deadline, or a new socket's (hello must come) */ this.late = undefined;
     this.onOnline = () => {
-      if (this.ready || this.stopped || this.socket) return;
+      if (this.ready || this.stopped) return;
+      if (this.socket) this.drop(); // a socket opened while the network was away may never finish
       clearTimeout(this.retryTimer); // back on the network: try at once, not after the backoff
       this.attempts = 0;
       this.open();
@@ -63,8 +66,9 @@ export class Connection {
    */
   beat() {
     if (!this.ready || this.stopped) return;
-    const late = window.setTimeout(() => this.drop(), HEARTBEAT_TIMEOUT_MS);
-    this.command({ type: 'ping' }).then(() => clearTimeout(late), () => clearTimeout(late));
+    clearTimeout(this.late);
+    this.late = window.setTimeout(() => this.drop(), HEARTBEAT_TIMEOUT_MS);
+    this.command({ type: 'ping' }).catch(() => undefined); // any frame that comes clears `late` (receive)
   }
 
   /** Give up the current socket as dead (its own close event, if it ever comes, is ignored). */
@@ -81,6 +85,7 @@ export class Connection {
     window.removeEventListener('offline', this.onOffline);
     window.removeEventListener('online', this.onOnline);
     clearInterval(this.heartbeat);
+    clearTimeout(this.late);
     clearTimeout(this.retryTimer);
     this.socket?.close(1000);
     for (const waiting of this.pending.values()) waiting.reject(new CommandError('client.stopped', 'Signed out.'));
@@ -92,12 +97,15 @@ export class Connection {
     const since = this.cursor ? `?since=${encodeURIComponent(this.cursor)}` : '';
     const socket = new WebSocket(`${scheme}//${location.host}/api/v1/events/ws${since}`);
     this.socket = socket;
+    clearTimeout(this.late);
+    this.late = window.setTimeout(() => { if (this.socket === socket && !this.ready) this.drop(); }, CONNECT_TIMEOUT_MS);
     socket.addEventListener('message', (event) => { if (this.socket === socket) this.receive(JSON.parse(String(event.data))); });
     socket.addEventListener('close', (event) => { if (this.socket === socket) this.closed(event.code, event.reason); });
   }
 
   /** @param {any} frame */
   receive(frame) {
+    clearTimeout(this.late); // the connection is alive: a ping's answer may wait behind others
     if (frame.type === 'hello') {
       this.attempts = 0;
       this.ready = true;

@@ -35,7 +35,8 @@ const attachment = (hooks) => (/** @type {import('./store.js').Attachment} */ fi
 };
 
 /** A link to a file on this server: an XMPP client's upload (XEP-0363) or a file shared here. */
-const FILE_LINK = /^https?:\/\/([^/\s]+)(\/file\/[A-Za-z0-9_-]{16,128}\/([^/\s?#]+))$/;
+const FILE_LINK = /^https?:\/\/([^/\s]+)(\/file\/[A-Za-z0-9_-]{16,128}\/([^/\\\s?#]+))$/;
+const FILE_PATH = /^\/file\/[A-Za-z0-9_-]{16,128}\/[^/]+$/;
 const IMAGE_NAME = /\.(png|jpe?g|gif|webp)$/i;
 
 /**
@@ -47,7 +48,8 @@ const IMAGE_NAME = /\.(png|jpe?g|gif|webp)$/i;
 function linkedImage(text) {
   const found = FILE_LINK.exec(text.trim());
   if (!found) return null;
-  const path = found[2];
+  const path = new URL(found[2], location.origin).pathname; // as the browser will ask for it
+  if (!FILE_PATH.test(path)) return null; // dot segments or the like: not one of our file links
   let name = found[3];
   try { name = decodeURIComponent(name); } catch { /* shown as it is */ }
   if (!IMAGE_NAME.test(name)) return null;

@@ -79,15 +79,18 @@ export function searchView(open, back) {
   const more = h('button', { type: 'button', class: 'more-results', hidden: true }, 'Show older results');
   /** @type {URLSearchParams | null} the last search, for its next pages */ let asked = null;
   let shown = 0;
+  let searches = 0; // answers to an earlier search (or page) than the latest are dropped
   /** One page of results: the first (a new search) or the next (older than the last shown). @param {string | null} before */
   const fetchPage = async (before) => {
     if (!asked) return;
     const params = new URLSearchParams(asked);
     if (before) params.set('before', before);
+    const mine = ++searches;
     status.textContent = 'Searching…';
     more.hidden = true;
     try {
       const found = await get(`/search?${params}`);
+      if (mine !== searches) return;
       const items = found.messages.map((/** @type {any} */ m) => result(m, params.get('q') ?? ''));
       if (before) results.append(...items);
       else results.replaceChildren(...items);
@@ -98,7 +101,7 @@ export function searchView(open, back) {
       const last = found.messages[found.messages.length - 1];
       more.dataset.before = last ? last.id : '';
     } catch (error) {
-      status.textContent = /** @type {Error} */ (error).message;
+      if (mine === searches) status.textContent = /** @type {Error} */ (error).message;
     }
   };
   more.addEventListener('click', () => fetchPage(more.dataset.before || null));
