@@ -227,3 +227,11 @@ async def test_mark_deleted_removes_every_way_in_but_keeps_the_name(world: World
     assert await stores.users.search("hal", after=None, limit=5, include_disabled=True) == []
     assert await stores.users.count_admins() == 0
     assert [u.username for u in await stores.users.get_many([hal.id])] == ["hal"]  # history still names them
+
+
+async def test_disabled_among_names_the_disabled_and_deleted_ones(world: World, stores: SqlStores) -> None:
+    amy, bob, cat = await world.user("amy"), await world.user("bob"), await world.user("cat")
+    await stores.users.update(bob.id, is_disabled=True)
+    await stores.users.mark_deleted(cat.id)
+    assert await stores.users.disabled_among([amy.id, bob.id, cat.id, 999_999]) == {bob.id, cat.id}
+    assert await stores.users.disabled_among([]) == set()

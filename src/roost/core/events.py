@@ -29,7 +29,6 @@ class MessageEdited:
 class MessageDeleted:
     message: Message
     event_id: int
-    actor_id: int | None = None  # who deleted it: its sender, or a room admin (None: replayed from the log)
 
 
 @dataclass(frozen=True, slots=True)

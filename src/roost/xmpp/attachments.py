@@ -22,23 +22,17 @@ if TYPE_CHECKING:
 OOB = "jabber:x:oob"
 
 
-def links(session: XmppSession, message: Message) -> list[str]:
-    """The message's files' capability URLs, in order (most messages have none: nothing to look up)."""
+def linked(session: XmppSession, message: Message) -> tuple[str, list[ET.Element]]:
+    """The body with the message's files' links after it, and an XEP-0066 <x/> for each
+    (no files, as most messages: the body as it is, and nothing looked up)."""
     if not message.attachments:
-        return []
+        return message.body, []
     base = session.limits.http_public_url
     files = session.services.files
-    return [f"{base}/file/{files.link_token(file)}/{quote(file.name)}" for file in message.attachments]
-
-
-def body_with_links(message: Message, urls: list[str]) -> str:
-    return "\n".join([message.body, *urls]) if message.body else "\n".join(urls)
-
-
-def oob_elements(urls: list[str]) -> list[ET.Element]:
-    out = []
+    urls = [f"{base}/file/{files.link_token(file)}/{quote(file.name)}" for file in message.attachments]
+    oob = []
     for url in urls:
         x = ET.Element(f"{{{OOB}}}x")
         ET.SubElement(x, f"{{{OOB}}}url").text = url
-        out.append(x)
-    return out
+        oob.append(x)
+    return "\n".join([message.body, *urls] if message.body else urls), oob

@@ -54,12 +54,12 @@ def change(
     correction of an encrypted message carries its new payload (the body is only a fallback)."""
     if isinstance(event, MessageEdited):
         message = event.message
-        urls = attachments.links(session, message)  # the files stay: their links stay in the body
+        body, oob = attachments.linked(session, message)  # the files stay: their links stay in the body
         if message.body or message.encryption is None:
-            ET.SubElement(stanza, f"{{{CLIENT}}}body").text = attachments.body_with_links(message, urls)
+            ET.SubElement(stanza, f"{{{CLIENT}}}body").text = body
         if message.encryption is not None:
             stanza.extend(payloads.elements(message.extras, max_bytes=session.limits.max_stanza_bytes))
-        stanza.extend(attachments.oob_elements(urls))
+        stanza.extend(oob)
         ET.SubElement(stanza, f"{{{CORRECT}}}replace", {"id": reference(message)})
     else:
         ET.SubElement(stanza, f"{{{RETRACT}}}retract", {"id": retracted_id})

@@ -159,11 +159,11 @@ def _chat_element(session: XmppSession, message: Message, origin: Origin | None,
     if message.is_deleted:
         ET.SubElement(stanza, f"{{{RETRACT}}}retracted", {"id": str(message.id), "stamp": stamp(message.deleted_at)})
     else:
-        urls = attachments.links(session, message)  # files shared on the web: links (XEP-0066)
-        if message.body or message.encryption is None or urls:
-            ET.SubElement(stanza, f"{{{CLIENT}}}body").text = attachments.body_with_links(message, urls)
+        body, oob = attachments.linked(session, message)  # files shared on the web: links (XEP-0066)
+        if message.body or message.encryption is None or oob:
+            ET.SubElement(stanza, f"{{{CLIENT}}}body").text = body
         stanza.extend(payloads.elements(message.extras, max_bytes=session.limits.max_stanza_bytes))
-        stanza.extend(attachments.oob_elements(urls))
+        stanza.extend(oob)
     ET.SubElement(stanza, f"{{{SID}}}stanza-id", {"id": str(message.id), "by": session.bare_text})
     return stanza
 

@@ -175,3 +175,6 @@ class AccountsService:
 
     async def get_many(self, user_ids: list[int]) -> list[User]:
         return await self.users.get_many(user_ids)
+
+    async def disabled_among(self, user_ids: list[int]) -> set[int]:
+        return await self.users.disabled_among(user_ids)

@@ -90,7 +90,8 @@ class CatchUpService:
 
     async def _rebuild(self, entry: LogEntry, messages: dict[int, Message]) -> DurableEvent | None:
         if entry.kind in MESSAGE_EVENTS:
-            return _message_event(entry, messages.get(entry.ref_id or 0))
+            message = messages.get(entry.ref_id or 0)
+            return MESSAGE_EVENTS[entry.kind](message, entry.id) if message else None
         if entry.conversation_id is None or entry.user_id is None:
             return None
         if entry.kind == "read.moved":
@@ -110,12 +111,3 @@ class CatchUpService:
         member = await self.conversations.store.member(conversation_id, user_id)
         change = cast(Literal["added", "removed", "updated"], entry.kind.split(".")[1])
         return MembershipChanged(conversation_id, user_id, member.role if member else None, change, entry.id)
-
-
-def _message_event(entry: LogEntry, message: Message | None) -> DurableEvent | None:
-    """A message's event again; a deletion names who deleted it (its sender or a room admin)."""
-    if message is None:
-        return None
-    if entry.kind == "message.deleted":
-        return MessageDeleted(message, entry.id, entry.user_id)
-    return MESSAGE_EVENTS[entry.kind](message, entry.id)

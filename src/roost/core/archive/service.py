@@ -289,7 +289,7 @@ class ArchiveService:
         deleted = await self.messages.delete(
             message_id, actor_id=user.id, event_id=event_id, now=self.clock.now(), reason=reason
         )
-        self.router.send(MessageDeleted(deleted, event_id, user.id), recipients, except_session=origin)
+        self.router.send(MessageDeleted(deleted, event_id), recipients, except_session=origin)
         return deleted
 
     async def react(self, user: User, message_id: int, emoji: str, *, add: bool) -> Message:

@@ -164,6 +164,16 @@ class SqlUserStore:
                 found.extend(user_from_row(row) for row in await conn.execute(query))
         return found
 
+    async def disabled_among(self, user_ids: list[int]) -> set[int]:
+        """Which of these accounts are disabled (or deleted), in reads of at most IN_CHUNK ids."""
+        found: set[int] = set()
+        async with self.db.reader.connect() as conn:
+            for start in range(0, len(user_ids), IN_CHUNK):
+                chunk = user_ids[start : start + IN_CHUNK]
+                query = select(t.users.c.id).where(t.users.c.id.in_(chunk), t.users.c.is_disabled.is_(True))
+                found.update(await conn.scalars(query))
+        return found
+
     async def get_many(self, user_ids: list[int]) -> list[User]:
         """The users with these ids, in reads of at most IN_CHUNK ids."""
         found: list[User] = []

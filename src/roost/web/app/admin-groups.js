@@ -5,7 +5,7 @@
  * after a second click in its row (its room stays). The same operations as `roost group` and /api/v1/admin/groups.
  */
 import { api, get, post, put } from './api.js';
-import { h, showError, tell } from './dom.js';
+import { askInPlace, h, showError, tell } from './dom.js';
 
 /** @typedef {{id: number, name: string, description: string, default_room_id: string | null, members: {id: number, username: string}[]}} Group */
 
@@ -47,13 +47,8 @@ function groupRow(group, reload) {
   const actions = h('td', { class: 'row-actions' });
   const ask = h('button', { type: 'button' }, `Delete ${group.name}`);
   const standing = () => actions.replaceChildren(add, ask);
-  ask.addEventListener('click', () => {  // asked in the row, not in a dialog
-    const sure = h('button', { type: 'button', class: 'danger' }, `Yes, delete ${group.name}`);
-    sure.addEventListener('click', () => act(() => api('DELETE', groupPath(group.name)), `Group ${group.name} deleted`, reload));
-    const keep = h('button', { type: 'button', onclick: standing }, 'Keep it');
-    actions.replaceChildren(h('p', { role: 'status' }, `Delete ${group.name}? Its room stays, with its members and history.`), sure, keep);
-    sure.focus();
-  });
+  ask.addEventListener('click', () => askInPlace(actions, `Delete ${group.name}? Its room stays, with its members and history.`,  // in the row
+    `Yes, delete ${group.name}`, 'Keep it', () => act(() => api('DELETE', groupPath(group.name)), `Group ${group.name} deleted`, reload)));
   standing();
   return h(
     'tr',

@@ -6,7 +6,7 @@
  */
 import { api, get, post, put } from './api.js';
 import { groupsSection } from './admin-groups.js';
-import { h, showError, tell } from './dom.js';
+import { askInPlace, h, showError, tell } from './dom.js';
 import { page } from './page.js';
 
 /** @typedef {{id: number, username: string, display_name: string, is_admin: boolean, is_disabled: boolean}} Account */
@@ -58,15 +58,8 @@ function userRow(user, reload, secret) {
       () => flag({ is_admin: !user.is_admin }, `${name} changed`)),
   );
   // The old password stops working at once: asked in the row first (no browser dialog).
-  const ask = () => {
-    const sure = h('button', { type: 'button', class: 'danger', onclick: reset }, `Yes, reset the password of ${name}`);
-    actions.replaceChildren(
-      h('p', { role: 'status' }, `Reset the password of ${name}? The old one stops working at once.`),
-      sure,
-      h('button', { type: 'button', onclick: standing }, 'Keep it'),
-    );
-    sure.focus();
-  };
+  const ask = () => askInPlace(actions, `Reset the password of ${name}? The old one stops working at once.`,
+    `Yes, reset the password of ${name}`, 'Keep it', reset);
   standing();
   return h(
     'tr',

@@ -81,6 +81,19 @@ export function tell(text, kind = 'notice') {
   toastTimer = setTimeout(() => { if (toast) toast.hidden = true; }, kind === 'error' ? ERROR_MS : NOTICE_MS);
 }
 
+/**
+ * Ask before something that cannot be taken back, in place (no browser dialog, which the page
+ * never opens): `box` shows the question, a danger button that does it and one that keeps
+ * things as they were (the children `box` had before).
+ * @param {HTMLElement} box @param {string} question @param {string} yes @param {string} keep @param {() => void} onYes
+ */
+export function askInPlace(box, question, yes, keep, onYes) {
+  const before = [...box.childNodes];
+  const sure = h('button', { type: 'button', class: 'danger', onclick: onYes }, yes);
+  box.replaceChildren(h('p', { role: 'status' }, question), sure, h('button', { type: 'button', onclick: () => box.replaceChildren(...before) }, keep));
+  sure.focus();
+}
+
 /** Something the user asked for failed: say what, visibly. @param {unknown} error */
 export function showError(error) {
   tell(error instanceof Error ? error.message : String(error), 'error');

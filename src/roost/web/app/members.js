@@ -6,7 +6,7 @@
  */
 import { del, get, patch, post, put } from './api.js';
 import { presenceDot, presenceText } from './directory.js';
-import { h, showError, tell } from './dom.js';
+import { askInPlace, h, showError, tell } from './dom.js';
 import { isListed, nameOf, on, state } from './store.js';
 
 const RANK = /** @type {Record<string, number>} */ ({ owner: 3, admin: 2, member: 1 });
@@ -140,19 +140,8 @@ function archiveTools(roomId) {
       }, 'Unarchive room'));
       return;
     }
-    const ask = () => {
-      const sure = h('button', {
-        type: 'button',
-        class: 'danger',
-        onclick: () => attempt(patch(`/rooms/${roomId}`, { is_archived: true }), 'Room archived'),
-      }, 'Yes, archive this room');
-      box.replaceChildren(
-        h('p', { role: 'status' }, 'Archive this room? Its history stays; nobody can write in it until it is unarchived.'),
-        sure,
-        h('button', { type: 'button', onclick: () => { shown = null; render(); } }, 'Keep it open'),
-      );
-      sure.focus();
-    };
+    const ask = () => askInPlace(box, 'Archive this room? Its history stays; nobody can write in it until it is unarchived.',
+      'Yes, archive this room', 'Keep it open', () => attempt(patch(`/rooms/${roomId}`, { is_archived: true }), 'Room archived'));
     box.replaceChildren(h('button', { type: 'button', onclick: ask }, 'Archive room'));
   };
   render();
@@ -162,24 +151,13 @@ function archiveTools(roomId) {
 /** @param {string} roomId @returns {{element: HTMLElement, dispose: () => void}} */
 export function membersPanel(roomId) {
   const content = h('div', { class: 'members-content' }, h('p', {}, 'Loading members…'));
-  const leave = h('div', { class: 'leave' });
-  const standing = () => leave.replaceChildren(h('button', { type: 'button', class: 'danger', onclick: askLeave }, 'Leave room'));
+  const leave = h('div', { class: 'leave' }, h('button', { type: 'button', class: 'danger', onclick: askLeave }, 'Leave room'));
   /** Asked in place first: an invite-only room takes you back only when someone invites you. */
   function askLeave() {
     const open = state.conversations.get(roomId)?.visibility === 'open';
-    const sure = h('button', {
-      type: 'button',
-      class: 'danger',
-      onclick: () => attempt(del(`/rooms/${roomId}/members/${state.me?.id}`), 'You left the room'),
-    }, 'Yes, leave this room');
-    leave.replaceChildren(
-      h('p', { role: 'status' }, open ? 'Leave this room? You can join it again from Browse rooms.' : 'Leave this room? Someone in it must invite you to come back.'),
-      sure,
-      h('button', { type: 'button', onclick: standing }, 'Stay'),
-    );
-    sure.focus();
+    const question = open ? 'Leave this room? You can join it again from Browse rooms.' : 'Leave this room? Someone in it must invite you to come back.';
+    askInPlace(leave, question, 'Yes, leave this room', 'Stay', () => attempt(del(`/rooms/${roomId}/members/${state.me?.id}`), 'You left the room'));
   }
-  standing();
   const element = h(
     'aside',
     { id: 'members-panel', class: 'members-panel', 'aria-labelledby': 'members-heading' },

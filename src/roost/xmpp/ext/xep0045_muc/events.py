@@ -96,7 +96,7 @@ async def _changed(event: MessageEdited | MessageDeleted, session: XmppSession) 
     room = session.server.rooms.joined(event.message.conversation_id, session)
     if room is None:
         return None
-    if isinstance(event, MessageDeleted) and event.actor_id not in (None, event.message.sender_id):
+    if isinstance(event, MessageDeleted) and event.message.is_moderated:
         return [await moderation(session, room, event)]
     stanza = await _from_occupant(session, room, event.message.sender_id, event.event_id)
     return [change(session, stanza, event, retracted_id=str(event.message.id))]

@@ -120,11 +120,8 @@ def room_message(session: XmppSession, sender: Jid, message: Message, *, delayed
     if message.is_deleted:
         return groupchat(sender, session.jid, message, payload=[], delayed=delayed)
     payload = payloads.elements(message.extras, max_bytes=session.limits.max_stanza_bytes)
-    urls = attachments.links(session, message)  # files shared on the web: links (XEP-0066)
-    body = attachments.body_with_links(message, urls) if urls else None
-    return groupchat(
-        sender, session.jid, message, payload=payload + attachments.oob_elements(urls), delayed=delayed, body=body
-    )
+    body, oob = attachments.linked(session, message)  # files shared on the web: links (XEP-0066)
+    return groupchat(sender, session.jid, message, payload=payload + oob, delayed=delayed, body=body if oob else None)
 
 
 def _within(stanzas: list[ET.Element], maxchars: int) -> list[ET.Element]:

@@ -61,8 +61,8 @@ async def on_moderate(session: XmppSession, request: IqRequest, to: Jid, kind: s
 
 async def moderation(session: XmppSession, occupants: RoomOccupants, event: MessageDeleted) -> ET.Element:
     """A moderator's retraction, from the room, naming the message by its stanza-id."""
-    assert event.actor_id is not None
-    nick = await sender_nick(session, occupants, event.actor_id)
+    assert event.message.deleted_by is not None
+    nick = await sender_nick(session, occupants, event.message.deleted_by)
     room = room_jid(session.domain, occupants.local)
     attributes = {"type": "groupchat", "from": str(room), "to": str(session.jid), "id": str(event.event_id)}
     stanza = ET.Element(f"{{{CLIENT}}}message", attributes)
