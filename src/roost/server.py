@@ -34,11 +34,13 @@ RETENTION_EVERY_SECONDS = 3600.0
 GC_GEN0_THRESHOLD = 50_000
 
 
-async def _sweep_revoked(runtime: Runtime) -> None:
+async def _follow_other_processes(runtime: Runtime) -> None:
+    """What the CLI changes reaches live sessions: revoked logins end, changed accounts are told."""
     while True:
         await asyncio.sleep(REVOCATION_CHECK_SECONDS)
         try:
             await runtime.services.auth.sweep_revoked()
+            await runtime.services.accounts.follow_elsewhere()
         except Exception:
             log.warning("revocation sweep failed", exc_info=True)
 
@@ -135,8 +137,9 @@ def build_app(settings: Settings) -> FastAPI:
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         runtime.start()
         await runtime.services.files.load_link_key()  # before anyone renders a sent file's link
+        await runtime.services.accounts.start_following()
         background = [
-            asyncio.create_task(_sweep_revoked(runtime)),
+            asyncio.create_task(_follow_other_processes(runtime)),
             asyncio.create_task(_expire_messages(runtime)),
             asyncio.create_task(_sweep_files(runtime)),
         ]

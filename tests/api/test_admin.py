@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import secrets
 from pathlib import Path
 from typing import Any
@@ -202,6 +203,43 @@ async def test_cli_disable_closes_the_live_websocket_within_seconds(
     assert code == 4403
     assert [f for f in frames if f["type"] == "closing"], frames
     assert_error(await dave.http.get("/api/v1/me"), 401, "auth.required")
+
+
+async def _user_update(events: Events, username: str, timeout: float = 10) -> dict[str, Any]:
+    """The next user.updated about `username` (other frames kept)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        frame = await events.until("user.updated", timeout=max(deadline - asyncio.get_running_loop().time(), 0.01))
+        if frame["user"]["username"] == username:
+            return frame["user"]  # type: ignore[no-any-return]
+
+
+async def test_cli_account_changes_reach_open_directories_within_seconds(
+    server: ServerProcess, admin: Person, make_person: MakePerson
+) -> None:
+    """The CLI runs in its own process: the server follows its notes (every 2 s), once each."""
+    watcher = await make_person("watcher")
+    events = await events_of(server, watcher)
+    newcomer = unique("cli-new")
+    try:
+        added = await asyncio.to_thread(
+            server.roost, "user", "add", newcomer, "--name", "New Comer", "--password-stdin", stdin="cli-password-1\n"
+        )
+        assert added.returncode == 0, added.stderr
+        created = await _user_update(events, newcomer)
+        assert (created["display_name"], created["is_disabled"]) == ("New Comer", False)
+        for command, disabled in (("disable", True), ("enable", False)):
+            result = await asyncio.to_thread(server.roost, "user", command, newcomer)
+            assert result.returncode == 0, result.stderr
+            assert (await _user_update(events, newcomer))["is_disabled"] is disabled
+        # a change made through this server is told once, not again when the server reads its note
+        await admin.http.patch(f"{ADMIN_USERS}/{newcomer}", json={"is_admin": True})
+        assert (await _user_update(events, newcomer))["is_admin"] is True
+        with contextlib.suppress(TimeoutError):
+            again = await _user_update(events, newcomer, timeout=4.5)
+            raise AssertionError(f"told twice: {again}")
+    finally:
+        await events.close()
 
 
 async def test_cli_import_creates_users_and_reports_failed_lines(

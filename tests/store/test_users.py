@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 
 import pytest
 
@@ -235,3 +236,22 @@ async def test_disabled_among_names_the_disabled_and_deleted_ones(world: World, 
     await stores.users.mark_deleted(cat.id)
     assert await stores.users.disabled_among([amy.id, bob.id, cat.id, 999_999]) == {bob.id, cat.id}
     assert await stores.users.disabled_among([]) == set()
+
+
+async def test_the_log_of_account_changes_is_read_in_order_and_forgotten_by_age(stores: SqlStores) -> None:
+    users = stores.users
+    start = await users.last_change_id()
+    old, now = datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 1, 3, tzinfo=UTC)
+    await users.note_change(7, "created", "cli-1", old)
+    await users.note_change(7, "disabled", "server-1", now)
+    await users.note_change(8, "renamed", "cli-1", now)
+    changes = await users.changes_after(start, 10)
+    assert [(c.user_id, c.change, c.origin) for c in changes] == [
+        (7, "created", "cli-1"),
+        (7, "disabled", "server-1"),
+        (8, "renamed", "cli-1"),
+    ]
+    assert [c.id for c in await users.changes_after(changes[0].id, 1)] == [changes[1].id]
+    assert await users.last_change_id() == changes[-1].id
+    await users.forget_changes(datetime(2026, 1, 2, tzinfo=UTC))
+    assert [c.change for c in await users.changes_after(start, 10)] == ["disabled", "renamed"]

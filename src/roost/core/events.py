@@ -152,12 +152,15 @@ class PepChanged:
     item_id: str | None = None
 
 
+AccountChangeKind = Literal["created", "renamed", "profile", "avatar", "admin", "disabled", "enabled", "deleted"]
+
+
 @dataclass(frozen=True, slots=True)
 class UserChanged:
     """An account changed, as `change` says; `user` is the account now (disabled for "deleted")."""
 
     user: User
-    change: Literal["created", "renamed", "profile", "avatar", "admin", "disabled", "enabled", "deleted"] = "profile"
+    change: AccountChangeKind = "profile"
 
 
 @dataclass(frozen=True, slots=True)

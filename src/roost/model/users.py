@@ -55,6 +55,17 @@ class User:
 
 
 @dataclass(frozen=True, slots=True)
+class AccountChange:
+    """A note that an account changed (`change` as in core.events.UserChanged), made by `origin`,
+    the process that changed it: how running servers learn of the CLI's changes."""
+
+    id: int
+    user_id: int
+    change: str
+    origin: str
+
+
+@dataclass(frozen=True, slots=True)
 class ScramKeys:
     """What SCRAM (RFC 5802) needs to check a password without knowing it."""
 

@@ -4,6 +4,7 @@ pushes to every interested resource, the error cases of §2.3.3 and §2.5.3."""
 from __future__ import annotations
 
 import asyncio
+import secrets
 
 import pytest
 from slixmpp.exceptions import IqError
@@ -94,6 +95,25 @@ async def test_a_colleague_made_or_disabled_while_connected_is_pushed(
         assert removed.get("subscription") == "remove"
         full = await send_iq(client, "get", f"<query xmlns='{ROSTER}'/>")
         assert jid(newbie) not in {each.get("jid") for each in full.xml.find(f"{{{ROSTER}}}query")}
+
+
+async def test_a_colleague_added_or_disabled_with_the_cli_is_pushed(
+    server: ServerProcess, make_person: MakePerson
+) -> None:
+    """The CLI is another process: the server follows its account changes (every 2 s)."""
+    alice = await make_person("alice")
+    newcomer = f"cli-{secrets.token_hex(3)}"
+    async with connected(server, alice.username, alice.password) as client:
+        queue = pushes(client)
+        made = await asyncio.to_thread(
+            server.roost, "user", "add", newcomer, "--name", "Cli Newcomer", "--password-stdin", stdin="cli-pass-1234\n"
+        )
+        assert made.returncode == 0, made.stderr
+        added = await next_push(queue, f"{newcomer}@localhost")
+        assert (added.get("name"), added.get("subscription")) == ("Cli Newcomer", "both")
+        disabled = await asyncio.to_thread(server.roost, "user", "disable", newcomer)
+        assert disabled.returncode == 0, disabled.stderr
+        assert (await next_push(queue, f"{newcomer}@localhost")).get("subscription") == "remove"
 
 
 async def test_colleagues_cannot_be_removed_but_other_addresses_can(

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import secrets
 from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import cast
 
 from roost.core.accounts import passwords
 from roost.core.clock import Clock
-from roost.core.events import SessionsRevoked, UserChanged
+from roost.core.events import AccountChangeKind, SessionsRevoked, UserChanged
 from roost.core.routing.service import Router
 from roost.core.ttl import RefreshingCache
 from roost.model.errors import BadRequest, NotAuthorized, NotFound
@@ -15,6 +18,9 @@ from roost.model.users import NewUser, User, normalize_username
 from roost.store.protocols import TokenStore, UserStore
 
 PROFILE_FIELD_MAX = 200
+FOLLOW_BATCH = 500  # account changes read per pass
+KEEP_CHANGES = timedelta(days=1)
+PRUNE_EVERY = timedelta(hours=1)
 
 
 def check_profile_field(name: str, value: str) -> str:
@@ -28,16 +34,32 @@ def check_profile_field(name: str, value: str) -> str:
     return value
 
 
+@dataclass
+class _Following:
+    """How far this process has read the log of account changes."""
+
+    change_id: int = 0
+    pruned_at: datetime | None = None
+
+
 @dataclass(frozen=True)
 class AccountsService:
-    """The organisation's accounts; only admins (or the local CLI) change other people."""
+    """The organisation's accounts; only admins (or the local CLI) change other people.
+
+    Every change is told to this process's sessions at once and noted in the store's log of
+    account changes, under this process's `origin`; a running server follows the notes of
+    the others (`follow_elsewhere`), so a colleague added or disabled with the CLI shows in
+    open directories and XMPP rosters within seconds.
+    """
 
     users: UserStore
     tokens: TokenStore
     router: Router
     clock: Clock
     password_min: int = 8
+    origin: str = field(default_factory=lambda: secrets.token_hex(8))
     _by_name: RefreshingCache[str, User] = field(init=False)
+    _following: _Following = field(init=False, default_factory=_Following)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_name", RefreshingCache(self.clock, self._load_by_name))
@@ -52,7 +74,7 @@ class AccountsService:
         creds = await asyncio.to_thread(passwords.derive, prepared)
         user = NewUser(username=username, is_admin=new.is_admin, **fields)
         created = await self.users.create(user, creds, self.clock.now())
-        self.router.send(UserChanged(created, "created"), None)  # everyone's directory shows them at once
+        await self._tell(created, "created")  # everyone's directory shows them at once
         return created
 
     async def get(self, user_id: int) -> User:
@@ -123,14 +145,14 @@ class AccountsService:
             raise NotFound("user.not_found", "No such user.")
         self._forget(user)
         renamed = before is not None and before.display_name != user.display_name  # XMPP rosters show the name
-        self.router.send(UserChanged(user, "renamed" if renamed else "profile"), None)
+        await self._tell(user, "renamed" if renamed else "profile")
         return user
 
     async def changed(self, user_id: int) -> User:
         """The account as stored now, told to everyone (after its avatar changed)."""
         user = await self.get(user_id)
         self._forget(user)
-        self.router.send(UserChanged(user, "avatar"), None)
+        await self._tell(user, "avatar")
         return user
 
     async def set_disabled(self, user_id: int, disabled: bool) -> User:
@@ -142,7 +164,7 @@ class AccountsService:
         if disabled:
             await self.tokens.delete(user_id)
             self.router.send(SessionsRevoked(user_id, None, "account disabled"), frozenset({user_id}))
-        self.router.send(UserChanged(user, "disabled" if disabled else "enabled"), None)  # in directories or not
+        await self._tell(user, "disabled" if disabled else "enabled")  # in directories or not
         return user
 
     async def set_admin(self, user_id: int, is_admin: bool) -> User:
@@ -152,7 +174,7 @@ class AccountsService:
         if user is None:
             raise NotFound("user.not_found", "No such user.")
         self._forget(user)
-        self.router.send(UserChanged(user, "admin"), None)
+        await self._tell(user, "admin")
         return user
 
     async def delete(self, user_id: int) -> None:
@@ -162,7 +184,40 @@ class AccountsService:
         self._forget(user)
         await self.users.mark_deleted(user_id)
         self.router.send(SessionsRevoked(user_id, None, "account deleted"), frozenset({user_id}))
-        self.router.send(UserChanged(replace(user, is_disabled=True), "deleted"), None)  # out of directories
+        await self._tell(replace(user, is_disabled=True), "deleted")  # out of directories
+
+    async def _tell(self, user: User, change: AccountChangeKind) -> None:
+        self.router.send(UserChanged(user, change), None)
+        await self.users.note_change(user.id, change, self.origin, self.clock.now())
+
+    async def start_following(self) -> None:
+        """Follow the account changes made from now on (a server, at start)."""
+        self._following.change_id = await self.users.last_change_id()
+
+    async def follow_elsewhere(self) -> int:
+        """Tell this process's sessions the account changes other processes (the CLI) made
+        since the last call; how many. Notes older than a day are removed now and then.
+
+        On PostgreSQL a note whose transaction commits after a later one was read is
+        missed; its change then shows at the next reload."""
+        following = self._following
+        changes = await self.users.changes_after(following.change_id, FOLLOW_BATCH)
+        if changes:
+            following.change_id = changes[-1].id
+        theirs = [c for c in changes if c.origin != self.origin]
+        accounts = {u.id: u for u in await self.users.get_many(list({c.user_id for c in theirs}))} if theirs else {}
+        for change in theirs:
+            user = accounts.get(change.user_id)
+            if user is None:
+                continue
+            self._forget(user)
+            kind = cast(AccountChangeKind, change.change)
+            self.router.send(UserChanged(replace(user, is_disabled=True) if kind == "deleted" else user, kind), None)
+        now = self.clock.now()
+        if following.pruned_at is None or now - following.pruned_at >= PRUNE_EVERY:
+            following.pruned_at = now
+            await self.users.forget_changes(now - KEEP_CHANGES)
+        return len(theirs)
 
     async def _keep_one_admin(self, user_id: int) -> None:
         user = await self.get(user_id)

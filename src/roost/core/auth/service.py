@@ -11,7 +11,7 @@ from datetime import timedelta
 from roost.core.accounts.service import AccountsService
 from roost.core.auth.throttle import Throttle
 from roost.core.clock import Clock
-from roost.core.events import SessionsRevoked, UserChanged
+from roost.core.events import SessionsRevoked
 from roost.core.routing.service import Router
 from roost.model.auth import IssuedToken, TokenInfo, TokenKind
 from roost.model.errors import BadRequest, NotAuthorized, NotFound
@@ -99,10 +99,9 @@ class AuthService:
         user_ids = list({s.user_id for s in sessions})
         disabled = await self.accounts.disabled_among(user_ids)  # ids only: read every 2 s
         announced = self._announced
-        for user in await self.accounts.get_many(list(disabled - announced)):  # once: closing may take passes
-            announced.add(user.id)
-            self.router.send(SessionsRevoked(user.id, None, "account disabled"), frozenset({user.id}))
-            self.router.send(UserChanged(user, "disabled"), None)  # out of everyone's directory too
+        for user_id in disabled - announced:  # once: closing may take passes
+            announced.add(user_id)  # (everyone's directory hears of it from accounts.follow_elsewhere)
+            self.router.send(SessionsRevoked(user_id, None, "account disabled"), frozenset({user_id}))
         announced.intersection_update(user_ids)  # forget those whose sessions are gone
         with_token = [s for s in sessions if s.token_id is not None and s.user_id not in disabled]
         alive = await self.tokens.existing(list({s.token_id for s in with_token if s.token_id is not None}))

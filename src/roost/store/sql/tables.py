@@ -307,6 +307,18 @@ private_xml = Table(
     Column("payload", Text, nullable=False),
 )
 
+# Changes to accounts by any process (the CLI's included), read by every running server:
+# core/accounts/service.py `follow_elsewhere`. Kept a day.
+account_changes = Table(
+    "account_changes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", Integer, nullable=False),
+    Column("change", String(16), nullable=False),  # UserChanged.change
+    Column("origin", String(32), nullable=False),  # the process that made it
+    Column("at", DateTime(timezone=True), nullable=False),
+)
+
 server_keys = Table(
     "server_keys",
     metadata,

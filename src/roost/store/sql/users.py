@@ -12,7 +12,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from roost.model.errors import Conflict
-from roost.model.users import Credentials, NewUser, ScramKeys, User
+from roost.model.users import AccountChange, Credentials, NewUser, ScramKeys, User
 from roost.store.sql import tables as t
 from roost.store.sql.convert import sqlite_text_time, user_from_row, utc, utc_required
 from roost.store.sql.engine import Database
@@ -221,6 +221,31 @@ class SqlUserStore:
             await conn.execute(update(t.users).where(t.users.c.id == user_id).values(is_deleted=True, is_disabled=True))
             for table in (t.credentials, t.tokens, t.members, t.group_members):
                 await conn.execute(table.delete().where(table.c.user_id == user_id))
+
+        await self.writer.write(write)
+
+    # -- the log of account changes that running servers follow (core/accounts/service.py)
+
+    async def note_change(self, user_id: int, change: str, origin: str, now: datetime) -> None:
+        async def write(conn: AsyncConnection) -> None:
+            values = {"user_id": user_id, "change": change, "origin": origin, "at": now}
+            await conn.execute(t.account_changes.insert().values(**values))
+
+        await self.writer.write(write)
+
+    async def changes_after(self, change_id: int, limit: int) -> list[AccountChange]:
+        c = t.account_changes.c
+        query = select(c.id, c.user_id, c.change, c.origin).where(c.id > change_id).order_by(c.id).limit(limit)
+        async with self.db.reader.connect() as conn:
+            return [AccountChange(row.id, row.user_id, row.change, row.origin) for row in await conn.execute(query)]
+
+    async def last_change_id(self) -> int:
+        async with self.db.reader.connect() as conn:
+            return int(await conn.scalar(select(func.coalesce(func.max(t.account_changes.c.id), 0))) or 0)
+
+    async def forget_changes(self, before: datetime) -> None:
+        async def write(conn: AsyncConnection) -> None:
+            await conn.execute(t.account_changes.delete().where(t.account_changes.c.at < before))
 
         await self.writer.write(write)
 
