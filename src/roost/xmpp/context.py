@@ -50,6 +50,7 @@ class Origin:
     resource: str
     to_resource: str | None = None
     private: bool = False  # XEP-0280 <private/> or XEP-0334 <no-copy/>: no carbons
+    to_self: bool = False  # to the sender's own JID ("note to self", "to my other device")
 
 
 @dataclass

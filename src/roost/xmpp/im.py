@@ -58,7 +58,7 @@ async def on_message(session: XmppSession, stanza: ET.Element, to: Jid | None) -
     body = stanza.findtext(f"{{{CLIENT}}}body") or ""
     extras = payloads.of(stanza)
     if body or extras.has_content:
-        await _store(session, stanza, to, conversation_id, body=body, extras=extras)
+        await _store(session, stanza, to, conversation_id, body=body, extras=extras, to_self=other == session.user_id)
         return
     if extras.xml is not None and extras.relayable:
         await relay(session, stanza, to, conversation_id, payload=extras.xml)
@@ -68,10 +68,17 @@ async def on_message(session: XmppSession, stanza: ET.Element, to: Jid | None) -
 
 
 async def _store(
-    session: XmppSession, stanza: ET.Element, to: Jid, conversation_id: int, *, body: str, extras: payloads.Extras
+    session: XmppSession,
+    stanza: ET.Element,
+    to: Jid,
+    conversation_id: int,
+    *,
+    body: str,
+    extras: payloads.Extras,
+    to_self: bool,
 ) -> None:
     client_id = _client_id(stanza) or f"roost-{secrets.token_hex(8)}"  # carbons find the sender by it
-    origin = Origin(session.resource, to.resource or None, _is_private(stanza))
+    origin = Origin(session.resource, to.resource or None, _is_private(stanza), to_self)
     session.server.hub.note_sent(session.user_id, client_id, origin)
     payload = Payload(extras.xml, extras.encryption)
     reply_to = None

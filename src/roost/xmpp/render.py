@@ -131,16 +131,27 @@ def _gets_plain(session: XmppSession, message: Message, origin: Origin | None) -
     """Whether the session gets the message itself (True), nothing (False) or a carbon (None)."""
     if not session.available:  # before initial presence: only what was sent to this very resource
         addressed = origin is not None and origin.to_resource == session.resource
-        return addressed and message.sender_id != session.user_id
-    if message.sender_id == session.user_id:
-        return False if _no_sent_copy(session, origin) else None
+        return addressed and (message.sender_id != session.user_id or (origin is not None and origin.to_self))
     target = session.server.hub.addressed_resource(session.user_id, origin)
+    if message.sender_id == session.user_id:
+        if _to_other_resource_of_self(session, origin, target):  # RFC 6121 §8.5.2.1.1, §8.5.3.1
+            return True
+        return False if _no_sent_copy(session, origin) else None
     # To another resource, or to the bare JID with a negative priority (RFC 6121 §8.5.2.1.1): carbons only
     return (
         None
         if (target is not None and target != session.resource) or (target is None and session.priority < 0)
         else True
     )
+
+
+def _to_other_resource_of_self(session: XmppSession, origin: Origin | None, target: str | None) -> bool:
+    """A message to one's own bare JID reaches one's other available resources (not the one that
+    sent it: it has it), and one to one's own full JID that resource: "note to self" and "send to
+    my other device" in Conversations and Dino."""
+    if origin is None or not origin.to_self or origin.resource == session.resource:
+        return False
+    return target == session.resource if target is not None else session.priority >= 0
 
 
 def _no_sent_copy(session: XmppSession, origin: Origin | None) -> bool:

@@ -57,10 +57,18 @@ def bodies(client: Client) -> list[str | None]:
 
 
 async def barrier(sender: Client, *receivers: Client, to: str) -> None:
-    """A message sent after the others: once it is in, anything before it would be too."""
+    """A message sent after the others: once it is in, anything before it would be too (and
+    stays queued for `bodies`)."""
     sender.send_message(mto=JID(to), mbody="barrier", mtype="chat")
     for receiver in receivers:
-        await wait_for(receiver.messages, lambda m: m["body"] == "barrier" or body_of(copied(m, "sent")) == "barrier")
+        before: list[Any] = []
+        while True:
+            stanza = await wait_for(receiver.messages, lambda _m: True)
+            if stanza["body"] == "barrier" or body_of(copied(stanza, "sent")) == "barrier":
+                break
+            before.append(stanza)
+        for stanza in before:
+            receiver.messages.put_nowait(stanza)
 
 
 async def test_sent_carbons_from_another_xmpp_client_and_from_the_web(
@@ -131,6 +139,33 @@ async def test_received_carbons_for_messages_to_another_resource(
         assert JID(inner.get("from")).bare == f"{bob.username}@localhost"
         await barrier(b, tablet, to=alice_jid)
         assert bodies(tablet) == []  # addressed to another resource, and no carbons here
+
+
+async def test_messages_to_ones_own_jid_reach_ones_other_resources(
+    server: ServerProcess, make_person: MakePerson
+) -> None:
+    """RFC 6121 §8.5.2.1.1 and §8.5.3.1: "note to self" (the bare JID) reaches the other available
+    resources, "to my other device" (a full JID) that resource alone; the sender gets no echo."""
+    alice = await make_person("alice")
+    alice_jid = f"{alice.username}@localhost"
+    async with (
+        carbon_client(server, alice, "laptop") as laptop,
+        carbon_client(server, alice, "phone") as phone,
+        carbon_client(server, alice, "tablet") as tablet,
+    ):
+        laptop.send_message(mto=JID(alice_jid), mbody="note to self", mtype="chat")
+        for other in (phone, tablet):
+            note = await wait_for(other.messages, lambda m: m["body"] == "note to self")
+            assert note["from"] == JID(f"{alice_jid}/laptop")
+            assert note.xml.find("{urn:xmpp:sid:0}stanza-id") is not None
+        laptop.send_message(mto=JID(f"{alice_jid}/phone"), mbody="to my phone", mtype="chat")
+        await wait_for(phone.messages, lambda m: m["body"] == "to my phone")
+        await barrier(phone, tablet, to=f"{alice_jid}/tablet")
+        await barrier(phone, laptop, to=f"{alice_jid}/laptop")
+        assert bodies(tablet) == []  # addressed to the phone, and no carbons here
+        assert bodies(laptop) == []  # no echo of its own messages
+    history = await alice.get(f"/api/v1/conversations/{await alice.direct(alice)}/messages")
+    assert [m["body"] for m in history["messages"]][-4:] == ["note to self", "to my phone", "barrier", "barrier"]
 
 
 async def test_disable_and_bad_requests(server: ServerProcess, make_person: MakePerson) -> None:
