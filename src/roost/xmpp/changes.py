@@ -35,14 +35,22 @@ async def changed_message(event: MessageEdited | MessageDeleted, session: XmppSe
         return []
     if await direct(session, message.conversation_id) is None:
         return []
+    sender = _as_sent(session, message, await jid_of(session, message.sender_id))
     if own:
         to = await other_jid(session, message.conversation_id, session.user_id)
-        inner = ET.Element(f"{{{CLIENT}}}message", {"type": "chat", "from": session.bare_text, "to": to})
+        inner = ET.Element(f"{{{CLIENT}}}message", {"type": "chat", "from": sender, "to": to})
         inner.set("id", str(event.event_id))
         return [carbon(session, "sent", change(session, inner, event, retracted_id=reference(message)))]
-    sender = await jid_of(session, message.sender_id)
     attributes = {"type": "chat", "from": sender, "to": str(session.jid), "id": str(event.event_id)}
     return [change(session, ET.Element(f"{{{CLIENT}}}message", attributes), event, retracted_id=reference(message))]
+
+
+def _as_sent(session: XmppSession, message: Message, bare: str) -> str:
+    """The address the message came from when it was delivered: the full JID of the XMPP
+    resource that sent it while the server remembers it, else the bare JID. XEP-0308 §5: a
+    client accepts a correction only from the full JID the original came from."""
+    origin = session.server.hub.origin_of(message.sender_id, message.client_id)
+    return f"{bare}/{origin.resource}" if origin is not None and origin.resource else bare
 
 
 def change(

@@ -224,7 +224,7 @@ async def test_own_corrections_and_retractions_made_elsewhere_arrive_as_sent_car
         assert inner is not None
         replace = inner.find(f"{{{correct}}}replace")
         assert replace is not None and replace.get("id") == "p-1"
-        assert (inner.get("to"), inner.get("from")) == (bob_jid, f"{alice.username}@localhost")
+        assert (inner.get("to"), inner.get("from")) == (bob_jid, f"{alice.username}@localhost/phone")  # XEP-0308 §5
         await wait_for(b.messages, lambda m: m["body"] == "hello")
         await barrier(b, phone, to=f"{alice.username}@localhost")
         assert all(body_of(copied(m, "sent")) != "hello" for m in drain(phone_all))  # none for its own fix

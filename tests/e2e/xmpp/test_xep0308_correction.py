@@ -27,10 +27,11 @@ async def test_corrections_both_ways(server: ServerProcess, make_person: MakePer
         connected(server, bob.username, bob.password) as b,
     ):
         send_payload(a, bob_jid, "", body="helo", stanza_id="first-1")
-        await wait_for(b.messages, lambda m: m["body"] == "helo")
+        original = await wait_for(b.messages, lambda m: m["body"] == "helo")
         send_payload(a, bob_jid, f"<replace xmlns='{CORRECT}' id='first-1'/>", body="hello")
         fixed = await wait_for(b.messages, lambda m: replaced(m) is not None)
         assert (fixed["body"], replaced(fixed)) == ("hello", "first-1")
+        assert fixed["from"] == original["from"] == a.boundjid  # §5: from the original's full JID
         history = await bob.get(f"/api/v1/conversations/{conversation}/messages")
         assert [m["body"] for m in history["messages"]] == ["hello"]
         sent = await bob.send(conversation, "from teh web")

@@ -29,6 +29,7 @@ async def test_retractions_both_ways(server: ServerProcess, make_person: MakePer
         await wait_for(b.messages, lambda m: m["body"] == "oops")
         send_payload(a, bob_jid, f"<retract xmlns='{RETRACT}' id='oops-1'/>")
         gone = await wait_for(b.messages, lambda m: retracted(m) is not None)
+        assert gone["from"] == a.boundjid  # from the full JID the message came from
         assert retracted(gone) == "oops-1"
         assert gone["body"]  # a fallback for clients without XEP-0424
         history = await bob.get(f"/api/v1/conversations/{conversation}/messages")
