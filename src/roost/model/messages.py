@@ -34,10 +34,16 @@ class Message:
     encryption: str | None = None  # end-to-end encryption of the payload: "omemo", "omemo:2", "openpgp", ...
     deleted_by: int | None = None  # who deleted it: its sender, or a room admin (a moderator)
     deletion_reason: str | None = None  # the reason a room admin gave, if any
+    client_ref: str | None = None  # the id its sender's client knows it by, when that is no client_id
 
     @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
+
+    @property
+    def reference(self) -> str:
+        """The id clients know the message by: the one its sender's client gave, else the server's."""
+        return self.client_ref or self.client_id or str(self.id)
 
     @property
     def is_moderated(self) -> bool:
@@ -51,11 +57,13 @@ class Payload:
 
     `extras` is serialised XML (for XMPP clients); `encryption` names the end-to-end
     encryption of the content ("omemo", "omemo:2", "openpgp", "pgp", "otr", ...), when
-    the body is only a fallback text.
+    the body is only a fallback text; `client_ref` is the id the client knows the message
+    by when it is no de-duplication key (an XMPP stanza id without an origin-id).
     """
 
     extras: str | None = None
     encryption: str | None = None
+    client_ref: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +79,7 @@ class NewMessage:
     attachments: tuple[StoredFile, ...] = ()
     extras: str | None = None
     encryption: str | None = None
+    client_ref: str | None = None  # an id the sender's client gave that is no de-duplication key
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,7 +23,7 @@ RETRACT_FALLBACK = "This person attempted to retract a previous message, but you
 
 def reference(message: Message) -> str:
     """The id XMPP clients know the message by (the one it was rendered with)."""
-    return message.client_id or str(message.id)
+    return message.reference
 
 
 async def changed_message(event: MessageEdited | MessageDeleted, session: XmppSession) -> list[ET.Element]:

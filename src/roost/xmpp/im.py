@@ -29,7 +29,6 @@ from roost.xmpp.session import XmppSession
 
 CLIENT = "jabber:client"
 CHATSTATES = "http://jabber.org/protocol/chatstates"
-SID = "urn:xmpp:sid:0"
 CARBONS = "urn:xmpp:carbons:2"
 HINTS = "urn:xmpp:hints"
 
@@ -77,10 +76,11 @@ async def _store(
     extras: payloads.Extras,
     to_self: bool,
 ) -> None:
-    client_id = _client_id(stanza) or f"roost-{secrets.token_hex(8)}"  # carbons find the sender by it
+    client_id, client_ref = payloads.client_ids(stanza)
+    client_id = client_id or f"roost-{secrets.token_hex(8)}"  # carbons find the sender by it
     origin = Origin(session.resource, to.resource or None, _is_private(stanza), to_self)
     session.server.hub.note_sent(session.user_id, client_id, origin)
-    payload = Payload(extras.xml, extras.encryption)
+    payload = Payload(extras.xml, extras.encryption, client_ref)
     reply_to = None
     if replies.is_reply(stanza):  # XEP-0461
         encrypted = extras.encryption is not None
@@ -131,13 +131,6 @@ async def _colleague(session: XmppSession, to: Jid) -> int:
     if user.is_disabled:
         raise StanzaError("cancel", "service-unavailable")
     return user.id
-
-
-def _client_id(stanza: ET.Element) -> str | None:
-    """XEP-0359 origin-id if the client gave one, else the stanza id: the de-duplication key."""
-    origin = stanza.find(f"{{{SID}}}origin-id")
-    value = origin.get("id") if origin is not None else stanza.get("id")
-    return value[:128] if value else None
 
 
 def _is_private(stanza: ET.Element) -> bool:

@@ -140,3 +140,15 @@ def elements(text: str | None, *, max_bytes: int) -> list[ET.Element]:
     head = f"<stream:stream xmlns='{CLIENT_NS}' xmlns:stream='http://etherx.jabber.org/streams'>"
     events = parser.feed(head.encode() + text.encode())
     return [event.element for event in events if isinstance(event, StanzaReceived)]
+
+
+def client_ids(stanza: ET.Element) -> tuple[str | None, str | None]:
+    """(client id, client ref) of a message. An XEP-0359 origin-id is unique for good: the
+    de-duplication key (a re-sent message is stored once). A stanza id alone is unique only
+    within its stream (RFC 6120 §8.1.3: Psi numbers them anew on each connection), so it
+    only names the message for its client (corrections, receipts), without de-duplication."""
+    origin = stanza.find(ORIGIN_ID)
+    if origin is not None and (value := origin.get("id")):
+        return value[:128], None
+    value = stanza.get("id")
+    return None, value[:128] if value else None

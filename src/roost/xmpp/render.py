@@ -97,7 +97,7 @@ async def chat_stanza(session: XmppSession, message: Message, origin: Origin | N
     stanza = _chat_element(session, message, origin, sender=await jid_of(session, message.sender_id), to=to)
 
     async def address(replied: Message) -> tuple[str, str]:
-        return await jid_of(session, replied.sender_id), replied.client_id or str(replied.id)
+        return await jid_of(session, replied.sender_id), replied.reference
 
     await replies.decorate(session, stanza, message, address)  # XEP-0461
     return stanza
@@ -164,9 +164,7 @@ def _chat_element(session: XmppSession, message: Message, origin: Origin | None,
         sender += f"/{origin.resource}"
     if message.body and not message.extras and not message.is_deleted and not message.attachments:
         return _plain_chat(message, sender=sender, to=to, by=session.bare_text)
-    stanza = ET.Element(
-        f"{{{CLIENT}}}message", {"type": "chat", "from": sender, "to": to, "id": message.client_id or str(message.id)}
-    )
+    stanza = ET.Element(f"{{{CLIENT}}}message", {"type": "chat", "from": sender, "to": to, "id": message.reference})
     if message.is_deleted:
         ET.SubElement(stanza, f"{{{RETRACT}}}retracted", {"id": str(message.id), "stamp": stamp(message.deleted_at)})
     else:
@@ -181,7 +179,7 @@ def _chat_element(session: XmppSession, message: Message, origin: Origin | None,
 
 def _plain_chat(message: Message, *, sender: str, to: str, by: str) -> Templated:
     """A chat message with only a body, written out once here (most messages; `serialize`)."""
-    attributes = {"type": "chat", "from": sender, "to": to, "id": message.client_id or str(message.id)}
+    attributes = {"type": "chat", "from": sender, "to": to, "id": message.reference}
     stanza = Templated(f"{{{CLIENT}}}message", attributes)
     body = ET.SubElement(stanza, f"{{{CLIENT}}}body")
     body.text = message.body

@@ -13,7 +13,7 @@ from tests.conftest import MakePerson
 from tests.support.raw_xmpp import HEADER, direct_tls
 from tests.support.scram import ScramClient
 from tests.support.server import ServerProcess
-from tests.support.xmpp import TIMEOUT, Client, connected, drain
+from tests.support.xmpp import TIMEOUT, Client, connected, drain, send_payload
 
 SERVER = JID("localhost")
 
@@ -269,3 +269,34 @@ async def test_hundreds_of_stanzas_in_one_write_are_all_answered_in_order(
         client.send("".join(f"<iq type='get' id='p{i}'><ping xmlns='urn:xmpp:ping'/></iq>" for i in range(count)))
         answers = [await client.recv() for _ in range(count)]
     assert [(a.get("id"), a.get("type")) for a in answers] == [(f"p{i}", "result") for i in range(count)]
+
+
+async def test_a_stanza_id_may_come_again_and_an_origin_id_may_not(
+    server: ServerProcess, make_person: MakePerson
+) -> None:
+    """RFC 6120 §8.1.3: a stanza id is unique within its stream only (Psi numbers them anew on
+    each connection); an XEP-0359 origin-id is unique for good, so a re-sent one is stored once."""
+    alice, bob, carol = await make_person("alice"), await make_person("bob"), await make_person("carol")
+    bob_jid, carol_jid = f"{bob.username}@localhost", f"{carol.username}@localhost"
+    correct = "<replace xmlns='urn:xmpp:message-correct:0' id='ab1a'/>"
+    async with (
+        connected(server, bob.username, bob.password) as b,
+        connected(server, carol.username, carol.password) as c,
+    ):
+        async with connected(server, alice.username, alice.password) as first:
+            send_payload(first, carol_jid, "", body="to carol", stanza_id="ab1a")
+            send_payload(first, bob_jid, "", body="to bob", stanza_id="ab1a")  # another conversation
+            assert (await wait_for(c.messages, lambda m: m["body"] == "to carol"))["id"] == "ab1a"
+            assert (await wait_for(b.messages, lambda m: m["body"] == "to bob"))["id"] == "ab1a"
+        async with connected(server, alice.username, alice.password) as second:
+            send_payload(second, carol_jid, "", body="again", stanza_id="ab1a")  # a new stream counts anew
+            assert (await wait_for(c.messages, lambda m: m["body"] == "again"))["id"] == "ab1a"
+            send_payload(second, carol_jid, correct, body="again, fixed")  # names the newest 'ab1a'
+            fixed = await wait_for(c.messages, lambda m: m["body"] == "again, fixed")
+            assert fixed.xml.find("{urn:xmpp:message-correct:0}replace").get("id") == "ab1a"
+            for _ in range(2):
+                send_payload(second, carol_jid, "<origin-id xmlns='urn:xmpp:sid:0' id='o-1'/>", body="once")
+            send_payload(second, carol_jid, "", body="after")
+            await wait_for(c.messages, lambda m: m["body"] == "after")
+    history = await carol.get(f"/api/v1/conversations/{await carol.direct(alice)}/messages")
+    assert [m["body"] for m in history["messages"]] == ["to carol", "again, fixed", "once", "after"]

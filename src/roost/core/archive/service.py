@@ -150,7 +150,16 @@ class ArchiveService:
         if recipients is None:
             recipients = await self.conversations.member_ids(conversation_id)
         new = NewMessage(
-            conversation_id, sender.id, client_id, body, reply_to, mentions, files, payload.extras, payload.encryption
+            conversation_id,
+            sender.id,
+            client_id,
+            body,
+            reply_to,
+            mentions,
+            files,
+            payload.extras,
+            payload.encryption,
+            payload.client_ref,
         )
         stored = self.messages.enqueue_append(new, message_id=self.ids.next_id(), now=self.clock.now())
         # A done-callback runs at the commit, before anyone awaiting the future resumes:
@@ -184,6 +193,9 @@ class ArchiveService:
         encryption = payload.encryption
         if encryption is not None and not 0 < len(encryption) <= self.limits.encryption_max_chars:
             raise BadRequest("message.encryption", "An encryption name has 1 to 64 characters.")
+        ref = payload.client_ref
+        if ref is not None and (not 0 < len(ref) <= CLIENT_ID_MAX or "\x00" in ref):
+            raise BadRequest("message.client_ref", f"A client's id has 1 to {CLIENT_ID_MAX} characters.")
         return payload
 
     async def _resent_with_files(

@@ -47,6 +47,7 @@ def to_store(new: NewMessage, *, message_id: int, now: datetime) -> Message:
         attachments=tuple(replace(f, message_id=message_id) for f in new.attachments),
         extras=new.extras,
         encryption=new.encryption,
+        client_ref=new.client_ref,
     )
 
 
@@ -81,7 +82,7 @@ def _newest(fresh: list[Message]) -> dict[int, int]:
 
 INSERT_MESSAGE = (
     "INSERT INTO messages (id, conversation_id, sender_id, client_id, body, created_at, reply_to, mentions,"
-    " extras, encryption) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " extras, encryption, client_ref) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 INSERT_NEW_MESSAGE = INSERT_MESSAGE + " ON CONFLICT (sender_id, client_id) DO NOTHING"
 INSERT_MENTION = "INSERT INTO mentions (conversation_id, user_id, message_id) VALUES (?, ?, ?)"
@@ -91,7 +92,7 @@ MOVE_NEWEST = "UPDATE conversations SET last_message_id = ?2 WHERE id = ?1 AND l
 # A join (not a row-value IN) lets SQLite look each pair up in the unique index on both columns.
 STORED = (
     "SELECT m.id, m.conversation_id, m.sender_id, m.client_id, m.body, m.created_at, m.edited_at, m.deleted_at,"
-    " m.reply_to, m.mentions, m.extras, m.encryption, m.deleted_by, m.deletion_reason"
+    " m.reply_to, m.mentions, m.extras, m.encryption, m.deleted_by, m.deletion_reason, m.client_ref"
     " FROM json_each(?) AS pair JOIN messages AS m"
     " ON m.sender_id = json_extract(pair.value, '$[0]') AND m.client_id = json_extract(pair.value, '$[1]')"
 )
@@ -109,6 +110,7 @@ def _row(m: Message) -> tuple[Any, ...]:
         encode_ids(m.mentions),
         m.extras,
         m.encryption,
+        m.client_ref,
     )
 
 
@@ -130,6 +132,7 @@ def _stored_message(row: tuple[Any, ...]) -> Message:
         encryption=row[11],
         deleted_by=row[12],
         deletion_reason=row[13],
+        client_ref=row[14],
     )
 
 
@@ -187,6 +190,7 @@ def _message_row(message: Message) -> dict[str, Any]:
         "mentions": encode_ids(message.mentions),
         "extras": message.extras,
         "encryption": message.encryption,
+        "client_ref": message.client_ref,
     }
 
 

@@ -70,15 +70,19 @@ class SqlArchiveStore:
             return ArchivePage(tuple(await hydrate(conn, rows)), complete=complete, count=int(count or 0))
 
     async def by_client_id(self, sender_ids: Sequence[int], client_id: str) -> list[Message]:
-        """The messages these senders sent under this client id (at most one each), oldest first."""
+        """The messages these senders sent under this client id (at most one each), oldest first,
+        then those whose client ref it is (several, if a client used it again), newest first."""
         m = t.messages
-        found: list[Message] = []
+        by_id: list[Message] = []
+        by_ref: list[Message] = []
         async with self.db.reader.connect() as conn:
             for start in range(0, len(sender_ids), SENDERS_PER_QUERY):  # one index seek per sender
                 senders = sender_ids[start : start + SENDERS_PER_QUERY]
                 query = select(m).where(m.c.sender_id.in_(senders), m.c.client_id == client_id)
-                found.extend(await hydrate(conn, list(await conn.execute(query))))
-        return sorted(found, key=lambda message: message.id)
+                by_id.extend(await hydrate(conn, list(await conn.execute(query))))
+                query = select(m).where(m.c.sender_id.in_(senders), m.c.client_ref == client_id)
+                by_ref.extend(await hydrate(conn, list(await conn.execute(query))))
+        return sorted(by_id, key=lambda message: message.id) + sorted(by_ref, key=lambda message: -message.id)
 
     async def direct_conversation_ids(self, user_id: int) -> list[int]:
         """The direct (one-to-one) conversations this person is in."""

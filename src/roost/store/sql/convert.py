@@ -105,4 +105,5 @@ def message_from_row(
         encryption=row.encryption,
         deleted_by=row.deleted_by,
         deletion_reason=row.deletion_reason,
+        client_ref=row.client_ref,
     )

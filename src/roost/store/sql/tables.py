@@ -17,6 +17,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 
 metadata = MetaData()
@@ -135,6 +136,7 @@ messages = Table(
     Column("conversation_id", BigInteger, nullable=False),
     Column("sender_id", Integer, nullable=False),
     Column("client_id", String(128)),
+    Column("client_ref", String(128)),  # the id the sender's client knows it by, when not client_id (0022)
     Column("body", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("edited_at", DateTime(timezone=True)),
@@ -147,6 +149,13 @@ messages = Table(
     Column("encryption", String(64)),
     UniqueConstraint("sender_id", "client_id", name="uq_messages_sender_client"),
     Index("ix_messages_conversation", "conversation_id", "id"),
+    Index(
+        "ix_messages_sender_client_ref",
+        "sender_id",
+        "client_ref",
+        sqlite_where=text("client_ref IS NOT NULL"),
+        postgresql_where=text("client_ref IS NOT NULL"),
+    ),
 )
 
 message_versions = Table(

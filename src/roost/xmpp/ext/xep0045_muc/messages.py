@@ -35,7 +35,6 @@ if TYPE_CHECKING:
     from roost.xmpp.session import XmppSession
 
 CHATSTATES = "http://jabber.org/protocol/chatstates"
-SID = "urn:xmpp:sid:0"
 CONFERENCE = "jabber:x:conference"
 
 
@@ -72,13 +71,14 @@ async def _groupchat(session: XmppSession, local: str, stanza: ET.Element) -> No
     if body or extras.has_content:
         encrypted = extras.encryption is not None
         body, reply_to = await xep0461_replies.incoming(session, stanza, conversation_id, body, encrypted=encrypted)
+        client_id, client_ref = payloads.client_ids(stanza)
         await services.archive.send(
             session.user,
             conversation_id,
             body,
-            client_id=_client_id(stanza),
+            client_id=client_id,
             reply_to=reply_to,
-            payload=Payload(extras.xml, extras.encryption),
+            payload=Payload(extras.xml, extras.encryption, client_ref),
         )
     elif topic is not None:
         await services.conversations.update(session.user, conversation_id, topic=topic.text or "")
@@ -158,12 +158,6 @@ async def _colleague(session: XmppSession, address: str) -> int:
 
 def _streams_of(session: XmppSession, user_id: int) -> list[XmppSession]:
     return session.server.hub.sessions_of(user_id)
-
-
-def _client_id(stanza: ET.Element) -> str | None:
-    origin = stanza.find(f"{{{SID}}}origin-id")
-    value = origin.get("id") if origin is not None else stanza.get("id")
-    return value[:128] if value else None
 
 
 def _chat_state(stanza: ET.Element) -> str | None:

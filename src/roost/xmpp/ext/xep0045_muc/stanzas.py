@@ -88,7 +88,7 @@ def groupchat(
     `body`, if given, is written instead of the message's (its text with its files' links)."""
     stanza = ET.Element(
         f"{{{CLIENT}}}message",
-        {"type": "groupchat", "from": str(room), "to": str(to), "id": message.client_id or str(message.id)},
+        {"type": "groupchat", "from": str(room), "to": str(to), "id": message.reference},
     )
     if body is not None or message.body or message.encryption is None:
         ET.SubElement(stanza, f"{{{CLIENT}}}body").text = message.body if body is None else body
