@@ -3,6 +3,8 @@
 The server sets `from` on everything a client sends (RFC 6120 §8.1.2.1): a `from` that
 is not the client's own full or bare JID ends the stream with <invalid-from/>. Each
 stanza runs in a guard, so one bad stanza gets an error reply and the stream goes on.
+An iq to a full JID of an account goes to that client (`iq_routing.py`); the server
+answers the others: those to itself, its services, and accounts' bare JIDs.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import xml.etree.ElementTree as ET
 
 from roost.model.errors import BadRequest, RoostError
 from roost.model.jid import Jid
-from roost.xmpp import im, presence
+from roost.xmpp import im, iq_routing, presence
 from roost.xmpp.errors import StanzaError, StreamError, error_reply, from_roost_error
 from roost.xmpp.ext import IqRequest
 from roost.xmpp.ext.xep0045_muc import extension as muc
@@ -79,18 +81,39 @@ def _answer_error(session: XmppSession, stanza: ET.Element, error: StanzaError) 
         return  # never answer an error with an error (RFC 6120 §8.3.1)
     if stanza.tag.endswith("}iq") and stanza.get("type") in ("result", "error"):
         return
-    reply = error_reply(stanza, error)
+    reply = error_reply(stanza, error, sender=_error_sender(session, stanza))
     reply.set("to", stanza.get("from", str(session.jid)))
     session.send(reply)
 
 
+def _error_sender(session: XmppSession, stanza: ET.Element) -> str | None:
+    """The server's domain when `to` is no valid JID: it answers on the domain's behalf, from a
+    valid address (RFC 6120 §8.3.1, §8.3.3.8); None: the addressee, as usual."""
+    to = stanza.get("to")
+    if to is None:
+        return None
+    try:
+        Jid.parse(to)
+    except BadRequest:
+        return session.domain
+    return None
+
+
 async def _iq(session: XmppSession, iq: ET.Element, to: Jid | None) -> None:
     kind = iq.get("type")
-    if kind in ("result", "error"):
-        session.answered(iq)  # an answer to one of the server's own requests
-        return
-    if kind not in ("get", "set") or not iq.get("id") or len(iq) != 1:
+    is_answer = kind in ("result", "error")
+    if not is_answer and (kind not in ("get", "set") or not iq.get("id") or len(iq) != 1):
         raise StanzaError("modify", "bad-request", "An iq get or set has an id and exactly one child.")
+    if to is not None and iq_routing.is_client_address(session, to):
+        await iq_routing.route(session, iq, to)  # a client's full JID: its client answers
+    elif kind in ("get", "set"):
+        await _answer_here(session, iq, to, kind)
+    else:
+        session.answered(iq)  # an answer to one of the server's own requests
+
+
+async def _answer_here(session: XmppSession, iq: ET.Element, to: Jid | None, kind: str) -> None:
+    """A get or set to the server, a service or an account's bare JID: the server's handlers answer."""
     if to is not None and not _is_answered_here(session, to, kind, iq[0].tag):
         raise StanzaError("cancel", "service-unavailable")
     handler = session.server.registry.iq_handler(kind, iq[0].tag)

@@ -76,14 +76,18 @@ def from_roost_error(error: RoostError) -> StanzaError:
     return StanzaError("cancel", "undefined-condition", error.message)
 
 
-def error_reply(stanza: ET.Element, error: StanzaError, *, own_jid: str | None = None) -> ET.Element:
-    """The stanza turned back to its sender with an <error/> child (RFC 6120 §8.3.1)."""
+def error_reply(
+    stanza: ET.Element, error: StanzaError, *, own_jid: str | None = None, sender: str | None = None
+) -> ET.Element:
+    """The stanza turned back to its sender with an <error/> child (RFC 6120 §8.3.1), from its
+    addressee or from `sender` (the server's domain when the addressee is no valid JID)."""
     reply = ET.Element(stanza.tag, {k: v for k, v in stanza.attrib.items() if k not in ("to", "from", "type")})
     reply.set("type", "error")
     if stanza.get("from") or own_jid:
         reply.set("to", stanza.get("from") or own_jid or "")
-    if stanza.get("to"):
-        reply.set("from", stanza.get("to", ""))
+    addressee = sender or stanza.get("to")
+    if addressee:
+        reply.set("from", addressee)
     if not stanza.tag.endswith("}iq"):  # a message or presence error may echo the payload
         reply.extend(list(stanza))
     failure = ET.SubElement(reply, stanza.tag.split("}")[0] + "}error", {"type": error.kind})

@@ -104,7 +104,7 @@ class XmppSession:
         self.ended = False
         self.layers: list[SessionLayer] = []
         self.lock = asyncio.Lock()  # held while a stanza is handled; a resumption waits for it
-        self._events: deque[Event] = deque()
+        self._events: deque[Event | ET.Element] = deque()  # an element: a stanza forwarded as it is
         self._drain: asyncio.Task[None] | None = None
 
     @property
@@ -271,7 +271,18 @@ class XmppSession:
                 for stanza in stanzas:
                     self.send(stanza)
                 return
-        self._events.append(event)
+        self._queue(event)
+
+    def forward(self, stanza: ET.Element) -> None:
+        """Send a stanza another client addressed to this full JID (an iq), as it is; after the
+        events queued before it, so that what one entity sends arrives in order (RFC 6120 §10.1)."""
+        if not self._events and self._drain is None:
+            self.send(stanza)
+            return
+        self._queue(stanza)
+
+    def _queue(self, item: Event | ET.Element) -> None:
+        self._events.append(item)
         if self._drain is None:
             self._drain = asyncio.create_task(self._render_queued(), name=f"xmpp-render-{self.id}")
 
@@ -279,6 +290,9 @@ class XmppSession:
         try:
             while self._events:
                 event = self._events.popleft()
+                if isinstance(event, ET.Element):
+                    self.send(event)
+                    continue
                 try:
                     stanzas = await render(event, self)
                 except Exception:

@@ -8,6 +8,8 @@ from typing import Any
 
 from slixmpp import JID
 from slixmpp.exceptions import IqError
+from slixmpp.xmlstream.handler import Callback
+from slixmpp.xmlstream.matcher import MatchXPath
 
 from tests.conftest import MakePerson
 from tests.support.raw_xmpp import HEADER, direct_tls
@@ -170,6 +172,24 @@ async def test_unknown_requests_get_stanza_errors_and_the_stream_stays(
         except IqError as error:
             assert error.condition == "service-unavailable"
         await a.plugin["xep_0199"].ping(jid=SERVER, timeout=TIMEOUT)
+
+
+async def test_the_error_for_a_malformed_address_comes_from_the_domain(
+    server: ServerProcess, make_person: MakePerson
+) -> None:
+    """RFC 6120 §8.3.3.8: the server answers `jid-malformed` on the domain's behalf, from a valid
+    address (not from the malformed one, which a client cannot parse)."""
+    alice = await make_person("alice")
+    async with connected(server, alice.username, alice.password) as a:
+        errors: asyncio.Queue[Any] = asyncio.Queue()
+        for tag in ("message", "iq"):
+            a.register_handler(Callback(f"{tag} replies", MatchXPath(f"{{jabber:client}}{tag}"), errors.put_nowait))
+        a.send_raw("<message to='bad@@localhost' id='e2' type='chat'><body>hi</body></message>")
+        a.send_raw("<iq to='bad@@localhost' id='e3' type='get'><ping xmlns='urn:xmpp:ping'/></iq>")
+        for stanza_id in ("e2", "e3"):
+            reply = (await wait_for(errors, lambda s, i=stanza_id: s.xml.get("id") == i)).xml
+            assert (reply.get("type"), reply.get("from")) == ("error", "localhost")
+            assert reply.find("{jabber:client}error/{urn:ietf:params:xml:ns:xmpp-stanzas}jid-malformed") is not None
 
 
 async def test_a_resource_is_bound_in_canonical_form_or_refused(server: ServerProcess, make_person: MakePerson) -> None:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 from slixmpp import JID
 from slixmpp.exceptions import IqError, PresenceError
 
 from tests.conftest import MakePerson
 from tests.support.muc import MUC_PLUGINS, SERVICE, codes, make_room, member_ids, room_jid, wait_for, watch
 from tests.support.server import ServerProcess
-from tests.support.xmpp import TIMEOUT, connected
+from tests.support.xmpp import TIMEOUT, connected, send_iq
 
 MUC = "http://jabber.org/protocol/muc"
 
@@ -42,6 +43,24 @@ async def test_the_service_and_its_rooms_are_discoverable(server: ServerProcess,
             raise AssertionError("a room bob may not see was described")
         except IqError as error:
             assert error.condition == "item-not-found"
+
+
+async def test_an_unknown_namespace_is_service_unavailable_and_a_known_one_not_implemented(
+    server: ServerProcess, make_person: MakePerson
+) -> None:
+    """RFC 6120 §8.4: a namespace the service does not know gets service-unavailable, as the
+    server's domain and accounts answer; feature-not-implemented is for a request it does not
+    support of a feature it has."""
+    alice = await make_person("alice")
+    room = await make_room(alice, "Namespaces")
+    async with connected(server, alice.username, alice.password, plugins=MUC_PLUGINS) as a:
+        for to in (SERVICE, room_jid(room)):
+            with pytest.raises(IqError) as unknown:
+                await send_iq(a, "get", "<query xmlns='urn:example:unknown'/>", to=str(to))
+            assert unknown.value.condition == "service-unavailable"
+            with pytest.raises(IqError) as known:
+                await send_iq(a, "set", "<query xmlns='http://jabber.org/protocol/disco#info'/>", to=str(to))
+            assert known.value.condition == "feature-not-implemented"
 
 
 async def test_joining_an_open_room_makes_a_member_with_presence_history_and_subject(

@@ -35,6 +35,8 @@ ROOM_FEATURES += [STABLE_ID, SELF_PING, "urn:xmpp:sid:0", moderation.NS]
 OPEN_FEATURES = ["muc_open", "muc_public"]
 INVITE_FEATURES = ["muc_membersonly", "muc_hidden"]
 ROOMS_LISTED_MAX = 500
+# The namespaces of the iqs the service and its rooms answer (MAM, when installed, is answered whole).
+KNOWN_NAMESPACES = frozenset({INFO, ITEMS, PING, OWNER, admin.ADMIN, moderation.NS})
 
 ext = Extension(
     name="muc",
@@ -84,7 +86,16 @@ async def _iq(session: XmppSession, iq: ET.Element, to: Jid) -> None:
     elif tag == ("get", f"{{{PING}}}ping") and not to.local:
         request.result()
     else:
-        raise StanzaError("cancel", "feature-not-implemented")
+        raise _unsupported(iq[0])
+
+
+def _unsupported(payload: ET.Element) -> StanzaError:
+    """`feature-not-implemented` for another request of a namespace the service knows (a set of
+    disco#info, a ping to a room); `service-unavailable` for any other namespace (RFC 6120 §8.4)."""
+    namespace = payload.tag.partition("}")[0].lstrip("{")
+    if namespace in KNOWN_NAMESPACES:
+        return StanzaError("cancel", "feature-not-implemented")
+    return StanzaError("cancel", "service-unavailable")
 
 
 # Requests to a room's JID that change the room (owner, admin, moderator), by their element.
