@@ -166,9 +166,12 @@ async def test_leaving_and_disconnecting_are_seen_by_the_others(server: ServerPr
                 seen_by_a, lambda p: p["from"] == room_jid(room, "bob") and p["type"] == "unavailable"
             )
             assert 110 not in codes(gone)
+            for left in (own, gone):  # §7.14: leaving ends the role, not the membership
+                assert (left["muc"]["affiliation"], left["muc"]["role"]) == ("member", "none")
             assert bob.user_id in await member_ids(alice, room)  # leaving the MUC is not leaving the room
         async with connected(server, carol.username, carol.password, plugins=MUC_PLUGINS) as c:
             await c.plugin["xep_0045"].join_muc_wait(room_jid(room), "carol", timeout=TIMEOUT)
             await wait_for(seen_by_a, lambda p: p["from"] == room_jid(room, "carol"))
         gone = await wait_for(seen_by_a, lambda p: p["from"] == room_jid(room, "carol") and p["type"] == "unavailable")
         assert 110 not in codes(gone)
+        assert (gone["muc"]["affiliation"], gone["muc"]["role"]) == ("member", "none")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import xml.etree.ElementTree as ET
 
 from slixmpp.exceptions import PresenceError
 
@@ -12,6 +13,8 @@ from tests.support.server import ServerProcess
 from tests.support.xmpp import TIMEOUT, connected, every_message
 
 MUC_USER = "http://jabber.org/protocol/muc#user"
+CHATSTATES = "http://jabber.org/protocol/chatstates"
+RECEIPT = "<received xmlns='urn:xmpp:receipts' id='l-1'/>"
 
 
 async def test_a_nick_change_is_announced_with_303(server: ServerProcess, make_person: MakePerson) -> None:
@@ -74,3 +77,55 @@ async def test_private_messages_reach_the_occupant_and_are_not_stored(
         assert (await wait_for(errors, lambda m: True))["error"]["condition"] == "bad-request"
     await asyncio.sleep(0.2)
     assert (await alice.get(f"/api/v1/conversations/{room['id']}/messages"))["messages"] == []
+
+
+async def test_one_person_under_two_nicks_speaks_from_each(server: ServerProcess, make_person: MakePerson) -> None:
+    """Two clients of one person joined under two nicks: what each sends comes from its own nick
+    (XEP-0045 §7.4), to its reflection and to the others, and so does a correction of it and
+    the history a later joiner gets, its chat states and relayed payloads; both nicks are
+    occupants of their own."""
+    alice, bob, carol = await make_person("alice"), await make_person("bob"), await make_person("carol")
+    room = await make_room(alice, "Two clients", members=(bob, carol))
+    async with (
+        connected(server, alice.username, alice.password, plugins=MUC_PLUGINS, resource="laptop") as laptop,
+        connected(server, alice.username, alice.password, plugins=MUC_PLUGINS, resource="phone") as phone,
+        connected(server, bob.username, bob.password, plugins=MUC_PLUGINS) as b,
+    ):
+        for client, nick in ((laptop, "alice"), (phone, "alice-phone")):
+            own, *_ = await client.plugin["xep_0045"].join_muc_wait(room_jid(room), nick, timeout=TIMEOUT)
+            assert own["from"] == room_jid(room, nick) and 110 in codes(own)
+        _, _, occupants, _ = await b.plugin["xep_0045"].join_muc_wait(room_jid(room), "bob", timeout=TIMEOUT)
+        assert {p["from"].resource for p in occupants} == {"alice", "alice-phone", "bob"}  # bob: his own
+
+        queues = {client: watch(client, "groupchat_message") for client in (laptop, phone, b)}
+        for sender, nick, stanza_id in ((phone, "alice-phone", "p-1"), (laptop, "alice", "l-1")):
+            message = sender.make_message(mto=room_jid(room), mbody=f"sent as {nick}", mtype="groupchat")
+            message["id"] = stanza_id
+            message.send()
+            for client, queue in queues.items():  # the reflection and the others' copies
+                got = await wait_for(queue, lambda m, nick=nick: m["body"] == f"sent as {nick}")
+                assert (got["from"], got["id"]) == (room_jid(room, nick), stanza_id), client.boundjid
+
+        raw = every_message(b)  # body-less ones too: after the laptop spoke, the phone's come from its nick
+        for stanza_id, part in (("p-2", f"<composing xmlns='{CHATSTATES}'/>"), ("p-3", RECEIPT)):
+            quiet = phone.make_message(mto=room_jid(room), mtype="groupchat")
+            quiet["id"] = stanza_id
+            quiet.append(ET.fromstring(part))
+            quiet.send()
+            tag = ET.fromstring(part).tag
+            got = await wait_for(raw, lambda m, tag=tag: m.xml.find(tag) is not None)
+            assert got["from"] == room_jid(room, "alice-phone"), tag
+
+        fix = phone.make_message(mto=room_jid(room), mbody="sent as alice-phone, fixed", mtype="groupchat")
+        fix.append(ET.fromstring("<replace xmlns='urn:xmpp:message-correct:0' id='p-1'/>"))
+        fix.send()
+        fixed = await wait_for(queues[b], lambda m: m["body"] == "sent as alice-phone, fixed")
+        assert fixed["from"] == room_jid(room, "alice-phone")  # a correction only from the sender's JID counts
+
+        async with connected(server, carol.username, carol.password, plugins=MUC_PLUGINS) as c:
+            joined = await c.plugin["xep_0045"].join_muc_wait(room_jid(room), "carol", maxstanzas=10, timeout=TIMEOUT)
+            history = {m["body"]: m["from"] for m in joined[3]}
+            assert history == {
+                "sent as alice-phone, fixed": room_jid(room, "alice-phone"),
+                "sent as alice": room_jid(room, "alice"),
+            }

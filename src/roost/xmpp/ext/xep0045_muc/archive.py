@@ -1,8 +1,9 @@
 """A room's archive in MAM (XEP-0313 §5.1.2, XEP-0045): queries to the room's JID, members only.
 
 The same form and paging as one's own archive (`xep0313_mam.py`), over the core room's
-history. Results come from the room, each a groupchat message from `room/nick` (the sender's
-nick when joined here, else their username) with the room's stanza-id; a deleted message is
+history. Results come from the room, each a groupchat message from `room/nick` (the nick it
+was sent under, as live, when this process remembers it; else the sender's nick when joined
+here, else their username) with the room's stanza-id; a deleted message is
 an XEP-0424 `<retracted/>` tombstone. `with` filters by sender: an occupant JID (`room/nick`:
 the person joined under that nick here, else the person of that username) or a person's
 JID; one that names nobody gives an empty page. A room the

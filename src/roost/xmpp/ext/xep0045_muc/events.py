@@ -1,10 +1,13 @@
 """Core events as room stanzas for the streams joined to a room.
 
 Each stream renders its own events (as for 1:1 chat): a message in a room it is joined
-to becomes a groupchat message from room/nick; its user's removal from the room (by a room
-admin on the web, or leaving there) takes it out of the room with status 321; a topic
-change is a subject message; a role change or a presence change of an occupant is a new
-occupant presence. Events about rooms the stream is not in fall through (None).
+to becomes a groupchat message from room/nick (the nick of the stream that sent it, when
+one did: a person may be joined under several nicks, XEP-0045 §7.4; so do its corrections
+and retractions, and the reactions, markers, chat states and payloads a stream sends); its
+user's removal from the room (by a room admin on the web, or leaving there) takes it out of
+the room with status 321; a topic change is a subject message; a role change or a presence
+change of an occupant is a new occupant presence (of each of their nicks). Events about
+rooms the stream is not in fall through (None).
 """
 
 from __future__ import annotations
@@ -56,9 +59,10 @@ async def room_stanzas(event: Event, session: XmppSession) -> list[ET.Element] |
     if isinstance(event, PresenceChanged) and event.presence.show is not Show.UNAVAILABLE:
         for conversation_id in session.server.rooms.rooms_of(session):
             room = session.server.rooms.room(conversation_id)
-            nick = room.nick_of_user(event.presence.user_id) if room else None
-            if room is not None and nick is not None:
-                announce(session, room, room.by_nick[nick], only_to=session)
+            if room is None:
+                continue
+            for occupant in room.occupants_of_user(event.presence.user_id):  # each nick of the person
+                announce(session, room, occupant, only_to=session)
     return None
 
 
@@ -74,7 +78,8 @@ def room_message_now(event: MessageCreated, session: XmppSession) -> list[ET.Ele
     fanout = room.fanout
     if fanout is None or fanout[0] is not event:
         message = event.message
-        nick = room.nick_of_user(message.sender_id) or session.server.hub.usernames.get(message.sender_id)
+        sent_under = session.server.rooms.sent_nick(message)
+        nick = room.nick_shown(message.sender_id, sent_under) or session.server.hub.usernames.get(message.sender_id)
         if nick is None or message.reply_to is not None:
             return None
         stanza = room_message(session, room_jid(session.domain, room.local, nick), message)
@@ -98,7 +103,9 @@ async def _changed(event: MessageEdited | MessageDeleted, session: XmppSession) 
         return None
     if isinstance(event, MessageDeleted) and event.message.is_moderated:
         return [await moderation(session, room, event)]
-    stanza = await _from_occupant(session, room, event.message.sender_id, event.event_id)
+    # From the nick the message was sent under: clients take a change only from the sender (XEP-0308, XEP-0424).
+    sent_under = session.server.rooms.sent_nick(event.message)
+    stanza = await _from_occupant(session, room, event.message.sender_id, event.event_id, sent_under=sent_under)
     return [change(session, stanza, event, retracted_id=str(event.message.id))]
 
 
@@ -108,7 +115,9 @@ async def _read(event: ReadMarkerMoved, session: XmppSession) -> list[ET.Element
     room = session.server.rooms.joined(event.conversation_id, session)
     if room is None:
         return None
-    stanza = await _from_occupant(session, room, event.user_id, event.event_id)
+    stanza = await _from_occupant(
+        session, room, event.user_id, event.event_id, sent_under=room.nick_of_sender(event.user_id)
+    )
     ET.SubElement(stanza, f"{{{MARKERS}}}displayed", {"id": str(event.message_id)})
     return [stanza]
 
@@ -121,7 +130,7 @@ async def _typing(event: TypingChanged, session: XmppSession) -> list[ET.Element
         return None
     if event.user_id == session.user_id:
         return []
-    stanza = await _from_occupant(session, room, event.user_id)
+    stanza = await _from_occupant(session, room, event.user_id, sent_under=room.nick_of_sender(event.user_id))
     ET.SubElement(stanza, f"{{{CHATSTATES}}}{'composing' if event.active else 'paused'}")
     return [stanza]
 
@@ -134,7 +143,8 @@ async def _relayed(event: PayloadRelayed, session: XmppSession) -> list[ET.Eleme
         return None
     fanout = room.fanout
     if fanout is None or fanout[0] is not event:  # made and parsed once for all the room's streams
-        stanza = await _from_occupant(session, room, event.sender_id)
+        sender = session.server.hub.session_at(event.sender_id, event.sender_resource or "")
+        stanza = await _from_occupant(session, room, event.sender_id, sent_under=room.nick_of_session(sender))
         if event.stanza_id:
             stanza.set("id", event.stanza_id)
         stanza.extend(payloads.elements(event.payload, max_bytes=session.limits.max_stanza_bytes))
@@ -149,16 +159,23 @@ async def _reactions(event: ReactionsChanged, session: XmppSession) -> list[ET.E
         return None
     if event.user_id is None or not session.registry.has(xep0444_reactions.ext.name):
         return []
-    stanza = await _from_occupant(session, room, event.user_id, event.event_id)
+    sent_under = room.nick_of_sender(event.user_id)
+    stanza = await _from_occupant(session, room, event.user_id, event.event_id, sent_under=sent_under)
     stanza.append(xep0444_reactions.reactions_element(event.message, event.user_id, str(event.message.id)))
     return [stanza]
 
 
 async def _from_occupant(
-    session: XmppSession, room: RoomOccupants, user_id: int, event_id: int | None = None
+    session: XmppSession,
+    room: RoomOccupants,
+    user_id: int,
+    event_id: int | None = None,
+    *,
+    sent_under: str | None = None,
 ) -> ET.Element:
-    """A groupchat message from someone's occupant JID (their nick, or their username) to this stream."""
-    nick = await sender_nick(session, room, user_id)
+    """A groupchat message from someone's occupant JID to this stream: the nick their stream
+    sent it under (`sent_under`), else a nick of theirs, else their username (`sender_nick`)."""
+    nick = await sender_nick(session, room, user_id, sent_under=sent_under)
     attributes = {"type": "groupchat", "from": str(room_jid(session.domain, room.local, nick)), "to": str(session.jid)}
     if event_id is not None:
         attributes["id"] = str(event_id)
@@ -166,17 +183,18 @@ async def _from_occupant(
 
 
 async def _membership(event: MembershipChanged, session: XmppSession) -> list[ET.Element] | None:
-    room = session.server.rooms.room(event.conversation_id)
-    nick = room.nick_of_user(event.user_id) if room else None
-    if room is None or nick is None or room.occupant_of(session) is None:
+    room = session.server.rooms.joined(event.conversation_id, session)
+    occupants = room.occupants_of_user(event.user_id) if room else []
+    if room is None or not occupants:
         return None
-    occupant = room.by_nick[nick]
     if event.change == "removed":
-        if occupant.user_id == session.user_id:
+        if event.user_id == session.user_id:
             await leave(session, room, (REMOVED,))
-    elif event.role is not None and event.role is not occupant.role:
-        occupant.role = event.role  # the first of the room's streams to see it tells everyone
-        announce(session, room, occupant)
+        return []
+    for occupant in occupants:  # each nick of the person
+        if event.role is not None and event.role is not occupant.role:
+            occupant.role = event.role  # the first of the room's streams to see it tells everyone
+            announce(session, room, occupant)
     return []
 
 

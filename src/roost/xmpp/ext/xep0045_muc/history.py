@@ -98,7 +98,7 @@ async def quoted_room_message(
 ) -> ET.Element:
     """`room_message` from the sender's nick, and a reply's `<reply/>` and quote (XEP-0461):
     live, in the history on join and in the room's archive alike."""
-    nick = await sender_nick(session, occupants, message.sender_id)
+    nick = await message_nick(session, occupants, message)
     stanza = room_message(session, room_jid(session.domain, occupants.local, nick), message, delayed=delayed)
     await xep0461_replies.decorate(session, stanza, message, _replied_address(session, occupants))
     return stanza
@@ -108,7 +108,7 @@ def _replied_address(session: XmppSession, occupants: RoomOccupants) -> xep0461_
     """In a room, a reply names the replied person's occupant JID and the room's stanza-id."""
 
     async def address(replied: Message) -> tuple[str, str]:
-        nick = await sender_nick(session, occupants, replied.sender_id)
+        nick = await message_nick(session, occupants, replied)
         return str(room_jid(session.domain, occupants.local, nick)), str(replied.id)
 
     return address
@@ -135,9 +135,18 @@ def _within(stanzas: list[ET.Element], maxchars: int) -> list[ET.Element]:
     return stanzas[len(stanzas) - kept :]
 
 
-async def sender_nick(session: XmppSession, occupants: RoomOccupants, user_id: int) -> str:
-    """The sender's nick in the room if joined here, else their username (which no one else may take)."""
-    nick = occupants.nick_of_user(user_id)
+async def message_nick(session: XmppSession, occupants: RoomOccupants, message: Message) -> str:
+    """The nick a message comes from, live, in history and in MAM alike: the nick it was sent
+    under when this process remembers it (XEP-0045 §7.4), else `sender_nick`."""
+    return await sender_nick(session, occupants, message.sender_id, sent_under=session.server.rooms.sent_nick(message))
+
+
+async def sender_nick(
+    session: XmppSession, occupants: RoomOccupants, user_id: int, *, sent_under: str | None = None
+) -> str:
+    """The nick `sent_under` if given and not someone else's now, else the sender's nick in the
+    room if joined here, else their username (which no one else may take)."""
+    nick = occupants.nick_shown(user_id, sent_under)
     if nick is not None:
         return nick
     hub = session.server.hub

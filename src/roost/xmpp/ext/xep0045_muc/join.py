@@ -9,7 +9,8 @@
   is non-anonymous, 170: it is logged, 201: it was just made), the history and the
   subject, in that order.
 - Presence to another nick while joined changes the nick (`nick.py`).
-- Unavailable presence leaves the room (the core membership stays).
+- Unavailable presence leaves the room (the core membership stays: the others see the
+  leaver's affiliation unchanged, with role 'none', §7.14).
 """
 
 from __future__ import annotations
@@ -146,8 +147,10 @@ def _presence_of(
 def _gone(
     session: XmppSession, occupants: RoomOccupants, occupant: Occupant, to: Jid, codes: tuple[int, ...]
 ) -> ET.Element:
+    """The occupant left: role 'none', its affiliation kept unless it was removed from the core room (321)."""
     room = room_jid(session.domain, occupants.local, occupant.nick)
-    return occupant_presence(room, to, role=None, real_jid=str(session.jid), codes=codes)
+    kept = None if REMOVED in codes else occupant.role
+    return occupant_presence(room, to, role=None, real_jid=str(session.jid), codes=codes, affiliation=kept)
 
 
 def _broadcast(occupants: RoomOccupants, make: Callable[[Jid], ET.Element], *, skip: XmppSession | None = None) -> None:

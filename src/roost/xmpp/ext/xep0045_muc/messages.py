@@ -2,7 +2,8 @@
 
 - A groupchat message with a body from an occupant is stored in the core room (the same
   history the web client shows); every occupant, the sender included, gets it back through
-  the core's MessageCreated event, with a stanza-id by the room.
+  the core's MessageCreated event, with a stanza-id by the room, from the nick of the stream
+  that sent it (a person may be joined under several nicks: `Occupancy.note_sent`).
 - A subject without a body sets the core room's topic (room admins, as in the core).
 - A message with neither a body nor encrypted content but with something else the server
   does not read (an OMEMO key transport, a receipt, a call proposal) is relayed live to the
@@ -17,6 +18,7 @@
 
 from __future__ import annotations
 
+import secrets
 import xml.etree.ElementTree as ET
 from typing import TYPE_CHECKING
 
@@ -56,9 +58,11 @@ async def on_message(session: XmppSession, stanza: ET.Element, to: Jid) -> None:
 
 async def _groupchat(session: XmppSession, local: str, stanza: ET.Element) -> None:
     occupants = session.server.rooms.named(local)
-    if occupants is None or occupants.occupant_of(session) is None:
+    occupant = occupants.occupant_of(session) if occupants else None
+    if occupants is None or occupant is None:
         raise StanzaError("modify", "not-acceptable", "Join the room before sending to it.")
     conversation_id = occupants.conversation_id
+    occupants.note_sender(session)  # a reaction, marker or chat state comes back from this nick
     handled = session.registry.message_handler(stanza)
     if handled is not None:  # a correction, retraction, reaction or marker: as in a 1:1 chat
         handler, payload = handled
@@ -72,6 +76,8 @@ async def _groupchat(session: XmppSession, local: str, stanza: ET.Element) -> No
         encrypted = extras.encryption is not None
         body, reply_to = await xep0461_replies.incoming(session, stanza, conversation_id, body, encrypted=encrypted)
         client_id, client_ref = payloads.client_ids(stanza)
+        client_id = client_id or f"roost-{secrets.token_hex(8)}"  # the sent nick is found by it
+        session.server.rooms.note_sent(conversation_id, session.user_id, client_id, occupant.nick)
         await services.archive.send(
             session.user,
             conversation_id,

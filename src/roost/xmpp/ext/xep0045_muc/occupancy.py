@@ -1,16 +1,26 @@
-"""Who is joined to which room, under which nick, from which XMPP streams (this process only)."""
+"""Who is joined to which room, under which nick, from which XMPP streams (this process only).
+
+One person may be joined under several nicks (a client per nick). What one of their streams
+sends comes from that stream's nick (XEP-0045 §7.4), so the room remembers which stream
+last sent something (`note_sender`) and which nick each message was sent under
+(`Occupancy.note_sent`), the way 1:1 chat remembers the sending resource (`SessionHub.note_sent`).
+"""
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from roost.core.events import MessageCreated, PayloadRelayed
 from roost.model.conversations import Role
+from roost.model.messages import Message
 from roost.xmpp.xml import SharedStanza
 
 if TYPE_CHECKING:
     from roost.xmpp.session import XmppSession
+
+SENT_NICKS_KEPT = 10_000
 
 
 @dataclass
@@ -39,12 +49,43 @@ class RoomOccupants:
     fanout: tuple[MessageCreated | PayloadRelayed, SharedStanza] | None = field(
         default=None, init=False, repr=False, compare=False
     )
+    # The stream of each person that last sent something to the room (by user id): the reaction,
+    # marker or chat state it sent comes back from its nick (`nick_of_sender`).
+    _senders: dict[int, str] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def nick_of_user(self, user_id: int) -> str | None:
+        """One nick of the user (the first listed), for what no stream of theirs sent (the web's)."""
         return self._indexed().nicks.get(user_id)
+
+    def occupants_of_user(self, user_id: int) -> list[Occupant]:
+        """Every nick the user is joined under (one per client, if their clients chose so)."""
+        return [occupant for occupant in self.by_nick.values() if occupant.user_id == user_id]
 
     def occupant_of(self, session: XmppSession) -> Occupant | None:
         return self._indexed().by_session.get(session.id)
+
+    def nick_of_session(self, session: XmppSession | None) -> str | None:
+        """The nick a stream is joined under here, if it is."""
+        occupant = self._indexed().by_session.get(session.id) if session is not None else None
+        return occupant.nick if occupant is not None else None
+
+    def note_sender(self, session: XmppSession) -> None:
+        """The stream sent something to the room: what the core makes of it comes from its nick."""
+        self._senders[session.user_id] = session.id
+
+    def nick_of_sender(self, user_id: int) -> str | None:
+        """The nick of the user's stream that last sent something here, if still joined; else `nick_of_user`."""
+        session_id = self._senders.get(user_id)
+        occupant = self._indexed().by_session.get(session_id) if session_id is not None else None
+        return occupant.nick if occupant is not None else self.nick_of_user(user_id)
+
+    def nick_shown(self, user_id: int, sent_under: str | None) -> str | None:
+        """The nick something of the user's shows: the one it was sent under, unless someone else
+        holds that nick now (a nick is one person's at a time); else `nick_of_user`."""
+        holder = self.by_nick.get(sent_under) if sent_under is not None else None
+        if sent_under is not None and (holder is None or holder.user_id == user_id):
+            return sent_under
+        return self.nick_of_user(user_id)
 
     def rename(self, occupant: Occupant, nick: str) -> None:
         """The occupant takes a new nick (the caller checked it)."""
@@ -83,6 +124,23 @@ class Occupancy:
     """Every room with occupants on this node, by core conversation id."""
 
     rooms: dict[int, RoomOccupants] = field(default_factory=dict)
+    # The nick each room message was sent under, by (room, sender, client id): the newest
+    # SENT_NICKS_KEPT, outliving the sender's stay (history and MAM show the same occupant JID).
+    _sent: OrderedDict[tuple[int, int, str], str] = field(default_factory=OrderedDict, repr=False)
+
+    def note_sent(self, conversation_id: int, sender_id: int, client_id: str, nick: str) -> None:
+        """A message is being sent to the room under `nick` (XEP-0045 §7.4: it comes from that occupant JID)."""
+        key = (conversation_id, sender_id, client_id)
+        self._sent[key] = nick
+        self._sent.move_to_end(key)
+        while len(self._sent) > SENT_NICKS_KEPT:
+            self._sent.popitem(last=False)
+
+    def sent_nick(self, message: Message) -> str | None:
+        """The nick the message was sent under; None if sent from the web, or forgotten."""
+        if message.client_id is None:
+            return None
+        return self._sent.get((message.conversation_id, message.sender_id, message.client_id))
 
     def room(self, conversation_id: int) -> RoomOccupants | None:
         return self.rooms.get(conversation_id)

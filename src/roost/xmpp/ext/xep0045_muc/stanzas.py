@@ -51,8 +51,12 @@ def occupant_presence(
     real_jid: str,
     presence: Presence | None = None,
     codes: tuple[int, ...] = (),
+    affiliation: Role | None = None,
 ) -> ET.Element:
-    """`<presence from='room/nick'>` with the occupant's item; role None: it left (unavailable)."""
+    """`<presence from='room/nick'>` with the occupant's item; role None: it left (unavailable).
+
+    The item's affiliation is the occupant's core role; one who left keeps `affiliation`
+    (XEP-0045 §7.14: leaving ends the role, not the membership), None when it ended too."""
     stanza = ET.Element(f"{{{CLIENT}}}presence", {"from": str(room), "to": str(to)})
     if role is None:
         stanza.set("type", "unavailable")
@@ -61,8 +65,9 @@ def occupant_presence(
     if role is not None and presence is not None and presence.status:
         ET.SubElement(stanza, f"{{{CLIENT}}}status").text = presence.status
     x = ET.SubElement(stanza, f"{{{MUC_USER}}}x")
+    held = role if role is not None else affiliation
     item = {
-        "affiliation": AFFILIATION[role] if role else "none",
+        "affiliation": AFFILIATION[held] if held is not None else "none",
         "role": OCCUPANT_ROLE[role] if role else "none",
         "jid": real_jid,
     }
