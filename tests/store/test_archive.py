@@ -85,6 +85,13 @@ async def test_delivery_marks_only_move_forward(stores: SqlStores, chats: Chats)
     assert await stores.archive.delivery_mark(amy.id, "xmpp") == 70
     assert await stores.archive.delivery_mark(amy.id, "other") is None
     assert await stores.archive.delivery_mark(bob.id, "xmpp") is None
+    # rewinding (messages a client never acknowledged) moves them back only
+    await stores.archive.rewind_delivery_mark(amy.id, "xmpp", 80)
+    assert await stores.archive.delivery_mark(amy.id, "xmpp") == 70
+    await stores.archive.rewind_delivery_mark(amy.id, "xmpp", 60)
+    assert await stores.archive.delivery_mark(amy.id, "xmpp") == 60
+    await stores.archive.rewind_delivery_mark(bob.id, "xmpp", 10)
+    assert await stores.archive.delivery_mark(bob.id, "xmpp") is None
 
 
 async def test_delivery_marks_queued_together_are_written_in_one_batch(stores: SqlStores, chats: Chats) -> None:

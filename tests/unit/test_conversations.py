@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from roost.core.events import ConversationChanged, MembershipChanged, MuteChanged, ReadMarkerMoved, TypingChanged
@@ -53,6 +55,15 @@ async def test_one_direct_conversation_per_pair(core: Core) -> None:
     assert await _roles(core, first.id) == {amy.id: Role.MEMBER, bob.id: Role.MEMBER}
     with pytest.raises(NotFound):
         await core.conversations.open_direct(amy, 999_999)
+
+
+async def test_a_direct_conversation_opened_twice_at_once_is_one(core: Core) -> None:
+    """The web and an XMPP message may open it at the same moment: both get the one made."""
+    amy, bob = await core.user("amy"), await core.user("bob")
+    first, second = await asyncio.gather(
+        core.conversations.open_direct(amy, bob.id), core.conversations.open_direct(bob, amy.id)
+    )
+    assert first.id == second.id
 
 
 async def test_a_direct_conversations_members_are_cached_for_good_a_rooms_for_seconds(core: Core) -> None:

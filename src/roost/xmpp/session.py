@@ -17,7 +17,7 @@ import xml.etree.ElementTree as ET
 from collections import deque
 from typing import Protocol, TypeVar
 
-from roost.core.events import Event
+from roost.core.events import Event, MessageCreated
 from roost.core.services import Services
 from roost.model.jid import Jid
 from roost.model.presence import ResourcePresence, Show
@@ -59,6 +59,10 @@ class SessionLayer:
 
     def ended(self) -> None:
         """The session is over."""
+
+    def unacknowledged_messages(self) -> list[int]:
+        """The archived messages handed to the client that it never acknowledged (XEP-0198)."""
+        return []
 
 
 class Detached:
@@ -242,6 +246,7 @@ class XmppSession:
         self.services.router.unregister(self)
         self.server.hub.unbind(self)
         await self._flush_mark()
+        await self._hand_back([m for layer in self.layers for m in layer.unacknowledged_messages()])
         if self.available:
             self.available = False
             self.end_directed()
@@ -249,6 +254,23 @@ class XmppSession:
                 await self.services.presence.session_ended(self)
             except Exception:  # the store may be gone at shutdown; the session still ends
                 log.warning("could not end the presence of a session", exc_info=True)
+
+    async def _hand_back(self, message_ids: list[int]) -> None:
+        """XEP-0198 §5: messages the client never acknowledged count as sent to an unavailable
+        resource: the user's other available resources get them (each at most once), or, with
+        none left, the next login's offline delivery does (the delivery mark goes back)."""
+        if not message_ids:
+            return
+        others = [s for s in self.server.hub.sessions_of(self.user_id) if s.available and not s.ended]
+        try:
+            if not others:
+                await self.services.offline.undelivered(self.user_id, CHANNEL, message_ids)
+                return
+            for message in await self.services.archive.get_many(self.user, message_ids):
+                for other in others:
+                    other.deliver(MessageCreated(message, message.id))
+        except Exception:  # the store may be gone at shutdown; the session still ends
+            log.warning("could not hand back unacknowledged messages", exc_info=True)
 
     def end_directed(self) -> None:
         """Unavailable presence to everyone this resource sent directed presence to (RFC 6121 §4.6.3)."""

@@ -220,3 +220,57 @@ async def test_a_clean_close_is_not_resumable(server: ServerProcess, make_person
         assert failure(await asyncio.wait_for(failed, TIMEOUT)) == "item-not-found"
     finally:
         again.disconnect()
+
+
+async def _detached_phone(server: ServerProcess, alice: Person, bob_client: Client) -> Client:
+    """alice's phone (stream management, resumable for 1 s), online, then dropped."""
+    phone = Client(f"{alice.username}@localhost/phone", alice.password, SM_PLUGINS)
+    ask_for_max(phone, 1)
+    phone.connect("127.0.0.1", server.xmpp_port)
+    assert await asyncio.wait_for(phone.started, TIMEOUT)
+    phone.send_presence()
+    await wait_for(bob_client.presences, lambda p: p["from"] == JID(f"{alice.username}@localhost/phone"))
+    await drop(phone)
+    return phone
+
+
+async def test_what_a_stream_never_acknowledged_is_delivered_offline_when_it_is_not_resumed(
+    server: ServerProcess, make_person: MakePerson
+) -> None:
+    """XEP-0198 §5: unacknowledged stanzas of a session that ends count as sent to an unavailable
+    resource; with no other resource online, the next login's offline delivery gives them."""
+    alice, bob = await make_person("alice"), await make_person("bob")
+    async with connected(server, bob.username, bob.password) as b:
+        phone = await _detached_phone(server, alice, b)
+        try:
+            for number in range(3):
+                b.send_message(mto=jid(alice), mbody=f"into the tunnel {number}", mtype="chat")
+            await stored(alice, bob, "into the tunnel 2")  # handed to the detached session, never acked
+            await wait_for(b.presences, lambda p: p["from"].bare == jid(alice) and p["type"] == "unavailable")
+        finally:
+            phone.disconnect()
+        async with connected(server, alice.username, alice.password, resource="phone") as fresh:
+            assert await bodies_until(fresh, "into the tunnel 2") == [f"into the tunnel {n}" for n in range(3)]
+
+
+async def test_what_a_stream_never_acknowledged_goes_to_the_users_other_resources(
+    server: ServerProcess, make_person: MakePerson
+) -> None:
+    """With another resource online, that one gets them when the dropped stream's session ends."""
+    alice, bob = await make_person("alice"), await make_person("bob")
+    async with (
+        connected(server, bob.username, bob.password) as b,
+        connected(server, alice.username, alice.password, resource="desk") as desk,
+    ):
+        phone = await _detached_phone(server, alice, b)
+        try:
+            for number in range(2):
+                b.send_message(
+                    mto=JID(f"{alice.username}@localhost/phone"), mbody=f"to the phone {number}", mtype="chat"
+                )
+            await stored(alice, bob, "to the phone 1")
+        finally:
+            phone.disconnect()
+        assert await bodies_until(desk, "to the phone 1") == ["to the phone 0", "to the phone 1"]
+        b.send_message(mto=jid(alice), mbody="later", mtype="chat")
+        assert await bodies_until(desk, "later") == ["later"]  # each once

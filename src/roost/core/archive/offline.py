@@ -40,3 +40,9 @@ class OfflineService:
     async def delivered(self, user_id: int, channel: str, message_id: int) -> None:
         """The channel's clients have had everything up to `message_id`."""
         await self.store.advance_delivery_mark(user_id, channel, message_id)
+
+    async def undelivered(self, user_id: int, channel: str, message_ids: list[int]) -> None:
+        """These messages, handed to the channel's last client, never reached it (XEP-0198: it
+        acknowledged none of them): the next login's offline delivery gives them again."""
+        if message_ids:
+            await self.store.rewind_delivery_mark(user_id, channel, min(message_ids) - 1)

@@ -250,6 +250,14 @@ class ArchiveService:
     async def get(self, user: User, message_id: int) -> Message:
         return await self._visible(user, message_id)
 
+    async def get_many(self, user: User, message_ids: list[int]) -> list[Message]:
+        """The messages of these ids in the user's conversations, not deleted, oldest first."""
+        found = []
+        for message in await self.messages.get_many(message_ids):
+            if not message.is_deleted and user.id in await self.conversations.member_ids(message.conversation_id):
+                found.append(message)
+        return sorted(found, key=lambda message: message.id)
+
     async def edit(
         self, user: User, message_id: int, body: str, *, payload: Payload | None = None, origin: str | None = None
     ) -> Message:

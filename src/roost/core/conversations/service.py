@@ -19,7 +19,7 @@ from roost.model.conversations import (
     RoomListing,
     Visibility,
 )
-from roost.model.errors import BadRequest, Forbidden, NotFound
+from roost.model.errors import BadRequest, Conflict, Forbidden, NotFound
 from roost.model.ids import IdGenerator
 from roost.model.users import User
 from roost.store.protocols import ConversationStore, UserStore
@@ -231,7 +231,13 @@ class ConversationService:
             created_at=self.clock.now(),
             last_message_id=0,
         )
-        created = await self._create(conversation, [(p, Role.MEMBER) for p in pair], key)
+        try:
+            created = await self._create(conversation, [(p, Role.MEMBER) for p in pair], key)
+        except Conflict:  # made at the same moment by another request (the web and an XMPP message)
+            existing = await self.store.get_direct(key)
+            if existing is None:
+                raise
+            created = existing
         self._remember_direct(key, created.id)
         return created
 

@@ -108,6 +108,16 @@ class SqlArchiveStore:
         sessions' deliveries) are written as one batch of three statements."""
         await self.writer.write_batched(_advance_marks, (user_id, channel, message_id))
 
+    async def rewind_delivery_mark(self, user_id: int, channel: str, message_id: int) -> None:
+        """Move the mark back to `message_id` (never forward): what is above it was not had after all."""
+        d = t.delivery_marks
+
+        async def write(conn: AsyncConnection) -> None:
+            mine = (d.c.user_id == user_id, d.c.channel == channel, d.c.message_id > message_id)
+            await conn.execute(update(d).where(*mine).values(message_id=message_id))
+
+        await self.writer.write(write)
+
 
 async def _advance_marks(conn: AsyncConnection, items: list[tuple[int, str, int]]) -> list[None]:
     d = t.delivery_marks

@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 NS = "urn:xmpp:sm:3"
 CLIENT = "jabber:client"
 STANZAS = {f"{{{CLIENT}}}iq", f"{{{CLIENT}}}message", f"{{{CLIENT}}}presence"}
+MESSAGE = f"{{{CLIENT}}}message"
+STANZA_ID = "{urn:xmpp:sid:0}stanza-id"
 MODULO = 2**32
 REQUEST_EVERY = 5  # unacknowledged stanzas before the server sends <r/>
 ext = Extension(name="sm", xep=198, version="1.6.2", title="Stream Management")
@@ -99,6 +101,19 @@ class StreamManagement(SessionLayer):
         self.resumed()
         if self.id is not None:
             self.session.server.state(Resumable).sessions.pop(self.id, None)
+
+    def unacknowledged_messages(self) -> list[int]:
+        """The archive ids of the 1:1 messages among the unacknowledged stanzas (their
+        <stanza-id by='the user'/>); copies (carbons) and room messages are left out."""
+        by = self.session.bare_text
+        found: list[int] = []
+        for stanza in self.unacked:
+            if stanza.tag != MESSAGE:
+                continue
+            stanza_id = stanza.find(STANZA_ID)
+            if stanza_id is not None and stanza_id.get("by") == by and (value := stanza_id.get("id", "")).isdigit():
+                found.append(int(value))
+        return found
 
     def _send_nonza(self, name: str, attrs: dict[str, str]) -> None:
         if not self.session.is_detached:
