@@ -146,9 +146,11 @@ def client_ids(stanza: ET.Element) -> tuple[str | None, str | None]:
     """(client id, client ref) of a message. An XEP-0359 origin-id is unique for good: the
     de-duplication key (a re-sent message is stored once). A stanza id alone is unique only
     within its stream (RFC 6120 §8.1.3: Psi numbers them anew on each connection), so it
-    only names the message for its client (corrections, receipts), without de-duplication."""
+    only names the message for its client (corrections, receipts), without de-duplication;
+    so does an `id` beside an origin-id of another value."""
+    stanza_id = (stanza.get("id") or "")[:128] or None
     origin = stanza.find(ORIGIN_ID)
     if origin is not None and (value := origin.get("id")):
-        return value[:128], None
-    value = stanza.get("id")
-    return None, value[:128] if value else None
+        # a client that makes the two differ names the message by its `id` too (XEP-0308's <replace/>)
+        return value[:128], stanza_id if stanza_id != value[:128] else None
+    return None, stanza_id

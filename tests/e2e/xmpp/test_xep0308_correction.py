@@ -62,3 +62,22 @@ async def test_bad_corrections_get_errors(server: ServerProcess, make_person: Ma
             assert error["error"]["condition"] == condition
     history = await bob.get(f"/api/v1/conversations/{conversation}/messages")
     assert [m["body"] for m in history["messages"]] == ["bob's own"]
+
+
+async def test_a_message_with_an_origin_id_is_corrected_by_either_id(
+    server: ServerProcess, make_person: MakePerson
+) -> None:
+    """XEP-0308 names the original by its `id`; a client whose origin-id differs from it may use either."""
+    alice, bob = await make_person("alice"), await make_person("bob")
+    bob_jid = f"{bob.username}@localhost"
+    async with (
+        connected(server, alice.username, alice.password) as a,
+        connected(server, bob.username, bob.password) as b,
+    ):
+        send_payload(a, bob_jid, "<origin-id xmlns='urn:xmpp:sid:0' id='c-orig-1'/>", body="frist", stanza_id="c-id-1")
+        original = await wait_for(b.messages, lambda m: m["body"] == "frist")
+        assert original["id"] == "c-id-1"  # as its client sent it: receipts and markers name it so
+        for reference, body in (("c-id-1", "first"), ("c-orig-1", "first!")):
+            send_payload(a, bob_jid, f"<replace xmlns='{CORRECT}' id='{reference}'/>", body=body)
+            fixed = await wait_for(b.messages, lambda m, body=body: m["body"] == body)
+            assert replaced(fixed) == "c-id-1"
