@@ -76,6 +76,13 @@ def from_roost_error(error: RoostError) -> StanzaError:
     return StanzaError("cancel", "undefined-condition", error.message)
 
 
+ECHO_MAX_CHARS = 4096  # an error echoes the payload of a stanza with at most this much text
+
+
+def _text_size(stanza: ET.Element) -> int:
+    return sum(len(element.text or "") + len(element.tail or "") for element in stanza.iter())
+
+
 def error_reply(
     stanza: ET.Element, error: StanzaError, *, own_jid: str | None = None, sender: str | None = None
 ) -> ET.Element:
@@ -88,8 +95,8 @@ def error_reply(
     addressee = sender or stanza.get("to")
     if addressee:
         reply.set("from", addressee)
-    if not stanza.tag.endswith("}iq"):  # a message or presence error may echo the payload
-        reply.extend(list(stanza))
+    if not stanza.tag.endswith("}iq") and _text_size(stanza) <= ECHO_MAX_CHARS:
+        reply.extend(list(stanza))  # a message or presence error may echo the payload; not a huge one
     failure = ET.SubElement(reply, stanza.tag.split("}")[0] + "}error", {"type": error.kind})
     ET.SubElement(failure, f"{{{STANZAS_NS}}}{error.condition}")
     if error.text:

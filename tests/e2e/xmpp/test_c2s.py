@@ -320,3 +320,18 @@ async def test_a_stanza_id_may_come_again_and_an_origin_id_may_not(
             await wait_for(c.messages, lambda m: m["body"] == "after")
     history = await carol.get(f"/api/v1/conversations/{await carol.direct(alice)}/messages")
     assert [m["body"] for m in history["messages"]] == ["to carol", "again, fixed", "once", "after"]
+
+
+async def test_the_error_for_an_over_long_message_does_not_echo_it(
+    server: ServerProcess, make_person: MakePerson
+) -> None:
+    """RFC 6120 §8.3.1 lets an error carry the original payload; a 100,000-character one stays home."""
+    alice, bob = await make_person("alice"), await make_person("bob")
+    async with connected(server, alice.username, alice.password) as a:
+        errors: asyncio.Queue[Any] = asyncio.Queue()
+        a.add_event_handler("message_error", errors.put_nowait)
+        cases = (("x" * 100_001, bob.username, ""), ("short", "nobody-here", "short"))  # too long; no such user
+        for body, to, echoed in cases:
+            send_payload(a, f"{to}@localhost", "", body=body)
+            error = await asyncio.wait_for(errors.get(), TIMEOUT)
+            assert error["body"] == echoed
