@@ -144,6 +144,15 @@ def build_services(
     presence = PresenceService(
         stores.users, router, clock, audience=audience, sees=directory.visible_to, hidden=blocks.hidden_from
     )
+    catchup = CatchUpService(
+        stores.events,
+        stores.messages,
+        conversations,
+        ids,
+        clock,
+        limit=settings.limits.catchup_max_events,
+        retention_days=settings.retention.message_days,
+    )
     return Services(
         clock=clock,
         router=router,
@@ -154,22 +163,14 @@ def build_services(
         presence=presence,
         conversations=conversations,
         archive=archive,
-        catchup=CatchUpService(
-            stores.events,
-            stores.messages,
-            conversations,
-            ids,
-            clock,
-            limit=settings.limits.catchup_max_events,
-            retention_days=settings.retention.message_days,
-        ),
+        catchup=catchup,
         files=files,
         avatars=build_avatars(settings, stores, files, accounts),
         admin=AdminService(accounts, directory, conversations),
         archive_queries=ArchiveQueryService(
             stores.archive, stores.messages, conversations, settings.limits.history_page_max
         ),
-        offline=OfflineService(stores.archive, ids),
+        offline=OfflineService(stores.archive, ids, catchup=catchup),
         relay=RelayService(conversations, settings.xmpp.max_stanza_bytes),
         pep=PepService(stores.pep, router, ids, clock, directory.presence_audience),
         private=PrivateStorageService(stores.private),

@@ -93,6 +93,36 @@ async def test_changes_of_every_kind_are_logged(world: World, stores: SqlStores)
     ]
 
 
+async def test_message_changes_are_the_edits_deletions_and_reactions_up_to_a_message(
+    world: World, stores: SqlStores
+) -> None:
+    """Offline delivery's read (XEP-0160): the changes after a position to the messages up to a
+    mark, without the creations (many new messages do not push the changes out of the limit)."""
+    amy, bob = await world.user("amy"), await world.user("bob")
+    chat, other = await world.direct(amy, bob), await world.room(amy, bob)
+    old, elsewhere = await world.send(chat, bob, "old"), await world.send(other, bob, "in a room")
+    mark = await stores.events.last_id()
+    newer = await world.send(chat, bob, "newer")
+    now = old.created_at
+    for message in (old, newer, elsewhere):
+        await stores.messages.edit(message.id, "edited", (), event_id=world.next_id(), now=now)
+    await stores.messages.react(old.id, chat.id, bob.id, "ok", add=True, event_id=world.next_id())
+    await world.send(chat, bob, "flood")
+    await stores.messages.delete(old.id, actor_id=bob.id, event_id=world.next_id(), now=now)
+
+    entries = await stores.events.message_changes(since=mark, conversation_ids=[chat.id], up_to=mark, limit=100)
+    limited = await stores.events.message_changes(since=mark, conversation_ids=[chat.id], up_to=mark, limit=2)
+
+    assert [(e.kind, e.ref_id, e.conversation_id) for e in entries] == [
+        ("message.edited", old.id, chat.id),
+        ("reaction.changed", old.id, chat.id),
+        ("message.deleted", old.id, chat.id),
+    ]
+    assert entries[1].user_id == bob.id  # the reactor
+    assert [e.id for e in entries] == sorted(e.id for e in entries)
+    assert limited == entries[:2]
+
+
 async def test_a_reader_polling_during_writes_misses_nothing(world: World, stores: SqlStores) -> None:
     amy = await world.user("amy")
     rooms = [await world.room(amy, name=f"r{i}") for i in range(3)]

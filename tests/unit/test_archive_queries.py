@@ -57,7 +57,7 @@ async def test_paging_rules(core: Core) -> None:
 
 async def test_offline_marks(core: Core) -> None:
     amy, bob, _ = await chats(core)
-    offline = OfflineService(core.stores.archive, core.ids, limit=2)
+    offline = OfflineService(core.stores.archive, core.ids, limit=2, catchup=core.catchup)
     assert await offline.pending(amy, "xmpp") == []  # first use: the mark starts now
     with_bob = await core.conversations.open_direct(bob, amy.id)
     sent = [await core.archive.send(bob, with_bob.id, f"n{i}") for i in range(3)]
@@ -68,3 +68,39 @@ async def test_offline_marks(core: Core) -> None:
     assert await offline.pending(amy, "xmpp") == []
     await core.archive.delete(bob, sent[2].message.id)
     assert await offline.pending(bob, "xmpp") == []
+
+
+async def test_offline_backlog_has_the_changes_to_messages_the_channel_had(core: Core) -> None:
+    """XEP-0160: edits, deletions and reactions after the mark to messages at or below it, each
+    once (the last of each kind, per reactor; a deleted message only its deletion), oldest first."""
+    amy, bob, _ = await chats(core)
+    offline = OfflineService(core.stores.archive, core.ids, catchup=core.catchup)
+    await offline.pending(amy, "xmpp")  # first use: the mark starts now
+    with_bob = await core.conversations.open_direct(bob, amy.id)
+    had = [(await core.archive.send(bob, with_bob.id, f"had {i}")).message for i in range(2)]
+    await offline.delivered(amy.id, "xmpp", had[-1].id)
+    room = await core.room(bob, amy)
+    in_room = (await core.archive.send(bob, room.id, "in a room")).message
+    for body in ("v1", "v2"):
+        await core.archive.edit(bob, had[0].id, body)
+    await core.archive.react(bob, had[0].id, "👍", add=True)
+    await core.archive.react(amy, had[0].id, "🎉", add=True)
+    await core.archive.react(bob, had[1].id, "👀", add=True)
+    await core.archive.delete(bob, had[1].id)
+    await core.archive.edit(bob, in_room.id, "rooms replay on join")
+    new = (await core.archive.send(bob, with_bob.id, "new")).message
+    await core.archive.edit(bob, new.id, "new, given as it is")
+
+    backlog = await offline.backlog(amy, "xmpp")
+
+    assert [m.body for m in backlog.messages] == ["new, given as it is"]
+    assert [(type(c).__name__, c.message.id, getattr(c, "user_id", None)) for c in backlog.changes] == [
+        ("MessageEdited", had[0].id, None),
+        ("ReactionsChanged", had[0].id, bob.id),
+        ("ReactionsChanged", had[0].id, amy.id),
+        ("MessageDeleted", had[1].id, None),
+    ]
+    assert backlog.changes[0].message.body == "v2"
+    assert [c.event_id for c in backlog.changes] == sorted(c.event_id for c in backlog.changes)
+    await offline.delivered(amy.id, "xmpp", backlog.changes[-1].event_id)
+    assert (await offline.backlog(amy, "xmpp")).changes == []

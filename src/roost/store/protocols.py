@@ -185,6 +185,12 @@ class PushStore(Protocol):
 
 class EventLog(Protocol):
     async def since(self, *, since: int, conversation_ids: list[int], user_id: int, limit: int) -> list[LogEntry]: ...
+    async def message_changes(
+        self, *, since: int, conversation_ids: list[int], up_to: int, limit: int
+    ) -> list[LogEntry]:
+        """Edits, deletions and reaction changes after `since` of messages up to `up_to`."""
+        ...
+
     async def last_id(self) -> int: ...
     async def purge_before(self, event_id: int, batch: int = 1000) -> int:
         """Remove up to `batch` logged changes older than `event_id`; returns how many."""

@@ -28,13 +28,15 @@ def reference(message: Message) -> str:
 
 async def changed_message(event: MessageEdited | MessageDeleted, session: XmppSession) -> list[ET.Element]:
     """A correction or a retraction for an available session: a colleague's, or one's own made
-    elsewhere (another client, the web) as a <sent/> carbon (XEP-0280) when carbons are on."""
+    elsewhere (another client, the web) as a <sent/> carbon (XEP-0280) when carbons are on.
+
+    Given live or at offline delivery (XEP-0160), once; it moves the delivery mark past it."""
     message = event.message
     own = message.sender_id == session.user_id
     if not session.available or (own and not session.carbons):
         return []
-    if await direct(session, message.conversation_id) is None:
-        return []
+    if await direct(session, message.conversation_id) is None or not session.give(event.event_id):
+        return []  # a room's (MUC), or had already (given by offline delivery, XEP-0160)
     sender = _as_sent(session, message, await jid_of(session, message.sender_id))
     if own:
         to = await other_jid(session, message.conversation_id, session.user_id)

@@ -3,6 +3,9 @@ arrives at initial presence with an XEP-0203 delay, once."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from slixmpp import JID
@@ -10,7 +13,7 @@ from slixmpp import JID
 from tests.conftest import MakePerson
 from tests.support.client import Person
 from tests.support.server import ServerProcess
-from tests.support.xmpp import TIMEOUT, Client, connected, drain, wait_for
+from tests.support.xmpp import TIMEOUT, Client, connected, drain, every_message, wait_for
 
 DELAY = "{urn:xmpp:delay}delay"
 
@@ -117,3 +120,106 @@ async def _features(server: ServerProcess, someone: Person) -> list[str]:
     async with connected(server, someone.username, someone.password) as client:
         info = await client.plugin["xep_0030"].get_info(jid=JID("localhost"), timeout=TIMEOUT)
         return list(info["disco_info"]["features"])
+
+
+CORRECT = "{urn:xmpp:message-correct:0}replace"
+RETRACT = "{urn:xmpp:message-retract:1}retract"
+REACTIONS = "{urn:xmpp:reactions:0}reactions"
+COMPOSING = "{http://jabber.org/protocol/chatstates}composing"
+
+
+def changes(stanzas: list[Any]) -> list[tuple[str, str, str]]:
+    """(kind, id named, body or emojis) of the corrections, retractions and reactions among `stanzas`."""
+    found = []
+    for stanza in stanzas:
+        if (replace := stanza.xml.find(CORRECT)) is not None:
+            found.append(("replace", replace.get("id"), stanza["body"]))
+        elif (retract := stanza.xml.find(RETRACT)) is not None:
+            found.append(("retract", retract.get("id"), ""))
+        elif (reactions := stanza.xml.find(REACTIONS)) is not None:
+            found.append(("reactions", reactions.get("id"), " ".join(r.text or "" for r in reactions)))
+    return found
+
+
+@asynccontextmanager
+async def logged_in(server: ServerProcess, someone: Person) -> AsyncIterator[tuple[Client, asyncio.Queue[Any]]]:
+    """An XMPP session of `someone` and every message stanza it got, from before its initial presence."""
+    async with connected(server, someone.username, someone.password, send_presence=False) as client:
+        stanzas = every_message(client)
+        client.send_presence()
+        await client.get_roster()
+        yield client, stanzas
+
+
+async def gone(watcher: Client, someone: Person) -> None:
+    """Returns once `watcher` saw `someone`'s XMPP session end (its delivery mark is written then)."""
+    jid = f"{someone.username}@localhost"
+    await wait_for(watcher.presences, lambda p: p["from"].bare == jid and p["type"] == "unavailable")
+
+
+async def before_marker(stanzas: asyncio.Queue[Any], sender: Person, conversation: str) -> list[Any]:
+    """Every message stanza the session got before `sender` starts typing now: a session's
+    stanzas keep their order, so whatever offline delivery queued came before. A chat state
+    is no message: it leaves the delivery mark where it was."""
+    typing = await sender.http.put(f"/api/v1/conversations/{conversation}/typing", json={"active": True})
+    assert typing.status_code == 200, typing.text
+    got: list[Any] = []
+    async with asyncio.timeout(TIMEOUT):
+        while (stanza := await stanzas.get()).xml.find(COMPOSING) is None:
+            got.append(stanza)
+    return got
+
+
+async def test_changes_made_while_offline_follow_the_offline_messages_once(
+    server: ServerProcess, make_person: MakePerson
+) -> None:
+    """Edits, deletions and reactions made on the web while bob was away reach his next XMPP
+    login as XEP-0308, XEP-0424 and XEP-0444 stanzas after the messages; the login after, none."""
+    alice, bob = await make_person("alice"), await make_person("bob")
+    conversation = await alice.direct(bob)
+    async with connected(server, alice.username, alice.password) as a:
+        async with connected(server, bob.username, bob.password) as b:
+            e1, e2 = await alice.send(conversation, "E1"), await alice.send(conversation, "E2")
+            e1_ref, e2_ref = [(await wait_for(b.messages, lambda m, n=n: m["body"] == n))["id"] for n in ("E1", "E2")]
+        await gone(a, bob)
+        assert (await alice.http.patch(f"/api/v1/messages/{e1['id']}", json={"body": "E1 fixed"})).status_code == 200
+        await alice.post(f"/api/v1/messages/{e1['id']}/reactions", {"emoji": "👍"})
+        assert (await alice.http.delete(f"/api/v1/messages/{e2['id']}")).status_code == 200
+        await alice.send(conversation, "E3")
+        async with logged_in(server, bob) as (_, stanzas):
+            got = await before_marker(stanzas, alice, conversation)
+            assert [m["body"] for m in got if m.xml.find(DELAY) is not None] == ["E3"]
+            assert sorted(changes(got)) == [
+                ("reactions", e1_ref, "👍"),
+                ("replace", e1_ref, "E1 fixed"),
+                ("retract", e2_ref, ""),
+            ]
+            assert got[0]["body"] == "E3"  # the messages first
+        await gone(a, bob)
+        async with logged_in(server, bob) as (_, stanzas):
+            assert changes(await before_marker(stanzas, alice, conversation)) == []  # each once
+
+
+async def test_changes_given_live_or_offline_are_not_given_again(
+    server: ServerProcess, make_person: MakePerson
+) -> None:
+    """A change bob's client got, live or at offline delivery, moves his delivery mark like a
+    message: the next login gets only what changed after, even with no message since."""
+    alice, bob = await make_person("alice"), await make_person("bob")
+    conversation = await alice.direct(bob)
+    async with connected(server, alice.username, alice.password) as a:
+        async with logged_in(server, bob) as (b, stanzas):
+            e1, e2 = await alice.send(conversation, "E1"), await alice.send(conversation, "E2")
+            e1_ref, e2_ref = [(await wait_for(b.messages, lambda m, n=n: m["body"] == n))["id"] for n in ("E1", "E2")]
+            edited = await alice.http.patch(f"/api/v1/messages/{e1['id']}", json={"body": "live fix"})
+            assert edited.status_code == 200
+            await alice.post(f"/api/v1/messages/{e1['id']}/reactions", {"emoji": "🎉"})
+            live = await before_marker(stanzas, alice, conversation)
+            assert changes(live) == [("replace", e1_ref, "live fix"), ("reactions", e1_ref, "🎉")]
+        await gone(a, bob)
+        assert (await alice.http.delete(f"/api/v1/messages/{e2['id']}")).status_code == 200
+        async with logged_in(server, bob) as (_, stanzas):
+            assert changes(await before_marker(stanzas, alice, conversation)) == [("retract", e2_ref, "")]
+        await gone(a, bob)
+        async with logged_in(server, bob) as (_, stanzas):
+            assert changes(await before_marker(stanzas, alice, conversation)) == []

@@ -23,7 +23,8 @@ from roost.model.messages import LogEntry, Message
 from roost.model.users import User
 from roost.store.protocols import ConversationStore, EventLog, MessageStore
 
-MESSAGE_EVENTS: dict[str, type[MessageCreated | MessageEdited | MessageDeleted | ReactionsChanged]] = {
+MessageChange = MessageEdited | MessageDeleted | ReactionsChanged
+MESSAGE_EVENTS: dict[str, type[MessageCreated | MessageChange]] = {
     "message.created": MessageCreated,
     "message.edited": MessageEdited,
     "message.deleted": MessageDeleted,
@@ -73,6 +74,16 @@ class CatchUpService:
             complete = False
         return CatchUp(events=events, last_event_id=last, complete=complete)
 
+    async def message_changes(self, conversation_ids: list[int], *, since: int, up_to: int) -> list[MessageChange]:
+        """The edits, deletions and reaction changes after event `since` of the messages up to
+        `up_to` in these conversations (at most `limit`, oldest first), rebuilt from current state."""
+        entries = await self.log.message_changes(
+            since=since, conversation_ids=conversation_ids, up_to=up_to, limit=self.limit
+        )
+        by_id = {m.id: m for m in await self.messages.get_many([e.ref_id for e in entries if e.ref_id])}
+        events = [await self._rebuild(entry, by_id) for entry in entries]
+        return [event for event in events if isinstance(event, MessageChange)]
+
     async def expire(self) -> int:
         """Retention: remove logged changes older than `retention_days`; returns how many."""
         horizon = self._horizon()
@@ -91,7 +102,7 @@ class CatchUpService:
     async def _rebuild(self, entry: LogEntry, messages: dict[int, Message]) -> DurableEvent | None:
         if entry.kind in MESSAGE_EVENTS:
             message = messages.get(entry.ref_id or 0)
-            return MESSAGE_EVENTS[entry.kind](message, entry.id) if message else None
+            return _message_event(entry, message) if message else None
         if entry.conversation_id is None or entry.user_id is None:
             return None
         if entry.kind == "read.moved":
@@ -111,3 +122,9 @@ class CatchUpService:
         member = await self.conversations.store.member(conversation_id, user_id)
         change = cast(Literal["added", "removed", "updated"], entry.kind.split(".")[1])
         return MembershipChanged(conversation_id, user_id, member.role if member else None, change, entry.id)
+
+
+def _message_event(entry: LogEntry, message: Message) -> MessageCreated | MessageChange:
+    if entry.kind == "reaction.changed":  # the reactor: XMPP sends their whole set (XEP-0444)
+        return ReactionsChanged(message, entry.id, entry.user_id)
+    return MESSAGE_EVENTS[entry.kind](message, entry.id)

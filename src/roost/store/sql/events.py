@@ -70,6 +70,34 @@ async def read_events(
         ]
 
 
+MESSAGE_CHANGES = ("message.edited", "message.deleted", "reaction.changed")
+
+
+async def read_message_changes(
+    db: Database, *, since: int, conversation_ids: list[int], up_to: int, limit: int
+) -> list[LogEntry]:
+    """Edits, deletions and reaction changes after `since` in these conversations, of messages
+    up to `up_to`, oldest first. No creations: a flood of new messages does not push the
+    changes out of the limit."""
+    e = t.events
+    query = (
+        select(e.c.id, e.c.kind, e.c.conversation_id, e.c.user_id, e.c.ref_id)
+        .where(
+            e.c.id > since,
+            e.c.conversation_id.in_(conversation_ids),
+            e.c.kind.in_(MESSAGE_CHANGES),
+            e.c.ref_id <= up_to,
+        )
+        .order_by(e.c.id)
+        .limit(limit)
+    )
+    async with db.reader.connect() as conn:
+        return [
+            LogEntry(row.id, row.kind, row.conversation_id, row.user_id, row.ref_id)
+            for row in await conn.execute(query)
+        ]
+
+
 async def last_event_id(db: Database) -> int:
     newest = select(func.max(t.events.c.id).label("id")).union_all(select(func.max(t.messages.c.id))).subquery()
     async with db.reader.connect() as conn:
@@ -99,6 +127,13 @@ class SqlEventLog:
 
     async def since(self, *, since: int, conversation_ids: list[int], user_id: int, limit: int) -> list[LogEntry]:
         return await read_events(self.db, since=since, conversation_ids=conversation_ids, user_id=user_id, limit=limit)
+
+    async def message_changes(
+        self, *, since: int, conversation_ids: list[int], up_to: int, limit: int
+    ) -> list[LogEntry]:
+        return await read_message_changes(
+            self.db, since=since, conversation_ids=conversation_ids, up_to=up_to, limit=limit
+        )
 
     async def last_id(self) -> int:
         return await last_event_id(self.db)

@@ -7,6 +7,12 @@ XEP-0359 stanza-id (so a client that also syncs through MAM can tell them apart)
 message given to an XMPP client, live or offline, moves the user's delivery mark in the
 core (`OfflineService`), so nothing is given twice and nothing below the mark is lost.
 Like Prosody's mod_offline beside mod_mam, this also runs for clients that use MAM.
+
+The edits, deletions and reaction changes made meanwhile to 1:1 messages the client had
+(at or below the mark) follow the messages, each once, as the live path renders them: an
+XEP-0308 correction, an XEP-0424 retraction, an XEP-0444 reactions set (one's own changes
+as XEP-0280 carbons when carbons are on). Without them a client would show an old text or a
+deleted message for good; the web catches up from the event log, this is XMPP's equivalent.
 """
 
 from __future__ import annotations
@@ -26,11 +32,14 @@ CHANNEL = "xmpp"
 
 @ext.on_available
 async def deliver_offline(session: XmppSession) -> None:
-    """Hand over what came while the user had no available XMPP client."""
+    """Hand over what came, and what changed, while the user had no available XMPP client."""
     others = [s for s in session.server.hub.available_sessions(session.user_id) if s is not session]
     if others:
         return  # they were online: their deliveries moved the mark
-    for message in await session.services.offline.pending(session.user, CHANNEL):
+    backlog = await session.services.offline.backlog(session.user, CHANNEL)
+    for message in backlog.messages:
         if session.give(message.id):
             stanza = await chat_stanza(session, message, None, to=str(session.jid))
             session.send(delay(stanza, message.created_at, session.domain))
+    for change in backlog.changes:
+        session.deliver(change)  # rendered as live (XEP-0308, XEP-0424, XEP-0444), after the messages

@@ -54,12 +54,15 @@ def reactions_element(message: Message, user_id: int, target: str) -> ET.Element
 
 
 async def reactions_changed(event: ReactionsChanged, session: XmppSession) -> list[ET.Element]:
-    """A colleague's reactions in a direct conversation, for an available session."""
+    """A colleague's reactions in a direct conversation, for an available session (live or at
+    offline delivery, XEP-0160), once."""
     message, reactor = event.message, event.user_id
     if reactor is None or reactor == session.user_id or not session.available:
         return []
     if await direct(session, message.conversation_id) is None:
         return []  # rooms: `xep0045_muc/events.py`
+    if not session.give(event.event_id):
+        return []  # had already (given by offline delivery, XEP-0160); else the delivery mark moves past it
     attributes = {"type": "chat", "from": await jid_of(session, reactor), "to": str(session.jid)}
     stanza = ET.Element(f"{{{CLIENT}}}message", {**attributes, "id": str(event.event_id)})
     stanza.append(reactions_element(message, reactor, reference(message)))
