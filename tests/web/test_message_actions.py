@@ -133,6 +133,48 @@ async def test_reply_quotes_and_jumps_to_an_old_original(
     assert watch.errors == []
 
 
+async def quote_shows(page: Page, other: WebUser, text: str) -> None:
+    """The quote above "my answer to that" shows `text`, and the original's secret is nowhere on the page."""
+    reply = item(page, other, "my answer to that")
+    quote = reply.get_by_role("button", name=re.compile(f"^Replying to Bob Quoted: {text}"))
+    await expect(quote).to_have_text(re.compile(f"{text}$"))
+    assert "secret token" not in await page.content()  # not in a label or a title either
+
+
+async def test_a_reply_quote_follows_the_original_s_edit_and_deletion(
+    new_user: NewUser, signed_in: SignedIn, server: ServerProcess
+) -> None:
+    """The quote above a reply shows the original as it is now: edited or deleted elsewhere,
+    its old text leaves the page at once (no reload), on both sides."""
+    alice, bob = new_user("Alice Quotes"), new_user("Bob Quoted")
+    direct = post_direct(server.url, bob, alice, "Q1 secret token 1234")
+    alice_page, alice_watch = await signed_in(alice)
+    bob_page, bob_watch = await signed_in(bob)
+    await open_listed(alice_page, bob)
+    await open_listed(bob_page, alice)
+
+    original = item(alice_page, bob, "Q1 secret token 1234")
+    await original.hover()
+    await original.get_by_role("button", name="Reply").click()
+    await send(alice_page, bob, "my answer to that")
+    for page, other in ((alice_page, bob), (bob_page, alice)):
+        quote = item(page, other, "my answer to that").get_by_role("button", name=re.compile("^Replying to Bob Quoted"))
+        await expect(quote).to_contain_text("Q1 secret token 1234")
+
+    with api_session(server.url, bob) as http:
+        listed = http.get(f"/api/v1/conversations/{direct}/messages").json()["messages"]
+        q1 = next(m for m in listed if m["body"] == "Q1 secret token 1234")
+        edited = http.patch(f"/api/v1/messages/{q1['id']}", json={"body": "Q1 nothing to see"})
+        assert edited.status_code == 200, edited.text
+        for page, other in ((alice_page, bob), (bob_page, alice)):
+            await quote_shows(page, other, "Q1 nothing to see")
+        deleted = http.delete(f"/api/v1/messages/{q1['id']}")
+        assert deleted.status_code in (200, 204), deleted.text
+        for page, other in ((alice_page, bob), (bob_page, alice)):
+            await quote_shows(page, other, "Message deleted")
+    assert alice_watch.errors == [] and bob_watch.errors == []
+
+
 async def test_mention_completion_with_the_keyboard(new_user: NewUser, signed_in: SignedIn) -> None:
     alice, bob = new_user("Alice Mention"), new_user("Bob Mentioned")
     carol = new_user("Carol Mentioned")

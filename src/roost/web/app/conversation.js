@@ -51,6 +51,8 @@ export class ConversationView {
     const title = conversation ? titleOf(conversation) : 'Conversation';
     /** @type {Map<string, {version: string, continued: boolean, node: HTMLElement}>} */ this.nodes = new Map();
     this.loading = false;
+    /** whether the view shows the latest message: it stays there as what is shown grows (an image that loads) */ this.pinned = false;
+    /** where the view was scrolled to, to tell moving up from content that grew under the view */ this.lastTop = 0;
     /** @type {string | null} the message to show highlighted */ this.target = null;
     this.unreadFrom = conversation?.unread ? conversation.last_read_id : null;
     this.list = h('ol', { class: 'messages', 'aria-label': `Messages with ${title}` });
@@ -77,6 +79,8 @@ export class ConversationView {
       for (const file of event.dataTransfer?.files ?? []) this.box.addFile(file);
     });
     this.scroller.addEventListener('scroll', () => this.scrolled());
+    this.resized = new ResizeObserver(() => this.keepPinned());
+    this.resized.observe(this.list);
     this.unsubscribe = [
       on(`messages:${conversationId}`, () => this.render('live')),
       on(`typing:${conversationId}`, () => { this.typing.textContent = typingLine(conversationId); }),
@@ -190,6 +194,11 @@ export class ConversationView {
   }
 
   scrolled() {
+    const top = this.scroller.scrollTop;
+    // Moving up decides afresh; content that grew below a view at the bottom (its scroll event may
+    // come after the growth, before the ResizeObserver) leaves it pinned.
+    if (top < this.lastTop || !this.pinned) this.pinned = this.atBottom() && !isWindowed(this.id);
+    this.lastTop = top;
     if (this.scroller.scrollTop < NEAR_TOP_PX) this.loadOlder().catch(() => undefined);
     if (this.atBottom() && isWindowed(this.id)) this.loadPage(() => loadNewer(this.id), 'append').catch(() => undefined);
     else if (this.atBottom()) {
@@ -201,6 +210,11 @@ export class ConversationView {
   atBottom() {
     const s = this.scroller;
     return s.scrollHeight - s.scrollTop - s.clientHeight < NEAR_BOTTOM_PX;
+  }
+
+  /** Messages grew after they were rendered (images load later): a view that was at the bottom stays there. */
+  keepPinned() {
+    if (this.pinned) this.scroller.scrollTop = this.scroller.scrollHeight;
   }
 
   toBottom() {
@@ -224,7 +238,7 @@ export class ConversationView {
 
   /** @param {'first' | 'live' | 'seen' | 'prepend' | 'append' | 'around'} why */
   render(why) {
-    const stick = why === 'first' || ((why === 'live' || why === 'seen') && this.atBottom() && !isWindowed(this.id));
+    const stick = why === 'first' || ((why === 'live' || why === 'seen') && (this.pinned || this.atBottom()) && !isWindowed(this.id));
     const before = { height: this.scroller.scrollHeight, top: this.scroller.scrollTop };
     replaceKeepingFocus(this.list, this.items());
     if (why === 'prepend') {
@@ -236,6 +250,8 @@ export class ConversationView {
     } else if (why === 'live' || isWindowed(this.id)) {
       this.jump.hidden = false;
     }
+    this.pinned = this.atBottom() && !isWindowed(this.id);
+    this.lastTop = this.scroller.scrollTop;
   }
 
   /** Scroll the target message into the middle of the view, highlight and focus it. */
@@ -290,7 +306,7 @@ export class ConversationView {
    * @param {(id: string) => import('./store.js').Message | undefined} find
    */
   node(message, continued, find) {
-    const version = `${versionOf(message)}|${message.reply_to && find(message.reply_to) ? 'q' : ''}`;
+    const version = versionOf(message, find);
     const cached = this.nodes.get(message.id);
     if (cached && cached.version === version && cached.continued === continued) return cached.node;
     const node = messageItem(message, continued, find, this.hooks);
@@ -300,6 +316,7 @@ export class ConversationView {
 
   dispose() {
     for (const stop of this.unsubscribe) stop();
+    this.resized.disconnect();
     this.header.dispose();
     this.panel?.dispose();
     this.element.remove();

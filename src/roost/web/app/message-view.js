@@ -87,10 +87,25 @@ function plainBody(text) {
   return content;
 }
 
-/** A key that changes whenever the rendering of the message would. @param {import('./store.js').Message} m */
-export function versionOf(m) {
+/**
+ * What a reply's quote shows of the message it replies to, as it is now (not loaded yet, edited, deleted).
+ * @param {import('./store.js').Message | undefined} original
+ */
+function quoteOf(original) {
+  const who = original ? nameOf(original.sender_id) : 'someone';
+  const text = !original ? 'an earlier message' : original.deleted ? deletedNotice(original) : original.encryption ? 'Encrypted message' : original.body.slice(0, 140);
+  return { who, text };
+}
+
+/**
+ * A key that changes whenever the rendering of the message would: a reply's also when the
+ * message it quotes is loaded, edited or deleted (an old text must not stay on screen).
+ * @param {import('./store.js').Message} m @param {(id: string) => import('./store.js').Message | undefined} find
+ */
+export function versionOf(m, find) {
   const shown = `${m.edited_at}|${m.deleted}|${JSON.stringify(m.reactions)}|${m.attachments?.length ?? 0}|${m.encryption ?? ''}`;
-  return `${shown}|${avatarKey(m.sender_id)}`;
+  const quote = m.reply_to ? JSON.stringify(quoteOf(find(m.reply_to))) : '';
+  return `${shown}|${avatarKey(m.sender_id)}|${quote}`;
 }
 
 /**
@@ -98,8 +113,7 @@ export function versionOf(m) {
  * @param {string} id @param {import('./store.js').Message | undefined} original @param {Hooks} hooks
  */
 function replyQuote(id, original, hooks) {
-  const who = original ? nameOf(original.sender_id) : 'someone';
-  const text = !original ? 'an earlier message' : original.deleted ? deletedNotice(original) : original.encryption ? 'Encrypted message' : original.body.slice(0, 140);
+  const { who, text } = quoteOf(original);
   return h(
     'button',
     { type: 'button', class: 'reply-to', 'aria-label': `Replying to ${who}: ${text}. Show the original`, onclick: () => hooks.jumpTo(id) },

@@ -116,7 +116,10 @@ export function resetMessages(conversationId) {
  */
 export function upsertMessages(conversationId, messages) {
   const known = messagesOf(conversationId);
-  for (const message of messages) known.set(message.id, message);
+  for (const message of messages) {
+    known.set(message.id, message);
+    if (state.quoted.has(message.id)) state.quoted.set(message.id, message); // replies quote it as it is now
+  }
   emit(`messages:${conversationId}`);
 }
 
