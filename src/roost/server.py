@@ -40,9 +40,12 @@ async def _follow_other_processes(runtime: Runtime) -> None:
         await asyncio.sleep(REVOCATION_CHECK_SECONDS)
         try:
             await runtime.services.auth.sweep_revoked()
-            await runtime.services.accounts.follow_elsewhere()
         except Exception:
             log.warning("revocation sweep failed", exc_info=True)
+        try:
+            await runtime.services.accounts.follow_elsewhere()
+        except Exception:
+            log.warning("reading other processes' account changes failed", exc_info=True)
 
 
 async def _expire_messages(runtime: Runtime) -> None:

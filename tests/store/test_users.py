@@ -255,3 +255,8 @@ async def test_the_log_of_account_changes_is_read_in_order_and_forgotten_by_age(
     assert await users.last_change_id() == changes[-1].id
     await users.forget_changes(datetime(2026, 1, 2, tzinfo=UTC))
     assert [c.change for c in await users.changes_after(start, 10)] == ["disabled", "renamed"]
+    # the newest note stays however old: ids never start again below what servers have read
+    await users.forget_changes(datetime(2027, 1, 1, tzinfo=UTC))
+    assert [c.id for c in await users.changes_after(start, 10)] == [changes[-1].id]
+    await users.note_change(9, "created", "cli-2", now)
+    assert (await users.changes_after(changes[-1].id, 10))[0].user_id == 9

@@ -245,6 +245,7 @@ class XmppSession:
             layer.ended()
         self.services.router.unregister(self)
         self.server.hub.unbind(self)
+        self._stop_rendering()  # what is still queued was never given: the mark does not pass it
         await self._flush_mark()
         await self._hand_back([m for layer in self.layers for m in layer.unacknowledged_messages()])
         if self.available:
@@ -255,13 +256,23 @@ class XmppSession:
             except Exception:  # the store may be gone at shutdown; the session still ends
                 log.warning("could not end the presence of a session", exc_info=True)
 
+    def _stop_rendering(self) -> None:
+        self._events.clear()
+        if self._drain is not None:
+            self._drain.cancel()
+            self._drain = None
+
     async def _hand_back(self, message_ids: list[int]) -> None:
         """XEP-0198 §5: messages the client never acknowledged count as sent to an unavailable
         resource: the user's other available resources get them (each at most once), or, with
-        none left, the next login's offline delivery does (the delivery mark goes back)."""
+        none left, the next login's offline delivery does (the delivery mark goes back, and the
+        changes to messages given after it come again too). Changes need no hand-back to other
+        resources: every available one got them live."""
         if not message_ids:
             return
-        others = [s for s in self.server.hub.sessions_of(self.user_id) if s.available and not s.ended]
+        others = [
+            s for s in self.server.hub.sessions_of(self.user_id) if s.available and not s.ended and s.priority >= 0
+        ]
         try:
             if not others:
                 await self.services.offline.undelivered(self.user_id, CHANNEL, message_ids)

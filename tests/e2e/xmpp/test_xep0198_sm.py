@@ -274,3 +274,29 @@ async def test_what_a_stream_never_acknowledged_goes_to_the_users_other_resource
         assert await bodies_until(desk, "to the phone 1") == ["to the phone 0", "to the phone 1"]
         b.send_message(mto=jid(alice), mbody="later", mtype="chat")
         assert await bodies_until(desk, "later") == ["later"]  # each once
+
+
+async def test_a_change_a_stream_never_acknowledged_comes_again_at_the_next_login(
+    server: ServerProcess, make_person: MakePerson
+) -> None:
+    """A correction handed to a dropped stream moved the delivery mark; it is undone with the session."""
+    alice, bob = await make_person("alice"), await make_person("bob")
+    conversation = await bob.direct(alice)
+    async with connected(server, bob.username, bob.password) as b:
+        phone = Client(f"{alice.username}@localhost/phone", alice.password, SM_PLUGINS)
+        ask_for_max(phone, 1)
+        phone.connect("127.0.0.1", server.xmpp_port)
+        try:
+            assert await asyncio.wait_for(phone.started, TIMEOUT)
+            phone.send_presence()
+            await wait_for(b.presences, lambda p: p["from"] == JID(f"{alice.username}@localhost/phone"))
+            sent = await bob.send(conversation, "helo")
+            await wait_for(phone.messages, lambda m: m["body"] == "helo")
+            await drop(phone)
+            edited = await bob.http.patch(f"/api/v1/messages/{sent['id']}", json={"body": "hello"})
+            assert edited.status_code == 200, edited.text
+            await wait_for(b.presences, lambda p: p["from"].bare == jid(alice) and p["type"] == "unavailable")
+        finally:
+            phone.disconnect()
+    async with connected(server, alice.username, alice.password, resource="phone") as fresh:
+        await wait_for(fresh.messages, lambda m: m["body"] == "hello")  # the correction, or the message as it is now

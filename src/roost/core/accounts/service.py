@@ -202,8 +202,6 @@ class AccountsService:
         missed; its change then shows at the next reload."""
         following = self._following
         changes = await self.users.changes_after(following.change_id, FOLLOW_BATCH)
-        if changes:
-            following.change_id = changes[-1].id
         theirs = [c for c in changes if c.origin != self.origin]
         accounts = {u.id: u for u in await self.users.get_many(list({c.user_id for c in theirs}))} if theirs else {}
         for change in theirs:
@@ -213,6 +211,8 @@ class AccountsService:
             self._forget(user)
             kind = cast(AccountChangeKind, change.change)
             self.router.send(UserChanged(replace(user, is_disabled=True) if kind == "deleted" else user, kind), None)
+        if changes:  # after telling: a failed read is tried again at the next pass
+            following.change_id = changes[-1].id
         now = self.clock.now()
         if following.pruned_at is None or now - following.pruned_at >= PRUNE_EVERY:
             following.pruned_at = now

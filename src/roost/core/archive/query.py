@@ -67,7 +67,7 @@ class ArchiveQueryService:
         """A message of a conversation of the user's, by the id its client sent it with, or by its id."""
         await self.conversations.require_member(user.id, conversation_id)
         senders = [sender_id] if sender_id is not None else sorted(await self.conversations.member_ids(conversation_id))
-        for message in await self.store.by_client_id(senders, reference):
+        for message in await self.store.by_client_id(senders, reference, conversation_id):
             if message.conversation_id == conversation_id:
                 return message
         by_id = await self._by_id(conversation_id, reference)

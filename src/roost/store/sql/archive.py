@@ -69,9 +69,9 @@ class SqlArchiveStore:
             rows, complete = await _page(conn, query, where)
             return ArchivePage(tuple(await hydrate(conn, rows)), complete=complete, count=int(count or 0))
 
-    async def by_client_id(self, sender_ids: Sequence[int], client_id: str) -> list[Message]:
+    async def by_client_id(self, sender_ids: Sequence[int], client_id: str, conversation_id: int) -> list[Message]:
         """The messages these senders sent under this client id (at most one each), oldest first,
-        then those whose client ref it is (several, if a client used it again), newest first."""
+        then the newest one of the conversation whose client ref it is (a client may use it again)."""
         m = t.messages
         by_id: list[Message] = []
         by_ref: list[Message] = []
@@ -80,9 +80,16 @@ class SqlArchiveStore:
                 senders = sender_ids[start : start + SENDERS_PER_QUERY]
                 query = select(m).where(m.c.sender_id.in_(senders), m.c.client_id == client_id)
                 by_id.extend(await hydrate(conn, list(await conn.execute(query))))
-                query = select(m).where(m.c.sender_id.in_(senders), m.c.client_ref == client_id)
+                query = (
+                    select(m)
+                    .where(
+                        m.c.sender_id.in_(senders), m.c.client_ref == client_id, m.c.conversation_id == conversation_id
+                    )
+                    .order_by(m.c.id.desc())
+                    .limit(1)
+                )
                 by_ref.extend(await hydrate(conn, list(await conn.execute(query))))
-        return sorted(by_id, key=lambda message: message.id) + sorted(by_ref, key=lambda message: -message.id)
+        return sorted(by_id, key=lambda message: message.id) + sorted(by_ref, key=lambda message: -message.id)[:1]
 
     async def direct_conversation_ids(self, user_id: int) -> list[int]:
         """The direct (one-to-one) conversations this person is in."""

@@ -244,8 +244,13 @@ class SqlUserStore:
             return int(await conn.scalar(select(func.coalesce(func.max(t.account_changes.c.id), 0))) or 0)
 
     async def forget_changes(self, before: datetime) -> None:
+        """Remove old notes but the newest: SQLite numbers a row after the highest id left, and
+        servers follow the notes by id (a table left empty would start again from 1)."""
+        c = t.account_changes.c
+        newest = select(func.max(c.id)).scalar_subquery()
+
         async def write(conn: AsyncConnection) -> None:
-            await conn.execute(t.account_changes.delete().where(t.account_changes.c.at < before))
+            await conn.execute(t.account_changes.delete().where(c.at < before, c.id < newest))
 
         await self.writer.write(write)
 

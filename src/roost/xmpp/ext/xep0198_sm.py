@@ -33,6 +33,11 @@ CLIENT = "jabber:client"
 STANZAS = {f"{{{CLIENT}}}iq", f"{{{CLIENT}}}message", f"{{{CLIENT}}}presence"}
 MESSAGE = f"{{{CLIENT}}}message"
 STANZA_ID = "{urn:xmpp:sid:0}stanza-id"
+CHANGES = (
+    "{urn:xmpp:message-correct:0}replace",
+    "{urn:xmpp:message-retract:1}retract",
+    "{urn:xmpp:reactions:0}reactions",
+)
 MODULO = 2**32
 REQUEST_EVERY = 5  # unacknowledged stanzas before the server sends <r/>
 ext = Extension(name="sm", xep=198, version="1.6.2", title="Stream Management")
@@ -103,16 +108,14 @@ class StreamManagement(SessionLayer):
             self.session.server.state(Resumable).sessions.pop(self.id, None)
 
     def unacknowledged_messages(self) -> list[int]:
-        """The archive ids of the 1:1 messages among the unacknowledged stanzas (their
-        <stanza-id by='the user'/>); copies (carbons) and room messages are left out."""
+        """The ids the delivery mark counted among the unacknowledged stanzas: 1:1 messages
+        (their <stanza-id by='the user'/>) and changes to them (a correction, retraction or
+        reactions stanza carries its event's id); copies (carbons) and room messages are left out."""
         by = self.session.bare_text
         found: list[int] = []
         for stanza in self.unacked:
-            if stanza.tag != MESSAGE:
-                continue
-            stanza_id = stanza.find(STANZA_ID)
-            if stanza_id is not None and stanza_id.get("by") == by and (value := stanza_id.get("id", "")).isdigit():
-                found.append(int(value))
+            if stanza.tag == MESSAGE and (value := _counted_id(stanza, by)) is not None:
+                found.append(value)
         return found
 
     def _send_nonza(self, name: str, attrs: dict[str, str]) -> None:
@@ -134,6 +137,19 @@ class StreamManagement(SessionLayer):
         task = asyncio.get_running_loop().create_task(work())
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+
+def _counted_id(stanza: ET.Element, by: str) -> int | None:
+    """The id a message stanza moved the delivery mark to: its archive id (<stanza-id by='the
+    user'/>), or a change's event id (its `id`); None for anything else."""
+    stanza_id = stanza.find(STANZA_ID)
+    if stanza_id is not None and stanza_id.get("by") == by:
+        value = stanza_id.get("id", "")
+    elif any(stanza.find(change) is not None for change in CHANGES):
+        value = stanza.get("id", "")
+    else:
+        return None
+    return int(value) if value.isdigit() else None
 
 
 @ext.stream_feature

@@ -59,7 +59,7 @@ class RoomOccupants:
 
     def occupants_of_user(self, user_id: int) -> list[Occupant]:
         """Every nick the user is joined under (one per client, if their clients chose so)."""
-        return [occupant for occupant in self.by_nick.values() if occupant.user_id == user_id]
+        return list(self._indexed().by_user.get(user_id, ()))
 
     def occupant_of(self, session: XmppSession) -> Occupant | None:
         return self._indexed().by_session.get(session.id)
@@ -104,6 +104,7 @@ class RoomOccupants:
             index = _Index()
             for occupant in self.by_nick.values():  # the first nick of a user, as listed, wins
                 index.nicks.setdefault(occupant.user_id, occupant.nick)
+                index.by_user.setdefault(occupant.user_id, []).append(occupant)
                 for session_id in occupant.sessions:
                     index.by_session.setdefault(session_id, occupant)
             self._index = index
@@ -117,6 +118,7 @@ class RoomOccupants:
 class _Index:
     nicks: dict[int, str] = field(default_factory=dict)  # by user id
     by_session: dict[str, Occupant] = field(default_factory=dict)
+    by_user: dict[int, list[Occupant]] = field(default_factory=dict)
 
 
 @dataclass
