@@ -41,6 +41,11 @@ class Message:
         return self.deleted_at is not None
 
     @property
+    def client_key(self) -> str | None:
+        """What its sender's transport remembered how it was sent by: the client id, else the ref."""
+        return self.client_id or self.client_ref
+
+    @property
     def reference(self) -> str:
         """The id clients know the message by: the one its sender's client gave, else the server's."""
         return self.client_ref or self.client_id or str(self.id)

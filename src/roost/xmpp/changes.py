@@ -51,7 +51,7 @@ def _as_sent(session: XmppSession, message: Message, bare: str) -> str:
     """The address the message came from when it was delivered: the full JID of the XMPP
     resource that sent it while the server remembers it, else the bare JID. XEP-0308 §5: a
     client accepts a correction only from the full JID the original came from."""
-    origin = session.server.hub.origin_of(message.sender_id, message.client_id)
+    origin = session.server.hub.origin_of(message.sender_id, message.client_key)
     return f"{bare}/{origin.resource}" if origin is not None and origin.resource else bare
 
 

@@ -77,9 +77,11 @@ async def _store(
     to_self: bool,
 ) -> None:
     client_id, client_ref = payloads.client_ids(stanza)
-    client_id = client_id or f"roost-{secrets.token_hex(8)}"  # carbons find the sender by it
+    key = client_id or client_ref  # carbons find the sender by it (Message.client_key)
+    if key is None:
+        key = client_id = f"roost-{secrets.token_hex(8)}"
     origin = Origin(session.resource, to.resource or None, _is_private(stanza), to_self)
-    session.server.hub.note_sent(session.user_id, client_id, origin)
+    session.server.hub.note_sent(session.user_id, key, origin)
     payload = Payload(extras.xml, extras.encryption, client_ref)
     reply_to = None
     if replies.is_reply(stanza):  # XEP-0461

@@ -55,7 +55,7 @@ async def message_created(event: MessageCreated, session: XmppSession) -> list[E
     if await direct(session, message.conversation_id) is None:
         return []  # rooms go through MUC
     hub = session.server.hub
-    origin = hub.origin_of(message.sender_id, message.client_id)
+    origin = hub.origin_of(message.sender_id, message.client_key)
     plain = _gets_plain(session, message, origin)
     if plain is None:
         if message.sender_id == session.user_id:
@@ -114,7 +114,7 @@ def message_created_now(event: MessageCreated, session: XmppSession) -> list[ET.
     conversation = hub.conversations.get(message.conversation_id)
     if conversation is None or conversation.kind is not ConversationKind.DIRECT:
         return None
-    origin = hub.origin_of(message.sender_id, message.client_id)
+    origin = hub.origin_of(message.sender_id, message.client_key)
     plain = _gets_plain(session, message, origin)
     if plain is not True:
         return None if plain is None else []

@@ -71,25 +71,29 @@ class SqlArchiveStore:
 
     async def by_client_id(self, sender_ids: Sequence[int], client_id: str, conversation_id: int) -> list[Message]:
         """The messages these senders sent under this client id (at most one each), oldest first,
-        then the newest one of the conversation whose client ref it is (a client may use it again)."""
+        then the newest recent one of the conversation whose client ref it is (a client may use
+        one again: an XMPP stanza id is unique within its stream only)."""
         m = t.messages
-        by_id: list[Message] = []
-        by_ref: list[Message] = []
+        found: list[Message] = []
         async with self.db.reader.connect() as conn:
             for start in range(0, len(sender_ids), SENDERS_PER_QUERY):  # one index seek per sender
                 senders = sender_ids[start : start + SENDERS_PER_QUERY]
                 query = select(m).where(m.c.sender_id.in_(senders), m.c.client_id == client_id)
-                by_id.extend(await hydrate(conn, list(await conn.execute(query))))
-                query = (
-                    select(m)
-                    .where(
-                        m.c.sender_id.in_(senders), m.c.client_ref == client_id, m.c.conversation_id == conversation_id
-                    )
-                    .order_by(m.c.id.desc())
-                    .limit(1)
+                found.extend(await hydrate(conn, list(await conn.execute(query))))
+            found.sort(key=lambda message: message.id)
+            by_ref = (
+                select(m)
+                .where(
+                    m.c.conversation_id == conversation_id,
+                    m.c.id >= _recent_floor(conversation_id),
+                    m.c.client_ref == client_id,
+                    m.c.sender_id.in_(list(sender_ids)),
                 )
-                by_ref.extend(await hydrate(conn, list(await conn.execute(query))))
-        return sorted(by_id, key=lambda message: message.id) + sorted(by_ref, key=lambda message: -message.id)[:1]
+                .order_by(m.c.id.desc())
+                .limit(1)
+            )
+            found.extend(await hydrate(conn, list(await conn.execute(by_ref))))
+        return found
 
     async def direct_conversation_ids(self, user_id: int) -> list[int]:
         """The direct (one-to-one) conversations this person is in."""
@@ -142,3 +146,22 @@ async def _advance_marks(conn: AsyncConnection, items: list[tuple[int, str, int]
         where = (d.c.user_id == bindparam("uid"), d.c.channel == bindparam("ch"))
         await conn.execute(update(d).where(*where).values(message_id=bindparam("mid")), ahead)
     return [None] * len(items)
+
+
+REF_LOOKBACK = 5000  # the newest messages of a conversation a client ref is looked for among
+
+
+def _recent_floor(conversation_id: int) -> ColumnElement[Any]:
+    """The id of the conversation's REF_LOOKBACK-th newest message (0 when it has fewer): a
+    client ref has no index of its own (migration 0023), so it is looked for among the newest
+    messages on the conversation's index, however long the history."""
+    m = t.messages
+    nth = (
+        select(m.c.id)
+        .where(m.c.conversation_id == conversation_id)
+        .order_by(m.c.id.desc())
+        .offset(REF_LOOKBACK)
+        .limit(1)
+        .scalar_subquery()
+    )
+    return func.coalesce(nth, 0)

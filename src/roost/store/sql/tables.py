@@ -17,7 +17,6 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
-    text,
 )
 
 metadata = MetaData()
@@ -149,13 +148,6 @@ messages = Table(
     Column("encryption", String(64)),
     UniqueConstraint("sender_id", "client_id", name="uq_messages_sender_client"),
     Index("ix_messages_conversation", "conversation_id", "id"),
-    Index(
-        "ix_messages_sender_client_ref",
-        "sender_id",
-        "client_ref",
-        sqlite_where=text("client_ref IS NOT NULL"),
-        postgresql_where=text("client_ref IS NOT NULL"),
-    ),
 )
 
 message_versions = Table(

@@ -76,8 +76,10 @@ async def _groupchat(session: XmppSession, local: str, stanza: ET.Element) -> No
         encrypted = extras.encryption is not None
         body, reply_to = await xep0461_replies.incoming(session, stanza, conversation_id, body, encrypted=encrypted)
         client_id, client_ref = payloads.client_ids(stanza)
-        client_id = client_id or f"roost-{secrets.token_hex(8)}"  # the sent nick is found by it
-        session.server.rooms.note_sent(conversation_id, session.user_id, client_id, occupant.nick)
+        key = client_id or client_ref  # the sent nick is found by it (Message.client_key)
+        if key is None:
+            key = client_id = f"roost-{secrets.token_hex(8)}"
+        session.server.rooms.note_sent(conversation_id, session.user_id, key, occupant.nick)
         await services.archive.send(
             session.user,
             conversation_id,

@@ -140,9 +140,8 @@ class Occupancy:
 
     def sent_nick(self, message: Message) -> str | None:
         """The nick the message was sent under; None if sent from the web, or forgotten."""
-        if message.client_id is None:
-            return None
-        return self._sent.get((message.conversation_id, message.sender_id, message.client_id))
+        key = message.client_key
+        return None if key is None else self._sent.get((message.conversation_id, message.sender_id, key))
 
     def room(self, conversation_id: int) -> RoomOccupants | None:
         return self.rooms.get(conversation_id)
