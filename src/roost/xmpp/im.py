@@ -12,7 +12,6 @@ Presence is in `xmpp/presence.py`.
 
 from __future__ import annotations
 
-import secrets
 import xml.etree.ElementTree as ET
 
 from roost.core.events import PayloadRelayed
@@ -76,20 +75,23 @@ async def _store(
     extras: payloads.Extras,
     to_self: bool,
 ) -> None:
-    client_id, client_ref = payloads.client_ids(stanza)
-    key = client_id or client_ref  # carbons find the sender by it (Message.client_key)
-    if key is None:
-        key = client_id = f"roost-{secrets.token_hex(8)}"
+    ids = payloads.client_ids(stanza)
     origin = Origin(session.resource, to.resource or None, _is_private(stanza), to_self)
-    session.server.hub.note_sent(session.user_id, key, origin)
-    payload = Payload(extras.xml, extras.encryption, client_ref)
+    session.server.hub.note_sent(session.user_id, ids.key, origin)  # carbons find the sender by it
+    payload = Payload(extras.xml, extras.encryption, ids.client_ref)
     reply_to = None
     if replies.is_reply(stanza):  # XEP-0461
         encrypted = extras.encryption is not None
         body, reply_to = await replies.incoming(session, stanza, conversation_id, body, encrypted=encrypted)
     # The sending session gets no copy of its own message (XEP-0280 copies go to the others).
     await session.services.archive.send(
-        session.user, conversation_id, body, client_id=client_id, reply_to=reply_to, payload=payload, origin=session.id
+        session.user,
+        conversation_id,
+        body,
+        client_id=ids.client_id,
+        reply_to=reply_to,
+        payload=payload,
+        origin=session.id,
     )
 
 

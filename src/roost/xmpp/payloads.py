@@ -18,6 +18,7 @@ encrypted element itself: "omemo" (eu.siacs.conversations.axolotl), "omemo:1", "
 
 from __future__ import annotations
 
+import secrets
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
@@ -142,15 +143,33 @@ def elements(text: str | None, *, max_bytes: int) -> list[ET.Element]:
     return [event.element for event in events if isinstance(event, StanzaReceived)]
 
 
-def client_ids(stanza: ET.Element) -> tuple[str | None, str | None]:
-    """(client id, client ref) of a message. An XEP-0359 origin-id is unique for good: the
+@dataclass(frozen=True, slots=True)
+class ClientIds:
+    """How a client names its message: `client_id` de-duplicates, `client_ref` only names it,
+    `key` is what the server remembers how it was sent by (`Message.client_key`)."""
+
+    client_id: str | None
+    client_ref: str | None
+
+    @property
+    def key(self) -> str:
+        key = self.client_id or self.client_ref
+        assert key is not None  # `client_ids` makes a client id when the client gave neither
+        return key
+
+
+def client_ids(stanza: ET.Element) -> ClientIds:
+    """How a message names itself. An XEP-0359 origin-id is unique for good: the
     de-duplication key (a re-sent message is stored once). A stanza id alone is unique only
     within its stream (RFC 6120 §8.1.3: Psi numbers them anew on each connection), so it
     only names the message for its client (corrections, receipts), without de-duplication;
-    so does an `id` beside an origin-id of another value."""
+    so does an `id` beside an origin-id of another value. A message with neither gets a
+    client id made here, so that carbons and rooms can remember how it was sent."""
     stanza_id = (stanza.get("id") or "")[:128] or None
     origin = stanza.find(ORIGIN_ID)
     if origin is not None and (value := origin.get("id")):
         # a client that makes the two differ names the message by its `id` too (XEP-0308's <replace/>)
-        return value[:128], stanza_id if stanza_id != value[:128] else None
-    return None, stanza_id
+        return ClientIds(value[:128], stanza_id if stanza_id != value[:128] else None)
+    if stanza_id is None:
+        return ClientIds(f"roost-{secrets.token_hex(8)}", None)
+    return ClientIds(None, stanza_id)

@@ -222,14 +222,20 @@ async def test_a_clean_close_is_not_resumable(server: ServerProcess, make_person
         again.disconnect()
 
 
-async def _detached_phone(server: ServerProcess, alice: Person, bob_client: Client) -> Client:
-    """alice's phone (stream management, resumable for 1 s), online, then dropped."""
+async def _online_phone(server: ServerProcess, alice: Person, bob_client: Client) -> Client:
+    """alice's phone (stream management, resumable for 1 s), online: bob has seen it."""
     phone = Client(f"{alice.username}@localhost/phone", alice.password, SM_PLUGINS)
     ask_for_max(phone, 1)
     phone.connect("127.0.0.1", server.xmpp_port)
     assert await asyncio.wait_for(phone.started, TIMEOUT)
     phone.send_presence()
     await wait_for(bob_client.presences, lambda p: p["from"] == JID(f"{alice.username}@localhost/phone"))
+    return phone
+
+
+async def _detached_phone(server: ServerProcess, alice: Person, bob_client: Client) -> Client:
+    """alice's phone, online, then dropped."""
+    phone = await _online_phone(server, alice, bob_client)
     await drop(phone)
     return phone
 
@@ -283,13 +289,8 @@ async def test_a_change_a_stream_never_acknowledged_comes_again_at_the_next_logi
     alice, bob = await make_person("alice"), await make_person("bob")
     conversation = await bob.direct(alice)
     async with connected(server, bob.username, bob.password) as b:
-        phone = Client(f"{alice.username}@localhost/phone", alice.password, SM_PLUGINS)
-        ask_for_max(phone, 1)
-        phone.connect("127.0.0.1", server.xmpp_port)
+        phone = await _online_phone(server, alice, b)
         try:
-            assert await asyncio.wait_for(phone.started, TIMEOUT)
-            phone.send_presence()
-            await wait_for(b.presences, lambda p: p["from"] == JID(f"{alice.username}@localhost/phone"))
             sent = await bob.send(conversation, "helo")
             await wait_for(phone.messages, lambda m: m["body"] == "helo")
             await drop(phone)

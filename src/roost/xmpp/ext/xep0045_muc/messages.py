@@ -18,7 +18,6 @@
 
 from __future__ import annotations
 
-import secrets
 import xml.etree.ElementTree as ET
 from typing import TYPE_CHECKING
 
@@ -75,18 +74,15 @@ async def _groupchat(session: XmppSession, local: str, stanza: ET.Element) -> No
     if body or extras.has_content:
         encrypted = extras.encryption is not None
         body, reply_to = await xep0461_replies.incoming(session, stanza, conversation_id, body, encrypted=encrypted)
-        client_id, client_ref = payloads.client_ids(stanza)
-        key = client_id or client_ref  # the sent nick is found by it (Message.client_key)
-        if key is None:
-            key = client_id = f"roost-{secrets.token_hex(8)}"
-        session.server.rooms.note_sent(conversation_id, session.user_id, key, occupant.nick)
+        ids = payloads.client_ids(stanza)
+        session.server.rooms.note_sent(conversation_id, session.user_id, ids.key, occupant.nick)  # the sent nick
         await services.archive.send(
             session.user,
             conversation_id,
             body,
-            client_id=client_id,
+            client_id=ids.client_id,
             reply_to=reply_to,
-            payload=Payload(extras.xml, extras.encryption, client_ref),
+            payload=Payload(extras.xml, extras.encryption, ids.client_ref),
         )
     elif topic is not None:
         await services.conversations.update(session.user, conversation_id, topic=topic.text or "")
