@@ -123,6 +123,34 @@ async def test_message_changes_are_the_edits_deletions_and_reactions_up_to_a_mes
     assert limited == entries[:2]
 
 
+async def test_rooms_joined_are_the_rooms_a_person_was_added_to_after_a_position(
+    world: World, stores: SqlStores
+) -> None:
+    """Offline delivery's invitations (XEP-0160 time): rooms among the given ones that the
+    person was added to after the position, or that someone else made with them in it;
+    (room, newest such event), in the order of those events."""
+    amy, bob = await world.user("amy"), await world.user("bob")
+    before = await world.room(amy, bob, name="before")
+    mark = await stores.events.last_id()
+    made_with = await world.room(amy, bob, name="made with bob")
+    own = await world.room(bob, name="bob's own")
+    added = await world.room(amy, name="added later")
+    added_at = world.next_id()
+    await stores.conversations.set_member(added.id, bob.id, Role.MEMBER, event_id=added_at)
+    await stores.conversations.set_member(made_with.id, bob.id, Role.ADMIN, event_id=world.next_id())  # no add
+    elsewhere = await world.room(amy, name="not asked for")
+    await stores.conversations.set_member(elsewhere.id, bob.id, Role.MEMBER, event_id=world.next_id())
+    rooms = [before.id, made_with.id, own.id, added.id]
+
+    joined = await stores.events.rooms_joined(since=mark, user_id=bob.id, room_ids=rooms, limit=10)
+    limited = await stores.events.rooms_joined(since=mark, user_id=bob.id, room_ids=rooms, limit=1)
+
+    assert [room for room, _ in joined] == [made_with.id, added.id]
+    assert joined[1] == (added.id, added_at)
+    assert limited == joined[:1]
+    assert await stores.events.rooms_joined(since=added_at, user_id=bob.id, room_ids=rooms, limit=10) == []
+
+
 async def test_a_reader_polling_during_writes_misses_nothing(world: World, stores: SqlStores) -> None:
     amy = await world.user("amy")
     rooms = [await world.room(amy, name=f"r{i}") for i in range(3)]

@@ -191,6 +191,11 @@ class EventLog(Protocol):
         """Edits, deletions and reaction changes after `since` of messages up to `up_to`."""
         ...
 
+    async def rooms_joined(self, *, since: int, user_id: int, room_ids: list[int], limit: int) -> list[tuple[int, int]]:
+        """(room id, event id) for the rooms among `room_ids` the person was added to after
+        `since` (or made with them in it by someone else), in the order of those events."""
+        ...
+
     async def last_id(self) -> int: ...
     async def purge_before(self, event_id: int, batch: int = 1000) -> int:
         """Remove up to `batch` logged changes older than `event_id`; returns how many."""

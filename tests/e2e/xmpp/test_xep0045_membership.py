@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import xml.etree.ElementTree as ET
+from typing import Any
 
 from slixmpp import JID
 from slixmpp.exceptions import IqError, PresenceError
@@ -162,3 +164,46 @@ async def test_people_added_to_a_room_elsewhere_get_an_invitation(
         await wait_for(invites, lambda m: m["from"] == room_jid(barrier))
     assert every.count(room_jid(xmpp_room)) == 1 and every.count(room_jid(web_room)) == 1  # one each
     assert room_jid(open_room) not in every  # none for a join
+
+
+async def test_rooms_joined_while_offline_are_invited_to_at_the_next_login(
+    server: ServerProcess, make_person: MakePerson
+) -> None:
+    """An XMPP-only person added to rooms while none of their clients was on gets one
+    invitation per room at the next login (XEP-0160 time), oldest first, naming no one; not
+    for a room they left again meanwhile, nor for one they joined themselves, nor twice."""
+    alice, bob, carol = await make_person("alice"), await make_person("bob"), await make_person("carol")
+    open_room = await make_room(carol, "Open to all", visibility="open")
+    async with connected(server, alice.username, alice.password, plugins=MUC_PLUGINS) as a:
+        gone = lambda p: p["from"].bare == f"{bob.username}@localhost" and p["type"] == "unavailable"  # noqa: E731
+
+        async with connected(server, bob.username, bob.password, plugins=MUC_PLUGINS) as b:
+            await b.plugin["xep_0045"].join_muc_wait(room_jid(open_room), "bob", timeout=TIMEOUT)  # joined himself
+        await wait_for(a.presences, gone)
+
+        web_room = await make_room(alice, "Added while away")
+        await alice.post(f"/api/v1/rooms/{web_room['id']}/members", {"user_ids": [bob.user_id]})
+        left_again = await make_room(alice, "Added and removed", members=(bob,))
+        removed = await alice.http.delete(f"/api/v1/rooms/{left_again['id']}/members/{bob.user_id}")
+        assert removed.status_code == 200, removed.text
+        made_with = await make_room(alice, "Made with bob away", members=(bob,))
+
+        async def invitations_at_login(last: dict[str, Any]) -> list[Any]:
+            async with connected(server, bob.username, bob.password, plugins=MUC_PLUGINS, send_presence=False) as b:
+                every: list[Any] = []
+                b.add_event_handler("groupchat_invite", every.append)
+                b.send_presence()
+                deadline = asyncio.get_running_loop().time() + TIMEOUT
+                while not any(m["from"] == room_jid(last) for m in every):
+                    assert asyncio.get_running_loop().time() < deadline, [str(m["from"]) for m in every]
+                    await asyncio.sleep(0.05)
+            await wait_for(a.presences, gone)
+            return every
+
+        got = await invitations_at_login(made_with)
+        assert [m["from"] for m in got] == [room_jid(web_room), room_jid(made_with)]
+        invite = got[0].xml.find(f"{{{MUC_USER}}}x/{{{MUC_USER}}}invite")
+        assert invite is not None and invite.get("from") is None  # the log keeps no adder
+
+        barrier = await make_room(alice, "Made later", members=(bob,))
+        assert [m["from"] for m in await invitations_at_login(barrier)] == [room_jid(barrier)]  # none again

@@ -84,6 +84,15 @@ class CatchUpService:
         events = [await self._rebuild(entry, by_id) for entry in entries]
         return [event for event in events if isinstance(event, MessageChange)]
 
+    async def rooms_added(self, user_id: int, *, since: int, directs: tuple[int, ...]) -> list[tuple[int, int]]:
+        """(room id, event id): the rooms (not the `directs`) the person is in now and was added
+        to after event `since`, or that someone else made with them in it; at most `limit`."""
+        skip = set(directs)
+        rooms = [c for c in await self.conversations.store.conversation_ids_of(user_id) if c not in skip]
+        if not rooms:
+            return []
+        return await self.log.rooms_joined(since=since, user_id=user_id, room_ids=rooms, limit=self.limit)
+
     async def expire(self) -> int:
         """Retention: remove logged changes older than `retention_days`; returns how many."""
         horizon = self._horizon()

@@ -31,10 +31,12 @@ from roost.store.protocols import ArchiveStore
 
 @dataclass(frozen=True)
 class Backlog:
-    """What a channel's first client back is given: messages first, then changes, oldest first."""
+    """What a channel's first client back is given: messages first, then changes, oldest
+    first, and the rooms the person was added to meanwhile (their clients know of no others)."""
 
     messages: list[Message]
     changes: list[MessageChange]
+    rooms: list[tuple[int, int]] = field(default_factory=list)  # (room id, the event that added them)
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,9 @@ class OfflineService:
     async def backlog(self, user: User, channel: str) -> Backlog:
         """The pending messages, and the changes made after the mark to messages at or below it
         in the person's direct conversations (rooms replay their history on join). Changes to
-        messages above the mark are left out: those messages are given now as they are."""
+        messages above the mark are left out: those messages are given now as they are. And
+        the rooms the person was added to after the mark and is still in: a membership given
+        live to an available client moves the mark like a change does."""
         mark = await self.store.delivery_mark(user.id, channel)
         if mark is None:
             await self.store.advance_delivery_mark(user.id, channel, self.ids.next_id())
@@ -63,7 +67,8 @@ class OfflineService:
         page = await self.store.query(ArchiveQuery(scope, match, newest=True, limit=self.limit))
         messages = [message for message in page.messages if not message.is_deleted]
         changes = await self.catchup.message_changes(list(scope), since=mark, up_to=mark)
-        return Backlog(messages, latest_changes(changes))
+        rooms = await self.catchup.rooms_added(user.id, since=mark, directs=scope)
+        return Backlog(messages, latest_changes(changes), rooms)
 
     async def delivered(self, user_id: int, channel: str, message_id: int) -> None:
         """The channel's clients have had everything up to `message_id` (a message or change)."""

@@ -98,6 +98,26 @@ async def read_message_changes(
         ]
 
 
+async def read_rooms_joined(
+    db: Database, *, since: int, user_id: int, room_ids: list[int], limit: int
+) -> list[tuple[int, int]]:
+    """(room id, newest such event id) for the rooms among `room_ids` this person was added to
+    after `since`, oldest first: as a member (`member.added` about them), or in the room
+    someone else made with them in it. Each half reads its own index (by user, by conversation)."""
+    e = t.events
+    added = select(e.c.id, e.c.conversation_id).where(
+        e.c.user_id == user_id, e.c.id > since, e.c.kind == "member.added", e.c.conversation_id.in_(room_ids)
+    )
+    made_with = select(e.c.id, e.c.conversation_id).where(
+        e.c.conversation_id.in_(room_ids), e.c.id > since, e.c.kind == "conversation.created", e.c.user_id != user_id
+    )
+    both = union_all(added, made_with).subquery()
+    newest = func.max(both.c.id)
+    query = select(both.c.conversation_id, newest).group_by(both.c.conversation_id).order_by(newest).limit(limit)
+    async with db.reader.connect() as conn:
+        return [(row[0], row[1]) for row in await conn.execute(query)]
+
+
 async def last_event_id(db: Database) -> int:
     newest = select(func.max(t.events.c.id).label("id")).union_all(select(func.max(t.messages.c.id))).subquery()
     async with db.reader.connect() as conn:
@@ -134,6 +154,9 @@ class SqlEventLog:
         return await read_message_changes(
             self.db, since=since, conversation_ids=conversation_ids, up_to=up_to, limit=limit
         )
+
+    async def rooms_joined(self, *, since: int, user_id: int, room_ids: list[int], limit: int) -> list[tuple[int, int]]:
+        return await read_rooms_joined(self.db, since=since, user_id=user_id, room_ids=room_ids, limit=limit)
 
     async def last_id(self) -> int:
         return await last_event_id(self.db)

@@ -13,6 +13,7 @@ The edits, deletions and reaction changes made meanwhile to 1:1 messages the cli
 XEP-0308 correction, an XEP-0424 retraction, an XEP-0444 reactions set (one's own changes
 as XEP-0280 carbons when carbons are on). Without them a client would show an old text or a
 deleted message for good; the web catches up from the event log, this is XMPP's equivalent.
+Then an invitation for each room the person was added to meanwhile (`xep0045_muc/invitations.py`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from roost.xmpp.ext import Extension
+from roost.xmpp.ext.xep0045_muc.invitations import missed_invitations
 from roost.xmpp.render import chat_stanza, delay
 
 if TYPE_CHECKING:
@@ -43,3 +45,4 @@ async def deliver_offline(session: XmppSession) -> None:
             session.send(delay(stanza, message.created_at, session.domain))
     for change in backlog.changes:
         session.deliver(change)  # rendered as live (XEP-0308, XEP-0424, XEP-0444), after the messages
+    await missed_invitations(session, backlog.rooms)  # XEP-0045 §7.8.2, for rooms joined meanwhile

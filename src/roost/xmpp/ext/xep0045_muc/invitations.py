@@ -5,6 +5,10 @@ as a member, is told so in their XMPP clients: each available stream not joined 
 room gets an invitation from the room, naming who added them (none for an admin tool),
 so the client can offer to join. Additions made from an XMPP client send their own
 invitation (`messages.py`, the event's `origin`); joining a room oneself sends none.
+
+A person added while none of their XMPP clients was available gets the invitation at the
+next login, with the offline messages (XEP-0160): every membership given live moves their
+delivery mark, and the rooms they were added to after it are invited to then.
 """
 
 from __future__ import annotations
@@ -24,7 +28,9 @@ if TYPE_CHECKING:
 
 async def added_to_room(event: MembershipChanged, session: XmppSession) -> list[ET.Element]:
     """An invitation for this stream's person, added to a room by someone else, elsewhere."""
-    if event.change != "added" or event.user_id != session.user_id or event.origin is not None:
+    if event.change != "added" or event.user_id != session.user_id:
+        return []
+    if not _told(session, event.event_id) or event.origin is not None:
         return []
     if event.actor_id == session.user_id or not _invitable(session, event.conversation_id):
         return []
@@ -43,9 +49,30 @@ async def room_made_with_me(event: ConversationChanged, session: XmppSession) ->
     room = event.conversation
     if event.change != "created" or room.kind is not ConversationKind.ROOM or room.created_by == session.user_id:
         return []
-    if not _invitable(session, room.id):
+    if not _told(session, event.event_id) or not _invitable(session, room.id):
         return []
     return [await _invitation(session, room, room.created_by)]
+
+
+async def missed_invitations(session: XmppSession, rooms: list[tuple[int, int]]) -> None:
+    """Invitations, at offline delivery (XEP-0160), for the rooms (room id, event id) the
+    person was added to while none of their XMPP clients was available (from the room,
+    naming no one: the log keeps no adder). Each moves the delivery mark past its event,
+    so the next login does not repeat it."""
+    for room_id, event_id in rooms:
+        if not _told(session, event_id) or not _invitable(session, room_id):
+            continue
+        try:
+            room = await session.services.conversations.get(session.user, room_id)
+        except RoostError:
+            continue  # gone meanwhile
+        session.send(await _invitation(session, room, None))
+
+
+def _told(session: XmppSession, event_id: int) -> bool:
+    """An available stream is told of the event now (the delivery mark moves past it, XEP-0160);
+    False: it is not available yet, or had this event already (given live or at offline delivery)."""
+    return session.available and session.give(event_id)
 
 
 def _invitable(session: XmppSession, conversation_id: int) -> bool:
