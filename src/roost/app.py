@@ -22,6 +22,7 @@ from roost.core.avatars.service import AvatarLimits, AvatarService
 from roost.core.blocking.lists import Blocklists
 from roost.core.blocking.service import BlockingService
 from roost.core.clock import Clock, SystemClock
+from roost.core.conversations.elsewhere import RoomChangesElsewhere
 from roost.core.conversations.relay import RelayService
 from roost.core.conversations.service import ConversationService
 from roost.core.directory.roster import RosterService
@@ -177,6 +178,7 @@ def build_services(
         blocking=BlockingService(blocks, stores.users, presence, router, clock, settings.limits.blocklist_max),
         push=PushService(stores.push, clock, settings.xmpp.push_registrations_max),
         roster=RosterService(stores.directory, accounts, directory, router),
+        rooms_elsewhere=RoomChangesElsewhere(catchup, conversations, ADMIN_TOOL_NODE),
     )
 
 

@@ -35,7 +35,8 @@ GC_GEN0_THRESHOLD = 50_000
 
 
 async def _follow_other_processes(runtime: Runtime) -> None:
-    """What the CLI changes reaches live sessions: revoked logins end, changed accounts are told."""
+    """What the CLI changes reaches live sessions: revoked logins end, changed accounts and
+    rooms are told."""
     while True:
         await asyncio.sleep(REVOCATION_CHECK_SECONDS)
         try:
@@ -46,6 +47,10 @@ async def _follow_other_processes(runtime: Runtime) -> None:
             await runtime.services.accounts.follow_elsewhere()
         except Exception:
             log.warning("reading other processes' account changes failed", exc_info=True)
+        try:
+            await runtime.services.rooms_elsewhere.follow()
+        except Exception:
+            log.warning("reading the admin tool's room changes failed", exc_info=True)
 
 
 async def _expire_messages(runtime: Runtime) -> None:
@@ -141,6 +146,7 @@ def build_app(settings: Settings) -> FastAPI:
         runtime.start()
         await runtime.services.files.load_link_key()  # before anyone renders a sent file's link
         await runtime.services.accounts.start_following()
+        await runtime.services.rooms_elsewhere.start()
         background = [
             asyncio.create_task(_follow_other_processes(runtime)),
             asyncio.create_task(_expire_messages(runtime)),

@@ -242,6 +242,33 @@ async def test_cli_account_changes_reach_open_directories_within_seconds(
         await events.close()
 
 
+async def test_cli_group_rooms_reach_their_members_live(server: ServerProcess, make_person: MakePerson) -> None:
+    """A group made with the CLI shows its room to the owner's open page, someone the CLI puts
+    in the group sees the room come, and the server delivers the room's messages to them at
+    once (its cache of the room's members is not left stale)."""
+    owner, newcomer = await make_person("owner"), await make_person("joiner")
+    owner_events, newcomer_events = await events_of(server, owner), await events_of(server, newcomer)
+    name = unique("cli-group")
+    try:
+        made = await asyncio.to_thread(server.roost, "group", "add", name, "--owner", owner.username)
+        assert made.returncode == 0, made.stderr
+        created = await owner_events.until("conversation.created", timeout=10)
+        room_id = created["conversation"]["id"]
+        assert created["conversation"]["name"] == name
+        await owner.send(room_id, "before the newcomer")  # the server caches the room's members now
+        joined = await asyncio.to_thread(server.roost, "group", "member", name, newcomer.username)
+        assert joined.returncode == 0, joined.stderr
+        added = await newcomer_events.until("member.added", timeout=10, user_id=newcomer.user_id)
+        assert added["conversation_id"] == room_id
+        await owner_events.until("member.added", timeout=10, user_id=newcomer.user_id)
+        await owner.send(room_id, "welcome")
+        got = await newcomer_events.until("message.created", timeout=10)
+        assert got["message"]["body"] == "welcome"
+    finally:
+        await owner_events.close()
+        await newcomer_events.close()
+
+
 async def test_cli_import_creates_users_and_reports_failed_lines(
     server: ServerProcess, admin: Person, tmp_path: Path
 ) -> None:

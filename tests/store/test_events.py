@@ -7,6 +7,7 @@ import sqlite3
 from pathlib import Path
 
 from roost.model.conversations import Role
+from roost.model.ids import IdGenerator
 from roost.store.sql.migrate import upgrade
 from roost.store.sql.stores import SqlStores, open_stores
 from tests.store.builders import World
@@ -149,6 +150,24 @@ async def test_rooms_joined_are_the_rooms_a_person_was_added_to_after_a_position
     assert joined[1] == (added.id, added_at)
     assert limited == joined[:1]
     assert await stores.events.rooms_joined(since=added_at, user_id=bob.id, room_ids=rooms, limit=10) == []
+
+
+async def test_room_changes_by_node_are_those_another_process_made(world: World, stores: SqlStores) -> None:
+    """The server follows the admin CLI's room changes by the node number in their ids."""
+    amy, bob = await world.user("amy"), await world.user("bob")
+    tool = IdGenerator(node=1023)
+    here = await world.room(amy, name="made here")
+    start = await stores.events.last_id()
+    await stores.conversations.set_member(here.id, bob.id, Role.MEMBER, event_id=tool.next_id())
+    await world.send(here, amy, "a message is no room change")
+    await stores.conversations.set_member(here.id, bob.id, Role.ADMIN, event_id=world.next_id())  # this node's
+    await stores.conversations.remove_member(here.id, bob.id, event_id=tool.next_id())
+
+    entries = await stores.events.room_changes_by_node(node=1023, after=start, limit=10)
+
+    assert [(e.kind, e.user_id) for e in entries] == [("member.added", bob.id), ("member.removed", bob.id)]
+    assert await stores.events.room_changes_by_node(node=1023, after=entries[0].id, limit=10) == entries[1:]
+    assert await stores.events.room_changes_by_node(node=1023, after=start, limit=1) == entries[:1]
 
 
 async def test_a_reader_polling_during_writes_misses_nothing(world: World, stores: SqlStores) -> None:

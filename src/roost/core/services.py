@@ -15,6 +15,7 @@ from roost.core.auth.service import AuthService
 from roost.core.avatars.service import AvatarService
 from roost.core.blocking.service import BlockingService
 from roost.core.clock import Clock
+from roost.core.conversations.elsewhere import RoomChangesElsewhere
 from roost.core.conversations.relay import RelayService
 from roost.core.conversations.service import ConversationService
 from roost.core.directory.roster import RosterService
@@ -50,3 +51,4 @@ class Services:
     blocking: BlockingService
     push: PushService
     roster: RosterService
+    rooms_elsewhere: RoomChangesElsewhere  # the admin CLI's room changes, told to live sessions

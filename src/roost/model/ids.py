@@ -43,3 +43,8 @@ class IdGenerator:
 def id_time_ms(value: int) -> int:
     """Unix milliseconds at which an id was made."""
     return (value >> (NODE_BITS + SEQ_BITS)) + EPOCH_MS
+
+
+def id_node(value: int) -> int:
+    """The node number of the generator that made an id."""
+    return (value >> SEQ_BITS) & ((1 << NODE_BITS) - 1)

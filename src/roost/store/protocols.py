@@ -196,6 +196,10 @@ class EventLog(Protocol):
         `since` (or made with them in it by someone else), in the order of those events."""
         ...
 
+    async def room_changes_by_node(self, *, node: int, after: int, limit: int) -> list[LogEntry]:
+        """Room and membership changes after `after` made by the id generator of `node`."""
+        ...
+
     async def last_id(self) -> int: ...
     async def purge_before(self, event_id: int, batch: int = 1000) -> int:
         """Remove up to `batch` logged changes older than `event_id`; returns how many."""

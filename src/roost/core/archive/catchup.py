@@ -93,6 +93,13 @@ class CatchUpService:
             return []
         return await self.log.rooms_joined(since=since, user_id=user_id, room_ids=rooms, limit=self.limit)
 
+    async def room_changes_by_node(self, node: int, *, after: int) -> tuple[list[DurableEvent], int]:
+        """The room and membership changes logged after event `after` by another process (its
+        ids carry `node`), rebuilt from current state; and the id to read after next time."""
+        entries = await self.log.room_changes_by_node(node=node, after=after, limit=self.limit)
+        events = [event for entry in entries if (event := await self._rebuild(entry, {})) is not None]
+        return events, entries[-1].id if entries else after
+
     async def expire(self) -> int:
         """Retention: remove logged changes older than `retention_days`; returns how many."""
         horizon = self._horizon()

@@ -7,7 +7,14 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from roost.core.clock import Clock
-from roost.core.events import ConversationChanged, MembershipChanged, MuteChanged, ReadMarkerMoved, TypingChanged
+from roost.core.events import (
+    ConversationChanged,
+    DurableEvent,
+    MembershipChanged,
+    MuteChanged,
+    ReadMarkerMoved,
+    TypingChanged,
+)
 from roost.core.routing.service import Router
 from roost.model.conversations import (
     Conversation,
@@ -313,6 +320,20 @@ class ConversationService:
             self._remember(conversation_id, recipients)
             changed = MembershipChanged(conversation_id, user_id, role, change, event_id, actor_id, origin)
             self.router.send(changed, recipients)
+
+    async def tell_made_elsewhere(self, events: list[DurableEvent]) -> None:
+        """Room changes another process (the admin CLI) committed: this process's caches of
+        those rooms are dropped, and their members' live sessions told (a removed person too)."""
+        for event in events:
+            if isinstance(event, MembershipChanged):
+                conversation_id, also = event.conversation_id, frozenset({event.user_id})
+            elif isinstance(event, ConversationChanged):
+                conversation_id, also = event.conversation.id, frozenset()
+            else:
+                continue
+            self._members.pop(conversation_id, None)
+            self._archived.pop(conversation_id, None)
+            self.router.send(event, await self.member_ids(conversation_id) | also)
 
     async def remove(self, actor: User, conversation_id: int, user_id: int) -> None:
         """Remove someone (room admins), or leave (anyone, for themselves)."""

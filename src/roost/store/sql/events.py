@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy import Integer, String, and_, cast, func, literal, null, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from roost.model.ids import NODE_BITS, SEQ_BITS
 from roost.model.messages import LogEntry
 from roost.store.sql import tables as t
 from roost.store.sql.engine import Database
@@ -118,6 +119,24 @@ async def read_rooms_joined(
         return [(row[0], row[1]) for row in await conn.execute(query)]
 
 
+async def read_room_changes_by_node(db: Database, *, node: int, after: int, limit: int) -> list[LogEntry]:
+    """Room and membership changes after `after` whose ids a generator of `node` made, oldest first."""
+    e = t.events
+    # PostgreSQL shifts a bigint by an int4 only: the literals are typed as Integer.
+    made_by = e.c.id.op(">>")(literal(SEQ_BITS, Integer)).op("&")(literal((1 << NODE_BITS) - 1, Integer)) == node
+    query = (
+        select(e.c.id, e.c.kind, e.c.conversation_id, e.c.user_id, e.c.ref_id)
+        .where(e.c.id > after, made_by, or_(e.c.kind.startswith("member."), e.c.kind.startswith("conversation.")))
+        .order_by(e.c.id)
+        .limit(limit)
+    )
+    async with db.reader.connect() as conn:
+        return [
+            LogEntry(row.id, row.kind, row.conversation_id, row.user_id, row.ref_id)
+            for row in await conn.execute(query)
+        ]
+
+
 async def last_event_id(db: Database) -> int:
     newest = select(func.max(t.events.c.id).label("id")).union_all(select(func.max(t.messages.c.id))).subquery()
     async with db.reader.connect() as conn:
@@ -157,6 +176,9 @@ class SqlEventLog:
 
     async def rooms_joined(self, *, since: int, user_id: int, room_ids: list[int], limit: int) -> list[tuple[int, int]]:
         return await read_rooms_joined(self.db, since=since, user_id=user_id, room_ids=room_ids, limit=limit)
+
+    async def room_changes_by_node(self, *, node: int, after: int, limit: int) -> list[LogEntry]:
+        return await read_room_changes_by_node(self.db, node=node, after=after, limit=limit)
 
     async def last_id(self) -> int:
         return await last_event_id(self.db)
