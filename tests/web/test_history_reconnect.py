@@ -42,6 +42,39 @@ async def test_history_loads_page_by_page_on_scroll_up(
     assert watch.errors == []
 
 
+async def test_a_change_to_a_message_not_loaded_leaves_no_gap_in_history(
+    new_user: NewUser, signed_in: SignedIn, server: ServerProcess
+) -> None:
+    """An edit, deletion or reaction live for a message older than the loaded pages does not
+    slip it into the view: scrolling up then loads every message in between."""
+    alice, bob = new_user("Alice Old Edit"), new_user("Bob Old Edit")
+    with api_session(server.url, alice) as http:
+        direct = http.post("/api/v1/directs", json={"user_id": bob.id}).json()["id"]
+        ids = []
+        for n in range(1, 61):
+            made = http.post(f"/api/v1/conversations/{direct}/messages", json={"body": f"message {n}"})
+            assert made.status_code == 201, made.text
+            ids.append(made.json()["id"])
+    page, watch = await signed_in(bob)
+    await page.get_by_role("button", name=re.compile(r"^Alice Old Edit, 60 unread")).click()
+    history = page.get_by_role("list", name="Messages with Alice Old Edit")
+    await expect(history.get_by_text("message 60", exact=True)).to_be_in_viewport()
+    await expect(history.get_by_role("listitem")).to_have_count(50)  # messages 11 to 60
+    with api_session(server.url, alice) as http:
+        edited = http.patch(f"/api/v1/messages/{ids[0]}", json={"body": "message 1, edited"})
+        assert edited.status_code == 200, edited.text
+        assert http.delete(f"/api/v1/messages/{ids[1]}").status_code == 200
+        http.post(f"/api/v1/conversations/{direct}/messages", json={"body": "after the changes"})
+    await expect(history.get_by_text("after the changes", exact=True)).to_be_visible()
+    await expect(history.get_by_role("listitem")).to_have_count(51)  # the old ones did not slip in
+    scroller = page.get_by_role("region", name="Message history")
+    await scroller.evaluate("s => { s.scrollTop = 0; }")
+    await expect(history.get_by_role("listitem")).to_have_count(61)
+    for body in ("message 1, edited", "message 3", "message 10"):
+        await expect(history.get_by_text(body, exact=True)).to_have_count(1)
+    assert watch.errors == []
+
+
 async def test_reconnects_after_restart_without_duplicates(
     new_user: NewUser, signed_in: SignedIn, server: ServerProcess
 ) -> None:

@@ -5,7 +5,7 @@
  */
 import { get } from './api.js';
 import { compareIds, maxId } from './format.js';
-import { emit, setPresence, setReadMarker, state, upsertMessages, upsertUsers, whenUnknownUser } from './store.js';
+import { emit, messagesOf, setPresence, setReadMarker, state, upsertMessages, upsertUsers, whenUnknownUser } from './store.js';
 
 /** People asked for by id (each once): named in a message or a room before the client knew them. */
 const askedFor = new Set();
@@ -99,6 +99,20 @@ function upsertConversation(conversation) {
   if (merged.member_ids.length === 0) loadConversation(conversation.id).catch(() => undefined);
 }
 
+/**
+ * An edit, deletion or reaction: to the message where it is loaded, or quoted. One older than
+ * the loaded pages stays out of the store: `loadOlder` pages on from the oldest message held,
+ * so holding it would skip every message between it and the pages (a gap in the history).
+ * @param {import('./store.js').Message} message
+ */
+function applyChange(message) {
+  if (messagesOf(message.conversation_id).has(message.id)) upsertMessages(message.conversation_id, [message]);
+  else if (state.quoted.has(message.id)) {
+    state.quoted.set(message.id, message);
+    emit(`messages:${message.conversation_id}`);
+  }
+}
+
 /** @param {import('./store.js').Message} message */
 function applyMessage(message) {
   const conversation = state.conversations.get(message.conversation_id);
@@ -177,10 +191,12 @@ export function applyFrame(frame) {
   else if (!replaying && LIST_FRAMES.has(frame.type)) lastListFrame = ++framesSeen;
   switch (frame.type) {
     case 'message.created':
+      applyMessage(frame.message);
+      break;
     case 'message.edited':
     case 'message.deleted':
     case 'reaction.changed':
-      applyMessage(frame.message);
+      applyChange(frame.message);
       break;
     case 'ack': // the sending connection gets its own message in the ack, not as message.created
       if (frame.message) applyMessage(frame.message);
