@@ -35,7 +35,7 @@ from roost.core.presence.service import PresenceService
 from roost.core.push.service import PushService
 from roost.core.routing.service import Router
 from roost.core.services import Services
-from roost.model.ids import IdGenerator
+from roost.model.ids import ADMIN_TOOL_NODE, IdGenerator
 from roost.store.files.disk import DiskBlobStore
 from roost.store.files.staging import DiskStaging
 from roost.store.sql.stores import SqlStores, open_stores
@@ -55,10 +55,6 @@ class Runtime:
 
     async def stop(self) -> None:
         await self.stores.close()
-
-
-# Ids made by the admin CLI carry their own node number, so they never collide with the server's.
-ADMIN_TOOL_NODE = 1023
 
 
 def build_files(

@@ -9,13 +9,14 @@ import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from roost.app import ADMIN_TOOL_NODE, build_runtime
+from roost.app import build_runtime
 from roost.cli import init as init_cmd
 from roost.cli import users
 from roost.config import ConfigError, Settings, load_settings
 from roost.core.admin.service import AdminService
 from roost.log import setup_logging
 from roost.model.errors import RoostError
+from roost.model.ids import ADMIN_TOOL_NODE
 
 AdminCommand = Callable[[AdminService, argparse.Namespace], Awaitable[None]]
 

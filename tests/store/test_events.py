@@ -128,28 +128,33 @@ async def test_rooms_joined_are_the_rooms_a_person_was_added_to_after_a_position
     world: World, stores: SqlStores
 ) -> None:
     """Offline delivery's invitations (XEP-0160 time): rooms among the given ones that the
-    person was added to after the position, or that someone else made with them in it;
-    (room, newest such event), in the order of those events."""
+    person was added to after the position, or, among the new ones, that someone else or the
+    admin tool made with them in it; (room, newest such event), in the order of those events."""
     amy, bob = await world.user("amy"), await world.user("bob")
     before = await world.room(amy, bob, name="before")
     mark = await stores.events.last_id()
     made_with = await world.room(amy, bob, name="made with bob")
     own = await world.room(bob, name="bob's own")
+    tool_made = await World(stores, IdGenerator(node=1023)).room(bob, name="the admin tool's, bob its owner")
     added = await world.room(amy, name="added later")
     added_at = world.next_id()
     await stores.conversations.set_member(added.id, bob.id, Role.MEMBER, event_id=added_at)
     await stores.conversations.set_member(made_with.id, bob.id, Role.ADMIN, event_id=world.next_id())  # no add
     elsewhere = await world.room(amy, name="not asked for")
     await stores.conversations.set_member(elsewhere.id, bob.id, Role.MEMBER, event_id=world.next_id())
-    rooms = [before.id, made_with.id, own.id, added.id]
+    rooms = [before.id, made_with.id, own.id, tool_made.id, added.id]
 
-    joined = await stores.events.rooms_joined(since=mark, user_id=bob.id, room_ids=rooms, limit=10)
-    limited = await stores.events.rooms_joined(since=mark, user_id=bob.id, room_ids=rooms, limit=1)
+    async def joined(since: int, new: list[int], limit: int = 10) -> list[tuple[int, int]]:
+        return await stores.events.rooms_joined(
+            since=since, user_id=bob.id, room_ids=rooms, new_room_ids=new, tool_node=1023, limit=limit
+        )
 
-    assert [room for room, _ in joined] == [made_with.id, added.id]
-    assert joined[1] == (added.id, added_at)
-    assert limited == joined[:1]
-    assert await stores.events.rooms_joined(since=added_at, user_id=bob.id, room_ids=rooms, limit=10) == []
+    found = await joined(mark, rooms)
+    assert [room for room, _ in found] == [made_with.id, tool_made.id, added.id]
+    assert found[2] == (added.id, added_at)
+    assert await joined(mark, rooms, limit=1) == found[:1]
+    assert await joined(mark, [added.id]) == [(added.id, added_at)]  # made before: not looked for
+    assert await joined(added_at, rooms) == []
 
 
 async def test_room_changes_by_node_are_those_another_process_made(world: World, stores: SqlStores) -> None:
@@ -161,6 +166,8 @@ async def test_room_changes_by_node_are_those_another_process_made(world: World,
     await stores.conversations.set_member(here.id, bob.id, Role.MEMBER, event_id=tool.next_id())
     await world.send(here, amy, "a message is no room change")
     await stores.conversations.set_member(here.id, bob.id, Role.ADMIN, event_id=world.next_id())  # this node's
+    message = await world.send(here, amy, "reacted to by the tool's id")
+    await stores.messages.react(message.id, here.id, amy.id, "ok", add=True, event_id=tool.next_id())  # no room change
     await stores.conversations.remove_member(here.id, bob.id, event_id=tool.next_id())
 
     entries = await stores.events.room_changes_by_node(node=1023, after=start, limit=10)

@@ -9,6 +9,9 @@ EPOCH_MS = 1_704_067_200_000  # 2024-01-01T00:00:00Z
 NODE_BITS = 10
 SEQ_BITS = 12
 MAX_SEQ = (1 << SEQ_BITS) - 1
+# Ids made by the admin CLI carry their own node number, so they never collide with the server's
+# and a running server can tell the CLI's changes in its logs (`core/conversations/elsewhere.py`).
+ADMIN_TOOL_NODE = 1023
 
 
 class IdGenerator:

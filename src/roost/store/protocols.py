@@ -191,9 +191,12 @@ class EventLog(Protocol):
         """Edits, deletions and reaction changes after `since` of messages up to `up_to`."""
         ...
 
-    async def rooms_joined(self, *, since: int, user_id: int, room_ids: list[int], limit: int) -> list[tuple[int, int]]:
+    async def rooms_joined(
+        self, *, since: int, user_id: int, room_ids: list[int], new_room_ids: list[int], tool_node: int, limit: int
+    ) -> list[tuple[int, int]]:
         """(room id, event id) for the rooms among `room_ids` the person was added to after
-        `since` (or made with them in it by someone else), in the order of those events."""
+        `since`, and those among `new_room_ids` made after it with them in it by someone else
+        or by the generator of `tool_node`; in the order of those events."""
         ...
 
     async def room_changes_by_node(self, *, node: int, after: int, limit: int) -> list[LogEntry]:

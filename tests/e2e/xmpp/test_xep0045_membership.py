@@ -167,11 +167,12 @@ async def test_people_added_to_a_room_elsewhere_get_an_invitation(
 
 
 async def test_rooms_joined_while_offline_are_invited_to_at_the_next_login(
-    server: ServerProcess, make_person: MakePerson
+    server: ServerProcess, make_person: MakePerson, admin: Person
 ) -> None:
     """An XMPP-only person added to rooms while none of their clients was on gets one
-    invitation per room at the next login (XEP-0160 time), oldest first, naming no one; not
-    for a room they left again meanwhile, nor for one they joined themselves, nor twice."""
+    invitation per room at the next login (XEP-0160 time), oldest first, naming no one; a
+    group's room the admin CLI made with them as its owner too; not for a room they left
+    again meanwhile, nor for one they joined themselves, nor twice."""
     alice, bob, carol = await make_person("alice"), await make_person("bob"), await make_person("carol")
     open_room = await make_room(carol, "Open to all", visibility="open")
     async with connected(server, alice.username, alice.password, plugins=MUC_PLUGINS) as a:
@@ -187,23 +188,28 @@ async def test_rooms_joined_while_offline_are_invited_to_at_the_next_login(
         removed = await alice.http.delete(f"/api/v1/rooms/{left_again['id']}/members/{bob.user_id}")
         assert removed.status_code == 200, removed.text
         made_with = await make_room(alice, "Made with bob away", members=(bob,))
+        group = f"Owned {server.port}"
+        tool = await asyncio.to_thread(server.roost, "group", "add", group, "--owner", bob.username)
+        assert tool.returncode == 0, tool.stderr
+        group_room = next(g for g in await admin.get("/api/v1/admin/groups") if g["name"] == group)
+        tool_jid = JID(f"{group_room['default_room_id']}@conference.localhost")
 
-        async def invitations_at_login(last: dict[str, Any]) -> list[Any]:
+        async def invitations_at_login(last: JID) -> list[Any]:
             async with connected(server, bob.username, bob.password, plugins=MUC_PLUGINS, send_presence=False) as b:
                 every: list[Any] = []
                 b.add_event_handler("groupchat_invite", every.append)
                 b.send_presence()
                 deadline = asyncio.get_running_loop().time() + TIMEOUT
-                while not any(m["from"] == room_jid(last) for m in every):
+                while not any(m["from"] == last for m in every):
                     assert asyncio.get_running_loop().time() < deadline, [str(m["from"]) for m in every]
                     await asyncio.sleep(0.05)
             await wait_for(a.presences, gone)
             return every
 
-        got = await invitations_at_login(made_with)
-        assert [m["from"] for m in got] == [room_jid(web_room), room_jid(made_with)]
+        got = await invitations_at_login(tool_jid)
+        assert [m["from"] for m in got] == [room_jid(web_room), room_jid(made_with), tool_jid]
         invite = got[0].xml.find(f"{{{MUC_USER}}}x/{{{MUC_USER}}}invite")
         assert invite is not None and invite.get("from") is None  # the log keeps no adder
 
         barrier = await make_room(alice, "Made later", members=(bob,))
-        assert [m["from"] for m in await invitations_at_login(barrier)] == [room_jid(barrier)]  # none again
+        assert [m["from"] for m in await invitations_at_login(room_jid(barrier))] == [room_jid(barrier)]  # once

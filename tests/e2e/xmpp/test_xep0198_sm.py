@@ -13,6 +13,7 @@ from slixmpp.xmlstream.matcher import MatchXPath
 
 from tests.conftest import MakePerson
 from tests.support.client import Person
+from tests.support.muc import MUC_PLUGINS, make_room, room_jid, watch
 from tests.support.server import ServerProcess
 from tests.support.xmpp import TIMEOUT, Client, connected, next_event, wait_for
 
@@ -301,3 +302,24 @@ async def test_a_change_a_stream_never_acknowledged_comes_again_at_the_next_logi
             phone.disconnect()
     async with connected(server, alice.username, alice.password, resource="phone") as fresh:
         await wait_for(fresh.messages, lambda m: m["body"] == "hello")  # the correction, or the message as it is now
+
+
+async def test_an_invitation_a_stream_never_acknowledged_comes_again_at_the_next_login(
+    server: ServerProcess, make_person: MakePerson
+) -> None:
+    """An invitation to a room (added elsewhere) handed to a dropped stream moved the delivery
+    mark; it is undone with the session, so the next login is invited again (XEP-0160 time)."""
+    alice, bob = await make_person("alice"), await make_person("bob")
+    async with connected(server, bob.username, bob.password) as b:
+        phone = await _detached_phone(server, alice, b)
+        try:
+            room = await make_room(bob, "Made while alice was in a tunnel", members=(alice,))
+            await wait_for(b.presences, lambda p: p["from"].bare == jid(alice) and p["type"] == "unavailable")
+        finally:
+            phone.disconnect()
+    async with connected(
+        server, alice.username, alice.password, resource="phone", plugins=MUC_PLUGINS, send_presence=False
+    ) as fresh:
+        invites = watch(fresh, "groupchat_invite")
+        fresh.send_presence()
+        await wait_for(invites, lambda m: m["from"] == room_jid(room))

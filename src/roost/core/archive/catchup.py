@@ -18,11 +18,14 @@ from roost.core.events import (
     ReactionsChanged,
     ReadMarkerMoved,
 )
-from roost.model.ids import IdGenerator
+from roost.model.ids import ADMIN_TOOL_NODE, IdGenerator, id_time_ms
 from roost.model.messages import LogEntry, Message
 from roost.model.users import User
 from roost.store.protocols import ConversationStore, EventLog, MessageStore
 
+# How far back the reads that go by id time look for a write committed after its id was made
+# (a room's id made before its creation is logged; another process's commit after its ids).
+FOLLOW_WINDOW_MS = 60_000
 MessageChange = MessageEdited | MessageDeleted | ReactionsChanged
 MESSAGE_EVENTS: dict[str, type[MessageCreated | MessageChange]] = {
     "message.created": MessageCreated,
@@ -86,17 +89,32 @@ class CatchUpService:
 
     async def rooms_added(self, user_id: int, *, since: int, directs: tuple[int, ...]) -> list[tuple[int, int]]:
         """(room id, event id): the rooms (not the `directs`) the person is in now and was added
-        to after event `since`, or that someone else made with them in it; at most `limit`."""
+        to after event `since`, or that someone else (or the admin tool) made with them in it;
+        at most `limit`. A room's id is made just before its creation is logged, so only rooms
+        with ids from shortly before `since` on can have been made after it."""
         skip = set(directs)
         rooms = [c for c in await self.conversations.store.conversation_ids_of(user_id) if c not in skip]
         if not rooms:
             return []
-        return await self.log.rooms_joined(since=since, user_id=user_id, room_ids=rooms, limit=self.limit)
+        made_from = self.ids.floor_for(id_time_ms(since) - FOLLOW_WINDOW_MS)
+        new_rooms = [room for room in rooms if room >= made_from]
+        return await self.log.rooms_joined(
+            since=since,
+            user_id=user_id,
+            room_ids=rooms,
+            new_room_ids=new_rooms,
+            tool_node=ADMIN_TOOL_NODE,
+            limit=self.limit,
+        )
 
     async def room_changes_by_node(self, node: int, *, after: int) -> tuple[list[DurableEvent], int]:
         """The room and membership changes logged after event `after` by another process (its
-        ids carry `node`), rebuilt from current state; and the id to read after next time."""
-        entries = await self.log.room_changes_by_node(node=node, after=after, limit=self.limit)
+        ids carry `node`), rebuilt from current state; and the id to read after next time.
+
+        Only the last FOLLOW_WINDOW_MS are read: no index finds a node's ids, so a follower
+        that found nothing for days would otherwise read every event since, every time."""
+        floor = self.ids.floor_for(self._now_ms() - FOLLOW_WINDOW_MS)
+        entries = await self.log.room_changes_by_node(node=node, after=max(after, floor), limit=self.limit)
         events = [event for entry in entries if (event := await self._rebuild(entry, {})) is not None]
         return events, entries[-1].id if entries else after
 
@@ -107,6 +125,9 @@ class CatchUpService:
         while horizon and (removed := await self.log.purge_before(horizon)):
             total += removed
         return total
+
+    def _now_ms(self) -> int:
+        return int(self.clock.now().timestamp() * 1000)
 
     def _horizon(self) -> int:
         """The first event id retention keeps (0 without retention)."""

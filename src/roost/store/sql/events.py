@@ -7,7 +7,7 @@ one id generator, so the log is the two merged by id.
 
 from __future__ import annotations
 
-from sqlalchemy import Integer, String, and_, cast, func, literal, null, or_, select, union_all
+from sqlalchemy import ColumnElement, Integer, String, and_, cast, func, literal, null, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from roost.model.ids import NODE_BITS, SEQ_BITS
@@ -99,18 +99,29 @@ async def read_message_changes(
         ]
 
 
+def _made_by(node: int) -> ColumnElement[bool]:
+    """The event's id was made by the id generator of `node` (no index: bound the id range)."""
+    e = t.events
+    # PostgreSQL shifts a bigint by an int4 only: the literals are typed as Integer.
+    return e.c.id.op(">>")(literal(SEQ_BITS, Integer)).op("&")(literal((1 << NODE_BITS) - 1, Integer)) == node
+
+
 async def read_rooms_joined(
-    db: Database, *, since: int, user_id: int, room_ids: list[int], limit: int
+    db: Database, *, since: int, user_id: int, room_ids: list[int], new_room_ids: list[int], tool_node: int, limit: int
 ) -> list[tuple[int, int]]:
-    """(room id, newest such event id) for the rooms among `room_ids` this person was added to
-    after `since`, oldest first: as a member (`member.added` about them), or in the room
-    someone else made with them in it. Each half reads its own index (by user, by conversation)."""
+    """(room id, newest such event id), oldest first, for the rooms among `room_ids` this person
+    was added to after `since` (`member.added` about them), and those among `new_room_ids`
+    made after it with them in it, by someone else or by the admin tool (`tool_node`). Each
+    half reads its own index (events by user, events by conversation)."""
     e = t.events
     added = select(e.c.id, e.c.conversation_id).where(
         e.c.user_id == user_id, e.c.id > since, e.c.kind == "member.added", e.c.conversation_id.in_(room_ids)
     )
     made_with = select(e.c.id, e.c.conversation_id).where(
-        e.c.conversation_id.in_(room_ids), e.c.id > since, e.c.kind == "conversation.created", e.c.user_id != user_id
+        e.c.conversation_id.in_(new_room_ids),
+        e.c.id > since,
+        e.c.kind == "conversation.created",
+        or_(e.c.user_id.is_(None), e.c.user_id != user_id, _made_by(tool_node)),
     )
     both = union_all(added, made_with).subquery()
     newest = func.max(both.c.id)
@@ -122,11 +133,11 @@ async def read_rooms_joined(
 async def read_room_changes_by_node(db: Database, *, node: int, after: int, limit: int) -> list[LogEntry]:
     """Room and membership changes after `after` whose ids a generator of `node` made, oldest first."""
     e = t.events
-    # PostgreSQL shifts a bigint by an int4 only: the literals are typed as Integer.
-    made_by = e.c.id.op(">>")(literal(SEQ_BITS, Integer)).op("&")(literal((1 << NODE_BITS) - 1, Integer)) == node
     query = (
         select(e.c.id, e.c.kind, e.c.conversation_id, e.c.user_id, e.c.ref_id)
-        .where(e.c.id > after, made_by, or_(e.c.kind.startswith("member."), e.c.kind.startswith("conversation.")))
+        .where(
+            e.c.id > after, _made_by(node), or_(e.c.kind.startswith("member."), e.c.kind.startswith("conversation."))
+        )
         .order_by(e.c.id)
         .limit(limit)
     )
@@ -174,8 +185,18 @@ class SqlEventLog:
             self.db, since=since, conversation_ids=conversation_ids, up_to=up_to, limit=limit
         )
 
-    async def rooms_joined(self, *, since: int, user_id: int, room_ids: list[int], limit: int) -> list[tuple[int, int]]:
-        return await read_rooms_joined(self.db, since=since, user_id=user_id, room_ids=room_ids, limit=limit)
+    async def rooms_joined(
+        self, *, since: int, user_id: int, room_ids: list[int], new_room_ids: list[int], tool_node: int, limit: int
+    ) -> list[tuple[int, int]]:
+        return await read_rooms_joined(
+            self.db,
+            since=since,
+            user_id=user_id,
+            room_ids=room_ids,
+            new_room_ids=new_room_ids,
+            tool_node=tool_node,
+            limit=limit,
+        )
 
     async def room_changes_by_node(self, *, node: int, after: int, limit: int) -> list[LogEntry]:
         return await read_room_changes_by_node(self.db, node=node, after=after, limit=limit)

@@ -33,10 +33,11 @@ CLIENT = "jabber:client"
 STANZAS = {f"{{{CLIENT}}}iq", f"{{{CLIENT}}}message", f"{{{CLIENT}}}presence"}
 MESSAGE = f"{{{CLIENT}}}message"
 STANZA_ID = "{urn:xmpp:sid:0}stanza-id"
-CHANGES = (
+CHANGES = (  # stanzas the server makes for logged events, each with the event's id as its `id`
     "{urn:xmpp:message-correct:0}replace",
     "{urn:xmpp:message-retract:1}retract",
     "{urn:xmpp:reactions:0}reactions",
+    "{http://jabber.org/protocol/muc#user}x/{http://jabber.org/protocol/muc#user}invite",  # xep0045_muc/invitations.py
 )
 MODULO = 2**32
 REQUEST_EVERY = 5  # unacknowledged stanzas before the server sends <r/>
@@ -141,7 +142,8 @@ class StreamManagement(SessionLayer):
 
 def _counted_id(stanza: ET.Element, by: str) -> int | None:
     """The id a message stanza moved the delivery mark to: its archive id (<stanza-id by='the
-    user'/>), or a change's event id (its `id`); None for anything else."""
+    user'/>), or a change's or an invitation's event id (its `id`); None for anything else
+    (invitations passed on from another client carry no `id`)."""
     stanza_id = stanza.find(STANZA_ID)
     if stanza_id is not None and stanza_id.get("by") == by:
         value = stanza_id.get("id", "")

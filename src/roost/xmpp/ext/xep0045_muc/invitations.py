@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from roost.core.events import ConversationChanged, MembershipChanged
 from roost.model.conversations import Conversation, ConversationKind
 from roost.model.errors import RoostError
+from roost.model.ids import ADMIN_TOOL_NODE, id_node
 from roost.xmpp.ext.xep0045_muc.stanzas import CLIENT, MUC_USER, room_jid, room_local
 from roost.xmpp.render import jid_of
 
@@ -41,17 +42,20 @@ async def added_to_room(event: MembershipChanged, session: XmppSession) -> list[
         room = await conversations.get(session.user, event.conversation_id)
     except RoostError:
         return []
-    return [await _invitation(session, room, event.actor_id)]
+    return [await _invitation(session, room, event.actor_id, event.event_id)]
 
 
 async def room_made_with_me(event: ConversationChanged, session: XmppSession) -> list[ET.Element]:
     """An invitation for the members of a room made with them in it (not for its maker)."""
     room = event.conversation
-    if event.change != "created" or room.kind is not ConversationKind.ROOM or room.created_by == session.user_id:
+    by_tool = id_node(event.event_id) == ADMIN_TOOL_NODE  # the CLI names an owner: they did not make it
+    if event.change != "created" or room.kind is not ConversationKind.ROOM:
+        return []
+    if room.created_by == session.user_id and not by_tool:
         return []
     if not _told(session, event.event_id) or not _invitable(session, room.id):
         return []
-    return [await _invitation(session, room, room.created_by)]
+    return [await _invitation(session, room, None if by_tool else room.created_by, event.event_id)]
 
 
 async def missed_invitations(session: XmppSession, rooms: list[tuple[int, int]]) -> None:
@@ -66,13 +70,14 @@ async def missed_invitations(session: XmppSession, rooms: list[tuple[int, int]])
             room = await session.services.conversations.get(session.user, room_id)
         except RoostError:
             continue  # gone meanwhile
-        session.send(await _invitation(session, room, None))
+        session.forward(await _invitation(session, room, None, event_id))  # after the changes queued before
 
 
 def _told(session: XmppSession, event_id: int) -> bool:
     """An available stream is told of the event now (the delivery mark moves past it, XEP-0160);
-    False: it is not available yet, or had this event already (given live or at offline delivery)."""
-    return session.available and session.give(event_id)
+    False: it is not available yet, has a negative priority (it gets no 1:1 messages, so it may
+    not move the mark past them), or had this event already (given live or at offline delivery)."""
+    return session.available and session.priority >= 0 and session.give(event_id)
 
 
 def _invitable(session: XmppSession, conversation_id: int) -> bool:
@@ -80,9 +85,11 @@ def _invitable(session: XmppSession, conversation_id: int) -> bool:
     return session.available and session.server.rooms.joined(conversation_id, session) is None
 
 
-async def _invitation(session: XmppSession, room: Conversation, inviter: int | None) -> ET.Element:
+async def _invitation(session: XmppSession, room: Conversation, inviter: int | None, event_id: int) -> ET.Element:
+    """The invitation, its id the event's: XEP-0198 hands an unacknowledged one back (`xep0198_sm.py`)."""
     address = room_jid(session.domain, room_local(room))
-    message = ET.Element(f"{{{CLIENT}}}message", {"from": str(address), "to": str(session.jid)})
+    attributes = {"from": str(address), "to": str(session.jid), "id": str(event_id)}
+    message = ET.Element(f"{{{CLIENT}}}message", attributes)
     invite = ET.SubElement(ET.SubElement(message, f"{{{MUC_USER}}}x"), f"{{{MUC_USER}}}invite")
     if inviter is not None:
         invite.set("from", await jid_of(session, inviter))
