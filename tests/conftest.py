@@ -1,4 +1,4 @@
-"""Shared fixtures: a real server per test module, and people made through the admin API."""
+"""Shared fixtures: a real server per test package (or module), and people made through the admin API."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import itertools
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -28,15 +29,24 @@ def database_params() -> list[object]:
     return params
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    """A server on SQLite, shared by the tests of one module (each test makes its own people)."""
-    proc = ServerProcess(tmp_path_factory.mktemp("roost"))
+def server_of_its_own(tmp_path_factory: pytest.TempPathFactory, **options: Any) -> Iterator[ServerProcess]:
+    """A server on SQLite for one fixture's scope: started, yielded, stopped."""
+    proc = ServerProcess(tmp_path_factory.mktemp("roost"), **options)
     proc.init()
     proc.start()
     yield proc
     if proc.process is not None:
         proc.stop()
+
+
+@pytest.fixture(scope="package")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """A server on SQLite, shared by the tests of one package in a test process (each test makes
+    its own people, as colleagues of a real server do). A start costs seconds of CPU: once per
+    module was a third of the suite's time. A module whose tests fail logins on purpose (the
+    server throttles 127.0.0.1 then) or read the whole server log has one of its own
+    (`server_of_its_own`)."""
+    yield from server_of_its_own(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")

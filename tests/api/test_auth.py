@@ -8,18 +8,25 @@ address (127.0.0.1) alone.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
+import pytest
 
-from tests.conftest import MakePerson
+from tests.conftest import MakePerson, server_of_its_own
 from tests.support.client import Person, assert_error, closed, open_events
 from tests.support.server import ServerProcess
 
 LOGIN = "/api/v1/login"
 MAX_DELAY = 30  # throttle_max_delay_seconds: a wait never grows past it
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """A server of this module's own: it fails logins on purpose (the server throttles by account and address)."""
+    yield from server_of_its_own(tmp_path_factory)
 
 
 @asynccontextmanager

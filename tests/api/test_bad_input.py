@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import httpx
@@ -12,12 +12,19 @@ import websockets
 from websockets.exceptions import ConnectionClosed
 from websockets.typing import Origin
 
+from tests.conftest import server_of_its_own
 from tests.support.client import Person, open_events
 from tests.support.server import ADMIN_PASSWORD, ServerProcess
 
 INT64_MAX = 2**63 - 1
 TOO_BIG = "99999999999999999999"  # 20 digits: beyond any 64-bit id
 JUST_TOO_BIG = str(INT64_MAX + 1)  # 19 digits, one past the largest id
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """A server of this module's own: it reads the whole server log for errors."""
+    yield from server_of_its_own(tmp_path_factory)
 
 
 def token_of(someone: Person) -> str:

@@ -25,6 +25,7 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.core.result import Ok
 
+from tests.conftest import server_of_its_own
 from tests.support.server import ADMIN_PASSWORD, ServerProcess
 
 MAX_EXAMPLES = 15
@@ -42,6 +43,12 @@ SWEEP_SETTINGS = settings(
     suppress_health_check=list(HealthCheck),
     print_blob=False,
 )
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """A server of this module's own: its generated logins fail by the dozen (the server throttles 127.0.0.1 then)."""
+    yield from server_of_its_own(tmp_path_factory)
 
 
 @dataclass

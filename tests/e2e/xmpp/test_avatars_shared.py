@@ -67,7 +67,7 @@ async def test_a_web_avatar_is_the_vcard_photo_and_the_pep_avatar(
 
         presence = await wait_for(b.presences, lambda p: p["from"].bare == alice_jid and photo_hash(p) == sha1)
         assert presence["type"] != "unavailable"
-        info = (await events(on_bob)(METADATA)).find(f".//{{{METADATA}}}info")
+        info = (await events(on_bob, alice_jid)(METADATA)).find(f".//{{{METADATA}}}info")
         assert info is not None and (info.get("id"), info.get("type"), info.get("width")) == (sha1, "image/jpeg", "256")
         assert await vcard_photo(b, alice_jid) == image
         [meta] = await items(b, alice_jid, METADATA)

@@ -4,20 +4,28 @@ service discovery, and the same conversations as the web API."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 from typing import Any
 
+import pytest
 from slixmpp import JID
 from slixmpp.exceptions import IqError
 from slixmpp.xmlstream.handler import Callback
 from slixmpp.xmlstream.matcher import MatchXPath
 
-from tests.conftest import MakePerson
+from tests.conftest import MakePerson, server_of_its_own
 from tests.support.raw_xmpp import HEADER, direct_tls
 from tests.support.scram import ScramClient
 from tests.support.server import ServerProcess
 from tests.support.xmpp import TIMEOUT, Client, connected, drain, send_payload
 
 SERVER = JID("localhost")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """A server of this module's own: it fails logins on purpose (the server throttles 127.0.0.1 then)."""
+    yield from server_of_its_own(tmp_path_factory)
 
 
 async def wait_for(queue: asyncio.Queue[Any], match: Any, timeout: float = TIMEOUT) -> Any:

@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 
 import httpx
 import pytest
 from slixmpp import JID
 from websockets.exceptions import InvalidStatus
 
-from tests.conftest import MakePerson
+from tests.conftest import MakePerson, server_of_its_own
 from tests.support.server import ServerProcess
 from tests.support.xmpp import connected, wait_for
 from tests.support.xmpp_websocket import CLIENT, FRAMING, OPEN, SASL, STREAMS, WsClient, ws_connection, ws_logged_in
 
 STREAM_ERRORS = "urn:ietf:params:xml:ns:xmpp-streams"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """A server of this module's own: it fails logins on purpose (the server throttles 127.0.0.1 then)."""
+    yield from server_of_its_own(tmp_path_factory)
 
 
 def mechanisms(features: ET.Element) -> list[str]:

@@ -53,7 +53,7 @@ async def test_an_avatar_reaches_colleagues_who_ask_and_its_data_can_be_fetched(
         on_bob = every_message(b)
         await interested(b, METADATA)
         sha1 = await publish_avatar(a, IMAGE)
-        event = await events(on_bob)(METADATA)
+        event = await events(on_bob, alice_jid)(METADATA)
         info = event.find(f".//{{{METADATA}}}info")
         assert info is not None and (info.get("id"), info.get("bytes")) == (sha1, str(len(IMAGE)))
         answer = await send_iq(

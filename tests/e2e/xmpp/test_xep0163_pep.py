@@ -125,11 +125,15 @@ async def interested(client: Client, *nodes: str) -> None:
     client.send_presence()
 
 
-def events(queue: asyncio.Queue[Any]) -> Any:
-    """Waits for the next PEP event message of a node, from a queue of every message."""
+def events(queue: asyncio.Queue[Any], of: str | None = None) -> Any:
+    """Waits for the next PEP event message of a node (from the bare JID `of`, if given), from a
+    queue of every message: the test servers are shared, so others' items may come too."""
+
+    def matches(m: Any, node: str) -> bool:
+        return m.xml.find(f"{{{EVENT}}}event/*[@node='{node}']") is not None and (of is None or m["from"].bare == of)
 
     async def next_event(node: str) -> ET.Element:
-        stanza = await wait_for(queue, lambda m: m.xml.find(f"{{{EVENT}}}event/*[@node='{node}']") is not None)
+        stanza = await wait_for(queue, lambda m: matches(m, node))
         return stanza.xml  # type: ignore[no-any-return]
 
     return next_event
@@ -146,15 +150,15 @@ async def test_notifications_follow_caps(server: ServerProcess, make_person: Mak
         on_alice, on_bob, on_cat = every_message(a), every_message(b), every_message(c)
         await publish(a, TUNE, "first", "current")
         await interested(b, TUNE)
-        last = await events(on_bob)(TUNE)  # the newest item, as bob's client now asks for the node
+        last = await events(on_bob, alice_jid)(TUNE)  # the newest item, as bob's client now asks for the node
         assert last.get("from") == alice_jid
         assert last.findtext(f".//{{{EVENT}}}item/{{{NOTES}}}note") == "first"
         assert last.find("{urn:xmpp:delay}delay") is not None
         await interested(a, TUNE)
-        await events(on_alice)(TUNE)  # her own last item too
+        await events(on_alice, alice_jid)(TUNE)  # her own last item too
         await publish(a, TUNE, "second", "current")
         for queue in (on_bob, on_alice):
-            live = await events(queue)(TUNE)
+            live = await events(queue, alice_jid)(TUNE)
             assert live.findtext(f".//{{{EVENT}}}item/{{{NOTES}}}note") == "second"
             assert live.get("type") == "headline"
         await send_iq(
@@ -162,12 +166,12 @@ async def test_notifications_follow_caps(server: ServerProcess, make_person: Mak
             "set",
             f"<pubsub xmlns='{PUBSUB}'><retract node='{TUNE}' notify='true'><item id='current'/></retract></pubsub>",
         )
-        retracted = await events(on_bob)(TUNE)
+        retracted = await events(on_bob, alice_jid)(TUNE)
         assert retracted.find(f".//{{{EVENT}}}retract").get("id") == "current"
         await publish(a, TUNE, "third", "current")
         await send_iq(a, "set", f"<pubsub xmlns='{OWNER}'><delete node='{TUNE}'/></pubsub>")
-        await events(on_bob)(TUNE)
-        deleted = await events(on_bob)(TUNE)
+        await events(on_bob, alice_jid)(TUNE)
+        deleted = await events(on_bob, alice_jid)(TUNE)
         assert deleted.find(f"{{{EVENT}}}event/{{{EVENT}}}delete") is not None
         assert [m for m in drain(on_cat) if m.xml.find(f"{{{EVENT}}}event") is not None] == []  # cat did not ask
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import base64
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 
 import pytest
 
-from tests.conftest import MakePerson
+from tests.conftest import MakePerson, server_of_its_own
 from tests.support.raw_xmpp import direct_tls
 from tests.support.scram import ScramClient
 from tests.support.server import ServerProcess
@@ -16,6 +17,12 @@ from tests.support.xmpp_websocket import ws_connection
 
 SASL = "urn:ietf:params:xml:ns:xmpp-sasl"
 CB = "urn:xmpp:sasl-cb:0"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """A server of this module's own: it fails logins on purpose (the server throttles 127.0.0.1 then)."""
+    yield from server_of_its_own(tmp_path_factory)
 
 
 def mechanisms(features: ET.Element) -> list[str]:
