@@ -81,22 +81,17 @@ async def read_message_changes(
     up to `up_to`, oldest first. No creations: a flood of new messages does not push the
     changes out of the limit."""
     e = t.events
-    query = (
-        select(e.c.id, e.c.kind, e.c.conversation_id, e.c.user_id, e.c.ref_id)
-        .where(
-            e.c.id > since,
-            e.c.conversation_id.in_(conversation_ids),
-            e.c.kind.in_(MESSAGE_CHANGES),
-            e.c.ref_id <= up_to,
-        )
-        .order_by(e.c.id)
-        .limit(limit)
-    )
+    matches = (e.c.id > since, e.c.conversation_id.in_(conversation_ids), e.c.kind.in_(MESSAGE_CHANGES))
+    return await _entries(db, *matches, e.c.ref_id <= up_to, limit=limit)
+
+
+async def _entries(db: Database, *matches: ColumnElement[bool], limit: int) -> list[LogEntry]:
+    """The logged events that match, oldest first."""
+    e = t.events
+    query = select(e.c.id, e.c.kind, e.c.conversation_id, e.c.user_id, e.c.ref_id).where(*matches)
     async with db.reader.connect() as conn:
-        return [
-            LogEntry(row.id, row.kind, row.conversation_id, row.user_id, row.ref_id)
-            for row in await conn.execute(query)
-        ]
+        rows = await conn.execute(query.order_by(e.c.id).limit(limit))
+        return [LogEntry(row.id, row.kind, row.conversation_id, row.user_id, row.ref_id) for row in rows]
 
 
 def _made_by(node: int) -> ColumnElement[bool]:
@@ -133,19 +128,8 @@ async def read_rooms_joined(
 async def read_room_changes_by_node(db: Database, *, node: int, after: int, limit: int) -> list[LogEntry]:
     """Room and membership changes after `after` whose ids a generator of `node` made, oldest first."""
     e = t.events
-    query = (
-        select(e.c.id, e.c.kind, e.c.conversation_id, e.c.user_id, e.c.ref_id)
-        .where(
-            e.c.id > after, _made_by(node), or_(e.c.kind.startswith("member."), e.c.kind.startswith("conversation."))
-        )
-        .order_by(e.c.id)
-        .limit(limit)
-    )
-    async with db.reader.connect() as conn:
-        return [
-            LogEntry(row.id, row.kind, row.conversation_id, row.user_id, row.ref_id)
-            for row in await conn.execute(query)
-        ]
+    room_changes = or_(e.c.kind.startswith("member."), e.c.kind.startswith("conversation."))
+    return await _entries(db, e.c.id > after, _made_by(node), room_changes, limit=limit)
 
 
 async def last_event_id(db: Database) -> int:
