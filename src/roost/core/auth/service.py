@@ -106,8 +106,12 @@ class AuthService:
         with_token = [s for s in sessions if s.token_id is not None and s.user_id not in disabled]
         alive = await self.tokens.existing(list({s.token_id for s in with_token if s.token_id is not None}))
         gone = [s for s in with_token if s.token_id not in alive]
+        # Disabling commits the account, then deletes its tokens: a sweep that read the account
+        # before and the tokens after asks again, so the reason given is the disabling.
+        disabled_since = await self.accounts.disabled_among(list({s.user_id for s in gone})) if gone else set()
         for session in gone:
-            self.router.send(SessionsRevoked(session.user_id, session.token_id, "logged out"), None)
+            reason = "account disabled" if session.user_id in disabled_since else "logged out"
+            self.router.send(SessionsRevoked(session.user_id, session.token_id, reason), None)
         return len(gone)
 
     async def revoke(self, user: User, token_id: int) -> None:
