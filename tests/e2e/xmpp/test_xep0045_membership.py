@@ -213,3 +213,34 @@ async def test_rooms_joined_while_offline_are_invited_to_at_the_next_login(
 
         barrier = await make_room(alice, "Made later", members=(bob,))
         assert [m["from"] for m in await invitations_at_login(room_jid(barrier))] == [room_jid(barrier)]  # once
+
+
+async def test_the_first_xmpp_login_is_invited_to_every_room_one_is_in(
+    server: ServerProcess, make_person: MakePerson
+) -> None:
+    """Someone who never used XMPP gets no old messages at their first login (MAM has them) but
+    an invitation from each room they are in, oldest first: their client knows of none yet."""
+    alice, dora = await make_person("alice"), await make_person("dora")
+    first = await make_room(alice, "Before dora used XMPP", members=(dora,))
+    second = await make_room(alice, "Also before", members=(dora,))
+    not_hers = await make_room(alice, "Not dora's")
+    async with connected(server, alice.username, alice.password) as a:
+
+        async def invitations_at_login(last: JID) -> list[JID]:
+            async with connected(server, dora.username, dora.password, plugins=MUC_PLUGINS, send_presence=False) as d:
+                every: list[Any] = []
+                d.add_event_handler("groupchat_invite", every.append)
+                d.send_presence()
+                deadline = asyncio.get_running_loop().time() + TIMEOUT
+                while not any(m["from"] == last for m in every):
+                    assert asyncio.get_running_loop().time() < deadline, [str(m["from"]) for m in every]
+                    await asyncio.sleep(0.05)
+            gone = lambda p: p["from"].bare == f"{dora.username}@localhost" and p["type"] == "unavailable"  # noqa: E731
+            await wait_for(a.presences, gone)
+            return [m["from"] for m in every]
+
+        got = await invitations_at_login(room_jid(second))
+        assert got == [room_jid(first), room_jid(second)]
+        assert room_jid(not_hers) not in got
+        third = await make_room(alice, "Made between the logins", members=(dora,))
+        assert await invitations_at_login(room_jid(third)) == [room_jid(third)]  # the others not again

@@ -87,13 +87,18 @@ class CatchUpService:
         events = [await self._rebuild(entry, by_id) for entry in entries]
         return [event for event in events if isinstance(event, MessageChange)]
 
+    async def rooms_of(self, user_id: int, directs: tuple[int, ...]) -> list[int]:
+        """The rooms (the conversations but the `directs`) the person is in now, at most `limit`."""
+        skip = set(directs)
+        rooms = [c for c in await self.conversations.store.conversation_ids_of(user_id) if c not in skip]
+        return sorted(rooms)[: self.limit]
+
     async def rooms_added(self, user_id: int, *, since: int, directs: tuple[int, ...]) -> list[tuple[int, int]]:
         """(room id, event id): the rooms (not the `directs`) the person is in now and was added
         to after event `since`, or that someone else (or the admin tool) made with them in it;
         at most `limit`. A room's id is made just before its creation is logged, so only rooms
         with ids from shortly before `since` on can have been made after it."""
-        skip = set(directs)
-        rooms = [c for c in await self.conversations.store.conversation_ids_of(user_id) if c not in skip]
+        rooms = await self.rooms_of(user_id, directs)
         if not rooms:
             return []
         made_from = self.ids.floor_for(id_time_ms(since) - FOLLOW_WINDOW_MS)

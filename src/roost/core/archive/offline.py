@@ -39,6 +39,9 @@ class Backlog:
     rooms: list[tuple[int, int]] = field(default_factory=list)  # (room id, the event that added them)
 
 
+FIRST_USE = 0  # the event id of a room in the first backlog of a channel: the person's every room
+
+
 @dataclass(frozen=True)
 class OfflineService:
     """Pending messages and changes per person and channel, above that channel's delivery mark."""
@@ -57,12 +60,13 @@ class OfflineService:
         in the person's direct conversations (rooms replay their history on join). Changes to
         messages above the mark are left out: those messages are given now as they are. And
         the rooms the person was added to after the mark and is still in: a membership given
-        live to an available client moves the mark like a change does."""
+        live to an available client moves the mark like a change does. The channel's first
+        client gets no history (the archive has it) but every room the person is in."""
         mark = await self.store.delivery_mark(user.id, channel)
-        if mark is None:
-            await self.store.advance_delivery_mark(user.id, channel, self.ids.next_id())
-            return Backlog([], [])
         scope = tuple(await self.store.direct_conversation_ids(user.id))
+        if mark is None:  # the channel's first client: every room the person is in is news to it
+            await self.store.advance_delivery_mark(user.id, channel, self.ids.next_id())
+            return Backlog([], [], [(room, FIRST_USE) for room in await self.catchup.rooms_of(user.id, scope)])
         match = ArchiveFilter(after_id=mark, not_from=user.id)
         page = await self.store.query(ArchiveQuery(scope, match, newest=True, limit=self.limit))
         messages = [message for message in page.messages if not message.is_deleted]

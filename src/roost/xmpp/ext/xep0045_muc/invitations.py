@@ -16,6 +16,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from typing import TYPE_CHECKING
 
+from roost.core.archive.offline import FIRST_USE
 from roost.core.events import ConversationChanged, MembershipChanged
 from roost.model.conversations import Conversation, ConversationKind
 from roost.model.errors import RoostError
@@ -62,15 +63,18 @@ async def missed_invitations(session: XmppSession, rooms: list[tuple[int, int]])
     """Invitations, at offline delivery (XEP-0160), for the rooms (room id, event id) the
     person was added to while none of their XMPP clients was available (from the room,
     naming no one: the log keeps no adder). Each moves the delivery mark past its event,
-    so the next login does not repeat it."""
+    so the next login does not repeat it. At the first XMPP login ever (event id
+    `FIRST_USE`) every room the person is in comes, dated by no event: the mark stays."""
     for room_id, event_id in rooms:
-        if not _told(session, event_id) or not _invitable(session, room_id):
+        dated = event_id != FIRST_USE
+        if (dated and not _told(session, event_id)) or not _invitable(session, room_id):
             continue
         try:
             room = await session.services.conversations.get(session.user, room_id)
         except RoostError:
             continue  # gone meanwhile
-        session.forward(await _invitation(session, room, None, event_id))  # after the changes queued before
+        # after the changes queued before it
+        session.forward(await _invitation(session, room, None, event_id if dated else None))
 
 
 def _told(session: XmppSession, event_id: int) -> bool:
@@ -85,11 +89,14 @@ def _invitable(session: XmppSession, conversation_id: int) -> bool:
     return session.available and session.server.rooms.joined(conversation_id, session) is None
 
 
-async def _invitation(session: XmppSession, room: Conversation, inviter: int | None, event_id: int) -> ET.Element:
+async def _invitation(
+    session: XmppSession, room: Conversation, inviter: int | None, event_id: int | None
+) -> ET.Element:
     """The invitation, its id the event's: XEP-0198 hands an unacknowledged one back (`xep0198_sm.py`)."""
     address = room_jid(session.domain, room_local(room))
-    attributes = {"from": str(address), "to": str(session.jid), "id": str(event_id)}
-    message = ET.Element(f"{{{CLIENT}}}message", attributes)
+    message = ET.Element(f"{{{CLIENT}}}message", {"from": str(address), "to": str(session.jid)})
+    if event_id is not None:
+        message.set("id", str(event_id))
     invite = ET.SubElement(ET.SubElement(message, f"{{{MUC_USER}}}x"), f"{{{MUC_USER}}}invite")
     if inviter is not None:
         invite.set("from", await jid_of(session, inviter))
