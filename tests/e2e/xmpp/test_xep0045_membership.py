@@ -166,6 +166,22 @@ async def test_people_added_to_a_room_elsewhere_get_an_invitation(
     assert room_jid(open_room) not in every  # none for a join
 
 
+async def invitations_at_login(server: ServerProcess, someone: Person, watcher: Any, last: JID) -> list[Any]:
+    """The invitations one XMPP login of `someone` gets, up to the one from `last` (bounded);
+    returns once `watcher`, a colleague's client, saw them go offline again."""
+    async with connected(server, someone.username, someone.password, plugins=MUC_PLUGINS, send_presence=False) as c:
+        every: list[Any] = []
+        c.add_event_handler("groupchat_invite", every.append)
+        c.send_presence()
+        deadline = asyncio.get_running_loop().time() + TIMEOUT
+        while not any(m["from"] == last for m in every):
+            assert asyncio.get_running_loop().time() < deadline, [str(m["from"]) for m in every]
+            await asyncio.sleep(0.05)
+    jid = f"{someone.username}@localhost"
+    await wait_for(watcher.presences, lambda p: p["from"].bare == jid and p["type"] == "unavailable")
+    return every
+
+
 async def test_rooms_joined_while_offline_are_invited_to_at_the_next_login(
     server: ServerProcess, make_person: MakePerson, admin: Person
 ) -> None:
@@ -194,25 +210,14 @@ async def test_rooms_joined_while_offline_are_invited_to_at_the_next_login(
         group_room = next(g for g in await admin.get("/api/v1/admin/groups") if g["name"] == group)
         tool_jid = JID(f"{group_room['default_room_id']}@conference.localhost")
 
-        async def invitations_at_login(last: JID) -> list[Any]:
-            async with connected(server, bob.username, bob.password, plugins=MUC_PLUGINS, send_presence=False) as b:
-                every: list[Any] = []
-                b.add_event_handler("groupchat_invite", every.append)
-                b.send_presence()
-                deadline = asyncio.get_running_loop().time() + TIMEOUT
-                while not any(m["from"] == last for m in every):
-                    assert asyncio.get_running_loop().time() < deadline, [str(m["from"]) for m in every]
-                    await asyncio.sleep(0.05)
-            await wait_for(a.presences, gone)
-            return every
-
-        got = await invitations_at_login(tool_jid)
+        got = await invitations_at_login(server, bob, a, tool_jid)
         assert [m["from"] for m in got] == [room_jid(web_room), room_jid(made_with), tool_jid]
         invite = got[0].xml.find(f"{{{MUC_USER}}}x/{{{MUC_USER}}}invite")
         assert invite is not None and invite.get("from") is None  # the log keeps no adder
 
         barrier = await make_room(alice, "Made later", members=(bob,))
-        assert [m["from"] for m in await invitations_at_login(room_jid(barrier))] == [room_jid(barrier)]  # once
+        again = await invitations_at_login(server, bob, a, room_jid(barrier))
+        assert [m["from"] for m in again] == [room_jid(barrier)]  # once
 
 
 async def test_the_first_xmpp_login_is_invited_to_every_room_one_is_in(
@@ -225,22 +230,9 @@ async def test_the_first_xmpp_login_is_invited_to_every_room_one_is_in(
     second = await make_room(alice, "Also before", members=(dora,))
     not_hers = await make_room(alice, "Not dora's")
     async with connected(server, alice.username, alice.password) as a:
-
-        async def invitations_at_login(last: JID) -> list[JID]:
-            async with connected(server, dora.username, dora.password, plugins=MUC_PLUGINS, send_presence=False) as d:
-                every: list[Any] = []
-                d.add_event_handler("groupchat_invite", every.append)
-                d.send_presence()
-                deadline = asyncio.get_running_loop().time() + TIMEOUT
-                while not any(m["from"] == last for m in every):
-                    assert asyncio.get_running_loop().time() < deadline, [str(m["from"]) for m in every]
-                    await asyncio.sleep(0.05)
-            gone = lambda p: p["from"].bare == f"{dora.username}@localhost" and p["type"] == "unavailable"  # noqa: E731
-            await wait_for(a.presences, gone)
-            return [m["from"] for m in every]
-
-        got = await invitations_at_login(room_jid(second))
+        got = [m["from"] for m in await invitations_at_login(server, dora, a, room_jid(second))]
         assert got == [room_jid(first), room_jid(second)]
         assert room_jid(not_hers) not in got
         third = await make_room(alice, "Made between the logins", members=(dora,))
-        assert await invitations_at_login(room_jid(third)) == [room_jid(third)]  # the others not again
+        again = await invitations_at_login(server, dora, a, room_jid(third))
+        assert [m["from"] for m in again] == [room_jid(third)]  # the others not again
