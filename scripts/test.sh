@@ -9,8 +9,7 @@ source scripts/postgres.sh
 export PATH="$PWD/.venv/bin:$PATH"
 # The static checks run beside the tests (the tests spend much of their time waiting on
 # sockets and the browser); their output follows the tests', and either failing fails the run.
-checks_log="$(mktemp)"
-trap 'rm -f "$checks_log"' EXIT
+checks_log="$(mktemp)"  # removed below; no trap of its own: scripts/postgres.sh's EXIT trap stops PostgreSQL
 (
   set -e
   echo "== ruff format" && ruff format --check src tests bench
@@ -26,6 +25,7 @@ echo "== pytest" && pytest -q -p no:cacheprovider -n "${ROOST_TEST_WORKERS:-2}" 
 checked=0
 wait "$checks" || checked=$?
 cat "$checks_log"
+rm -f "$checks_log"
 [ "$checked" -eq 0 ] || echo "== static checks FAILED (exit $checked)"
 [ "$status" -eq 0 ] || echo "== pytest FAILED (exit $status)"
 [ "$checked" -eq 0 ] && [ "$status" -eq 0 ]
