@@ -5,6 +5,7 @@ one scrolled up to read does not move. An attachment's thumbnail has its size be
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import httpx
 import pytest
@@ -53,6 +54,17 @@ async def opened_at_the_bottom(page: Page, other: WebUser) -> Locator:
     return scroller
 
 
+async def a_long_chat_open(
+    new_user: NewUser, signed_in: SignedIn, server: ServerProcess, tag: str
+) -> tuple[WebUser, str, Page, Any, Locator]:
+    """Alice's 40 lines to Bob, open in Bob's page at the bottom: (alice, the conversation, the
+    page, its watch, the scroller)."""
+    alice, bob = new_user(f"Alice {tag}"), new_user(f"Bob {tag}")
+    direct = post_direct(server.url, alice, bob, *(f"line {n}" for n in range(1, 41)))
+    page, watch = await signed_in(bob)
+    return alice, direct, page, watch, await opened_at_the_bottom(page, alice)
+
+
 async def loaded(page: Page, image: Locator) -> None:
     await expect(image).to_be_attached()
     await page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=await image.element_handle())
@@ -62,10 +74,7 @@ async def loaded(page: Page, image: Locator) -> None:
 async def test_a_view_at_the_bottom_stays_there_as_a_new_image_loads(
     new_user: NewUser, signed_in: SignedIn, server: ServerProcess, send_image: SendImage
 ) -> None:
-    alice, bob = new_user("Alice Pins"), new_user("Bob Pinned")
-    direct = post_direct(server.url, alice, bob, *(f"line {n}" for n in range(1, 41)))
-    page, watch = await signed_in(bob)
-    scroller = await opened_at_the_bottom(page, alice)
+    alice, direct, page, watch, scroller = await a_long_chat_open(new_user, signed_in, server, "Pins")
 
     with api_session(server.url, alice) as http:
         send_image(http, direct)
@@ -82,10 +91,7 @@ async def test_a_view_at_the_bottom_stays_there_as_a_new_image_loads(
 async def test_a_view_scrolled_up_does_not_move_as_a_new_image_loads(
     new_user: NewUser, signed_in: SignedIn, server: ServerProcess, send_image: SendImage
 ) -> None:
-    alice, bob = new_user("Alice Scrolls"), new_user("Bob Reading")
-    direct = post_direct(server.url, alice, bob, *(f"line {n}" for n in range(1, 41)))
-    page, watch = await signed_in(bob)
-    scroller = await opened_at_the_bottom(page, alice)
+    alice, direct, page, watch, scroller = await a_long_chat_open(new_user, signed_in, server, "Scrolls")
     # Up to read, but with the end of the history near enough that the new image loads.
     top = await scroller.evaluate("s => { s.scrollTop = s.scrollHeight - s.clientHeight - 300; return s.scrollTop; }")
 

@@ -1,6 +1,6 @@
 """Room changes made by the admin CLI, a process of its own, told to this server's live sessions.
 
-The CLI's ids carry a node number of their own (`app.ADMIN_TOOL_NODE`), so its room and
+The CLI's ids carry a node number of their own (`model.ids.ADMIN_TOOL_NODE`), so its room and
 membership changes are found in the durable event log by their ids: a group made with its
 room, someone put in a group (and so in its room). Every few seconds the server reads
 those logged after the last it read, rebuilds each from current state (as catch-up does)
