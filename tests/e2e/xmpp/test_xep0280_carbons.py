@@ -241,3 +241,47 @@ async def test_own_corrections_and_retractions_made_elsewhere_arrive_as_sent_car
             assert copied(edited, "sent").find(f"{{{correct}}}replace") is not None  # type: ignore[union-attr]
             gone = await wait_for(client.messages, lambda m: retracted(copied(m, "sent")) is not None)
             assert retracted(copied(gone, "sent")) == known
+
+
+def reacted(inner: ET.Element | None) -> tuple[str, list[str]] | None:
+    """The message id and emojis of an XEP-0444 set inside a forwarded message, if it is one."""
+    found = None if inner is None else inner.find("{urn:xmpp:reactions:0}reactions")
+    if found is None:
+        return None
+    return str(found.get("id")), sorted(r.text or "" for r in found)
+
+
+async def test_own_reactions_made_elsewhere_arrive_as_sent_carbons(
+    server: ServerProcess, make_person: MakePerson
+) -> None:
+    """Reactions from one of your clients, or from the web, reach your other clients with
+    carbons as a <sent/> copy (XEP-0280 with XEP-0444); the client that sent them gets none."""
+    alice, bob = await make_person("alice"), await make_person("bob")
+    conversation = await alice.direct(bob)
+    bob_jid = f"{bob.username}@localhost"
+    sent = await bob.send(conversation, "lunch?", client_id="lunch-1")
+    async with (
+        carbon_client(server, alice, "phone") as phone,
+        carbon_client(server, alice, "laptop") as laptop,
+        connected(server, bob.username, bob.password) as b,
+    ):
+        for client in (phone, laptop):
+            await send_iq(client, "set", ENABLE)
+        phone_all = every_message(phone)
+        laptop_all = every_message(laptop)
+        react = phone.make_message(mto=JID(bob_jid), mtype="chat")
+        react.append(
+            ET.fromstring("<reactions xmlns='urn:xmpp:reactions:0' id='lunch-1'><reaction>👍</reaction></reactions>")
+        )
+        react.send()
+        got = await wait_for(laptop_all, lambda m: reacted(copied(m, "sent")) is not None)
+        inner = copied(got, "sent")
+        assert reacted(inner) == ("lunch-1", ["👍"])
+        assert inner is not None and inner.get("to") == bob_jid
+        await barrier(b, phone, to=f"{alice.username}@localhost")
+        assert all(reacted(copied(m, "sent")) is None for m in drain(phone_all))  # none for its own set
+
+        await alice.post(f"/api/v1/messages/{sent['id']}/reactions", {"emoji": "🍕"})  # from the web
+        for queue in (phone_all, laptop_all):
+            got = await wait_for(queue, lambda m: reacted(copied(m, "sent")) is not None)
+            assert reacted(copied(got, "sent")) == ("lunch-1", sorted(["👍", "🍕"]))

@@ -204,4 +204,5 @@ async def test_form_and_disco(server: ServerProcess, make_person: MakePerson) ->
         fields = [f.get("var") for f in form.xml.iter("{jabber:x:data}field")]
         assert fields == ["FORM_TYPE", "with", "start", "end", "before-id", "after-id"]
         info = await a.plugin["xep_0030"].get_info(jid=JID(f"{alice.username}@localhost"), timeout=TIMEOUT)
-        assert {MAM, f"{MAM}#extended"} <= set(info["disco_info"]["features"])
+        # urn:xmpp:sid:0 at the account: Conversations trusts the <stanza-id/>s of 1:1 messages only then
+        assert {MAM, f"{MAM}#extended", "urn:xmpp:sid:0"} <= set(info["disco_info"]["features"])

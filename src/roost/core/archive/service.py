@@ -316,15 +316,18 @@ class ArchiveService:
         changes = [(check_emoji(emoji), add)]
         return await self._react(user, await self._reactable(user, message_id), changes)
 
-    async def set_reactions(self, user: User, message_id: int, emojis: list[str]) -> Message:
-        """Make `emojis` the user's whole set of reactions to a message (XEP-0444 sends sets); one event."""
+    async def set_reactions(
+        self, user: User, message_id: int, emojis: list[str], *, origin: str | None = None
+    ) -> Message:
+        """Make `emojis` the user's whole set of reactions to a message (XEP-0444 sends sets); one event.
+        The session `origin`, if given (the client that sent the set), is not told of it."""
         wanted = list(dict.fromkeys(check_emoji(emoji) for emoji in emojis))
         if len(wanted) > self.limits.reactions_per_person:
             raise BadRequest("reaction.many", f"At most {self.limits.reactions_per_person} reactions per message.")
         message = await self._reactable(user, message_id)
         had = {reaction.emoji for reaction in message.reactions if user.id in reaction.user_ids}
         changes = [(e, True) for e in wanted if e not in had] + [(e, False) for e in sorted(had - set(wanted))]
-        return await self._react(user, message, changes)
+        return await self._react(user, message, changes, origin=origin)
 
     async def _reactable(self, user: User, message_id: int) -> Message:
         message = await self._visible(user, message_id)
@@ -333,7 +336,9 @@ class ArchiveService:
             raise BadRequest("message.deleted", "You cannot react to a deleted message.")
         return message
 
-    async def _react(self, user: User, message: Message, changes: list[tuple[str, bool]]) -> Message:
+    async def _react(
+        self, user: User, message: Message, changes: list[tuple[str, bool]], *, origin: str | None = None
+    ) -> Message:
         """Apply reaction changes; members are told once, of the final state."""
         recipients = await self.conversations.member_ids(message.conversation_id)
         last: tuple[Message, int] | None = None
@@ -346,7 +351,7 @@ class ArchiveService:
                 last = (changed, event_id)
         if last is None:
             return message
-        self.router.send(ReactionsChanged(last[0], last[1], user.id), recipients)
+        self.router.send(ReactionsChanged(last[0], last[1], user.id), recipients, except_session=origin)
         return last[0]
 
     async def expire(self, days: int) -> int:

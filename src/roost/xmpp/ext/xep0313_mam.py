@@ -30,8 +30,11 @@ RSM = "http://jabber.org/protocol/rsm"
 XDATA = "jabber:x:data"
 FORWARD = "urn:xmpp:forward:0"
 DEFAULT_MAX = 50
+SID = "urn:xmpp:sid:0"  # XEP-0359: the archive's ids, which every stored message carries as its <stanza-id/>
 FIELDS = ("with", "start", "end", "before-id", "after-id")
-ext = Extension(name="mam", xep=313, version="1.1.1", title="Message Archive Management", features=[NS, EXTENDED, RSM])
+ext = Extension(
+    name="mam", xep=313, version="1.1.1", title="Message Archive Management", features=[NS, EXTENDED, RSM, SID]
+)
 
 
 @dataclass

@@ -19,7 +19,7 @@ from roost.model.messages import Message
 from roost.xmpp.changes import reference
 from roost.xmpp.errors import StanzaError
 from roost.xmpp.ext import Extension, MessageRequest, StreamContext
-from roost.xmpp.render import CLIENT, direct, jid_of
+from roost.xmpp.render import CLIENT, carbon, direct, jid_of, other_jid
 
 if TYPE_CHECKING:
     from roost.xmpp.session import XmppSession
@@ -31,17 +31,21 @@ ext = Extension(name="reactions", xep=444, version="0.2.1", title="Message React
 
 @ext.message(NS, "reactions")
 async def on_reactions(request: MessageRequest) -> None:
-    await set_reactions(request.stream, request.conversation_id, request.payload)
+    await set_reactions(request.stream, request.conversation_id, request.payload, origin=request.origin)
 
 
-async def set_reactions(session: StreamContext, conversation_id: int, payload: ET.Element) -> None:
-    """Make the payload's reactions the user's set on the message it names (1:1 and rooms)."""
+async def set_reactions(
+    session: StreamContext, conversation_id: int, payload: ET.Element, *, origin: str | None
+) -> None:
+    """Make the payload's reactions the user's set on the message it names (1:1 and rooms); the
+    stream `origin` (None in a room, which reflects them) is not told."""
     target = payload.get("id")
     if not target:
         raise StanzaError("modify", "bad-request", "Reactions name their message by id.")
     emojis = [(item.text or "").strip() for item in payload.findall(f"{{{NS}}}reaction")]
     message = await session.services.archive_queries.find(session.user, conversation_id, target)
-    await session.services.archive.set_reactions(session.user, message.id, [e for e in emojis if e])
+    wanted = [e for e in emojis if e]
+    await session.services.archive.set_reactions(session.user, message.id, wanted, origin=origin)
 
 
 def reactions_element(message: Message, user_id: int, target: str) -> ET.Element:
@@ -55,16 +59,19 @@ def reactions_element(message: Message, user_id: int, target: str) -> ET.Element
 
 async def reactions_changed(event: ReactionsChanged, session: XmppSession) -> list[ET.Element]:
     """A colleague's reactions in a direct conversation, for an available session (live or at
-    offline delivery, XEP-0160), once."""
+    offline delivery, XEP-0160), once; one's own, made in another client or on the web, as a
+    <sent/> carbon (XEP-0280) when carbons are on (the client that sent them is not told)."""
     message, reactor = event.message, event.user_id
-    if reactor is None or reactor == session.user_id or not session.available:
+    own = reactor == session.user_id
+    if reactor is None or not session.available or (own and not session.carbons):
         return []
     if await direct(session, message.conversation_id) is None:
         return []  # rooms: `xep0045_muc/events.py`
     if not session.give(event.event_id):
         return []  # had already (given by offline delivery, XEP-0160); else the delivery mark moves past it
-    attributes = {"type": "chat", "from": await jid_of(session, reactor), "to": str(session.jid)}
-    stanza = ET.Element(f"{{{CLIENT}}}message", {**attributes, "id": str(event.event_id)})
+    to = await other_jid(session, message.conversation_id, reactor) if own else str(session.jid)
+    attributes = {"type": "chat", "from": await jid_of(session, reactor), "to": to, "id": str(event.event_id)}
+    stanza = ET.Element(f"{{{CLIENT}}}message", attributes)
     stanza.append(reactions_element(message, reactor, reference(message)))
     ET.SubElement(stanza, f"{{{HINTS}}}store")
-    return [stanza]
+    return [carbon(session, "sent", stanza)] if own else [stanza]

@@ -2,7 +2,7 @@
 
 A person added to a room on the web, through a group's room, or in a room made with them
 as a member, is told so in their XMPP clients: each available stream not joined to the
-room gets an invitation from the room, naming who added them (none for an admin tool),
+room gets an invitation from the room, naming who added them (the room itself for an admin tool),
 so the client can offer to join. Additions made from an XMPP client send their own
 invitation (`messages.py`, the event's `origin`); joining a room oneself sends none.
 
@@ -62,7 +62,7 @@ async def room_made_with_me(event: ConversationChanged, session: XmppSession) ->
 async def missed_invitations(session: XmppSession, rooms: list[tuple[int, int]]) -> None:
     """Invitations, at offline delivery (XEP-0160), for the rooms (room id, event id) the
     person was added to while none of their XMPP clients was available (from the room,
-    naming no one: the log keeps no adder). Each moves the delivery mark past its event,
+    naming the room as the inviter: the log keeps no adder). Each moves the delivery mark past its event,
     so the next login does not repeat it. At the first XMPP login ever (event id
     `FIRST_USE`) every room the person is in comes, dated by no event: the mark stays."""
     for room_id, event_id in rooms:
@@ -98,6 +98,7 @@ async def _invitation(
     if event_id is not None:
         message.set("id", str(event_id))
     invite = ET.SubElement(ET.SubElement(message, f"{{{MUC_USER}}}x"), f"{{{MUC_USER}}}invite")
-    if inviter is not None:
-        invite.set("from", await jid_of(session, inviter))
+    # The room must name an inviter (XEP-0045 §7.8.2; Gajim drops an invitation without one):
+    # the room itself when nobody is known (an admin tool, or a login after being added).
+    invite.set("from", str(address) if inviter is None else await jid_of(session, inviter))
     return message
