@@ -38,7 +38,8 @@ async def browser() -> AsyncIterator[Browser]:
 @pytest.fixture(scope="package")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     """One server for all the web tests: a start and an admin login cost seconds on a busy machine."""
-    proc = ServerProcess(tmp_path_factory.mktemp("roost-web"))
+    # A short catch-up, so a test can miss more than it in a second (test_history_reconnect.py).
+    proc = ServerProcess(tmp_path_factory.mktemp("roost-web"), extra_env={"ROOST_LIMITS__CATCHUP_MAX_EVENTS": "150"})
     proc.init()
     proc.start()
     yield proc

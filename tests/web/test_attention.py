@@ -82,3 +82,41 @@ async def test_profile_name_and_password(
     await again.context.close()
     # The wrong current password was refused with 401; the browser logs every refused request.
     assert all("status of 401" in error for error in watch.errors), watch.errors
+
+
+async def test_a_hidden_tab_reads_on_showing_again_and_drafts_wait(
+    new_user: NewUser, signed_in: SignedIn, server: ServerProcess
+) -> None:
+    """Messages that come while the tab is hidden stay unread until it shows again; then the open
+    conversation reads them. Text typed and not sent waits while another conversation is open."""
+    alice, bob, carol = new_user("Alice Hidden"), new_user("Bob Hidden"), new_user("Carol Hidden")
+    post_direct(server.url, alice, bob, "hello")
+    post_direct(server.url, carol, bob, "hi there")
+    page, watch = await signed_in(bob)
+    conversations = page.get_by_role("list", name="Conversations")
+    from_alice = conversations.get_by_role("button", name=re.compile("^Alice Hidden"))
+    await from_alice.click()
+    await expect(page).to_have_title("(1) Roost")  # Carol's
+    hide = "state => { Object.defineProperty(document, 'visibilityState', {value: state, configurable: true});"
+    hide += " document.dispatchEvent(new Event('visibilitychange')); }"
+    await page.evaluate(hide, "hidden")
+    post_direct(server.url, alice, bob, "while you were away")
+    history = page.get_by_role("list", name="Messages with Alice Hidden")
+    await expect(history.get_by_text("while you were away")).to_be_visible()
+    await expect(page).to_have_title("(2) Roost")  # shown, but nobody looked
+    await page.evaluate(hide, "visible")
+    await expect(page).to_have_title("(1) Roost")
+    await expect(from_alice).not_to_have_accessible_name(re.compile("unread"))
+
+    box = page.get_by_role("textbox", name="Message Alice Hidden")
+    await box.fill("half a thought")
+    await conversations.get_by_role("button", name=re.compile("^Carol Hidden")).click()
+    await expect(page.get_by_role("textbox", name="Message Carol Hidden")).to_have_value("")
+    await from_alice.click()
+    await expect(box).to_have_value("half a thought")
+    await box.press("Enter")
+    await expect(history.get_by_text("half a thought")).to_be_visible()
+    await conversations.get_by_role("button", name=re.compile("^Carol Hidden")).click()
+    await from_alice.click()
+    await expect(box).to_have_value("")  # sent: no draft left
+    assert watch.errors == []

@@ -129,3 +129,25 @@ async def test_losing_the_network_shows_reconnecting_and_catches_up_when_it_is_b
     await expect(history.get_by_text("sent while Alice was away")).to_have_count(1)
     await expect(history.get_by_role("listitem")).to_have_count(2)
     assert [e for e in watch.errors if "ERR_INTERNET_DISCONNECTED" not in e] == []
+
+
+async def test_the_open_conversation_reloads_after_missing_more_than_a_catch_up(
+    new_user: NewUser, signed_in: SignedIn, server: ServerProcess
+) -> None:
+    """Away for more events than a catch-up replays (the web tests' server: 150), the client
+    starts afresh: the open conversation shows its latest page again, what came meanwhile too."""
+    alice, bob, carol = new_user("Alice Gap"), new_user("Bob Gap"), new_user("Carol Gap")
+    post_direct(server.url, carol, bob, *(f"before {n}" for n in range(1, 31)))
+    page, watch = await signed_in(bob)
+    await page.get_by_role("button", name=re.compile(r"^Carol Gap")).click()
+    history = page.get_by_role("list", name="Messages with Carol Gap")
+    await expect(history.get_by_text("before 30", exact=True)).to_be_visible()
+    await page.context.set_offline(True)
+    await expect(page.get_by_role("status").filter(has_text="Reconnecting")).to_be_visible()
+    post_direct(server.url, alice, bob, *(f"flood {n}" for n in range(160)))
+    post_direct(server.url, carol, bob, "during the gap")
+    await page.context.set_offline(False)
+    await expect(history.get_by_text("during the gap", exact=True)).to_be_visible()
+    await expect(history.get_by_text("before 30", exact=True)).to_be_visible()
+    await expect(history.get_by_role("listitem")).to_have_count(31)
+    assert [e for e in watch.errors if "WebSocket" not in e] == []

@@ -68,9 +68,15 @@ async def test_create_invite_rename_and_remove(new_user: NewUser, signed_in: Sig
     await expect(bob_page.get_by_role("heading", name="Project Eagle", level=2)).to_be_visible()
     await expect(bob_page.get_by_text("Landing plans")).to_be_visible()
     await expect(listed(bob_page, "Project Eagle")).to_be_visible()
+    await expect(bob_page.get_by_role("textbox", name="Message Project Eagle")).to_be_visible()  # the box too
 
-    # Alice removes Bob: the room leaves his list and his screen.
+    # Alice removes Bob, once she confirms: the room leaves his list and his screen.
     await panel.get_by_role("button", name="Remove Bob Rooms").click()
+    await expect(panel.get_by_text("Remove Bob Rooms from the room?")).to_be_visible()
+    await panel.get_by_role("button", name="Keep").click()
+    await expect(members.get_by_role("listitem")).to_have_count(2)
+    await panel.get_by_role("button", name="Remove Bob Rooms").click()
+    await panel.get_by_role("button", name="Yes, remove Bob Rooms").click()
     await expect(members.get_by_role("listitem")).to_have_count(1)
     await expect(listed(bob_page, "Project Eagle")).to_have_count(0)
     await expect(bob_page.get_by_text("You are no longer in that conversation.")).to_be_visible()

@@ -115,12 +115,14 @@ async def test_admin_adds_disables_enables_and_resets(
 
     await people.get_by_role("button", name="Make Dora Admin-Made admin").click()
     await expect(people.get_by_role("button", name="Remove admin from Dora Admin-Made")).to_be_visible()
+    await expect(dora_page.get_by_role("button", name="Admin", exact=True)).to_be_visible()  # live, no reload
     await dora_page.reload()
     await expect(
         dora_page.get_by_role("button", name="Admin", exact=True)
     ).to_be_visible()  # no sign-in in a reloaded tab
     await people.get_by_role("button", name="Remove admin from Dora Admin-Made").click()
     await expect(people.get_by_role("button", name="Make Dora Admin-Made admin")).to_be_visible()
+    await expect(dora_page.get_by_role("button", name="Admin", exact=True)).to_have_count(0)  # gone, live
 
     # Rooms are listed, invite-only ones included.
     with api_session(server.url, dora) as http:

@@ -46,7 +46,9 @@ export function startApp(root, me, signedOut) {
     onOpen: (resumed) => {
       const own = menu.current();
       if (own.show !== 'available' || own.status) connection.fire({ type: 'presence', ...own });
-      if (!resumed) loadAll().catch(showError);
+      // A fresh start (first connection, or a catch-up too long to replay) reloads everything,
+      // the open conversation's latest page too: its history was dropped.
+      if (!resumed) loadAll().then(() => view?.refresh()).catch(showError);
       else {
         replayBegins();
         loadConversations().catch(() => undefined);
@@ -118,7 +120,12 @@ export function startApp(root, me, signedOut) {
   };
 
   const myName = h('span', {}, nameOf(me.id));
-  on('people', () => { myName.textContent = nameOf(me.id); });
+  // Made an admin, or no longer one, while the page is open: the button follows (the server checks anyway).
+  const adminButton = h('button', { type: 'button', class: 'admin-open', hidden: !me.is_admin, onclick: () => showPage(adminView(toList)) }, 'Admin');
+  on('people', () => {
+    myName.textContent = nameOf(me.id);
+    adminButton.hidden = !state.users.get(me.id)?.is_admin;
+  });
   const header = h(
     'header',
     { class: 'topbar' },
@@ -126,7 +133,7 @@ export function startApp(root, me, signedOut) {
     status,
     menu.element,
     h('button', { type: 'button', class: 'search-open', onclick: () => showPage(searchView(open, toList)) }, 'Search'),
-    me.is_admin && h('button', { type: 'button', class: 'admin-open', onclick: () => showPage(adminView(toList)) }, 'Admin'),
+    adminButton,
     h('button', { type: 'button', class: 'me', 'aria-label': 'Your profile', onclick: () => showPage(profileView(toList)) }, myName),
     notifyButton(),
     h('button', { type: 'button', class: 'shortcuts-open', 'aria-label': 'Keyboard shortcuts', 'aria-keyshortcuts': '?', title: 'Keyboard shortcuts (?)', onclick: showShortcuts }, '?'),

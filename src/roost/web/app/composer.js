@@ -2,7 +2,8 @@
 /**
  * The message box: Enter sends (Shift+Enter for a new line), typing indicators, @mention
  * completion, replies, and files (picker, drag and drop, paste) uploaded at once, with
- * progress and cancel, sent with the next message.
+ * progress and cancel, sent with the next message. Text not sent yet stays as a draft of its
+ * conversation while others are open (files and a reply being written do not).
  */
 import { announce, h, tell } from './dom.js';
 import { fileSize, newClientId } from './format.js';
@@ -20,6 +21,9 @@ const TYPING_REPEAT_MS = 3000;
 /** Messages sent but not acknowledged yet, shown as "Sending…". @type {Map<string, PendingSend>} */
 export const outbox = new Map();
 
+/** What was typed and not sent, by conversation: it waits while another conversation is open. @type {Map<string, string>} */
+const drafts = new Map();
+
 /**
  * @param {string} conversationId
  * @param {string} title who or what the message goes to, for the accessible name
@@ -32,6 +36,13 @@ export function composer(conversationId, title, connection) {
   const input = /** @type {HTMLTextAreaElement} */ (
     h('textarea', { id: 'composer-input', rows: 1, dir: 'auto', placeholder: `Message ${title}`, 'aria-label': `Message ${title}` })
   );
+  input.value = drafts.get(conversationId) ?? '';
+  const keepDraft = () => { if (input.value) drafts.set(conversationId, input.value); else drafts.delete(conversationId); };
+  /** The conversation's name changed (a room renamed). @param {string} now */
+  const retitle = (now) => {
+    input.placeholder = `Message ${now}`;
+    input.setAttribute('aria-label', `Message ${now}`);
+  };
   const picker = /** @type {HTMLInputElement} */ (h('input', { type: 'file', id: 'attach', multiple: true, class: 'sr-only' }));
   const attachLabel = h('label', { for: 'attach', class: 'attach', title: 'Attach files' }, h('span', { class: 'attach-icon', 'aria-hidden': 'true' }, '+'), h('span', { class: 'sr-only' }, 'Attach files'));
   const sendButton = h('button', { type: 'submit', class: 'send' }, 'Send');
@@ -105,6 +116,7 @@ export function composer(conversationId, title, connection) {
     const sentFiles = [...files.entries()];
     const sentReply = replyTo ? { id: replyTo, parts: [...replyBar.childNodes] } : null;
     input.value = '';
+    keepDraft();
     cancelReply();
     files.clear();
     uploads.replaceChildren();
@@ -117,6 +129,7 @@ export function composer(conversationId, title, connection) {
       tell(`Not sent: ${/** @type {Error} */ (error).message}`, 'error');
       if (!input.value) { // nothing is lost: the text, its files and its reply are back to fix
         input.value = body;
+        keepDraft();
         if (files.size === 0) for (const [key, entry] of sentFiles) { files.set(key, entry); uploads.append(entry.item); }
         if (!replyTo && sentReply) {
           replyTo = sentReply.id;
@@ -139,6 +152,7 @@ export function composer(conversationId, title, connection) {
     }
   });
   input.addEventListener('input', () => {
+    keepDraft();
     if (!input.value) typing(false);
     else if (Date.now() - lastTyping > TYPING_REPEAT_MS) typing(true);
   });
@@ -154,5 +168,5 @@ export function composer(conversationId, title, connection) {
     event.preventDefault();
     submit();
   });
-  return { form, input, addFile, reply };
+  return { form, input, addFile, reply, retitle };
 }

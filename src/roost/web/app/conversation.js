@@ -89,10 +89,17 @@ export class ConversationView {
       on(`members:${conversationId}`, () => this.loadReads()),
       on('conversations', () => {
         const now = state.conversations.get(conversationId);
-        if (now) this.list.setAttribute('aria-label', `Messages with ${titleOf(now)}`);
+        if (now) {
+          this.list.setAttribute('aria-label', `Messages with ${titleOf(now)}`);
+          this.box.retitle(titleOf(now));
+        }
         this.showArchived();
       }),
     ];
+    // Messages that came while the tab was hidden are read once it shows them again.
+    const shown = () => { if (this.atBottom()) this.markRead(); };
+    document.addEventListener('visibilitychange', shown);
+    this.unsubscribe.push(() => document.removeEventListener('visibilitychange', shown));
   }
 
   /** An archived room is read-only: its note instead of the message box. */
@@ -113,6 +120,14 @@ export class ConversationView {
     }
     await this.fill();
     if (!around) this.box.input.focus();
+  }
+
+  /** The history was dropped (a catch-up too long to replay, `app.js`): the latest page again. */
+  async refresh() {
+    if (state.hasBefore.has(this.id) || isWindowed(this.id)) return;  // still loaded
+    await loadLatest(this.id);
+    this.render('first');
+    await this.fill();
   }
 
   /** Everyone's read markers, for "seen by"; live after that through `read.moved`. */

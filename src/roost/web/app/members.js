@@ -69,12 +69,29 @@ function memberList(roomId, members, mine) {
             type: 'button',
             class: 'remove',
             'aria-label': `Remove ${name}`,
-            onclick: () => attempt(del(`/rooms/${roomId}/members/${m.user_id}`), `${name} removed`),
+            onclick: (/** @type {MouseEvent} */ event) => confirmRemoval(/** @type {HTMLElement} */ (event.currentTarget), name, () => attempt(del(`/rooms/${roomId}/members/${m.user_id}`), `${name} removed`)),
           }, 'Remove'),
         ),
       );
     }),
   );
+}
+
+/**
+ * Ask before removing someone (one click is easy to land on the wrong line): the actions of
+ * their line become the question, until "Remove" or "Keep".
+ * @param {HTMLElement} button @param {string} name @param {() => void} remove
+ */
+function confirmRemoval(button, name, remove) {
+  const actions = /** @type {HTMLElement} */ (button.parentElement);
+  const before = [...actions.childNodes];
+  const keep = h('button', { type: 'button', onclick: () => actions.replaceChildren(...before) }, 'Keep');
+  actions.replaceChildren(
+    h('span', { class: 'confirm' }, `Remove ${name} from the room?`),
+    h('button', { type: 'button', class: 'remove', 'aria-label': `Yes, remove ${name}`, onclick: remove }, 'Remove'),
+    keep,
+  );
+  keep.focus();
 }
 
 /** @param {string} roomId @param {Set<number>} present */
