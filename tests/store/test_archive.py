@@ -114,3 +114,34 @@ async def test_delivery_marks_queued_together_are_written_in_one_batch(stores: S
     assert await archive.delivery_mark(bob.id, "xmpp") == 90
     assert await archive.delivery_mark(amy.id, "other") == 10
     assert await archive.delivery_mark(bob.id, "web") == 20
+
+
+async def test_changes_are_entries_when_asked_for(stores: SqlStores, world: World, chats: Chats) -> None:
+    """With `with_changes`, the logged edits, deletions and reaction changes of the scope are
+    entries at their event ids: merged with the messages, paged and counted with them."""
+    amy, bob, with_bob, with_cat, sent = chats
+    scope = (with_bob.id, with_cat.id)
+    edited, deleted, reacted = world.next_id(), world.next_id(), world.next_id()
+    await stores.messages.edit(sent[0].id, "m0 fixed", (), event_id=edited, now=NOW + timedelta(minutes=10))
+    await stores.messages.delete(sent[1].id, actor_id=amy.id, event_id=deleted, now=NOW + timedelta(minutes=11))
+    await stores.messages.react(sent[2].id, with_bob.id, amy.id, "👍", add=True, event_id=reacted)
+    last = await world.send(with_bob, bob, "m6", now=NOW + timedelta(minutes=12))
+
+    plain = await stores.archive.query(ArchiveQuery(scope, after=sent[-1].id, limit=10))
+    assert (bodies(plain.messages), plain.changes) == (["m6"], ())
+    page = await stores.archive.query(ArchiveQuery(scope, after=sent[-1].id, limit=10, with_changes=True))
+    assert [(e.id, e.kind, e.ref_id) for e in page.changes] == [
+        (edited, "message.edited", sent[0].id),
+        (deleted, "message.deleted", sent[1].id),
+        (reacted, "reaction.changed", sent[2].id),
+    ]
+    assert (bodies(page.messages), page.complete, page.count) == (["m6"], True, 10)
+    first = await stores.archive.query(ArchiveQuery(scope, after=sent[-1].id, limit=2, with_changes=True))
+    assert ([e.id for e in first.changes], first.messages, first.complete) == ([edited, deleted], (), False)
+    newest = await stores.archive.query(ArchiveQuery(scope, newest=True, limit=2, with_changes=True))
+    assert ([e.id for e in newest.changes], [m.id for m in newest.messages]) == ([reacted], [last.id])
+    assert not newest.complete
+    only_bob = ArchiveQuery(scope, limit=20, with_changes=True, match=ArchiveFilter(only_from=bob.id))
+    assert (await stores.archive.query(only_bob)).changes == ()  # a sender filter: messages only
+    assert await stores.archive.change_entry(deleted) is not None
+    assert await stores.archive.change_entry(last.id) is None  # a message, not a change

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from roost.model.messages import Message
+from roost.model.messages import LogEntry, Message
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +34,9 @@ class ArchiveQuery:
     before: int | None = None
     newest: bool = False
     limit: int = 50
+    # The edits, deletions and reaction changes in the range are entries too, each at its event's
+    # id (XEP-0313: a client catching up gets them; none with a sender filter).
+    with_changes: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,4 +45,5 @@ class ArchivePage:
 
     messages: tuple[Message, ...]
     complete: bool
-    count: int  # how many messages match the filter, over all pages
+    count: int  # how many entries match the filter, over all pages
+    changes: tuple[LogEntry, ...] = ()  # with `with_changes`: the page's changes, in id order too

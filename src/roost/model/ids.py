@@ -40,7 +40,12 @@ class IdGenerator:
 
     def floor_for(self, ms_since_unix: int) -> int:
         """The smallest id that could have been made at this time (for date filters)."""
-        return max(ms_since_unix - EPOCH_MS, 0) << (NODE_BITS + SEQ_BITS)
+        return id_floor(ms_since_unix)
+
+
+def id_floor(ms_since_unix: int) -> int:
+    """The smallest id that could have been made at this time (for date filters)."""
+    return max(ms_since_unix - EPOCH_MS, 0) << (NODE_BITS + SEQ_BITS)
 
 
 def id_time_ms(value: int) -> int:

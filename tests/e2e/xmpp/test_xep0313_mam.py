@@ -206,3 +206,57 @@ async def test_form_and_disco(server: ServerProcess, make_person: MakePerson) ->
         info = await a.plugin["xep_0030"].get_info(jid=JID(f"{alice.username}@localhost"), timeout=TIMEOUT)
         # urn:xmpp:sid:0 at the account: Conversations trusts the <stanza-id/>s of 1:1 messages only then
         assert {MAM, f"{MAM}#extended", "urn:xmpp:sid:0"} <= set(info["disco_info"]["features"])
+
+
+def forwarded(result: ET.Element) -> ET.Element:
+    found = result.find(f"{{{FORWARD}}}forwarded/{{{CLIENT}}}message")
+    assert found is not None
+    return found
+
+
+async def test_changes_after_an_entry_are_entries_too(server: ServerProcess, make_person: MakePerson) -> None:
+    """A client that was away while another was on catches up from its last entry: the edits,
+    deletions and reactions made since come as entries of their own (XEP-0308, XEP-0424,
+    XEP-0444), at their ids and in order, and the paging goes on from them."""
+    alice, bob = await make_person("alice"), await make_person("bob")
+    with_bob = await alice.direct(bob)
+    meet = await bob.send(with_bob, "meet at 3pm", client_id="k1")
+    secret = await bob.send(with_bob, "the password is hunter2", client_id="k2")
+    async with connected(server, alice.username, alice.password) as a:
+        results = listen(a)
+        known = await mam(a, results)
+        assert known.bodies == ["meet at 3pm", "the password is hunter2"]
+        mark = known.rsm("last")
+        assert mark is not None
+
+        assert (await bob.http.patch(f"/api/v1/messages/{meet['id']}", json={"body": "meet at 4pm"})).status_code == 200
+        assert (await bob.http.delete(f"/api/v1/messages/{secret['id']}")).status_code == 200
+        await bob.post(f"/api/v1/messages/{meet['id']}/reactions", {"emoji": "👍"})
+        await alice.send(with_bob, "ok")
+
+        since = await mam(a, results, f"<set xmlns='{RSM}'><after>{mark}</after></set>")
+        inner = [forwarded(r) for r in since.results]
+        assert (since.complete, since.rsm("count"), len(inner)) == (True, "6", 4)
+        fix, gone, reacted, ok = inner
+        assert fix.findtext(f"{{{CLIENT}}}body") == "meet at 4pm"
+        replace = fix.find("{urn:xmpp:message-correct:0}replace")
+        assert replace is not None and replace.get("id") == "k1"
+        retract = gone.find("{urn:xmpp:message-retract:1}retract")
+        assert retract is not None and retract.get("id") == "k2"
+        emojis = reacted.find("{urn:xmpp:reactions:0}reactions")
+        assert emojis is not None and emojis.get("id") == "k1" and [e.text for e in emojis] == ["👍"]
+        assert ok.findtext(f"{{{CLIENT}}}body") == "ok"
+        bob_jid = f"{bob.username}@localhost"
+        assert all(JID(m.get("from")).bare == bob_jid for m in (fix, gone, reacted))
+        ids = [int(r.get("id", "0")) for r in since.results]
+        assert ids == sorted(ids) and since.rsm("last") == str(ids[-1])
+        stamps = [attribute(r, f"{{{FORWARD}}}forwarded/{{urn:xmpp:delay}}delay", "stamp") for r in since.results]
+        assert stamps == sorted(stamps)
+
+        rest = await mam(a, results, f"<set xmlns='{RSM}'><after>{ids[1]}</after></set>")  # from a change
+        assert [r.get("id") for r in rest.results] == [str(i) for i in ids[2:]]
+        newest = await mam(a, results, f"<set xmlns='{RSM}'><max>2</max><before/></set>")
+        assert [r.get("id") for r in newest.results] == [str(i) for i in ids[2:]]
+        assert not newest.complete
+        with_bob_only = await mam(a, results, **{"with": bob_jid, "after-id": mark})
+        assert len(with_bob_only.results) == 4

@@ -69,3 +69,36 @@ async def test_non_members_may_not_read_a_room_archive(server: ServerProcess, ma
         with pytest.raises(IqError) as failure:
             await send_iq(c, "set", filtered, to=str(room_jid(lobby)))
         assert failure.value.iq["error"]["condition"] == "jid-malformed"
+
+
+async def test_changes_in_a_room_after_an_entry_are_entries_too(server: ServerProcess, make_person: MakePerson) -> None:
+    """Catching up on a room from the last entry had: corrections, retractions and reactions made
+    since come as the room sent them live, from the occupant who made them, naming stanza-ids."""
+    alice, carol = await make_person("alice"), await make_person("carol")
+    room = await make_room(alice, "Changing talk", members=(carol,))
+    first = await alice.send(room["id"], "meet at 3pm")
+    second = await alice.send(room["id"], "the password is hunter2")
+    async with connected(server, carol.username, carol.password, plugins=MUC_PLUGINS) as c:
+        results = listen(c)
+        to = str(room_jid(room))
+        known = await mam(c, results, to=to)
+        mark = known.rsm("last")
+        assert mark == second["id"]
+        assert (
+            await alice.http.patch(f"/api/v1/messages/{first['id']}", json={"body": "meet at 4pm"})
+        ).status_code == 200
+        assert (await alice.http.delete(f"/api/v1/messages/{second['id']}")).status_code == 200
+        await carol.post(f"/api/v1/messages/{first['id']}/reactions", {"emoji": "👍"})
+        since = await mam(c, results, f"<set xmlns='{RSM}'><after>{mark}</after></set>", to=to)
+        inner = [r.find(f"{{{FORWARD}}}forwarded/{{{CLIENT}}}message") for r in since.results]
+        assert len(inner) == 3 and all(m is not None and m.get("type") == "groupchat" for m in inner)
+        fix, gone, reacted = inner
+        assert fix is not None and gone is not None and reacted is not None
+        assert fix.findtext(f"{{{CLIENT}}}body") == "meet at 4pm"
+        assert fix.get("from") == gone.get("from") == str(room_jid(room, alice.username))
+        retract = gone.find("{urn:xmpp:message-retract:1}retract")
+        assert retract is not None and retract.get("id") == second["id"]
+        emojis = reacted.find("{urn:xmpp:reactions:0}reactions")
+        assert emojis is not None and emojis.get("id") == first["id"]
+        assert reacted.get("from") == str(room_jid(room, carol.username))
+        assert since.complete

@@ -170,3 +170,12 @@ def _message_event(entry: LogEntry, message: Message) -> MessageCreated | Messag
     if entry.kind == "reaction.changed":  # the reactor: XMPP sends their whole set (XEP-0444)
         return ReactionsChanged(message, entry.id, entry.user_id)
     return MESSAGE_EVENTS[entry.kind](message, entry.id)
+
+
+def message_change(entry: LogEntry, message: Message) -> MessageChange | None:
+    """A logged edit, deletion or reaction change of `message` (as it is now) as its event; None
+    for any other entry."""
+    if entry.kind not in MESSAGE_EVENTS or entry.kind == "message.created":
+        return None
+    event = _message_event(entry, message)
+    return event if isinstance(event, MessageChange) else None

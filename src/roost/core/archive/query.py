@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from roost.core.archive.catchup import MessageChange, message_change
 from roost.core.conversations.service import ConversationService
 from roost.model.archive import ArchiveFilter, ArchivePage, ArchiveQuery
 from roost.model.errors import BadRequest, NotFound
@@ -36,32 +37,35 @@ class ArchiveQueryService:
     page_max: int = 100
 
     async def direct(
-        self, user: User, match: ArchiveFilter, paging: Paging, *, with_user: int | None = None
+        self, user: User, match: ArchiveFilter, paging: Paging, *, with_user: int | None = None, changes: bool = False
     ) -> ArchivePage:
-        """A page of the messages between `user` and anyone (or `with_user`), oldest first."""
+        """A page of the messages between `user` and anyone (or `with_user`), oldest first;
+        `changes`: their edits, deletions and reaction changes are entries too (`changes_of`)."""
         self._check(paging)
         mine = await self.store.direct_conversation_ids(user.id)
         for cursor in (paging.after, paging.before):
             if cursor is not None:
-                await self._check_cursor(cursor, mine)
+                await self._check_cursor(cursor, mine, changes=changes)
         scope = mine if with_user is None else await self._direct_with(user, with_user)
-        query = ArchiveQuery(
-            tuple(scope), match, after=paging.after, before=paging.before, newest=paging.newest, limit=paging.limit
-        )
-        return await self.store.query(query)
+        return await self.store.query(_query(scope, match, paging, changes))
 
-    async def room(self, user: User, conversation_id: int, match: ArchiveFilter, paging: Paging) -> ArchivePage:
+    async def room(
+        self, user: User, conversation_id: int, match: ArchiveFilter, paging: Paging, *, changes: bool = False
+    ) -> ArchivePage:
         """A page of one room's messages, oldest first: for its members only (NotFound otherwise)."""
         self._check(paging)
         await self.conversations.require_member(user.id, conversation_id)
         scope = [conversation_id]
         for cursor in (paging.after, paging.before):
             if cursor is not None:
-                await self._check_cursor(cursor, scope)
-        query = ArchiveQuery(
-            tuple(scope), match, after=paging.after, before=paging.before, newest=paging.newest, limit=paging.limit
-        )
-        return await self.store.query(query)
+                await self._check_cursor(cursor, scope, changes=changes)
+        return await self.store.query(_query(scope, match, paging, changes))
+
+    async def changes_of(self, page: ArchivePage) -> list[MessageChange]:
+        """The page's changes as events, each with its message as it is now (as catch-up gives them)."""
+        messages = {m.id: m for m in await self.messages.get_many([e.ref_id for e in page.changes if e.ref_id])}
+        found = (message_change(entry, messages[entry.ref_id]) for entry in page.changes if entry.ref_id in messages)
+        return [change for change in found if change is not None]
 
     async def find(self, user: User, conversation_id: int, reference: str, *, sender_id: int | None = None) -> Message:
         """A message of a conversation of the user's, by the id its client sent it with, or by its id."""
@@ -96,12 +100,28 @@ class ArchiveQueryService:
         if sum((paging.after is not None, paging.before is not None, paging.newest)) > 1:
             raise BadRequest("archive.cursor", "Give at most one of after, before and newest.")
 
-    async def _check_cursor(self, message_id: int, scope: list[int]) -> None:
-        message = await self.messages.get(message_id)
-        if message is None or message.conversation_id not in scope:
+    async def _check_cursor(self, entry_id: int, scope: list[int], *, changes: bool) -> None:
+        """A page starts at a message of the scope, or at one of its changes when those are entries."""
+        message = await self.messages.get(entry_id)
+        if message is not None and message.conversation_id in scope:
+            return
+        change = await self.store.change_entry(entry_id) if changes and message is None else None
+        if change is None or change.conversation_id not in scope:
             raise NotFound("archive.cursor_not_found", "No such message in your archive.")
 
     async def _direct_with(self, user: User, other_id: int) -> list[int]:
         key = ",".join(str(p) for p in sorted({user.id, other_id}))
         conversation = await self.conversations.store.get_direct(key)
         return [conversation.id] if conversation is not None else []
+
+
+def _query(scope: list[int], match: ArchiveFilter, paging: Paging, changes: bool) -> ArchiveQuery:
+    return ArchiveQuery(
+        tuple(scope),
+        match,
+        after=paging.after,
+        before=paging.before,
+        newest=paging.newest,
+        limit=paging.limit,
+        with_changes=changes,
+    )

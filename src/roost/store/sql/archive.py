@@ -6,14 +6,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, func, select, update
+from sqlalchemy import ColumnElement, Table, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from roost.model.archive import ArchiveFilter, ArchivePage, ArchiveQuery
 from roost.model.conversations import ConversationKind
-from roost.model.messages import Message
+from roost.model.ids import id_floor
+from roost.model.messages import LogEntry, Message
 from roost.store.sql import tables as t
 from roost.store.sql.engine import Database
+from roost.store.sql.events import MESSAGE_CHANGES
 from roost.store.sql.messages import hydrate
 from roost.store.sql.writer import Writer
 
@@ -39,19 +41,48 @@ def _conditions(query: ArchiveQuery) -> list[ColumnElement[bool]]:
     return found
 
 
-async def _page(conn: AsyncConnection, query: ArchiveQuery, where: list[ColumnElement[bool]]) -> tuple[list[Any], bool]:
-    """The page's rows in ascending order, and whether the paging direction is exhausted."""
-    m = t.messages
+def _change_conditions(query: ArchiveQuery) -> list[ColumnElement[bool]] | None:
+    """Which logged changes (edits, deletions, reactions) are entries of the query; None: none are
+    (not asked for, or a filter by sender, which a change has no plain answer to)."""
+    match: ArchiveFilter = query.match
+    if not query.with_changes or match.not_from is not None or match.only_from is not None:
+        return None
+    e = t.events
+    found: list[ColumnElement[bool]] = [e.c.conversation_id.in_(query.conversation_ids), e.c.kind.in_(MESSAGE_CHANGES)]
+    if match.start is not None:  # an event's time is its id's
+        found.append(e.c.id >= id_floor(int(match.start.timestamp() * 1000)))
+    if match.end is not None:
+        found.append(e.c.id < id_floor(int(match.end.timestamp() * 1000) + 1))
+    if match.after_id is not None:
+        found.append(e.c.id > match.after_id)
+    if match.before_id is not None:
+        found.append(e.c.id < match.before_id)
+    return found
+
+
+async def _page(
+    conn: AsyncConnection, table: Table, query: ArchiveQuery, where: list[ColumnElement[bool]]
+) -> tuple[list[Any], bool]:
+    """The page's rows of `table` in ascending order, and whether the paging direction is exhausted."""
     backwards = query.before is not None or query.newest
     if query.after is not None:
-        where = [*where, m.c.id > query.after]
+        where = [*where, table.c.id > query.after]
     if query.before is not None:
-        where = [*where, m.c.id < query.before]
-    order = m.c.id.desc() if backwards else m.c.id
-    rows = list(await conn.execute(select(m).where(*where).order_by(order).limit(query.limit + 1)))
+        where = [*where, table.c.id < query.before]
+    order = table.c.id.desc() if backwards else table.c.id
+    rows = list(await conn.execute(select(table).where(*where).order_by(order).limit(query.limit + 1)))
     complete = len(rows) <= query.limit
     rows = rows[: query.limit]
     return (list(reversed(rows)) if backwards else rows), complete
+
+
+def _merged(query: ArchiveQuery, messages: list[Any], changes: list[Any]) -> tuple[list[Any], list[Any], bool]:
+    """One page of both kinds of entry by id: the `limit` nearest the cursor of the two pages."""
+    backwards = query.before is not None or query.newest
+    entries = sorted([(row.id, 0, row) for row in messages] + [(row.id, 1, row) for row in changes])
+    complete = len(entries) <= query.limit
+    entries = entries[-query.limit :] if backwards else entries[: query.limit]
+    return [row for _, kind, row in entries if kind == 0], [row for _, kind, row in entries if kind == 1], complete
 
 
 @dataclass
@@ -64,10 +95,27 @@ class SqlArchiveStore:
         if not query.conversation_ids:
             return ArchivePage((), complete=True, count=0)
         where = _conditions(query)
+        changed = _change_conditions(query)
         async with self.db.reader.connect() as conn:
             count = await conn.scalar(select(func.count()).select_from(t.messages).where(*where))
-            rows, complete = await _page(conn, query, where)
-            return ArchivePage(tuple(await hydrate(conn, rows)), complete=complete, count=int(count or 0))
+            rows, complete = await _page(conn, t.messages, query, where)
+            changes: list[Any] = []
+            if changed is not None:
+                count = int(count or 0) + int(await conn.scalar(select(func.count()).where(*changed)) or 0)
+                changes, changes_complete = await _page(conn, t.events, query, changed)
+                rows, changes, fits = _merged(query, rows, changes)
+                complete = complete and changes_complete and fits
+            entries = tuple(LogEntry(r.id, r.kind, r.conversation_id, r.user_id, r.ref_id) for r in changes)
+            messages = tuple(await hydrate(conn, rows))
+            return ArchivePage(messages, complete=complete, count=int(count or 0), changes=entries)
+
+    async def change_entry(self, event_id: int) -> LogEntry | None:
+        """The logged edit, deletion or reaction change of this id (an archive entry), if any."""
+        e = t.events
+        query = select(e).where(e.c.id == event_id, e.c.kind.in_(MESSAGE_CHANGES))
+        async with self.db.reader.connect() as conn:
+            row = (await conn.execute(query)).first()
+        return None if row is None else LogEntry(row.id, row.kind, row.conversation_id, row.user_id, row.ref_id)
 
     async def by_client_id(self, sender_ids: Sequence[int], client_id: str, conversation_id: int) -> list[Message]:
         """The messages these senders sent under this client id (at most one each), oldest first,

@@ -5,6 +5,10 @@ the web client), through the core's `ArchiveQueryService`. Filters: `with`, `sta
 and `before-id` / `after-id` (#extended); paging is XEP-0059 RSM (`max`, `after`,
 `before`, empty `before` for the newest page; `first`, `last`, `count` in the answer).
 Result ids are the core message ids, the same as the XEP-0359 stanza-ids live messages carry.
+Edits, deletions and reaction changes are entries of their own at their event ids (a
+correction, retraction or reaction set as the client sent it, with the change's time), so a
+client that was away while another of the person's clients was on, and catches up from its
+last entry, gets what changed since (as Prosody and ejabberd archive them); a `with` query too.
 A room's archive is queried at the room's JID (`xep0045_muc/archive.py`, with these helpers).
 """
 
@@ -12,16 +16,22 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
+from roost.core.archive.catchup import MessageChange
 from roost.core.archive.query import Paging
+from roost.core.events import ReactionsChanged
 from roost.model.archive import ArchiveFilter, ArchivePage
 from roost.model.errors import BadRequest, NotFound
+from roost.model.ids import id_time_ms
 from roost.model.jid import Jid
 from roost.model.messages import Message
+from roost.xmpp.changes import change as changed_stanza
+from roost.xmpp.changes import reference
 from roost.xmpp.errors import StanzaError
 from roost.xmpp.ext import Extension, IqRequest
-from roost.xmpp.render import chat_stanza, delay, peer_jid
+from roost.xmpp.ext.xep0444_reactions import reactions_element
+from roost.xmpp.render import CLIENT, chat_stanza, delay, jid_of, other_jid, peer_jid
 from roost.xmpp.session import XmppSession
 
 NS = "urn:xmpp:mam:2"
@@ -70,10 +80,25 @@ async def on_query(request: IqRequest) -> None:
     else:
         paging_limit = max(1, min(max_items, page_max))
         page = await _read(request, query, (after, before, newest, paging_limit))
-    shown = page.messages if max_items > 0 else ()
-    for message in shown:
-        request.stream.send(await _result(request, message))
-    request.result(fin(page, shown))
+    entries = await in_order(request, page) if max_items > 0 else []
+    for entry in entries:
+        if isinstance(entry, Message):
+            request.stream.send(await _result(request, entry))
+        else:
+            request.stream.send(await _change_result(request, entry))
+    request.result(fin(page, [entry_id(entry) for entry in entries]))
+
+
+async def in_order(request: IqRequest, page: ArchivePage) -> list[Message | MessageChange]:
+    """The page's messages and changes (edits, deletions, reactions), by id: a client that catches
+    up after an entry gets what changed since, as Prosody and ejabberd archive it."""
+    changes = await request.services.archive_queries.changes_of(page) if page.changes else []
+    return sorted([*page.messages, *changes], key=entry_id)
+
+
+def entry_id(entry: Message | MessageChange) -> int:
+    """An entry's archive id: a message's own, a change's event id."""
+    return entry.id if isinstance(entry, Message) else entry.event_id
 
 
 def _check_archive(request: IqRequest) -> None:
@@ -87,7 +112,7 @@ async def _read(request: IqRequest, query: Query, paging: tuple[int | None, int 
     after, before, newest, limit = paging
     try:
         return await request.services.archive_queries.direct(
-            request.user, query.match, Paging(after, before, newest, limit), with_user=query.with_user
+            request.user, query.match, Paging(after, before, newest, limit), with_user=query.with_user, changes=True
         )
     except NotFound:
         raise StanzaError("cancel", "item-not-found", "No such message in your archive.") from None
@@ -182,18 +207,46 @@ def parse_rsm(rsm: ET.Element | None) -> tuple[int, int | None, int | None, bool
 
 async def _result(request: IqRequest, message: Message) -> ET.Element:
     stream = request.stream
-    bare = str(stream.jid.bare)
-    wrapper = ET.Element("{jabber:client}message", {"from": bare, "to": str(stream.jid)})
-    attributes = {"id": str(message.id)}
+    session = _session(request)
+    to = await peer_jid(session, message) if message.sender_id == stream.user.id else str(stream.jid.bare)
+    return wrapped(request, message.id, message.created_at, await chat_stanza(session, message, None, to=to))
+
+
+async def _change_result(request: IqRequest, change: MessageChange) -> ET.Element:
+    """An edit, deletion or reaction change as an archive entry: the correction (XEP-0308),
+    retraction (XEP-0424) or reaction set (XEP-0444) its client sent, at the change's time."""
+    session = _session(request)
+    message = change.message
+    actor = change.user_id if isinstance(change, ReactionsChanged) else message.sender_id
+    actor = message.sender_id if actor is None else actor
+    bare = session.bare_text
+    to = await other_jid(session, message.conversation_id, actor) if actor == session.user_id else bare
+    inner = ET.Element(f"{{{CLIENT}}}message", {"type": "chat", "from": await jid_of(session, actor), "to": to})
+    inner.set("id", str(change.event_id))
+    if isinstance(change, ReactionsChanged):
+        inner.append(reactions_element(message, actor, reference(message)))
+    else:
+        changed_stanza(session, inner, change, retracted_id=reference(message))
+    return wrapped(request, change.event_id, id_moment(change.event_id), inner)
+
+
+def wrapped(request: IqRequest, entry: int, moment: datetime, inner: ET.Element) -> ET.Element:
+    """An archive entry (XEP-0313 <result/>): `inner` forwarded (XEP-0297) with its time."""
+    stream = request.stream
+    wrapper = ET.Element(f"{{{CLIENT}}}message", {"from": str(stream.jid.bare), "to": str(stream.jid)})
+    attributes = {"id": str(entry)}
     if request.payload.get("queryid"):
         attributes["queryid"] = request.payload.get("queryid", "")[:256]
     result = ET.SubElement(wrapper, f"{{{NS}}}result", attributes)
     forwarded = ET.SubElement(result, f"{{{FORWARD}}}forwarded")
-    delay(forwarded, message.created_at, stream.domain)
-    session = _session(request)
-    to = await peer_jid(session, message) if message.sender_id == stream.user.id else bare
-    forwarded.append(await chat_stanza(session, message, None, to=to))
+    delay(forwarded, moment, stream.domain)
+    forwarded.append(inner)
     return wrapper
+
+
+def id_moment(event_id: int) -> datetime:
+    """When an id was made (a change's time: the log keeps no other)."""
+    return datetime.fromtimestamp(id_time_ms(event_id) / 1000, UTC)
 
 
 def _session(request: IqRequest) -> XmppSession:
@@ -202,13 +255,14 @@ def _session(request: IqRequest) -> XmppSession:
     return stream
 
 
-def fin(page: ArchivePage, shown: tuple[Message, ...]) -> ET.Element:
+def fin(page: ArchivePage, shown: list[int]) -> ET.Element:
+    """The end of the answer: complete or not, and the ids of the first and last entries shown."""
     fin = ET.Element(f"{{{NS}}}fin")
     if page.complete:
         fin.set("complete", "true")
     rsm = ET.SubElement(fin, f"{{{RSM}}}set")
     if shown:
-        ET.SubElement(rsm, f"{{{RSM}}}first").text = str(shown[0].id)
-        ET.SubElement(rsm, f"{{{RSM}}}last").text = str(shown[-1].id)
+        ET.SubElement(rsm, f"{{{RSM}}}first").text = str(shown[0])
+        ET.SubElement(rsm, f"{{{RSM}}}last").text = str(shown[-1])
     ET.SubElement(rsm, f"{{{RSM}}}count").text = str(page.count)
     return fin

@@ -4,11 +4,13 @@ The same form and paging as one's own archive (`xep0313_mam.py`), over the core 
 history. Results come from the room, each a groupchat message from `room/nick` (the nick it
 was sent under, as live, when this process remembers it; else the sender's nick when joined
 here, else their username) with the room's stanza-id; a deleted message is
-an XEP-0424 `<retracted/>` tombstone. `with` filters by sender: an occupant JID (`room/nick`:
-the person joined under that nick here, else the person of that username) or a person's
-JID; one that names nobody gives an empty page. A room the
-user may not see is `item-not-found`; a room they see but are not a member of (an open one)
-is `forbidden`.
+an XEP-0424 `<retracted/>` tombstone. Corrections, retractions and reaction sets are
+entries too, at their own ids and times, as the room sent them live (a client catching up
+after an entry gets what changed since); a moderator's deletion is only the message's
+tombstone. `with` filters by sender (and then leaves the changes out): an occupant JID
+(`room/nick`: the person joined under that nick here, else the person of that username) or
+a person's JID; one that names nobody gives an empty page. A room the user may not see is
+`item-not-found`; a room they see but are not a member of (an open one) is `forbidden`.
 """
 
 from __future__ import annotations
@@ -17,19 +19,23 @@ import xml.etree.ElementTree as ET
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from roost.core.archive.catchup import MessageChange
 from roost.core.archive.query import Paging
+from roost.core.events import MessageDeleted, ReactionsChanged
 from roost.model.archive import ArchiveFilter, ArchivePage
 from roost.model.errors import BadRequest, NotFound
 from roost.model.jid import Jid
 from roost.model.messages import Message
+from roost.xmpp.changes import change as changed_stanza
 from roost.xmpp.errors import StanzaError
 from roost.xmpp.ext import IqRequest
 from roost.xmpp.ext import xep0313_mam as mam  # the MAM extension's form and paging
-from roost.xmpp.ext.xep0045_muc.history import quoted_room_message
+from roost.xmpp.ext.xep0045_muc.history import quoted_room_message, sender_nick
 from roost.xmpp.ext.xep0045_muc.moderation import moderated_tombstone
 from roost.xmpp.ext.xep0045_muc.occupancy import RoomOccupants
 from roost.xmpp.ext.xep0045_muc.rooms import find_room
 from roost.xmpp.ext.xep0045_muc.stanzas import CLIENT, room_jid, room_local, stamp
+from roost.xmpp.ext.xep0444_reactions import reactions_element
 
 if TYPE_CHECKING:
     from roost.xmpp.session import XmppSession
@@ -59,10 +65,13 @@ async def on_room_query(session: XmppSession, request: IqRequest, to: Jid, kind:
         sender = await _sender(session, occupants, query.with_jid)
         match = replace(match, only_from=sender if sender is not None else NOBODY)
     page = await _read(session, room.id, match, Paging(after, before, newest, limit))
-    shown = page.messages if max_items > 0 else ()
-    for message in shown:
-        session.send(await _result(session, request, occupants, message))
-    request.result(mam.fin(page, shown))
+    entries = await mam.in_order(request, page) if max_items > 0 else []
+    for entry in entries:
+        if isinstance(entry, Message):
+            session.send(await _result(session, request, occupants, entry))
+        elif (changed := await _change_result(session, request, occupants, entry)) is not None:
+            session.send(changed)
+    request.result(mam.fin(page, [mam.entry_id(entry) for entry in entries]))
 
 
 NOBODY = 0  # no account has id 0: a `with` that names nobody matches no message
@@ -87,7 +96,7 @@ async def _sender(session: XmppSession, occupants: RoomOccupants, jid: Jid) -> i
 
 async def _read(session: XmppSession, room_id: int, match: ArchiveFilter, paging: Paging) -> ArchivePage:
     try:
-        return await session.services.archive_queries.room(session.user, room_id, match, paging)
+        return await session.services.archive_queries.room(session.user, room_id, match, paging, changes=True)
     except NotFound as error:
         if error.code == "conversation.not_found":
             raise StanzaError("auth", "forbidden", "Only the room's members read its archive.") from None
@@ -108,5 +117,37 @@ async def _result(session: XmppSession, request: IqRequest, occupants: RoomOccup
         if body is not None:
             inner.remove(body)
         inner.insert(0, await moderated_tombstone(session, occupants, message))
+    forwarded.append(inner)
+    return wrapper
+
+
+async def _change_result(
+    session: XmppSession, request: IqRequest, occupants: RoomOccupants, change: MessageChange
+) -> ET.Element | None:
+    """A correction, retraction or reaction set as the room sent it live, from the occupant JID
+    of who made it, naming the message by its stanza-id; None for a moderator's deletion (the
+    message's own entry is its tombstone)."""
+    message = change.message
+    if isinstance(change, MessageDeleted) and message.is_moderated:
+        return None
+    reaction = isinstance(change, ReactionsChanged)
+    actor = change.user_id if isinstance(change, ReactionsChanged) else message.sender_id
+    if actor is None:
+        return None
+    sent_under = occupants.nick_of_sender(actor) if reaction else session.server.rooms.sent_nick(message)
+    nick = await sender_nick(session, occupants, actor, sent_under=sent_under)
+    attributes = {"type": "groupchat", "from": str(room_jid(session.domain, occupants.local, nick))}
+    inner = ET.Element(f"{{{CLIENT}}}message", {**attributes, "id": str(change.event_id)})
+    if isinstance(change, ReactionsChanged):
+        inner.append(reactions_element(message, actor, str(message.id)))
+    else:
+        changed_stanza(session, inner, change, retracted_id=str(message.id))
+    room = str(room_jid(session.domain, occupants.local))
+    wrapper = ET.Element(f"{{{CLIENT}}}message", {"from": room, "to": str(session.jid)})
+    attributes = {"id": str(change.event_id)}
+    if request.payload.get("queryid"):
+        attributes["queryid"] = request.payload.get("queryid", "")[:256]
+    forwarded = ET.SubElement(ET.SubElement(wrapper, f"{{{MAM}}}result", attributes), f"{{{FORWARD}}}forwarded")
+    ET.SubElement(forwarded, f"{{{DELAY}}}delay", {"from": room, "stamp": stamp(mam.id_moment(change.event_id))})
     forwarded.append(inner)
     return wrapper
