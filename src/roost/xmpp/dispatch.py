@@ -4,7 +4,8 @@ The server sets `from` on everything a client sends (RFC 6120 §8.1.2.1): a `fro
 is not the client's own full or bare JID ends the stream with <invalid-from/>. Each
 stanza runs in a guard, so one bad stanza gets an error reply and the stream goes on.
 An iq to a full JID of an account goes to that client (`iq_routing.py`); the server
-answers the others: those to itself, its services, and accounts' bare JIDs.
+answers the others: those to itself, its services, and accounts' bare JIDs (but for someone
+who blocks the asker or whom the asker blocks, XEP-0191: `service-unavailable`).
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ from __future__ import annotations
 import logging
 import xml.etree.ElementTree as ET
 
-from roost.model.errors import BadRequest, RoostError
+from roost.model.errors import BadRequest, NotFound, RoostError
 from roost.model.jid import Jid
+from roost.model.users import User
 from roost.xmpp import im, iq_routing, presence
 from roost.xmpp.errors import StanzaError, StreamError, error_reply, from_roost_error
 from roost.xmpp.ext import IqRequest
@@ -116,6 +118,8 @@ async def _answer_here(session: XmppSession, iq: ET.Element, to: Jid | None, kin
     """A get or set to the server, a service or an account's bare JID: the server's handlers answer."""
     if to is not None and not _is_answered_here(session, to, kind, iq[0].tag):
         raise StanzaError("cancel", "service-unavailable")
+    if to is not None and await _is_blocked_account(session, to):
+        raise StanzaError("cancel", "service-unavailable")  # XEP-0191: not on their behalf either
     handler = session.server.registry.iq_handler(kind, iq[0].tag)
     if handler is None:
         raise StanzaError("cancel", "service-unavailable")
@@ -129,6 +133,25 @@ def _is_answered_here(session: XmppSession, to: Jid, kind: str, tag: str) -> boo
         return True
     is_account = to.domain == session.domain and bool(to.local) and not to.resource
     return is_account and registry.answers_for_accounts(kind, tag)
+
+
+async def _is_blocked_account(session: XmppSession, to: Jid) -> bool:
+    """Another account's bare JID, and one of the two blocks the other: the server answers
+    nothing for them (their vCard, PEP items, disco#info), as they would not themselves."""
+    if to.domain != session.domain or not to.local or to.resource or _is_own(session, to):
+        return False
+    hidden = await session.services.blocking.lists.hidden_from(session.user_id)
+    if not hidden:
+        return False
+    user = session.services.accounts.cached(to.local) or await _lookup(session, to.local)
+    return user is not None and user.id in hidden
+
+
+async def _lookup(session: XmppSession, username: str) -> User | None:
+    try:
+        return await session.services.accounts.lookup(username)
+    except (NotFound, BadRequest):
+        return None
 
 
 def _is_own(session: XmppSession, to: Jid) -> bool:

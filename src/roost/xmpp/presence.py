@@ -9,7 +9,8 @@
   rules (`core/directory/roster.py`); to an address that is no account here, a `subscribe`
   is answered `unsubscribed` for it (§8.5.1) and the others are dropped.
 - A probe (§4.3) from a client is answered with the contact's resources, or `unavailable`,
-  when the user may see them; otherwise with nothing.
+  when the user may see them; otherwise (not visible, or either blocks the other, XEP-0191)
+  with nothing.
 """
 
 from __future__ import annotations
@@ -115,6 +116,8 @@ async def _probe(session: XmppSession, to: Jid) -> None:
     visible = await session.services.directory.visible_to(session.user_id)
     if visible is not None and other.id not in visible:
         return  # not subscribed: nothing to reveal (§4.3.2)
+    if other.id in await session.services.blocking.lists.hidden_from(session.user_id):
+        return  # one blocks the other (XEP-0191): as for a broadcast, nothing
     resources = session.services.presence.resources(other.id)
     for presence in resources:
         session.send(await presence_stanza(presence, session))

@@ -32,9 +32,9 @@ async def blocklist(client: Client) -> list[str]:
     return [item.get("jid") for item in result.xml.iter(f"{{{NS}}}item")]
 
 
-async def condition_of(client: Client, kind: str, payload: str) -> tuple[str, ET.Element]:
+async def condition_of(client: Client, kind: str, payload: str, to: str | None = None) -> tuple[str, ET.Element]:
     try:
-        await send_iq(client, kind, payload)
+        await send_iq(client, kind, payload, to=to)
     except IqError as error:
         return str(error.condition), error.iq.xml
     raise AssertionError("expected an error")
@@ -120,6 +120,15 @@ async def test_a_block_hides_presence_both_ways(server: ServerProcess, make_pers
         async with connected(server, bob.username, bob.password, resource="late") as late:
             await asyncio.sleep(0.5)
             assert all(p["from"].bare != alice_jid for p in drain_all(late.presences))
+        # Asking directly reveals nothing either: a probe gets no answer, an iq to her bare JID
+        # (her vCard) service-unavailable, as to someone not there.
+        b.send_presence(ptype="probe", pto=alice_jid)
+        b.send_presence(ptype="probe", pto=bob_jid)  # a barrier: his own comes back after hers would
+        await wait_for(b.presences, lambda p: p["from"].bare == bob_jid and p["show"] == "away")
+        assert all(p["from"].bare != alice_jid for p in drain_all(b.presences))
+        for client, to in ((b, alice_jid), (a, bob_jid)):  # both ways, as presence
+            condition, _ = await condition_of(client, "get", "<vCard xmlns='vcard-temp'/>", to=to)
+            assert condition == "service-unavailable"
         await send_iq(a, "set", f"<unblock xmlns='{NS}'/>")
         back = await wait_for(b.presences, lambda p: p["from"].bare == alice_jid)
         assert back["show"] == "dnd"

@@ -8,7 +8,7 @@ from typing import Any
 from tests.conftest import MakePerson
 from tests.support.client import Person
 from tests.support.server import ServerProcess
-from tests.support.xmpp import connected, every_message, send_iq, send_payload, wait_for
+from tests.support.xmpp import connected, drain, every_message, send_iq, send_payload, wait_for
 
 MARKERS = "urn:xmpp:chat-markers:0"
 DISPLAYED = f"{{{MARKERS}}}displayed"
@@ -66,3 +66,26 @@ async def test_a_marker_for_an_unknown_message_is_an_error(server: ServerProcess
             send_payload(a, f"{bob.username}@localhost", payload)
             error = await wait_for(errors, lambda _e: True)
             assert error["error"]["condition"] == condition
+
+
+async def test_the_client_that_sent_a_marker_gets_no_copy_of_it(server: ServerProcess, make_person: MakePerson) -> None:
+    """Your other clients get your marker as a <sent/> carbon; the one that sent it does not."""
+    alice, bob = await make_person("alice"), await make_person("bob")
+    conversation = await alice.direct(bob)
+    bob_jid = f"{bob.username}@localhost"
+    plugins = ("xep_0030", "xep_0199", "xep_0280")
+    async with (
+        connected(server, alice.username, alice.password, resource="desk", plugins=plugins) as desk,
+        connected(server, alice.username, alice.password, resource="phone", plugins=plugins) as phone,
+    ):
+        for client in (desk, phone):
+            await send_iq(client, "set", f"<enable xmlns='{CARBONS}'/>")
+        at_desk, at_phone = every_message(desk), every_message(phone)
+        await bob.send(conversation, "read me")
+        live = await wait_for(desk.messages, lambda m: m["body"] == "read me")
+        send_payload(desk, bob_jid, f"<displayed xmlns='{MARKERS}' id='{live['id']}'/>")
+        copy = await wait_for(at_phone, lambda m: m.xml.find(f".//{DISPLAYED}") is not None)
+        assert copy.xml.find(f"{{{CARBONS}}}sent") is not None
+        await bob.send(conversation, "barrier")
+        await wait_for(desk.messages, lambda m: m["body"] == "barrier")
+        assert all(m.xml.find(f".//{DISPLAYED}") is None for m in drain(at_desk))

@@ -384,8 +384,9 @@ class ConversationService:
         self.router.send(ConversationChanged(updated, "updated", event_id), recipients)
         return updated
 
-    async def mark_read(self, user: User, conversation_id: int, message_id: int) -> bool:
-        """Move the user's read marker; every member's sessions learn it (for "seen by")."""
+    async def mark_read(self, user: User, conversation_id: int, message_id: int, *, origin: str | None = None) -> bool:
+        """Move the user's read marker; every member's sessions learn it (for "seen by"), but the
+        session `origin`, if given (the client that sent the marker)."""
         await self.require_member(user.id, conversation_id)
         conversation = await self.store.get(conversation_id)
         if conversation is None or message_id > conversation.last_message_id:
@@ -395,7 +396,8 @@ class ConversationService:
         event_id = self.ids.next_id()
         moved = await self.store.set_last_read(conversation_id, user.id, message_id, event_id=event_id)
         if moved:
-            self.router.send(ReadMarkerMoved(conversation_id, user.id, message_id, event_id), recipients)
+            event = ReadMarkerMoved(conversation_id, user.id, message_id, event_id)
+            self.router.send(event, recipients, except_session=origin)
         return moved
 
     async def set_muted(self, user: User, conversation_id: int, muted: bool) -> None:

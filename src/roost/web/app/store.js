@@ -18,7 +18,7 @@ import { compareIds } from './format.js';
  *   encryption?: string | null, deleted_by?: number | null, deletion_reason?: string | null}} Message
  * @typedef {{id: string, kind: string, name: string, topic: string, last_message_id: string, last_read_id: string,
  *   unread: number, mentions: number, member_ids: number[], is_archived: boolean, visibility?: string,
- *   role?: string, muted?: boolean}} Conversation
+ *   role?: string, muted?: boolean, created_by?: number | null}} Conversation
  */
 
 const bus = new EventTarget();
@@ -78,7 +78,18 @@ export function titleOf(conversation) {
 
 /** Conversations by latest activity, newest first. */
 export function sortedConversations() {
-  return [...state.conversations.values()].sort((a, b) => compareIds(b.last_message_id, a.last_message_id));
+  return [...state.conversations.values()]
+    .filter((c) => !unopened(c))
+    .sort((a, b) => compareIds(b.last_message_id, a.last_message_id));
+}
+
+/**
+ * A direct conversation the other person opened and nobody wrote in yet: not listed until a
+ * message comes (clicking someone in the directory should not show up in their list).
+ * @param {Conversation} c
+ */
+function unopened(c) {
+  return c.kind === 'direct' && String(c.last_message_id) === '0' && c.created_by !== state.me?.id && c.id !== state.current;
 }
 
 /** @param {string} conversationId */

@@ -21,4 +21,4 @@ async def on_displayed(request: MessageRequest) -> None:
         raise StanzaError("modify", "bad-request", "A marker names the message by id.")
     user = request.stream.user
     message = await request.services.archive_queries.find(user, request.conversation_id, reference)
-    await request.services.conversations.mark_read(user, request.conversation_id, message.id)
+    await request.services.conversations.mark_read(user, request.conversation_id, message.id, origin=request.origin)
