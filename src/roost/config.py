@@ -47,6 +47,9 @@ class DatabaseSettings(_Section):
     batch_max: int = Field(256, ge=1, le=10_000)
     commit_delay_ms: float = Field(2.0, ge=0, le=100)
     pool_size: int = Field(10, ge=1, le=200)
+    # How long the event loop may hold the interpreter while the database threads wait for it
+    # (Python's switch interval; its own default is 5 ms): see docs/configuration.md.
+    thread_switch_ms: float = Field(0.5, ge=0.1, le=10)
 
 
 class LimitSettings(_Section):

@@ -7,6 +7,7 @@ import contextlib
 import gc
 import logging
 import socket
+import sys
 from collections.abc import AsyncIterator
 from types import FrameType
 
@@ -179,6 +180,9 @@ def build_app(settings: Settings) -> FastAPI:
 
 def serve(settings: Settings) -> None:
     """Run until SIGINT/SIGTERM; then stop accepting, flush writes, tell clients, exit 0."""
+    # The writer's thread hands each commit back to the loop, and needs the interpreter to do
+    # so: by Python's default the busy loop keeps it up to 5 ms more (bench/README.md).
+    sys.setswitchinterval(settings.database.thread_switch_ms / 1000)
     app = build_app(settings)
     tls = settings.http_uses_tls
     if tls and not settings.cert_file.exists():
