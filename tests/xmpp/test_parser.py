@@ -311,7 +311,7 @@ def test_one_huge_feed_is_refused_after_at_most_one_block_past_the_limit() -> No
     with pytest.raises(XmlStreamError) as caught:
         stream.feed(b"<message><body>" + b"x" * 50_000_000)
     assert caught.value.condition == "policy-violation"
-    assert time.perf_counter() - started < 0.5
+    assert time.perf_counter() - started < 2  # parsing it all would take minutes; 0.02 s when idle
 
 
 def test_oversize_stream_header_and_prolog_are_refused() -> None:
@@ -336,7 +336,7 @@ def test_billion_laughs_is_refused_quickly_with_little_memory(step: int) -> None
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert elapsed < 0.05
+    assert elapsed < 0.5  # expanded, it would take minutes; a few ms when the machine is idle
     assert peak < 1_000_000
 
 

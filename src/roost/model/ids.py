@@ -9,6 +9,7 @@ EPOCH_MS = 1_704_067_200_000  # 2024-01-01T00:00:00Z
 NODE_BITS = 10
 SEQ_BITS = 12
 MAX_SEQ = (1 << SEQ_BITS) - 1
+MAX_ID = (1 << 63) - 1  # a signed 64-bit integer, as both databases store it
 # Ids made by the admin CLI carry their own node number, so they never collide with the server's
 # and a running server can tell the CLI's changes in its logs (`core/conversations/elsewhere.py`).
 ADMIN_TOOL_NODE = 1023
@@ -44,8 +45,9 @@ class IdGenerator:
 
 
 def id_floor(ms_since_unix: int) -> int:
-    """The smallest id that could have been made at this time (for date filters)."""
-    return max(ms_since_unix - EPOCH_MS, 0) << (NODE_BITS + SEQ_BITS)
+    """The smallest id that could have been made at this time (for date filters); past the
+    ids' last millisecond (in 2093), the largest id there can be."""
+    return min(max(ms_since_unix - EPOCH_MS, 0) << (NODE_BITS + SEQ_BITS), MAX_ID)
 
 
 def id_time_ms(value: int) -> int:

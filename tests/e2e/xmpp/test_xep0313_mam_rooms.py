@@ -102,3 +102,15 @@ async def test_changes_in_a_room_after_an_entry_are_entries_too(server: ServerPr
         assert emojis is not None and emojis.get("id") == first["id"]
         assert reacted.get("from") == str(room_jid(room, carol.username))
         assert since.complete
+
+        # A room admin removes carol's message: the catch-up has it, from the room (XEP-0425).
+        spam = await carol.send(room["id"], "buy now")
+        mark = spam["id"]
+        removed = await alice.http.delete(f"/api/v1/messages/{spam['id']}", params={"reason": "spam"})
+        assert removed.status_code == 200
+        later = await mam(c, results, f"<set xmlns='{RSM}'><after>{mark}</after></set>", to=to)
+        (moderated,) = [r.find(f"{{{FORWARD}}}forwarded/{{{CLIENT}}}message") for r in later.results]
+        assert moderated is not None and moderated.get("from") == to
+        retract = moderated.find("{urn:xmpp:message-retract:1}retract")
+        assert retract is not None and retract.get("id") == spam["id"]
+        assert retract.find("{urn:xmpp:message-moderate:1}moderated") is not None

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, bindparam, func, select, update
+from sqlalchemy import ColumnElement, Table, bindparam, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from roost.model.archive import ArchiveFilter, ArchivePage, ArchiveQuery
@@ -47,8 +47,12 @@ def _change_conditions(query: ArchiveQuery) -> list[ColumnElement[bool]] | None:
     match: ArchiveFilter = query.match
     if not query.with_changes or match.not_from is not None or match.only_from is not None:
         return None
-    e = t.events
-    found: list[ColumnElement[bool]] = [e.c.conversation_id.in_(query.conversation_ids), e.c.kind.in_(MESSAGE_CHANGES)]
+    e, m = t.events, t.messages
+    found: list[ColumnElement[bool]] = [
+        e.c.conversation_id.in_(query.conversation_ids),
+        e.c.kind.in_(MESSAGE_CHANGES),
+        exists().where(m.c.id == e.c.ref_id),  # not of a message retention removed since
+    ]
     if match.start is not None:  # an event's time is its id's
         found.append(e.c.id >= id_floor(int(match.start.timestamp() * 1000)))
     if match.end is not None:

@@ -129,7 +129,7 @@ export function composer(conversationId, title, connection) {
       tell(`Not sent: ${/** @type {Error} */ (error).message}`, 'error');
       if (!input.value) { // nothing is lost: the text, its files and its reply are back to fix
         input.value = body;
-        keepDraft();
+        if (input.isConnected || !drafts.has(conversationId)) keepDraft(); // not over newer text typed elsewhere
         if (files.size === 0) for (const [key, entry] of sentFiles) { files.set(key, entry); uploads.append(entry.item); }
         if (!replyTo && sentReply) {
           replyTo = sentReply.id;
@@ -168,5 +168,5 @@ export function composer(conversationId, title, connection) {
     event.preventDefault();
     submit();
   });
-  return { form, input, addFile, reply, retitle };
+  return { form, input, addFile, reply, retitle, dispose: keepDraft };
 }

@@ -330,6 +330,7 @@ export class ConversationView {
   }
 
   dispose() {
+    this.box.dispose(); // the draft as it is (a completed @mention too)
     for (const stop of this.unsubscribe) stop();
     this.resized.disconnect();
     this.header.dispose();

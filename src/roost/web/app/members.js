@@ -54,7 +54,15 @@ function memberList(roomId, members, mine) {
     members.map((m) => {
       const name = nameOf(m.user_id);
       const removable = admin && m.user_id !== state.me?.id && m.role !== 'owner';
-      return h(
+      const key = `${roomId}:${m.user_id}`;
+      const remove = () => attempt(del(`/rooms/${roomId}/members/${m.user_id}`), `${name} removed`);
+      const removeButton = removable && h('button', {
+        type: 'button',
+        class: 'remove',
+        'aria-label': `Remove ${name}`,
+        onclick: () => confirmRemoval(/** @type {HTMLElement} */ (removeButton), name, key, remove),
+      }, 'Remove');
+      const item = h(
         'li',
         { class: 'member' },
         presenceDot(m.user_id),
@@ -65,33 +73,50 @@ function memberList(roomId, members, mine) {
           'div',
           { class: 'member-actions' }, // a line of its own under the name
           ...roleButtons(roomId, m, mine, name),
-          removable && h('button', {
-            type: 'button',
-            class: 'remove',
-            'aria-label': `Remove ${name}`,
-            onclick: (/** @type {MouseEvent} */ event) => confirmRemoval(/** @type {HTMLElement} */ (event.currentTarget), name, () => attempt(del(`/rooms/${roomId}/members/${m.user_id}`), `${name} removed`)),
-          }, 'Remove'),
+          removeButton,
         ),
       );
+      // The list is drawn again on every presence change: a question being asked stays.
+      if (removeButton && confirming === key) confirmRemoval(removeButton, name, key, remove, false);
+      return item;
     }),
   );
 }
 
+/** The member whose removal is being asked about (`room:user`), kept across the list's redraws. */
+let confirming = '';
+
 /**
  * Ask before removing someone (one click is easy to land on the wrong line): the actions of
  * their line become the question, until "Remove" or "Keep".
- * @param {HTMLElement} button @param {string} name @param {() => void} remove
+ * @param {HTMLElement} button @param {string} name @param {string} key @param {() => void} remove
+ * @param {boolean} [asked] false: the question is drawn again (a redraw), keeping the focus in it
  */
-function confirmRemoval(button, name, remove) {
+function confirmRemoval(button, name, key, remove, asked = true) {
   const actions = /** @type {HTMLElement} */ (button.parentElement);
   const before = [...actions.childNodes];
-  const keep = h('button', { type: 'button', onclick: () => actions.replaceChildren(...before) }, 'Keep');
-  actions.replaceChildren(
-    h('span', { class: 'confirm' }, `Remove ${name} from the room?`),
-    h('button', { type: 'button', class: 'remove', 'aria-label': `Yes, remove ${name}`, onclick: remove }, 'Remove'),
-    keep,
-  );
-  keep.focus();
+  confirming = key;
+  const keep = h('button', {
+    type: 'button',
+    onclick: () => {
+      confirming = '';
+      actions.replaceChildren(...before);
+      button.focus();
+    },
+  }, 'Keep');
+  const yes = /** @type {HTMLButtonElement} */ (h('button', {
+    type: 'button',
+    class: 'remove',
+    'aria-label': `Yes, remove ${name}`,
+    onclick: () => {
+      confirming = '';
+      yes.disabled = true; // once: a second click would ask to remove someone already gone
+      remove();
+    },
+  }, 'Remove'));
+  actions.replaceChildren(h('span', { class: 'confirm' }, `Remove ${name} from the room?`), yes, keep);
+  if (asked) keep.focus();
+  else queueMicrotask(() => { if (document.activeElement === document.body) keep.focus(); });
 }
 
 /** @param {string} roomId @param {Set<number>} present */

@@ -78,18 +78,7 @@ export function titleOf(conversation) {
 
 /** Conversations by latest activity, newest first. */
 export function sortedConversations() {
-  return [...state.conversations.values()]
-    .filter((c) => !unopened(c))
-    .sort((a, b) => compareIds(b.last_message_id, a.last_message_id));
-}
-
-/**
- * A direct conversation the other person opened and nobody wrote in yet: not listed until a
- * message comes (clicking someone in the directory should not show up in their list).
- * @param {Conversation} c
- */
-function unopened(c) {
-  return c.kind === 'direct' && String(c.last_message_id) === '0' && c.created_by !== state.me?.id && c.id !== state.current;
+  return [...state.conversations.values()].sort((a, b) => compareIds(b.last_message_id, a.last_message_id));
 }
 
 /** @param {string} conversationId */

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 
 from roost.core.archive.catchup import MessageChange
 from roost.core.archive.query import Paging
-from roost.core.events import ReactionsChanged
+from roost.core.events import MessageDeleted, ReactionsChanged
 from roost.model.archive import ArchiveFilter, ArchivePage
 from roost.model.errors import BadRequest, NotFound
 from roost.model.ids import id_time_ms
@@ -30,6 +30,7 @@ from roost.xmpp.changes import change as changed_stanza
 from roost.xmpp.changes import reference
 from roost.xmpp.errors import StanzaError
 from roost.xmpp.ext import Extension, IqRequest
+from roost.xmpp.ext.xep0444_reactions import ext as reactions_ext
 from roost.xmpp.ext.xep0444_reactions import reactions_element
 from roost.xmpp.render import CLIENT, chat_stanza, delay, jid_of, other_jid, peer_jid
 from roost.xmpp.session import XmppSession
@@ -84,9 +85,9 @@ async def on_query(request: IqRequest) -> None:
     for entry in entries:
         if isinstance(entry, Message):
             request.stream.send(await _result(request, entry))
-        else:
-            request.stream.send(await _change_result(request, entry))
-    request.result(fin(page, [entry_id(entry) for entry in entries]))
+        elif (changed := await _change_result(request, entry)) is not None:
+            request.stream.send(changed)
+    request.result(fin(page, page_ids(page)))
 
 
 async def in_order(request: IqRequest, page: ArchivePage) -> list[Message | MessageChange]:
@@ -99,6 +100,11 @@ async def in_order(request: IqRequest, page: ArchivePage) -> list[Message | Mess
 def entry_id(entry: Message | MessageChange) -> int:
     """An entry's archive id: a message's own, a change's event id."""
     return entry.id if isinstance(entry, Message) else entry.event_id
+
+
+def page_ids(page: ArchivePage) -> list[int]:
+    """The ids of the page's entries, in order, shown or not: the paging goes on from them."""
+    return sorted([m.id for m in page.messages] + [e.id for e in page.changes])
 
 
 def _check_archive(request: IqRequest) -> None:
@@ -212,11 +218,17 @@ async def _result(request: IqRequest, message: Message) -> ET.Element:
     return wrapped(request, message.id, message.created_at, await chat_stanza(session, message, None, to=to))
 
 
-async def _change_result(request: IqRequest, change: MessageChange) -> ET.Element:
+async def _change_result(request: IqRequest, change: MessageChange) -> ET.Element | None:
     """An edit, deletion or reaction change as an archive entry: the correction (XEP-0308),
-    retraction (XEP-0424) or reaction set (XEP-0444) its client sent, at the change's time."""
+    retraction (XEP-0424) or reaction set (XEP-0444) its client sent, at the change's time.
+    None when there is nothing to show: an edit of, or a reaction to, a message deleted since
+    (its deletion is an entry too), or a reaction where XEP-0444 is not installed."""
     session = _session(request)
     message = change.message
+    if message.is_deleted and not isinstance(change, MessageDeleted):
+        return None
+    if isinstance(change, ReactionsChanged) and not session.registry.has(reactions_ext.name):
+        return None
     actor = change.user_id if isinstance(change, ReactionsChanged) else message.sender_id
     actor = message.sender_id if actor is None else actor
     bare = session.bare_text

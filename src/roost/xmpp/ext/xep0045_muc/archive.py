@@ -6,8 +6,8 @@ was sent under, as live, when this process remembers it; else the sender's nick 
 here, else their username) with the room's stanza-id; a deleted message is
 an XEP-0424 `<retracted/>` tombstone. Corrections, retractions and reaction sets are
 entries too, at their own ids and times, as the room sent them live (a client catching up
-after an entry gets what changed since); a moderator's deletion is only the message's
-tombstone. `with` filters by sender (and then leaves the changes out): an occupant JID
+after an entry gets what changed since); a moderator's deletion comes from the room, as
+live. `with` filters by sender (and then leaves the changes out): an occupant JID
 (`room/nick`: the person joined under that nick here, else the person of that username) or
 a person's JID; one that names nobody gives an empty page. A room the user may not see is
 `item-not-found`; a room they see but are not a member of (an open one) is `forbidden`.
@@ -28,14 +28,13 @@ from roost.model.jid import Jid
 from roost.model.messages import Message
 from roost.xmpp.changes import change as changed_stanza
 from roost.xmpp.errors import StanzaError
-from roost.xmpp.ext import IqRequest
+from roost.xmpp.ext import IqRequest, xep0444_reactions
 from roost.xmpp.ext import xep0313_mam as mam  # the MAM extension's form and paging
 from roost.xmpp.ext.xep0045_muc.history import quoted_room_message, sender_nick
-from roost.xmpp.ext.xep0045_muc.moderation import moderated_tombstone
+from roost.xmpp.ext.xep0045_muc.moderation import moderated_tombstone, moderation
 from roost.xmpp.ext.xep0045_muc.occupancy import RoomOccupants
 from roost.xmpp.ext.xep0045_muc.rooms import find_room
 from roost.xmpp.ext.xep0045_muc.stanzas import CLIENT, room_jid, room_local, stamp
-from roost.xmpp.ext.xep0444_reactions import reactions_element
 
 if TYPE_CHECKING:
     from roost.xmpp.session import XmppSession
@@ -71,7 +70,7 @@ async def on_room_query(session: XmppSession, request: IqRequest, to: Jid, kind:
             session.send(await _result(session, request, occupants, entry))
         elif (changed := await _change_result(session, request, occupants, entry)) is not None:
             session.send(changed)
-    request.result(mam.fin(page, [mam.entry_id(entry) for entry in entries]))
+    request.result(mam.fin(page, mam.page_ids(page)))
 
 
 NOBODY = 0  # no account has id 0: a `with` that names nobody matches no message
@@ -124,23 +123,26 @@ async def _result(session: XmppSession, request: IqRequest, occupants: RoomOccup
 async def _change_result(
     session: XmppSession, request: IqRequest, occupants: RoomOccupants, change: MessageChange
 ) -> ET.Element | None:
-    """A correction, retraction or reaction set as the room sent it live, from the occupant JID
-    of who made it, naming the message by its stanza-id; None for a moderator's deletion (the
-    message's own entry is its tombstone)."""
+    """A correction, retraction or reaction set as the room sent it live: from the occupant JID
+    of who made it, naming the message by its stanza-id; a moderator's deletion from the room
+    (`moderation.py`). None when there is nothing to show: an edit of, or a reaction to, a
+    message deleted since (its deletion is an entry too), or a reaction without XEP-0444."""
     message = change.message
     if isinstance(change, MessageDeleted) and message.is_moderated:
+        inner = await moderation(session, occupants, change)
+        del inner.attrib["to"]
+    elif message.is_deleted and not isinstance(change, MessageDeleted):
         return None
-    reaction = isinstance(change, ReactionsChanged)
-    actor = change.user_id if isinstance(change, ReactionsChanged) else message.sender_id
-    if actor is None:
-        return None
-    sent_under = occupants.nick_of_sender(actor) if reaction else session.server.rooms.sent_nick(message)
-    nick = await sender_nick(session, occupants, actor, sent_under=sent_under)
-    attributes = {"type": "groupchat", "from": str(room_jid(session.domain, occupants.local, nick))}
-    inner = ET.Element(f"{{{CLIENT}}}message", {**attributes, "id": str(change.event_id)})
-    if isinstance(change, ReactionsChanged):
-        inner.append(reactions_element(message, actor, str(message.id)))
+    elif isinstance(change, ReactionsChanged):
+        if change.user_id is None or not session.registry.has(xep0444_reactions.ext.name):
+            return None
+        inner = await _from(
+            session, occupants, change.user_id, change.event_id, occupants.nick_of_sender(change.user_id)
+        )
+        inner.append(xep0444_reactions.reactions_element(message, change.user_id, str(message.id)))
     else:
+        sent_under = session.server.rooms.sent_nick(message)
+        inner = await _from(session, occupants, message.sender_id, change.event_id, sent_under)
         changed_stanza(session, inner, change, retracted_id=str(message.id))
     room = str(room_jid(session.domain, occupants.local))
     wrapper = ET.Element(f"{{{CLIENT}}}message", {"from": room, "to": str(session.jid)})
@@ -151,3 +153,12 @@ async def _change_result(
     ET.SubElement(forwarded, f"{{{DELAY}}}delay", {"from": room, "stamp": stamp(mam.id_moment(change.event_id))})
     forwarded.append(inner)
     return wrapper
+
+
+async def _from(
+    session: XmppSession, occupants: RoomOccupants, user_id: int, event_id: int, sent_under: str | None
+) -> ET.Element:
+    """A groupchat message from someone's occupant JID (the nick it was sent under, if known)."""
+    nick = await sender_nick(session, occupants, user_id, sent_under=sent_under)
+    attributes = {"type": "groupchat", "from": str(room_jid(session.domain, occupants.local, nick))}
+    return ET.Element(f"{{{CLIENT}}}message", {**attributes, "id": str(event_id)})
