@@ -31,6 +31,21 @@ async def carbon_client(server: ServerProcess, someone: Person, resource: str) -
         yield client
 
 
+@asynccontextmanager
+async def phone_laptop_and(
+    server: ServerProcess, someone: Person, other: Person
+) -> AsyncIterator[tuple[Client, Client, Client]]:
+    """`someone` on a phone and a laptop, both with carbons on, and `other` on one client."""
+    async with (
+        carbon_client(server, someone, "phone") as phone,
+        carbon_client(server, someone, "laptop") as laptop,
+        connected(server, other.username, other.password) as them,
+    ):
+        for client in (phone, laptop):
+            await send_iq(client, "set", ENABLE)
+        yield phone, laptop, them
+
+
 def copied(stanza: Any, kind: str) -> ET.Element | None:
     """The forwarded message inside a <sent/> or <received/> carbon, if this is one."""
     carbon = stanza.xml.find(f"{{{CARBONS}}}{kind}")
@@ -204,13 +219,7 @@ async def test_own_corrections_and_retractions_made_elsewhere_arrive_as_sent_car
     conversation = await alice.direct(bob)
     bob_jid = f"{bob.username}@localhost"
     correct = "urn:xmpp:message-correct:0"
-    async with (
-        carbon_client(server, alice, "phone") as phone,
-        carbon_client(server, alice, "laptop") as laptop,
-        connected(server, bob.username, bob.password) as b,
-    ):
-        for client in (phone, laptop):
-            await send_iq(client, "set", ENABLE)
+    async with phone_laptop_and(server, alice, bob) as (phone, laptop, b):
         phone_all = every_message(phone)
         send = phone.make_message(mto=JID(bob_jid), mbody="helo", mtype="chat")
         send["id"] = "p-1"
@@ -260,13 +269,7 @@ async def test_own_reactions_made_elsewhere_arrive_as_sent_carbons(
     conversation = await alice.direct(bob)
     bob_jid = f"{bob.username}@localhost"
     sent = await bob.send(conversation, "lunch?", client_id="lunch-1")
-    async with (
-        carbon_client(server, alice, "phone") as phone,
-        carbon_client(server, alice, "laptop") as laptop,
-        connected(server, bob.username, bob.password) as b,
-    ):
-        for client in (phone, laptop):
-            await send_iq(client, "set", ENABLE)
+    async with phone_laptop_and(server, alice, bob) as (phone, laptop, b):
         phone_all = every_message(phone)
         laptop_all = every_message(laptop)
         react = phone.make_message(mto=JID(bob_jid), mtype="chat")
