@@ -133,6 +133,7 @@ class ServerProcess:
                 self.process = None
                 tail = self.log_tail()
                 if "address already in use" in (self.root / "server.log").read_text(errors="replace")[start:]:
+                    self._set_aside(start)
                     raise PortTaken(tail)
                 raise RuntimeError(f"server exited: {tail}")
             try:
@@ -141,6 +142,17 @@ class ServerProcess:
             except httpx.HTTPError:
                 time.sleep(0.1)
         raise RuntimeError(f"server did not start: {self.log_tail()}")
+
+    def _set_aside(self, start: int) -> None:
+        """The log of a start that lost its port to another test process goes to a file of its
+        own: its ERROR lines are no server's fault, and tests read server.log for errors."""
+        path = self.root / "server.log"
+        with path.open("r+b") as log:
+            log.seek(start)
+            failed = log.read()
+            log.truncate(start)
+        with (self.root / "server-port-taken.log").open("ab") as aside:
+            aside.write(failed)
 
     def log_tail(self) -> str:
         path = self.root / "server.log"
