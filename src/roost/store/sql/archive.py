@@ -15,7 +15,7 @@ from roost.model.ids import id_floor
 from roost.model.messages import LogEntry, Message
 from roost.store.sql import tables as t
 from roost.store.sql.engine import Database
-from roost.store.sql.events import MESSAGE_CHANGES
+from roost.store.sql.events import MESSAGE_CHANGES, log_entry
 from roost.store.sql.messages import hydrate
 from roost.store.sql.writer import Writer
 
@@ -109,7 +109,7 @@ class SqlArchiveStore:
                 changes, changes_complete = await _page(conn, t.events, query, changed)
                 rows, changes, fits = _merged(query, rows, changes)
                 complete = complete and changes_complete and fits
-            entries = tuple(LogEntry(r.id, r.kind, r.conversation_id, r.user_id, r.ref_id) for r in changes)
+            entries = tuple(log_entry(row) for row in changes)
             messages = tuple(await hydrate(conn, rows))
             return ArchivePage(messages, complete=complete, count=int(count or 0), changes=entries)
 
@@ -119,7 +119,7 @@ class SqlArchiveStore:
         query = select(e).where(e.c.id == event_id, e.c.kind.in_(MESSAGE_CHANGES))
         async with self.db.reader.connect() as conn:
             row = (await conn.execute(query)).first()
-        return None if row is None else LogEntry(row.id, row.kind, row.conversation_id, row.user_id, row.ref_id)
+        return None if row is None else log_entry(row)
 
     async def by_client_id(self, sender_ids: Sequence[int], client_id: str, conversation_id: int) -> list[Message]:
         """The messages these senders sent under this client id (at most one each), oldest first,

@@ -7,6 +7,8 @@ one id generator, so the log is the two merged by id.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import ColumnElement, Integer, String, and_, cast, func, literal, null, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -65,13 +67,15 @@ async def read_events(
     log = union_all(select(changes), select(created)).subquery()
     query = select(log).order_by(log.c.id).limit(limit)
     async with db.reader.connect() as conn:
-        return [
-            LogEntry(row.id, row.kind, row.conversation_id, row.user_id, row.ref_id)
-            for row in await conn.execute(query)
-        ]
+        return [log_entry(row) for row in await conn.execute(query)]
 
 
 MESSAGE_CHANGES = ("message.edited", "message.deleted", "reaction.changed")
+
+
+def log_entry(row: Any) -> LogEntry:
+    """A row of the log (an `events` row, or a message as its creation) as a LogEntry."""
+    return LogEntry(row.id, row.kind, row.conversation_id, row.user_id, row.ref_id)
 
 
 async def read_message_changes(
@@ -91,7 +95,7 @@ async def _entries(db: Database, *matches: ColumnElement[bool], limit: int) -> l
     query = select(e.c.id, e.c.kind, e.c.conversation_id, e.c.user_id, e.c.ref_id).where(*matches)
     async with db.reader.connect() as conn:
         rows = await conn.execute(query.order_by(e.c.id).limit(limit))
-        return [LogEntry(row.id, row.kind, row.conversation_id, row.user_id, row.ref_id) for row in rows]
+        return [log_entry(row) for row in rows]
 
 
 def _made_by(node: int) -> ColumnElement[bool]:

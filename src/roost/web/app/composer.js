@@ -37,6 +37,7 @@ export function composer(conversationId, title, connection) {
     h('textarea', { id: 'composer-input', rows: 1, dir: 'auto', placeholder: `Message ${title}`, 'aria-label': `Message ${title}` })
   );
   input.value = drafts.get(conversationId) ?? '';
+  /** Kept when the conversation closes (`dispose`): typed, completed, or sent (then none). */
   const keepDraft = () => { if (input.value) drafts.set(conversationId, input.value); else drafts.delete(conversationId); };
   /** The conversation's name changed (a room renamed). @param {string} now */
   const retitle = (now) => {
@@ -116,7 +117,6 @@ export function composer(conversationId, title, connection) {
     const sentFiles = [...files.entries()];
     const sentReply = replyTo ? { id: replyTo, parts: [...replyBar.childNodes] } : null;
     input.value = '';
-    keepDraft();
     cancelReply();
     files.clear();
     uploads.replaceChildren();
@@ -129,7 +129,7 @@ export function composer(conversationId, title, connection) {
       tell(`Not sent: ${/** @type {Error} */ (error).message}`, 'error');
       if (!input.value) { // nothing is lost: the text, its files and its reply are back to fix
         input.value = body;
-        if (input.isConnected || !drafts.has(conversationId)) keepDraft(); // not over newer text typed elsewhere
+        if (!input.isConnected && !drafts.has(conversationId)) keepDraft(); // closed meanwhile; not over newer text
         if (files.size === 0) for (const [key, entry] of sentFiles) { files.set(key, entry); uploads.append(entry.item); }
         if (!replyTo && sentReply) {
           replyTo = sentReply.id;
@@ -152,7 +152,6 @@ export function composer(conversationId, title, connection) {
     }
   });
   input.addEventListener('input', () => {
-    keepDraft();
     if (!input.value) typing(false);
     else if (Date.now() - lastTyping > TYPING_REPEAT_MS) typing(true);
   });

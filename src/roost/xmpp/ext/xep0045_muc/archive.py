@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from dataclasses import replace
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from roost.core.archive.catchup import MessageChange
@@ -103,19 +104,32 @@ async def _read(session: XmppSession, room_id: int, match: ArchiveFilter, paging
 
 
 async def _result(session: XmppSession, request: IqRequest, occupants: RoomOccupants, message: Message) -> ET.Element:
-    room = room_jid(session.domain, occupants.local)
-    wrapper = ET.Element(f"{{{CLIENT}}}message", {"from": str(room), "to": str(session.jid)})
-    attributes = {"id": str(message.id)}
-    if request.payload.get("queryid"):
-        attributes["queryid"] = request.payload.get("queryid", "")[:256]
-    forwarded = ET.SubElement(ET.SubElement(wrapper, f"{{{MAM}}}result", attributes), f"{{{FORWARD}}}forwarded")
-    ET.SubElement(forwarded, f"{{{DELAY}}}delay", {"from": str(room), "stamp": stamp(message.created_at)})
     inner = await quoted_room_message(session, occupants, message)
     if message.is_deleted:
         body = inner.find(f"{{{CLIENT}}}body")
         if body is not None:
             inner.remove(body)
         inner.insert(0, await moderated_tombstone(session, occupants, message))
+    return _wrapped(session, request, occupants, message.id, moment=message.created_at, inner=inner)
+
+
+def _wrapped(
+    session: XmppSession,
+    request: IqRequest,
+    occupants: RoomOccupants,
+    entry: int,
+    *,
+    moment: datetime,
+    inner: ET.Element,
+) -> ET.Element:
+    """An entry of the room's archive (XEP-0313 <result/>, from the room): `inner` forwarded with its time."""
+    room = str(room_jid(session.domain, occupants.local))
+    wrapper = ET.Element(f"{{{CLIENT}}}message", {"from": room, "to": str(session.jid)})
+    attributes = {"id": str(entry)}
+    if request.payload.get("queryid"):
+        attributes["queryid"] = request.payload.get("queryid", "")[:256]
+    forwarded = ET.SubElement(ET.SubElement(wrapper, f"{{{MAM}}}result", attributes), f"{{{FORWARD}}}forwarded")
+    ET.SubElement(forwarded, f"{{{DELAY}}}delay", {"from": room, "stamp": stamp(moment)})
     forwarded.append(inner)
     return wrapper
 
@@ -144,15 +158,7 @@ async def _change_result(
         sent_under = session.server.rooms.sent_nick(message)
         inner = await _from(session, occupants, message.sender_id, change.event_id, sent_under)
         changed_stanza(session, inner, change, retracted_id=str(message.id))
-    room = str(room_jid(session.domain, occupants.local))
-    wrapper = ET.Element(f"{{{CLIENT}}}message", {"from": room, "to": str(session.jid)})
-    attributes = {"id": str(change.event_id)}
-    if request.payload.get("queryid"):
-        attributes["queryid"] = request.payload.get("queryid", "")[:256]
-    forwarded = ET.SubElement(ET.SubElement(wrapper, f"{{{MAM}}}result", attributes), f"{{{FORWARD}}}forwarded")
-    ET.SubElement(forwarded, f"{{{DELAY}}}delay", {"from": room, "stamp": stamp(mam.id_moment(change.event_id))})
-    forwarded.append(inner)
-    return wrapper
+    return _wrapped(session, request, occupants, change.event_id, moment=mam.id_moment(change.event_id), inner=inner)
 
 
 async def _from(
