@@ -49,7 +49,10 @@ class DatabaseSettings(_Section):
     pool_size: int = Field(10, ge=1, le=200)
     # How long the event loop may hold the interpreter while the database threads wait for it
     # (Python's switch interval; its own default is 5 ms): see docs/configuration.md.
-    thread_switch_ms: float = Field(0.5, ge=0.1, le=10)
+    thread_switch_ms: float = Field(5.0, ge=0.1, le=10)
+    # How often a server reads what other processes (the admin CLI) changed: revoked logins,
+    # accounts, rooms. What the CLI does reaches live sessions within about this long.
+    follow_seconds: float = Field(2.0, ge=0.1, le=60)
 
 
 class LimitSettings(_Section):

@@ -25,7 +25,6 @@ from roost.xmpp.listener import Listeners
 from roost.xmpp.start import build_listeners, xmpp_host
 
 log = logging.getLogger(__name__)
-REVOCATION_CHECK_SECONDS = 2.0
 RETENTION_EVERY_SECONDS = 3600.0
 # The cyclic GC's first generation collects after this many new container objects
 # (CPython's default is 700). Every message allocates a few hundred, so at thousands of
@@ -39,7 +38,7 @@ async def _follow_other_processes(runtime: Runtime) -> None:
     """What the CLI changes reaches live sessions: revoked logins end, changed accounts and
     rooms are told."""
     while True:
-        await asyncio.sleep(REVOCATION_CHECK_SECONDS)
+        await asyncio.sleep(runtime.settings.database.follow_seconds)
         try:
             await runtime.services.auth.sweep_revoked()
         except Exception:

@@ -6,25 +6,21 @@ import asyncio
 import base64
 import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 import websockets
 
 from tests.support.client import open_events, person
-from tests.support.server import ADMIN_PASSWORD, ServerProcess
+from tests.support.server import ADMIN_PASSWORD, ServerProcess, server_with
 
 SENDS_MAX = 300  # 30 MB: far past what loopback socket buffers hold
 
 
 @pytest.fixture(scope="module")
 def small_queue_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    proc = ServerProcess(Path(tmp_path_factory.mktemp("slow")), extra_env={"ROOST_LIMITS__WS_QUEUE_MAX": "10"})
-    proc.init()
-    proc.start()
-    yield proc
-    proc.stop()
+    with server_with(tmp_path_factory.mktemp("slow"), ROOST_LIMITS__WS_QUEUE_MAX="10") as proc:
+        yield proc
 
 
 async def _sessions(server: ServerProcess) -> float:

@@ -34,7 +34,7 @@ from websockets.exceptions import ConnectionClosed
 
 from tests.conftest import POSTGRES_URL, database_params
 from tests.support.client import login_token
-from tests.support.server import ADMIN_PASSWORD, ServerProcess
+from tests.support.server import ADMIN_PASSWORD, ServerProcess, server_with
 
 CYCLES = 3
 DEVICES = 2  # WebSocket connections per person
@@ -59,18 +59,6 @@ def fresh_database(kind: str) -> Iterator[str]:
     finally:
         with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
             admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-
-
-@contextlib.contextmanager
-def running_server(root: Path, database_url: str) -> Iterator[ServerProcess]:
-    """A server of the test's own (not the module's), killed if the test leaves it running."""
-    server = ServerProcess(root, database_url=database_url)
-    server.init()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.kill()
 
 
 @dataclass(frozen=True)
@@ -312,7 +300,7 @@ def database(request: pytest.FixtureRequest) -> Iterator[str]:
 
 @pytest.fixture
 async def setup(tmp_path: Path, database: str) -> AsyncIterator[tuple[ServerProcess, list[Account], Ledger]]:
-    with running_server(tmp_path / "roost", database) as server:
+    with server_with(tmp_path / "roost", database) as server:
         accounts = await make_accounts(server, 4)
         first = await open_direct(server, accounts[0], accounts[1])
         second = await open_direct(server, accounts[2], accounts[3])

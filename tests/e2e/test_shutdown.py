@@ -29,8 +29,8 @@ from tests.e2e.test_durability import (
     open_direct,
     pump,
     resend,
-    running_server,
 )
+from tests.support.server import server_with
 
 ACKS_BEFORE_STOP = 200
 SEND_SECONDS = 1.5
@@ -53,7 +53,7 @@ def database(request: pytest.FixtureRequest) -> Iterator[str]:
 
 
 async def test_sigterm_closes_clients_flushes_writes_and_exits_zero(tmp_path: Path, database: str) -> None:
-    with running_server(tmp_path / "roost", database) as server:
+    with server_with(tmp_path / "roost", database) as server:
         accounts = await make_accounts(server, 4)
         first = await open_direct(server, accounts[0], accounts[1])
         second = await open_direct(server, accounts[2], accounts[3])

@@ -5,6 +5,11 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from sqlalchemy import func, select
+from sqlalchemy.dialects import sqlite
+
+from roost.store.sql import tables as t
+from roost.store.sql.events import is_message_change
 from roost.store.sql.migrate import upgrade
 
 
@@ -27,3 +32,17 @@ def test_tombstones_take_who_deleted_them_from_the_event_log(tmp_path: Path) -> 
     with sqlite3.connect(path) as db:
         rows = db.execute("SELECT id, deleted_by, deletion_reason FROM messages ORDER BY id").fetchall()
     assert rows == [(40, 1, None), (41, 3, None), (42, None, None)]
+
+
+def test_message_changes_are_found_on_their_own_index(tmp_path: Path) -> None:
+    """Migration 0024: MAM's query for the edits, deletions and reactions of a person's
+    conversations searches their partial index (SQLite's plan names it), instead of reading every
+    event of those conversations: one per message, and read markers and membership too."""
+    path = tmp_path / "changes.db"
+    upgrade(f"sqlite:///{path}")
+    e = t.events
+    query = select(func.count()).where(e.c.conversation_id.in_([7, 8]), is_message_change(), e.c.id > 100)
+    compiled = query.compile(dialect=sqlite.dialect(), compile_kwargs={"render_postcompile": True})
+    with sqlite3.connect(path) as db:
+        plan = " ".join(row[3] for row in db.execute(f"EXPLAIN QUERY PLAN {compiled}", tuple(compiled.params.values())))
+    assert "USING INDEX ix_events_message_changes" in plan or "USING COVERING INDEX ix_events_message_changes" in plan

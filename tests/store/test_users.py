@@ -242,9 +242,9 @@ async def test_the_log_of_account_changes_is_read_in_order_and_forgotten_by_age(
     users = stores.users
     start = await users.last_change_id()
     old, now = datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 1, 3, tzinfo=UTC)
-    await users.note_change(7, "created", "cli-1", old)
-    await users.note_change(7, "disabled", "server-1", now)
-    await users.note_change(8, "renamed", "cli-1", now)
+    await users.note_changes([7], "created", "cli-1", old)
+    await users.note_changes([7], "disabled", "server-1", now)
+    await users.note_changes([8], "renamed", "cli-1", now)
     changes = await users.changes_after(start, 10)
     assert [(c.user_id, c.change, c.origin) for c in changes] == [
         (7, "created", "cli-1"),
@@ -258,5 +258,5 @@ async def test_the_log_of_account_changes_is_read_in_order_and_forgotten_by_age(
     # the newest note stays however old: ids never start again below what servers have read
     await users.forget_changes(datetime(2027, 1, 1, tzinfo=UTC))
     assert [c.id for c in await users.changes_after(start, 10)] == [changes[-1].id]
-    await users.note_change(9, "created", "cli-2", now)
+    await users.note_changes([9], "created", "cli-2", now)
     assert (await users.changes_after(changes[-1].id, 10))[0].user_id == 9

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import random
 import shutil
@@ -12,6 +13,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -79,6 +81,9 @@ class ServerProcess:
             ROOST_AUTH__ARGON2_TIME_COST="1",
             ROOST_AUTH__ARGON2_MEMORY_KIB="64",
             ROOST_AUTH__ARGON2_PARALLELISM="1",
+            # what the admin CLI changes reaches sessions sooner (2 s by default): the tests
+            # that run the CLI wait less; the same code runs
+            ROOST_DATABASE__FOLLOW_SECONDS="0.5",
         )
         if self.database_url:
             env["ROOST_DATABASE__URL"] = self.database_url
@@ -175,3 +180,16 @@ class ServerProcess:
 def _is_fresh_init(root: Path) -> bool:
     """Only what `roost init` makes: the config and the data folder (no logs, no uploads yet)."""
     return {p.name for p in root.iterdir()} == {"roost.toml", "data"}
+
+
+@contextlib.contextmanager
+def server_with(root: Path, database_url: str = "", **settings: str) -> Iterator[ServerProcess]:
+    """A started server of a test's or a module's own, with these settings (ROOST_… variables);
+    killed if the test leaves it running."""
+    proc = ServerProcess(root, database_url=database_url, extra_env=settings)
+    proc.init()
+    proc.start()
+    try:
+        yield proc
+    finally:
+        proc.kill()

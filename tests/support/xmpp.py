@@ -125,8 +125,8 @@ def send_payload(
     message = client.make_message(mto=JID(to), mbody=body, mtype="chat")
     if stanza_id is not None:
         message["id"] = stanza_id
-    if payload:
-        message.append(ET.fromstring(payload))
+    for element in ET.fromstring(f"<payload>{payload}</payload>"):  # one or more elements
+        message.append(element)
     message.send()
 
 

@@ -13,7 +13,7 @@ import pytest
 from playwright.async_api import Browser, Page, Route, expect
 
 from tests.support.server import ServerProcess
-from tests.support.web import PageWatch, WebUser, api_session, sign_in
+from tests.support.web import PageWatch, WebUser, api_session, post_direct, sign_in
 from tests.web.conftest import SignedIn
 from tests.web.test_chat import open_direct
 
@@ -178,3 +178,52 @@ async def test_a_colleague_made_after_the_page_loaded_shows_by_name_and_goes_whe
     )
     await expect(people.get_by_role("button", name=re.compile("^Gus From-The-Cli"))).to_have_count(0)
     assert watch.errors == []
+
+
+async def test_a_history_page_older_than_live_changes_does_not_undo_them(
+    new_user: NewUser, browser: Browser, server: ServerProcess
+) -> None:
+    """A conversation's first page is asked for when it opens. An edit and a deletion that
+    arrive live while that page is on its way are newer than the page: they stay."""
+    alice, bob = new_user("Alice Page Race"), new_user("Bob Page Race")
+    direct = post_direct(server.url, alice, bob, "frist draft", "to be taken back")
+    with api_session(server.url, alice) as http:
+        listed = http.get(f"/api/v1/conversations/{direct}/messages").json()["messages"]
+    ids = {m["body"]: m["id"] for m in listed}
+    fetched, release = asyncio.Event(), asyncio.Event()
+    context = await browser.new_context()
+    try:
+        page = await context.new_page()
+        watch = PageWatch()
+        watch.attach(page)
+        frames: list[str] = []
+        page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: frames.append(str(payload))))
+        await sign_in(page, server.url, bob)
+
+        async def hold(route: Route) -> None:  # the page as it is now, held back until the changes came
+            answer = await route.fetch()
+            fetched.set()
+            await release.wait()
+            await route.fulfill(response=answer)
+
+        await page.route(re.compile(rf"/api/v1/conversations/{direct}/messages\?limit=50$"), hold)
+        conversations = page.get_by_role("list", name="Conversations")
+        await conversations.get_by_role("button", name=re.compile(r"^Alice Page Race")).click()
+        await asyncio.wait_for(fetched.wait(), 30)
+        with api_session(server.url, alice) as http:
+            assert http.patch(f"/api/v1/messages/{ids['frist draft']}", json={"body": "first draft"}).status_code == 200
+            assert http.delete(f"/api/v1/messages/{ids['to be taken back']}").status_code in (200, 204)
+        for _ in range(100):  # both frames reached the page (loopback: at once)
+            if any('"message.deleted"' in frame for frame in frames):
+                break
+            await asyncio.sleep(0.05)
+        assert any('"message.edited"' in frame for frame in frames)
+        release.set()
+        history = page.get_by_role("list", name="Messages with Alice Page Race")
+        await expect(history.get_by_text("first draft", exact=True)).to_be_visible()
+        await expect(history.get_by_text("frist draft")).to_have_count(0)
+        await expect(history.get_by_text("to be taken back")).to_have_count(0)
+        assert watch.errors == []
+    finally:
+        release.set()
+        await context.close()

@@ -53,9 +53,24 @@ async def test_search_filters_and_opens_around_the_result(
     await expect(results.get_by_role("listitem")).to_have_count(120)
     await expect(page.get_by_role("status").filter(has_text="120 results")).to_be_visible()
     await expect(more).to_be_hidden()
-    await form.get_by_label("Search for").fill("zanzibar")
+
+    # Filters typed with the words move into the form's fields.
+    await form.get_by_label("Sender").select_option(label="Anyone")
+    await form.get_by_label("Search for").fill(f"zanzibar from:@{bob.username}")
     await form.get_by_role("button", name="Search").click()
     await expect(results.get_by_role("listitem")).to_have_count(1)
+    await expect(results.get_by_role("button", name=re.compile("zanzibar from Bob"))).to_be_visible()
+    await expect(form.get_by_label("Search for")).to_have_value("zanzibar")
+    await expect(form.get_by_label("Sender").locator("option:checked")).to_have_text("Bob Search")
+    await form.get_by_label("Search for").fill("zanzibar from:nobody-at-all")
+    await form.get_by_role("button", name="Search").click()
+    await expect(page.get_by_role("status").filter(has_text="No one here is called")).to_be_visible()
+    await form.get_by_label("Search for").fill('in:"alice search" zanzibar from:"alice SEARCH" since:2000-01-01')
+    await form.get_by_role("button", name="Search").click()
+    await expect(results.get_by_role("listitem")).to_have_count(1)
+    await expect(results.get_by_role("button", name=re.compile("budget is approved"))).to_be_visible()
+    await expect(form.get_by_label("Since")).to_have_value("2000-01-01")
+    await expect(form.get_by_label("Conversation").locator("option:checked")).to_have_text("Alice Search")
 
     # A result opens the conversation around the message, highlighted: not the latest page.
     await results.get_by_role("button", name=re.compile("budget is approved")).click()

@@ -23,6 +23,10 @@ class MessageCreated:
 class MessageEdited:
     message: Message
     event_id: int
+    # Live only (a replay has neither): the name the editing client gave its change, and what it
+    # asked to pass on with it to the others' clients (an XMPP receipt request), as for a message.
+    client_ref: str | None = None
+    relayed: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +55,7 @@ class ConversationChanged:
     conversation: Conversation
     change: Literal["created", "updated"]
     event_id: int
+    actor_id: int | None = None  # who made or changed it (None: an admin tool)
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,7 +157,9 @@ class PepChanged:
     item_id: str | None = None
 
 
-AccountChangeKind = Literal["created", "renamed", "profile", "avatar", "admin", "disabled", "enabled", "deleted"]
+AccountChangeKind = Literal[
+    "created", "renamed", "profile", "avatar", "admin", "disabled", "enabled", "deleted", "groups"
+]
 
 
 @dataclass(frozen=True, slots=True)

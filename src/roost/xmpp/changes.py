@@ -14,6 +14,7 @@ from roost.xmpp.render import CLIENT, carbon, direct, jid_of, other_jid
 if TYPE_CHECKING:
     from roost.xmpp.session import XmppSession
 
+SID = "urn:xmpp:sid:0"
 CORRECT = "urn:xmpp:message-correct:0"
 RETRACT = "urn:xmpp:message-retract:1"
 MARKERS = "urn:xmpp:chat-markers:0"
@@ -38,13 +39,27 @@ async def changed_message(event: MessageEdited | MessageDeleted, session: XmppSe
     if await direct(session, message.conversation_id) is None or not session.give(event.event_id):
         return []  # a room's (MUC), or had already (given by offline delivery, XEP-0160)
     sender = _as_sent(session, message, await jid_of(session, message.sender_id))
-    if own:
-        to = await other_jid(session, message.conversation_id, session.user_id)
-        inner = ET.Element(f"{{{CLIENT}}}message", {"type": "chat", "from": sender, "to": to})
-        inner.set("id", str(event.event_id))
-        return [carbon(session, "sent", change(session, inner, event, retracted_id=reference(message)))]
-    attributes = {"type": "chat", "from": sender, "to": str(session.jid), "id": str(event.event_id)}
-    return [change(session, ET.Element(f"{{{CLIENT}}}message", attributes), event, retracted_id=reference(message))]
+    if not own:
+        return [_stanza(session, event, sender, str(session.jid))]
+    to = await other_jid(session, message.conversation_id, session.user_id)
+    return [carbon(session, "sent", _stanza(session, event, sender, to))]
+
+
+def _stanza(session: XmppSession, event: MessageEdited | MessageDeleted, sender: str, to: str) -> ET.Element:
+    """The 1:1 change. Its `id` is the one its client gave it, live, else its event id; with a
+    client's id it names its archive id too (XEP-0359, by the reader's account: MAM lists the
+    change there; XEP-0198 counts it). What the client passed on with its correction, live (a
+    receipt request, its origin-id), goes with it."""
+    stanza = ET.Element(f"{{{CLIENT}}}message", {"type": "chat", "from": sender, "to": to})
+    edited = event if isinstance(event, MessageEdited) else None
+    client_ref = edited.client_ref if edited is not None else None
+    stanza.set("id", client_ref or str(event.event_id))
+    if client_ref is not None:
+        ET.SubElement(stanza, f"{{{SID}}}stanza-id", {"id": str(event.event_id), "by": session.bare_text})
+    change(session, stanza, event, retracted_id=reference(event.message))
+    if edited is not None and edited.relayed:
+        stanza.extend(payloads.elements(edited.relayed, max_bytes=session.limits.max_stanza_bytes))
+    return stanza
 
 
 def _as_sent(session: XmppSession, message: Message, bare: str) -> str:

@@ -5,7 +5,8 @@ is not the client's own full or bare JID ends the stream with <invalid-from/>. E
 stanza runs in a guard, so one bad stanza gets an error reply and the stream goes on.
 An iq to a full JID of an account goes to that client (`iq_routing.py`); the server
 answers the others: those to itself, its services, and accounts' bare JIDs (but for someone
-who blocks the asker or whom the asker blocks, XEP-0191: `service-unavailable`).
+who blocks the asker, XEP-0191: `service-unavailable`, or whom the asker blocks:
+`not-acceptable` with `<blocked/>`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import logging
 import xml.etree.ElementTree as ET
 
-from roost.model.errors import BadRequest, NotFound, RoostError
+from roost.model.errors import BadRequest, Forbidden, NotFound, RoostError
 from roost.model.jid import Jid
 from roost.model.users import User
 from roost.xmpp import im, iq_routing, presence
@@ -118,8 +119,8 @@ async def _answer_here(session: XmppSession, iq: ET.Element, to: Jid | None, kin
     """A get or set to the server, a service or an account's bare JID: the server's handlers answer."""
     if to is not None and not _is_answered_here(session, to, kind, iq[0].tag):
         raise StanzaError("cancel", "service-unavailable")
-    if to is not None and await _is_blocked_account(session, to):
-        raise StanzaError("cancel", "service-unavailable")  # XEP-0191: not on their behalf either
+    if to is not None:
+        await _check_not_blocked(session, to)
     handler = session.server.registry.iq_handler(kind, iq[0].tag)
     if handler is None:
         raise StanzaError("cancel", "service-unavailable")
@@ -135,16 +136,22 @@ def _is_answered_here(session: XmppSession, to: Jid, kind: str, tag: str) -> boo
     return is_account and registry.answers_for_accounts(kind, tag)
 
 
-async def _is_blocked_account(session: XmppSession, to: Jid) -> bool:
+async def _check_not_blocked(session: XmppSession, to: Jid) -> None:
     """Another account's bare JID, and one of the two blocks the other: the server answers
-    nothing for them (their vCard, PEP items, disco#info), as they would not themselves."""
+    nothing for them (their vCard, PEP items, disco#info), as they would not themselves. As
+    for messages (XEP-0191 §3.5, §3.6): the blocked get `service-unavailable` and learn
+    nothing; the one who blocks gets `not-acceptable` with `<blocked/>`."""
     if to.domain != session.domain or not to.local or to.resource or _is_own(session, to):
-        return False
-    hidden = await session.services.blocking.lists.hidden_from(session.user_id)
-    if not hidden:
-        return False
+        return
+    lists = session.services.blocking.lists
+    if not await lists.hidden_from(session.user_id):
+        return  # the common case: no block either way, no lookup
     user = session.services.accounts.cached(to.local) or await _lookup(session, to.local)
-    return user is not None and user.id in hidden
+    if user is None:
+        return
+    if user.id in await lists.blocked_by(session.user_id):  # first: one blocked back learns nothing of it
+        raise Forbidden("block.blocking", "You blocked this person: unblock them to reach them.")
+    await lists.check_may_write(session.user_id, user.id)
 
 
 async def _lookup(session: XmppSession, username: str) -> User | None:

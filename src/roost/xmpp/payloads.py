@@ -62,6 +62,7 @@ REPLY_FALLBACK = "{urn:xmpp:fallback:0}fallback"
 EME_TAG = f"{{{EME}}}encryption"
 HINTS = "urn:xmpp:hints"
 ORIGIN_ID = "{urn:xmpp:sid:0}origin-id"
+CLIENT_REF_MAX = 128  # a client's own id of a message is kept to this many characters
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +91,14 @@ def _is_bookkeeping(child: ET.Element) -> bool:
     """Hints and an origin-id say how to handle a message; alone (a typing notice with
     <no-store/>, as Conversations sends) they are nothing to pass on."""
     return child.tag.startswith(f"{{{HINTS}}}") or child.tag == ORIGIN_ID
+
+
+def only(stanza: ET.Element, tags: tuple[str, ...]) -> str | None:
+    """The payloads of a plain message (no encrypted content) the server would keep, serialised,
+    but only those whose tag is one of `tags` or starts with one ending in '}' (a namespace)."""
+    namespaces = tuple(tag for tag in tags if tag.endswith("}"))
+    kept = [c for c in stanza if _is_kept(c, quoted=True) and (c.tag in tags or c.tag.startswith(namespaces))]
+    return "".join(serialize(child).decode() for child in kept) or None
 
 
 def reencrypted(stored: str | None, correction: ET.Element, *, max_bytes: int) -> Extras:
@@ -165,11 +174,12 @@ def client_ids(stanza: ET.Element) -> ClientIds:
     only names the message for its client (corrections, receipts), without de-duplication;
     so does an `id` beside an origin-id of another value. A message with neither gets a
     client id made here, so that carbons and rooms can remember how it was sent."""
-    stanza_id = (stanza.get("id") or "")[:128] or None
+    stanza_id = (stanza.get("id") or "")[:CLIENT_REF_MAX] or None
     origin = stanza.find(ORIGIN_ID)
     if origin is not None and (value := origin.get("id")):
         # a client that makes the two differ names the message by its `id` too (XEP-0308's <replace/>)
-        return ClientIds(value[:128], stanza_id if stanza_id != value[:128] else None)
+        value = value[:CLIENT_REF_MAX]
+        return ClientIds(value, stanza_id if stanza_id != value else None)
     if stanza_id is None:
         return ClientIds(f"roost-{secrets.token_hex(8)}", None)
     return ClientIds(None, stanza_id)

@@ -100,7 +100,7 @@ async def test_a_colleague_made_or_disabled_while_connected_is_pushed(
 async def test_a_colleague_added_or_disabled_with_the_cli_is_pushed(
     server: ServerProcess, make_person: MakePerson
 ) -> None:
-    """The CLI is another process: the server follows its account changes (every 2 s)."""
+    """The CLI is another process: the server follows its account changes (every `database.follow_seconds`)."""
     alice = await make_person("alice")
     newcomer = f"cli-{secrets.token_hex(3)}"
     async with connected(server, alice.username, alice.password) as client:
@@ -111,6 +111,20 @@ async def test_a_colleague_added_or_disabled_with_the_cli_is_pushed(
         assert made.returncode == 0, made.stderr
         added = await next_push(queue, f"{newcomer}@localhost")
         assert (added.get("name"), added.get("subscription")) == ("Cli Newcomer", "both")
+        # Groups made and changed with the CLI regroup the colleague in everyone's roster.
+        group = f"Ops {secrets.token_hex(2)}"
+        for command in (
+            ("group", "add", group, "--owner", alice.username, "--no-room"),
+            ("group", "member", group, newcomer),
+        ):
+            done = await asyncio.to_thread(server.roost, *command)
+            assert done.returncode == 0, done.stderr
+        regrouped = await next_push(queue, f"{newcomer}@localhost")
+        assert [g.text for g in regrouped.findall(f"{{{ROSTER}}}group")] == [group]
+        removed = await asyncio.to_thread(server.roost, "group", "remove", group, newcomer)
+        assert removed.returncode == 0, removed.stderr
+        back = await next_push(queue, f"{newcomer}@localhost")
+        assert [g.text for g in back.findall(f"{{{ROSTER}}}group")] == ["Colleagues"]  # the organisation
         disabled = await asyncio.to_thread(server.roost, "user", "disable", newcomer)
         assert disabled.returncode == 0, disabled.stderr
         assert (await next_push(queue, f"{newcomer}@localhost")).get("subscription") == "remove"

@@ -60,7 +60,7 @@ async def test_subject_is_the_room_topic(server: ServerProcess, make_person: Mak
         await b.plugin["xep_0045"].join_muc_wait(room_jid(room), "bob", timeout=TIMEOUT)
         a.plugin["xep_0045"].set_subject(room_jid(room), "Release on Friday")
         got = await wait_for(subjects_b, lambda m: m["subject"] == "Release on Friday")
-        assert got["from"] == room_jid(room)
+        assert got["from"] == room_jid(room, "alice")  # from who set it (XEP-0045 §8.1)
         assert (await alice.get(f"/api/v1/conversations/{room['id']}"))["topic"] == "Release on Friday"
         errors = watch(b, "message_error")
         b.plugin["xep_0045"].set_subject(room_jid(room), "Bob's topic")  # a member may not (core rule)
@@ -69,7 +69,8 @@ async def test_subject_is_the_room_topic(server: ServerProcess, make_person: Mak
         response = await alice.http.patch(f"/api/v1/rooms/{room['id']}", json={"topic": "Set on the web"})
         assert response.status_code == 200, response.text
         await wait_for(subjects_a, lambda m: m["subject"] == "Set on the web")
-        await wait_for(subjects_b, lambda m: m["subject"] == "Set on the web")
+        got = await wait_for(subjects_b, lambda m: m["subject"] == "Set on the web")
+        assert got["from"] == room_jid(room, "alice")  # her nick here, though set on the web
     assert (await bob.get(f"/api/v1/conversations/{room['id']}"))["topic"] == "Set on the web"
 
 

@@ -121,14 +121,18 @@ async def test_a_block_hides_presence_both_ways(server: ServerProcess, make_pers
             await asyncio.sleep(0.5)
             assert all(p["from"].bare != alice_jid for p in drain_all(late.presences))
         # Asking directly reveals nothing either: a probe gets no answer, an iq to her bare JID
-        # (her vCard) service-unavailable, as to someone not there.
+        # (her vCard) service-unavailable, as to someone not there. Alice, who blocks, is told
+        # why her own iq to him fails (XEP-0191 §3.6), as for her messages.
         b.send_presence(ptype="probe", pto=alice_jid)
         b.send_presence(ptype="probe", pto=bob_jid)  # a barrier: his own comes back after hers would
         await wait_for(b.presences, lambda p: p["from"].bare == bob_jid and p["show"] == "away")
         assert all(p["from"].bare != alice_jid for p in drain_all(b.presences))
-        for client, to in ((b, alice_jid), (a, bob_jid)):  # both ways, as presence
-            condition, _ = await condition_of(client, "get", "<vCard xmlns='vcard-temp'/>", to=to)
-            assert condition == "service-unavailable"
+        condition, answer = await condition_of(b, "get", "<vCard xmlns='vcard-temp'/>", to=alice_jid)
+        assert condition == "service-unavailable"
+        assert answer.find("{jabber:client}error/{urn:xmpp:blocking:errors}blocked") is None
+        condition, answer = await condition_of(a, "get", "<vCard xmlns='vcard-temp'/>", to=bob_jid)
+        assert condition == "not-acceptable"
+        assert answer.find("{jabber:client}error/{urn:xmpp:blocking:errors}blocked") is not None
         await send_iq(a, "set", f"<unblock xmlns='{NS}'/>")
         back = await wait_for(b.presences, lambda p: p["from"].bare == alice_jid)
         assert back["show"] == "dnd"

@@ -7,10 +7,14 @@ from typing import Any
 
 from tests.conftest import MakePerson
 from tests.support.server import ServerProcess
-from tests.support.xmpp import connected, send_payload, wait_for
+from tests.support.xmpp import connected, every_message, send_payload, wait_for
 
 CORRECT = "urn:xmpp:message-correct:0"
 REPLACE = f"{{{CORRECT}}}replace"
+RECEIPTS = "urn:xmpp:receipts"
+MARKERS = "urn:xmpp:chat-markers:0"
+CALLS = "urn:xmpp:jingle-message:0"
+SID = "urn:xmpp:sid:0"
 
 
 def replaced(stanza: Any) -> str | None:
@@ -26,12 +30,31 @@ async def test_corrections_both_ways(server: ServerProcess, make_person: MakePer
         connected(server, alice.username, alice.password) as a,
         connected(server, bob.username, bob.password) as b,
     ):
+        a_all = every_message(a)
         send_payload(a, bob_jid, "", body="helo", stanza_id="first-1")
         original = await wait_for(b.messages, lambda m: m["body"] == "helo")
-        send_payload(a, bob_jid, f"<replace xmlns='{CORRECT}' id='first-1'/>", body="hello")
+        correction = (
+            f"<replace xmlns='{CORRECT}' id='first-1'/><request xmlns='{RECEIPTS}'/>"
+            f"<markable xmlns='{MARKERS}'/><propose xmlns='{CALLS}' id='call-1'/>"
+        )
+        send_payload(a, bob_jid, correction, body="hello", stanza_id="fix-1")
         fixed = await wait_for(b.messages, lambda m: replaced(m) is not None)
         assert (fixed["body"], replaced(fixed)) == ("hello", "first-1")
         assert fixed["from"] == original["from"] == a.boundjid  # §5: from the original's full JID
+        # Under its client's id, with its receipt request: the receipt names it as alice's client
+        # knows it (Conversations shows the corrected message delivered then); its archive id beside.
+        assert fixed["id"] == "fix-1"
+        assert fixed.xml.find(f"{{{RECEIPTS}}}request") is not None
+        assert len(fixed.xml.findall(REPLACE)) == 1
+        # Nothing else rides along: not what a message would bring (a call proposal), nor a
+        # <markable/> (a marker naming the correction's id would name no message here).
+        assert fixed.xml.find(f"{{{CALLS}}}propose") is None
+        assert fixed.xml.find(f"{{{MARKERS}}}markable") is None
+        archived = fixed.xml.find(f"{{{SID}}}stanza-id")
+        assert archived is not None and archived.get("by") == bob_jid and str(archived.get("id")).isdigit()
+        send_payload(b, f"{alice.username}@localhost", f"<received xmlns='{RECEIPTS}' id='fix-1'/>")
+        receipt = await wait_for(a_all, lambda m: m.xml.find(f"{{{RECEIPTS}}}received") is not None)
+        assert receipt.xml.find(f"{{{RECEIPTS}}}received").get("id") == "fix-1"
         history = await bob.get(f"/api/v1/conversations/{conversation}/messages")
         assert [m["body"] for m in history["messages"]] == ["hello"]
         sent = await bob.send(conversation, "from teh web")
@@ -40,6 +63,7 @@ async def test_corrections_both_ways(server: ServerProcess, make_person: MakePer
         assert response.status_code == 200
         edit = await wait_for(a.messages, lambda m: replaced(m) is not None)
         assert (edit["body"], replaced(edit)) == ("from the web", live["id"])
+        assert edit["id"].isdigit() and edit.xml.find(f"{{{SID}}}stanza-id") is None  # no client named it
 
 
 async def test_bad_corrections_get_errors(server: ServerProcess, make_person: MakePerson) -> None:

@@ -74,7 +74,7 @@ class AccountsService:
         creds = await asyncio.to_thread(passwords.derive, prepared)
         user = NewUser(username=username, is_admin=new.is_admin, **fields)
         created = await self.users.create(user, creds, self.clock.now())
-        await self._tell(created, "created")  # everyone's directory shows them at once
+        await self._tell("created", created)  # everyone's directory shows them at once
         return created
 
     async def get(self, user_id: int) -> User:
@@ -145,14 +145,14 @@ class AccountsService:
             raise NotFound("user.not_found", "No such user.")
         self._forget(user)
         renamed = before is not None and before.display_name != user.display_name  # XMPP rosters show the name
-        await self._tell(user, "renamed" if renamed else "profile")
+        await self._tell("renamed" if renamed else "profile", user)
         return user
 
     async def changed(self, user_id: int) -> User:
         """The account as stored now, told to everyone (after its avatar changed)."""
         user = await self.get(user_id)
         self._forget(user)
-        await self._tell(user, "avatar")
+        await self._tell("avatar", user)
         return user
 
     async def set_disabled(self, user_id: int, disabled: bool) -> User:
@@ -164,7 +164,7 @@ class AccountsService:
         if disabled:
             await self.tokens.delete(user_id)
             self.router.send(SessionsRevoked(user_id, None, "account disabled"), frozenset({user_id}))
-        await self._tell(user, "disabled" if disabled else "enabled")  # in directories or not
+        await self._tell("disabled" if disabled else "enabled", user)  # in directories or not
         return user
 
     async def set_admin(self, user_id: int, is_admin: bool) -> User:
@@ -174,7 +174,7 @@ class AccountsService:
         if user is None:
             raise NotFound("user.not_found", "No such user.")
         self._forget(user)
-        await self._tell(user, "admin")
+        await self._tell("admin", user)
         return user
 
     async def delete(self, user_id: int) -> None:
@@ -184,11 +184,17 @@ class AccountsService:
         self._forget(user)
         await self.users.mark_deleted(user_id)
         self.router.send(SessionsRevoked(user_id, None, "account deleted"), frozenset({user_id}))
-        await self._tell(replace(user, is_disabled=True), "deleted")  # out of directories
+        await self._tell("deleted", replace(user, is_disabled=True))  # out of directories
 
-    async def _tell(self, user: User, change: AccountChangeKind) -> None:
-        self.router.send(UserChanged(user, change), None)
-        await self.users.note_change(user.id, change, self.origin, self.clock.now())
+    async def groups_changed(self, user_ids: frozenset[int]) -> None:
+        """These people's directory groups changed (the groups their colleagues see them under)."""
+        await self._tell("groups", *await self.users.get_many(sorted(user_ids)))
+
+    async def _tell(self, change: AccountChangeKind, *users: User) -> None:
+        """Sessions here learn of the change now; other processes from its notes (one write)."""
+        for user in users:
+            self.router.send(UserChanged(user, change), None)
+        await self.users.note_changes([user.id for user in users], change, self.origin, self.clock.now())
 
     async def start_following(self) -> None:
         """Follow the account changes made from now on (a server, at start)."""

@@ -158,7 +158,7 @@ class CatchUpService:
     async def _conversation(self, entry: LogEntry, conversation_id: int) -> ConversationChanged | None:
         conversation = await self.conversations.store.get(conversation_id)
         change = cast(Literal["created", "updated"], entry.kind.split(".")[1])
-        return ConversationChanged(conversation, change, entry.id) if conversation else None
+        return ConversationChanged(conversation, change, entry.id, entry.user_id) if conversation else None
 
     async def _membership(self, entry: LogEntry, conversation_id: int, user_id: int) -> MembershipChanged:
         member = await self.conversations.store.member(conversation_id, user_id)

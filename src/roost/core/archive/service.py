@@ -259,12 +259,21 @@ class ArchiveService:
         return sorted(found, key=lambda message: message.id)
 
     async def edit(
-        self, user: User, message_id: int, body: str, *, payload: Payload | None = None, origin: str | None = None
+        self,
+        user: User,
+        message_id: int,
+        body: str,
+        *,
+        payload: Payload | None = None,
+        origin: str | None = None,
+        client_ref: str | None = None,
+        relayed: str | None = None,
     ) -> Message:
         """Replace a message's body (its sender only); earlier versions of the body are kept.
         A `payload` (an XMPP client's correction of an encrypted message) replaces the message's
         payload too; None keeps it. The session `origin`, if given (the one that made the
-        change), gets no event of it."""
+        change), gets no event of it. `client_ref` and `relayed` (the change as its client
+        names it, and what it passes on live beside it) go with the live event only."""
         message = await self._visible(user, message_id)
         await self.conversations.check_writable(message.conversation_id)
         if message.sender_id != user.id:
@@ -275,6 +284,10 @@ class ArchiveService:
             raise BadRequest("message.encrypted", "An encrypted message is edited by a client that encrypts.")
         if payload is not None:
             payload = self._check_payload(payload)
+        if relayed is not None and len(relayed) > self.limits.extras_max_chars:
+            relayed = None  # passed on only, never kept: too much is left out, the edit stays
+        if client_ref is not None and not 0 < len(client_ref) <= CLIENT_ID_MAX:
+            client_ref = None
         encrypted = payload is not None and payload.encryption is not None
         body = self._check_body(body, with_files=bool(message.attachments) or encrypted)
         mentions = await self._mentions(message.conversation_id, body)
@@ -282,7 +295,8 @@ class ArchiveService:
         event_id = self.ids.next_id()
         now = self.clock.now()
         edited = await self.messages.edit(message_id, body, mentions, event_id=event_id, now=now, payload=payload)
-        self.router.send(MessageEdited(edited, event_id), recipients, except_session=origin)
+        event = MessageEdited(edited, event_id, client_ref=client_ref, relayed=relayed)
+        self.router.send(event, recipients, except_session=origin)
         return edited
 
     async def delete(

@@ -381,7 +381,7 @@ class ConversationService:
         event_id = self.ids.next_id()
         updated = await self.store.update(room.id, event_id, actor.id, **values)
         self._archived[room.id] = (updated.is_archived, self.clock.monotonic())
-        self.router.send(ConversationChanged(updated, "updated", event_id), recipients)
+        self.router.send(ConversationChanged(updated, "updated", event_id, actor.id), recipients)
         return updated
 
     async def mark_read(self, user: User, conversation_id: int, message_id: int, *, origin: str | None = None) -> bool:

@@ -130,18 +130,23 @@ class DirectoryService:
         return await self.store.create_group(name, description, room_id)
 
     async def add_to_group(self, group_name: str, user: User) -> None:
-        """Put someone in a group; they join its default room too."""
+        """Put someone in a group; they join its default room too. Everyone's shared roster
+        shows them under it (a roster push, from this process or the CLI's)."""
         group = await self.store.group_by_name(group_name)
         await self.store.set_group_member(group.id, user.id, present=True)
         if group.default_room_id is not None:
             await self.conversations.add_member(group.default_room_id, user.id)
+        if user.id not in group.member_ids:
+            await self.accounts.groups_changed(frozenset({user.id}))
 
     async def remove_from_group(self, group_name: str, user: User) -> None:
         group = await self.store.group_by_name(group_name)
         if user.id not in group.member_ids:
             raise NotFound("group.not_member", f"{user.username} is not in {group.name}.")
         await self.store.set_group_member(group.id, user.id, present=False)
+        await self.accounts.groups_changed(frozenset({user.id}))
 
     async def delete_group(self, group_name: str) -> None:
         group = await self.store.group_by_name(group_name)
         await self.store.delete_group(group.id)
+        await self.accounts.groups_changed(frozenset(group.member_ids))

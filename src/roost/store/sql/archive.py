@@ -15,7 +15,7 @@ from roost.model.ids import id_floor
 from roost.model.messages import LogEntry, Message
 from roost.store.sql import tables as t
 from roost.store.sql.engine import Database
-from roost.store.sql.events import MESSAGE_CHANGES, log_entry
+from roost.store.sql.events import is_message_change, log_entry
 from roost.store.sql.messages import hydrate
 from roost.store.sql.writer import Writer
 
@@ -50,7 +50,7 @@ def _change_conditions(query: ArchiveQuery) -> list[ColumnElement[bool]] | None:
     e, m = t.events, t.messages
     found: list[ColumnElement[bool]] = [
         e.c.conversation_id.in_(query.conversation_ids),
-        e.c.kind.in_(MESSAGE_CHANGES),
+        is_message_change(),
         exists().where(m.c.id == e.c.ref_id),  # not of a message retention removed since
     ]
     if match.start is not None:  # an event's time is its id's
@@ -116,7 +116,7 @@ class SqlArchiveStore:
     async def change_entry(self, event_id: int) -> LogEntry | None:
         """The logged edit, deletion or reaction change of this id (an archive entry), if any."""
         e = t.events
-        query = select(e).where(e.c.id == event_id, e.c.kind.in_(MESSAGE_CHANGES))
+        query = select(e).where(e.c.id == event_id, is_message_change())
         async with self.db.reader.connect() as conn:
             row = (await conn.execute(query)).first()
         return None if row is None else log_entry(row)

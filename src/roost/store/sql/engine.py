@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import functools
 import logging
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
 from roost.store.sql.sqlite_thread import SqliteThread
@@ -72,6 +75,27 @@ def _sqlite_pragmas(synchronous: str, wal_autocheckpoint: int) -> Any:
     return on_connect
 
 
+class Reads:
+    """The reader engine's connections, each taken inside an asyncio task.
+
+    SQLAlchemy waits for a pooled connection (and the drivers open one) under
+    `asyncio.timeout`, which works inside a task only. A WebSocket command starts straight
+    from its connection, outside any task, until it first has to wait (`api/ws.py`): a read
+    begun there yields once first, and the task that then carries the command on takes the
+    connection. Without it, a command that found the pool busy failed (a burst of first
+    messages after a restart, tests/api/test_cold_start_burst.py)."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    @contextlib.asynccontextmanager
+    async def connect(self) -> AsyncIterator[AsyncConnection]:
+        if asyncio.current_task() is None:
+            await asyncio.sleep(0)  # from here on, in the task that carries the caller on
+        async with self.engine.connect() as conn:
+            yield conn
+
+
 @dataclass
 class Database:
     """A writer engine (exactly one connection on SQLite) and a reader engine.
@@ -83,7 +107,7 @@ class Database:
     """
 
     writer: AsyncEngine
-    reader: AsyncEngine
+    reader: Reads
     dialect: str
     hot: SqliteThread | None = None
     writer_thread: SqliteThread | None = None  # the writer's own connection (SQLite files; started by the Writer)
@@ -96,8 +120,8 @@ class Database:
         if self.hot is not None:
             self.hot.stop()
         await self.writer.dispose()
-        if self.reader is not self.writer:
-            await self.reader.dispose()
+        if self.reader.engine is not self.writer:
+            await self.reader.engine.dispose()
 
 
 def open_database(
@@ -122,17 +146,17 @@ def open_database(
             event.listen(engine.sync_engine, "connect", _sqlite_pragmas(synchronous, wal_autocheckpoint))
         path = sqlite_file(url)
         if path is None:  # in memory: no file for more connections
-            return Database(writer=writer, reader=reader, dialect="sqlite")
+            return Database(writer=writer, reader=Reads(reader), dialect="sqlite")
         configure = functools.partial(configure_sqlite, synchronous=synchronous, wal_autocheckpoint=wal_autocheckpoint)
         return Database(
             writer=writer,
-            reader=reader,
+            reader=Reads(reader),
             dialect="sqlite",
             hot=SqliteThread(path, configure, name="roost-hot-reads"),
             writer_thread=SqliteThread(path, configure, name="roost-writer-sqlite"),
         )
     engine = create_async_engine(target, pool_size=pool_size, max_overflow=pool_size, hide_parameters=True)
-    return Database(writer=engine, reader=engine, dialect="postgresql")
+    return Database(writer=engine, reader=Reads(engine), dialect="postgresql")
 
 
 def open_sync_engine_args(url: str) -> tuple[str, dict[str, Any]]:

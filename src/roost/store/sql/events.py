@@ -9,7 +9,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, String, and_, cast, func, literal, null, or_, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    String,
+    and_,
+    bindparam,
+    cast,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from roost.model.ids import NODE_BITS, SEQ_BITS
@@ -70,7 +83,12 @@ async def read_events(
         return [log_entry(row) for row in await conn.execute(query)]
 
 
-MESSAGE_CHANGES = ("message.edited", "message.deleted", "reaction.changed")
+def is_message_change() -> ColumnElement[bool]:
+    """An event is an edit, a deletion or a reaction change: in literals, not bound parameters,
+    so that the query planners (SQLite's, PostgreSQL's) may use `ix_events_message_changes`."""
+    return t.events.c.kind.in_(
+        bindparam("message_changes", t.MESSAGE_CHANGES, expanding=True, literal_execute=True, unique=True)
+    )
 
 
 def log_entry(row: Any) -> LogEntry:
@@ -85,7 +103,7 @@ async def read_message_changes(
     up to `up_to`, oldest first. No creations: a flood of new messages does not push the
     changes out of the limit."""
     e = t.events
-    matches = (e.c.id > since, e.c.conversation_id.in_(conversation_ids), e.c.kind.in_(MESSAGE_CHANGES))
+    matches = (e.c.id > since, e.c.conversation_id.in_(conversation_ids), is_message_change())
     return await _entries(db, *matches, e.c.ref_id <= up_to, limit=limit)
 
 

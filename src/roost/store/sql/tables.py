@@ -17,9 +17,15 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 
 metadata = MetaData()
+
+# The event kinds of changes to a message (MAM lists them as entries, `archive.py`), and the
+# condition of their partial index (`events.is_message_change` spells it the same way).
+MESSAGE_CHANGES = ("message.edited", "message.deleted", "reaction.changed")
+MESSAGE_CHANGES_SQL = f"kind IN ({', '.join(repr(kind) for kind in MESSAGE_CHANGES)})"
 
 users = Table(
     "users",
@@ -215,6 +221,14 @@ events = Table(
     Column("ref_id", BigInteger),
     Index("ix_events_conversation", "conversation_id", "id"),
     Index("ix_events_user", "user_id", "id"),
+    # The changes MAM lists (edits, deletions, reactions: `MESSAGE_CHANGES`), alone.
+    Index(
+        "ix_events_message_changes",
+        "conversation_id",
+        "id",
+        sqlite_where=text(MESSAGE_CHANGES_SQL),
+        postgresql_where=text(MESSAGE_CHANGES_SQL),
+    ),
 )
 
 uploads = Table(

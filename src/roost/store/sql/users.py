@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -226,10 +227,14 @@ class SqlUserStore:
 
     # -- the log of account changes that running servers follow (core/accounts/service.py)
 
-    async def note_change(self, user_id: int, change: str, origin: str, now: datetime) -> None:
+    async def note_changes(self, user_ids: Sequence[int], change: str, origin: str, now: datetime) -> None:
+        """One note per account, all in one write."""
+        if not user_ids:
+            return
+
         async def write(conn: AsyncConnection) -> None:
-            values = {"user_id": user_id, "change": change, "origin": origin, "at": now}
-            await conn.execute(t.account_changes.insert().values(**values))
+            rows = [{"user_id": user_id, "change": change, "origin": origin, "at": now} for user_id in user_ids]
+            await conn.execute(t.account_changes.insert(), rows)
 
         await self.writer.write(write)
 

@@ -123,9 +123,13 @@ export function adminView(back) {
   const search = /** @type {HTMLInputElement} */ (h('input', { type: 'search', id: 'admin-search', autocomplete: 'off' }));
   const people = h('tbody');
   const rooms = h('tbody');
+  let asked = 0; // answers to an earlier search than the latest are dropped (typing overtakes the first load)
   const reload = () => {
+    const mine = ++asked;
     get(`/admin/users?limit=500&q=${encodeURIComponent(search.value.trim())}`).then(
-      (users) => people.replaceChildren(...users.map((/** @type {Account} */ u) => userRow(u, reload, secret))),
+      (users) => {
+        if (mine === asked) people.replaceChildren(...users.map((/** @type {Account} */ u) => userRow(u, reload, secret)));
+      },
       showError,
     );
   };

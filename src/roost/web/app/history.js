@@ -5,14 +5,22 @@
  */
 import { get } from './api.js';
 import { compareIds } from './format.js';
-import { messagesOf, resetMessages, sortedMessages, state, upsertMessages } from './store.js';
+import { fresher, liveChangesSoFar, messagesOf, resetMessages, sortedMessages, state, upsertMessages } from './store.js';
 
 export const PAGE = 50;
 /** @type {Set<string>} quoted messages asked for already */
 const asked = new Set();
 
-/** @param {string} conversationId @param {string} query */
-const page = (conversationId, query) => get(`/conversations/${conversationId}/messages?limit=${PAGE}${query}`);
+/**
+ * A page of a conversation's history, its messages as fresh as the live changes that came
+ * while it was on its way.
+ * @param {string} conversationId @param {string} query
+ */
+async function page(conversationId, query) {
+  const askedAt = liveChangesSoFar();
+  const answer = await get(`/conversations/${conversationId}/messages?limit=${PAGE}${query}`);
+  return { ...answer, messages: fresher(answer.messages, askedAt) };
+}
 
 /** @param {string} conversationId */
 export const isWindowed = (conversationId) => state.windowEnd.has(conversationId);
@@ -54,7 +62,7 @@ export async function loadNewer(conversationId) {
  * @param {string} conversationId @param {string} messageId
  */
 export async function loadAround(conversationId, messageId) {
-  const around = await get(`/conversations/${conversationId}/messages?around=${messageId}&limit=${PAGE}`);
+  const around = await page(conversationId, `&around=${messageId}`);
   resetMessages(conversationId);
   state.hasBefore.set(conversationId, around.has_before);
   const last = around.messages.at(-1);

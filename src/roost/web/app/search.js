@@ -1,13 +1,16 @@
 // @ts-check
 /**
- * Search across one's conversations, with filters (conversation, sender, dates). A result
- * opens its conversation around that message, highlighted, not the whole history.
+ * Search across one's conversations, with filters (conversation, sender, dates), chosen in the
+ * form or typed with the words (`from:ann in:"Release team" since:2026-01-01`, see
+ * search-query.js): typed ones move into the form's fields. A result opens its conversation
+ * around that message, highlighted, not the whole history.
  */
 import { get } from './api.js';
 import { h } from './dom.js';
 import { page } from './page.js';
 import { fullDate } from './format.js';
 import { nameOf, on, sortedConversations, state, titleOf } from './store.js';
+import { parseSearch } from './search-query.js';
 
 const LIMIT = 100;
 
@@ -32,7 +35,9 @@ function dayBound(day, end) {
  * @param {() => void} back for phone width
  */
 export function searchView(open, back) {
-  const text = /** @type {HTMLInputElement} */ (h('input', { type: 'search', id: 'search-text', required: true, maxlength: 500 }));
+  const text = /** @type {HTMLInputElement} */ (h('input', {
+    type: 'search', id: 'search-text', required: true, maxlength: 500, placeholder: 'Words, from:name, in:conversation, since:YYYY-MM-DD',
+  }));
   const where = /** @type {HTMLSelectElement} */ (h('select', { id: 'search-conversation' }));
   const sender = /** @type {HTMLSelectElement} */ (h('select', { id: 'search-sender' }));
   const fillChoices = () => {
@@ -105,8 +110,30 @@ export function searchView(open, back) {
     }
   };
   more.addEventListener('click', () => fetchPage(more.dataset.before || null));
+  /** The filters typed among the words, moved into the form's fields; false when one names nothing. */
+  const takeTypedFilters = () => {
+    const me = state.me?.id ?? null;
+    const places = sortedConversations().map((c) => ({
+      id: c.id,
+      title: titleOf(c),
+      personId: c.kind === 'direct' ? (c.member_ids.find((id) => id !== me) ?? me) : null,
+    }));
+    const typed = parseSearch(text.value, [...state.users.values()], places, me);
+    if (typed.problem) {
+      status.textContent = typed.problem;
+      return false;
+    }
+    if (typed.senderId !== null) sender.value = String(typed.senderId);
+    if (typed.conversationId !== null) where.value = typed.conversationId;
+    if (typed.since) since.value = typed.since;
+    if (typed.until) until.value = typed.until;
+    text.value = typed.words;
+    if (!typed.words) status.textContent = 'Type words to search for, beside the filters.';
+    return Boolean(typed.words);
+  };
   form.addEventListener('submit', (event) => {
     event.preventDefault();
+    if (!takeTypedFilters()) return;
     asked = new URLSearchParams({ q: text.value, limit: String(LIMIT) });
     if (where.value) asked.append('conversation_id', where.value);
     if (sender.value) asked.set('sender_id', sender.value);

@@ -111,6 +111,39 @@ export function resetMessages(conversationId) {
 }
 
 /**
+ * Live changes to messages (edits, deletions, reactions), newest last, each with when it came
+ * (a count): a page of history that was on its way meanwhile was made before the change, and
+ * must not put the older version back (`fresher`). Only the latest are kept: a page is on its
+ * way for moments.
+ * @type {Map<string, { at: number, message: Message }>}
+ */
+const liveChanges = new Map();
+const LIVE_CHANGES_KEPT = 500;
+let changesCame = 0;
+
+/** A message changed live (whether it is loaded or not). @param {Message} message */
+export function noteLiveChange(message) {
+  liveChanges.delete(message.id);
+  liveChanges.set(message.id, { at: ++changesCame, message });
+  if (liveChanges.size > LIVE_CHANGES_KEPT) liveChanges.delete(/** @type {string} */ (liveChanges.keys().next().value));
+}
+
+/** Where the live changes stand: take it before asking for a page, and give it to `fresher`. */
+export const liveChangesSoFar = () => changesCame;
+
+/**
+ * A page's messages, each as the page has it or as a live change that came after the page was
+ * asked for (`askedAt`) left it.
+ * @param {Message[]} messages @param {number} askedAt @returns {Message[]}
+ */
+export function fresher(messages, askedAt) {
+  return messages.map((message) => {
+    const live = liveChanges.get(message.id);
+    return live && live.at > askedAt ? live.message : message;
+  });
+}
+
+/**
  * Insert or replace messages by id.
  * @param {string} conversationId @param {Message[]} messages
  */

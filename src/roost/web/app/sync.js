@@ -5,7 +5,9 @@
  */
 import { get } from './api.js';
 import { compareIds, maxId } from './format.js';
-import { emit, messagesOf, setPresence, setReadMarker, state, upsertMessages, upsertUsers, whenUnknownUser } from './store.js';
+import {
+  emit, messagesOf, noteLiveChange, setPresence, setReadMarker, state, upsertMessages, upsertUsers, whenUnknownUser,
+} from './store.js';
 
 /** People asked for by id (each once): named in a message or a room before the client knew them. */
 const askedFor = new Set();
@@ -106,6 +108,7 @@ function upsertConversation(conversation) {
  * @param {import('./store.js').Message} message
  */
 function applyChange(message) {
+  noteLiveChange(message);
   if (messagesOf(message.conversation_id).has(message.id)) upsertMessages(message.conversation_id, [message]);
   else if (state.quoted.has(message.id)) {
     state.quoted.set(message.id, message);

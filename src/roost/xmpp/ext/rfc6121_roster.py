@@ -9,7 +9,8 @@
   regrouped but not removed (`not-allowed`), nor may one's own JID be added.
 - Roster pushes (§2.1.6) go to every resource of the owner that asked for the roster: for
   a changed item, and for a colleague whose account was created, renamed, disabled,
-  enabled or deleted (the shared roster follows the directory while the client is connected).
+  enabled or deleted, or whose directory groups changed (the shared roster follows the
+  directory while the client is connected, changes from the admin CLI included).
   Such a colleague's push carries a version no roster has (`colleague-…`): the client's
   next roster get with it is answered with the whole roster, whose version it then keeps.
 """
@@ -140,7 +141,7 @@ def roster_push(event: ContactChanged, session: XmppSession) -> list[ET.Element]
     return [_push(session, item_element(event.contact, session.domain, removed=event.removed), event.version)]
 
 
-ROSTER_CHANGES = ("created", "renamed", "disabled", "enabled", "deleted")  # what a colleague's item shows
+ROSTER_CHANGES = ("created", "renamed", "disabled", "enabled", "deleted", "groups")  # what a colleague's item shows
 
 
 @dataclass

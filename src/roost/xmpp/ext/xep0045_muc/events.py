@@ -55,7 +55,7 @@ async def room_stanzas(event: Event, session: XmppSession) -> list[ET.Element] |
     if renderer is not None:
         return await renderer(event, session)
     if isinstance(event, ConversationChanged):
-        return _topic(event, session)
+        return await _topic(event, session)
     if isinstance(event, PresenceChanged) and event.presence.show is not Show.UNAVAILABLE:
         for conversation_id in session.server.rooms.rooms_of(session):
             room = session.server.rooms.room(conversation_id)
@@ -198,7 +198,9 @@ async def _membership(event: MembershipChanged, session: XmppSession) -> list[ET
     return []
 
 
-def _topic(event: ConversationChanged, session: XmppSession) -> list[ET.Element] | None:
+async def _topic(event: ConversationChanged, session: XmppSession) -> list[ET.Element] | None:
+    """A new topic is a subject message from the occupant JID of who set it (XEP-0045 §8.1: the
+    nick they are joined under, else their username), or from the room when no one did (a tool)."""
     conversation = event.conversation
     room = session.server.rooms.joined(conversation.id, session)
     if room is None:
@@ -207,7 +209,10 @@ def _topic(event: ConversationChanged, session: XmppSession) -> list[ET.Element]
         room.topic, room.topic_event = conversation.topic, event.event_id
     if room.topic_event != event.event_id:
         return []
-    return [subject(room_jid(session.domain, room.local), session.jid, conversation.topic)]
+    nick = ""
+    if event.actor_id is not None:
+        nick = await sender_nick(session, room, event.actor_id, sent_under=room.nick_of_sender(event.actor_id))
+    return [subject(room_jid(session.domain, room.local, nick), session.jid, conversation.topic)]
 
 
 _RENDERERS: dict[type, Callable[[Any, XmppSession], Awaitable[list[ET.Element] | None]]] = {
