@@ -127,7 +127,6 @@ async def test_summaries_count_unread_and_mentions_by_activity(world: World, sto
     await stores.conversations.set_last_read(busy.id, bob.id, read_up_to.id, event_id=world.next_id())
     await world.send(busy, amy, "again @bob", mentions=(bob.id,))
     await world.send(busy, cat, "more")
-    await world.send(busy, bob, "my own message is never unread")
     gone = await world.send(busy, cat, "deleted messages are not unread")
     await stores.messages.delete(gone.id, actor_id=cat.id, event_id=world.next_id(), now=NOW)
     await world.send(direct, amy, "psst @bob", mentions=(bob.id,))
@@ -144,6 +143,28 @@ async def test_summaries_count_unread_and_mentions_by_activity(world: World, sto
     assert by_id[direct.id].member_ids == tuple(sorted((amy.id, bob.id)))
     assert (by_id[quiet.id].unread, by_id[quiet.id].mentions, by_id[quiet.id].role) == (0, 0, Role.OWNER)
     assert await stores.conversations.summaries(999_999) == []
+
+
+async def test_sending_marks_what_came_before_as_read(world: World, stores: SqlStores) -> None:
+    """Whoever writes has read the conversation up to their message: unread and mentions
+    count from it, on every device (the marker moves in the append's own transaction)."""
+    amy, bob, cat = await world.user("amy"), await world.user("bob"), await world.user("cat")
+    room = await world.room(amy, bob, cat)
+    for text in ("one", "two @bob", "three"):
+        await world.send(room, amy, text, mentions=(bob.id,) if "@" in text else ())
+    reply = await world.send(room, bob, "my answer")
+    after = await world.send(room, cat, "after the answer")
+
+    summary = {s.conversation.id: s for s in await stores.conversations.summaries(bob.id)}[room.id]
+    assert (summary.unread, summary.mentions, summary.last_read_id) == (1, 0, reply.id)
+    member = await stores.conversations.member(room.id, bob.id)
+    assert member is not None and member.last_read_id == reply.id
+    assert (await _kinds(stores, room.id)).count("read.moved") == 0  # clients read it from the message
+    # Only forward: a marker set past an own message stays.
+    assert await stores.conversations.set_last_read(room.id, bob.id, after.id, event_id=world.next_id()) is True
+    await world.send(room, bob, "later")
+    member = await stores.conversations.member(room.id, bob.id)
+    assert member is not None and member.last_read_id > after.id
 
 
 async def test_open_rooms_lists_open_unarchived_rooms_by_name(world: World, stores: SqlStores) -> None:

@@ -127,3 +127,37 @@ async def test_a_receipt_arriving_mid_edit_keeps_the_edit_and_its_focus(
     await box.press("Enter")
     await expect(item(alice_page, bob, "draft to fix now and then")).to_be_visible()
     assert alice_watch.errors == [] and alice_watch.dialogs == []
+
+
+async def test_a_reply_from_another_device_reads_what_came_before(
+    new_user: NewUser, signed_in: SignedIn, server: ServerProcess
+) -> None:
+    """Bob answers from his phone (here: the API): his web page drops the unread count, and
+    Alice's shows "Seen" under her message, live and after a reload."""
+    alice, bob = new_user("Alice Answered"), new_user("Bob Answering")
+    post_direct(server.url, alice, bob, "lunch?", "at noon?")
+    alice_page, alice_watch = await signed_in(alice)
+    await open_listed(alice_page, bob)
+    asked = item(alice_page, bob, "at noon?")
+    await expect(asked).to_be_visible()
+    await expect(asked.get_by_text("Seen", exact=True)).to_have_count(0)
+    bob_page, bob_watch = await signed_in(bob)
+    await expect(bob_page).to_have_title("(2) Roost")
+    listed = bob_page.get_by_role("list", name="Conversations").get_by_role(
+        "button", name=re.compile("^Alice Answered")
+    )
+    await expect(listed).to_have_accessible_name(re.compile("2 unread"))
+
+    post_direct(server.url, bob, alice, "yes, see you there")
+    await expect(bob_page).to_have_title("Roost")
+    await expect(listed).not_to_have_accessible_name(re.compile("unread"))
+    await expect(asked.get_by_text("Seen", exact=True)).to_be_visible()
+
+    await bob_page.reload()  # the server's count agrees
+    await expect(listed).to_be_visible()
+    await expect(listed).not_to_have_accessible_name(re.compile("unread"))
+    await expect(bob_page).to_have_title("Roost")
+    await alice_page.reload()
+    await open_listed(alice_page, bob)
+    await expect(item(alice_page, bob, "at noon?").get_by_text("Seen", exact=True)).to_be_visible()
+    assert alice_watch.errors == [] and bob_watch.errors == []

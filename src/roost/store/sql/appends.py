@@ -77,6 +77,17 @@ def _newest(fresh: list[Message]) -> dict[int, int]:
     return newest
 
 
+def _read_by_senders(fresh: list[Message]) -> list[tuple[int, int, int]]:
+    """(conversation, sender, newest message id): whoever writes has read what came before,
+    so each sender's read marker moves to their own newest message (no event of its own:
+    every client reads the same from the message.created event)."""
+    newest: dict[tuple[int, int], int] = {}
+    for message in fresh:
+        key = (message.conversation_id, message.sender_id)
+        newest[key] = max(newest.get(key, 0), message.id)
+    return [(conversation, sender, message_id) for (conversation, sender), message_id in newest.items()]
+
+
 # ---------------------------------------------------------------- SQLite, in the connection's thread
 
 
@@ -88,6 +99,7 @@ INSERT_NEW_MESSAGE = INSERT_MESSAGE + " ON CONFLICT (sender_id, client_id) DO NO
 INSERT_MENTION = "INSERT INTO mentions (conversation_id, user_id, message_id) VALUES (?, ?, ?)"
 ATTACH_FILE = "UPDATE files SET message_id = ?1 WHERE id = ?2 AND message_id IS NULL"
 MOVE_NEWEST = "UPDATE conversations SET last_message_id = ?2 WHERE id = ?1 AND last_message_id < ?2"
+MARK_READ = "UPDATE members SET last_read_id = ?3 WHERE conversation_id = ?1 AND user_id = ?2 AND last_read_id < ?3"
 # The (sender, client id) pairs come as one JSON array: one statement text for any batch size.
 # A join (not a row-value IN) lets SQLite look each pair up in the unique index on both columns.
 STORED = (
@@ -158,6 +170,7 @@ def append_in_sqlite_thread(db: sqlite3.Connection, items: list[Message]) -> lis
         if attached and db.executemany(ATTACH_FILE, attached).rowcount != len(attached):
             raise Conflict("file.attached", "A file can be attached to one message only.")
         db.executemany(MOVE_NEWEST, list(_newest(messages).items()))
+        db.executemany(MARK_READ, _read_by_senders(messages))
     return results
 
 
@@ -215,5 +228,16 @@ async def append_through_sqlalchemy(conn: AsyncConnection, items: list[Message])
         .where(c.c.id == bindparam("conversation"), c.c.last_message_id < bindparam("newest"))
         .values(last_message_id=bindparam("newest")),
         [{"conversation": cid, "newest": mid} for cid, mid in _newest(messages).items()],
+    )
+    m = t.members
+    await conn.execute(
+        update(m)
+        .where(
+            m.c.conversation_id == bindparam("conversation"),
+            m.c.user_id == bindparam("sender"),
+            m.c.last_read_id < bindparam("newest"),
+        )
+        .values(last_read_id=bindparam("newest")),
+        [{"conversation": cid, "sender": uid, "newest": mid} for cid, uid, mid in _read_by_senders(messages)],
     )
     return results

@@ -124,13 +124,19 @@ function applyMessage(message) {
   } else if (compareIds(message.id, conversation.last_message_id) > 0) {
     conversation.last_message_id = message.id;
     const mine = message.sender_id === state.me?.id;
-    if (!mine && compareIds(message.id, conversation.last_read_id) > 0) {
+    if (mine) {
+      // Written here or on another device: what came before it is read (the server moved the marker).
+      conversation.last_read_id = maxId(conversation.last_read_id, message.id);
+      conversation.unread = 0;
+      conversation.mentions = 0;
+    } else if (compareIds(message.id, conversation.last_read_id) > 0) {
       conversation.unread += 1;
       if (state.me && message.mentions.includes(state.me.id)) conversation.mentions += 1;
       emit('incoming', message);
     }
     emit('conversations');
   }
+  setReadMarker(message.conversation_id, message.sender_id, message.id); // whoever writes has read up to it
   upsertMessages(message.conversation_id, [message]);
   setTyping(message.conversation_id, message.sender_id, false);
 }
