@@ -12,6 +12,7 @@ from pathlib import Path
 from roost.app import build_runtime
 from roost.cli import init as init_cmd
 from roost.cli import users
+from roost.cli.exclusive import AdminToolBusy, one_at_a_time
 from roost.config import ConfigError, Settings, load_settings
 from roost.core.admin.service import AdminService
 from roost.log import setup_logging
@@ -19,6 +20,7 @@ from roost.model.errors import RoostError
 from roost.model.ids import ADMIN_TOOL_NODE
 
 AdminCommand = Callable[[AdminService, argparse.Namespace], Awaitable[None]]
+ADMIN_TOOL_WAIT_SECONDS = 300.0  # how long an admin command waits for another one to finish
 
 
 def _username(parser: argparse.ArgumentParser) -> None:
@@ -144,14 +146,19 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(2) from None
     setup_logging(settings.log.level if args.command == "serve" else "WARNING", json_output=settings.log.json_output)
     try:
-        if args.command == "init":
-            asyncio.run(_init(settings, config_path, wrote))
-        elif args.command == "serve":
+        if args.command == "serve":
             from roost.server import serve  # noqa: PLC0415 - the HTTP stack loads only when serving
 
             serve(settings)
         else:
-            asyncio.run(_run_admin(settings, args.run, args))
+            with one_at_a_time(settings.data_dir, wait_seconds=ADMIN_TOOL_WAIT_SECONDS):
+                if args.command == "init":
+                    asyncio.run(_init(settings, config_path, wrote))
+                else:
+                    asyncio.run(_run_admin(settings, args.run, args))
+    except AdminToolBusy as busy:
+        print(f"error: {busy}", file=sys.stderr)
+        raise SystemExit(1) from None
     except RoostError as error:
         print(f"error: {error.message}", file=sys.stderr)
         raise SystemExit(1) from None

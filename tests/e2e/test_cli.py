@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import re
 import sqlite3
 import stat
@@ -82,6 +83,31 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     made = roost(proc, "user", "import", str(people))
     assert made.returncode == 0, made.stdout + made.stderr
     yield proc
+
+
+def test_admin_commands_take_turns(site: ServerProcess) -> None:
+    """The admin commands share one id node: one waits while another holds the folder's lock."""
+    with open(site.root / "data" / "admin-tool.lock", "a+b") as held:
+        fcntl.flock(held.fileno(), fcntl.LOCK_EX)  # as a running `roost user import` would
+        waiting = subprocess.Popen(
+            [sys.executable, "-m", "roost.main", "user", "add", "tina", "--name", "Tina Turns", "--generate"],
+            cwd=site.root,
+            env=site.env(),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            assert waiting.stderr is not None
+            assert "waiting for another roost admin command" in waiting.stderr.readline()
+            assert query(site, "SELECT username FROM users WHERE username = 'tina'") == []
+        finally:
+            fcntl.flock(held.fileno(), fcntl.LOCK_UN)
+        out, err = waiting.communicate(timeout=60)
+    assert waiting.returncode == 0, err
+    assert SHOWN_ONCE.search(out)
+    assert query(site, "SELECT display_name FROM users WHERE username = 'tina'") == [("Tina Turns",)]
 
 
 def test_init_creates_config_database_certificate_and_admin_then_keeps_them(tmp_path: Path) -> None:
