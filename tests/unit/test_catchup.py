@@ -22,7 +22,7 @@ async def test_every_kind_of_change_is_rebuilt_in_order(core: Core) -> None:
     first = (await core.archive.send(amy, room.id, "frist")).message
     await core.archive.edit(amy, first.id, "first")
     await core.archive.react(amy, first.id, "👍", add=True)
-    await core.conversations.mark_read(amy, room.id, first.id)
+    await core.conversations.mark_read(bob, room.id, first.id)  # amy read it as she wrote it
     gone = (await core.archive.send(amy, room.id, "oops")).message
     await core.archive.delete(amy, gone.id)
     await core.conversations.set_role(amy, room.id, bob.id, Role.ADMIN)
