@@ -64,3 +64,21 @@ async def direct_tls(server: ServerProcess) -> AsyncIterator[tuple[RawClient, ET
         yield client, await client.recv()
     finally:
         writer.close()
+
+
+async def plain_login(client: RawClient, username: str, password: str, resource: str | None = None) -> None:
+    """SASL PLAIN, the stream restarted, and (with a `resource`) that resource bound."""
+    secret = base64.b64encode(f"\0{username}\0{password}".encode()).decode()
+    client.send(f"<auth xmlns='{SASL}' mechanism='PLAIN'>{secret}</auth>")
+    success = await client.recv()
+    assert success.tag == f"{{{SASL}}}success", ET.tostring(success)
+    client.parser.reset()  # the server's next header starts a new stream
+    client.send(HEADER)
+    await client.recv()  # <stream:features/>
+    if resource is not None:
+        client.send(
+            "<iq type='set' id='bind-1'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'>"
+            f"<resource>{resource}</resource></bind></iq>"
+        )
+        bound = await client.recv()
+        assert bound.get("type") == "result", ET.tostring(bound)

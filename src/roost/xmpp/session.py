@@ -24,6 +24,7 @@ from roost.model.presence import ResourcePresence, Show
 from roost.model.users import User
 from roost.xmpp.context import XmppLimits, XmppServer
 from roost.xmpp.ext import Registry
+from roost.xmpp.ext.xep0045_muc.join import leave_all
 from roost.xmpp.outgoing import render, render_now
 
 log = logging.getLogger(__name__)
@@ -143,7 +144,10 @@ class XmppSession:
         return next((each for each in self.layers if isinstance(each, kind)), None)
 
     def send(self, element: ET.Element, *, after: SessionLayer | None = None) -> None:
-        """Send a stanza through the layers (those after `after` only) to the connection."""
+        """Send a stanza through the layers (those after `after` only) to the connection;
+        nothing once the session has ended (no layer keeps it for a resumption then)."""
+        if self.ended:
+            return
         layers = self.layers if after is None else self.layers[self.layers.index(after) + 1 :]
         for layer in layers:
             passed = layer.outbound(element)
@@ -245,6 +249,7 @@ class XmppSession:
             layer.ended()
         self.services.router.unregister(self)
         self.server.hub.unbind(self)
+        leave_all(self)  # XEP-0045: its nicks leave their rooms, whether a connection was left or not
         self._stop_rendering()  # what is still queued was never given: the mark does not pass it
         await self._flush_mark()
         await self._hand_back([m for layer in self.layers for m in layer.unacknowledged_messages()])
@@ -294,6 +299,8 @@ class XmppSession:
         """Send the event's stanzas now if nothing is queued before it and it needs no lookup
         (a room's message to each occupant); else queue it: a task renders queued events in
         order (rendering may look up names)."""
+        if self.ended:
+            return
         if not self._events and self._drain is None:
             try:
                 stanzas = render_now(event, self)

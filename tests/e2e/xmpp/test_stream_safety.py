@@ -9,6 +9,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.conftest import MakePerson
+from tests.support.raw_xmpp import direct_tls, plain_login
 from tests.support.server import ServerProcess
 
 HEADER = (
@@ -126,3 +128,31 @@ async def test_cleartext_after_starttls_is_refused_before_the_handshake(server: 
     answer = await exchange(server, HEADER + injected)
     assert b"<proceed" in answer
     assert b"policy-violation" in answer.split(b"<proceed")[1]
+
+
+async def test_a_resumption_does_not_wait_for_the_old_connection_to_close(
+    server: ServerProcess, make_person: MakePerson
+) -> None:
+    """XEP-0198: the old connection of a resumed stream is closed in the background. A
+    half-dead old socket (why phones resume) takes seconds to close; the new stream, here
+    resuming 1 s into its 2 s to negotiate, must not wait for that and time out."""
+    alice = await make_person("alice")
+    async with direct_tls(server) as (old, _):
+        await plain_login(old, alice.username, alice.password, "phone")
+        old.send("<enable xmlns='urn:xmpp:sm:3' resume='true'/>")
+        enabled = await old.recv()
+        assert enabled.tag == "{urn:xmpp:sm:3}enabled" and enabled.get("id"), enabled
+        # From here the old connection neither reads nor closes: a phone that changed networks.
+        transport = old.writer.transport
+        assert isinstance(transport, asyncio.ReadTransport)
+        transport.pause_reading()
+        connected_at = time.monotonic()
+        async with direct_tls(server) as (new, _):
+            await plain_login(new, alice.username, alice.password)
+            await asyncio.sleep(max(0.0, 1.0 - (time.monotonic() - connected_at)))
+            new.send(f"<resume xmlns='urn:xmpp:sm:3' h='0' previd='{enabled.get('id')}'/>")
+            assert (await new.recv()).tag == "{urn:xmpp:sm:3}resumed"
+            new.send("<iq type='get' id='ping-1' to='localhost'><ping xmlns='urn:xmpp:ping'/></iq>")
+            answer = await new.recv()
+            assert answer.tag == "{jabber:client}iq" and answer.get("type") == "result", answer
+    await assert_still_serving(server)

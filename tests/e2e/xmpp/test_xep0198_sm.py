@@ -323,3 +323,27 @@ async def test_an_invitation_a_stream_never_acknowledged_comes_again_at_the_next
         invites = watch(fresh, "groupchat_invite")
         fresh.send_presence()
         await wait_for(invites, lambda m: m["from"] == room_jid(room))
+
+
+async def test_a_stream_not_resumed_in_time_leaves_its_rooms(server: ServerProcess, make_person: MakePerson) -> None:
+    """A session that ends while detached (no connection left to clean up after) still takes
+    its nick out of the rooms it joined: the others see it leave (XEP-0045 §7.14)."""
+    alice, bob = await make_person("alice"), await make_person("bob")
+    room = await make_room(bob, "Tunnel watchers", members=(alice,))
+    async with connected(server, bob.username, bob.password, plugins=MUC_PLUGINS) as b:
+        await b.plugin["xep_0045"].join_muc_wait(room_jid(room), "bob", maxstanzas=0, timeout=TIMEOUT)
+        occupants = watch(b)
+        phone = Client(f"{alice.username}@localhost/phone", alice.password, (*SM_PLUGINS, "xep_0045"))
+        ask_for_max(phone, 1)
+        phone.connect("127.0.0.1", server.xmpp_port)
+        try:
+            assert await asyncio.wait_for(phone.started, TIMEOUT)
+            await phone.plugin["xep_0045"].join_muc_wait(room_jid(room), "alice", maxstanzas=0, timeout=TIMEOUT)
+            await wait_for(occupants, lambda p: p["from"] == room_jid(room, "alice") and p["type"] == "available")
+            await drop(phone)
+            gone = await wait_for(occupants, lambda p: p["from"] == room_jid(room, "alice"))
+            assert gone["type"] == "unavailable"
+            assert gone["muc"]["role"] == "none"
+            await b.plugin["xep_0199"].ping(jid=JID("localhost"), timeout=TIMEOUT)
+        finally:
+            phone.disconnect()

@@ -124,10 +124,14 @@ class StreamManagement(SessionLayer):
             self.session.sink.send(ET.Element(f"{{{NS}}}{name}", attrs))
 
     async def _reap(self) -> None:
+        if not self.session.is_detached:
+            return  # resumed after the timer fired, before this task ran
         log.info("xmpp session not resumed in time jid=%s", self.session.jid)
         await self.session.end()
 
     async def _overflow(self) -> None:
+        if len(self.unacked) <= self.session.limits.unacked_max or self.session.ended:
+            return  # acknowledged meanwhile (a resumption's <resume h=…/>), or over already
         log.warning("xmpp client does not acknowledge stanzas; ending jid=%s", self.session.jid)
         if self.session.is_detached:
             await self.session.end()
@@ -135,7 +139,11 @@ class StreamManagement(SessionLayer):
             await self.session.end_stream("policy-violation", "Too many unacknowledged stanzas.")
 
     def _spawn(self, work: Callable[[], Coroutine[object, object, None]]) -> None:
-        task = asyncio.get_running_loop().create_task(work())
+        self.in_background(work())
+
+    def in_background(self, work: Coroutine[object, object, None]) -> None:
+        """Run `work` in a task of its own, kept until it is done."""
+        task = asyncio.get_running_loop().create_task(work)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
@@ -210,6 +218,9 @@ async def on_resume(stream: UnboundStream, resume: ET.Element) -> XmppSession | 
         stream.send(_failed("item-not-found"))  # someone else's id looks like an expired one
         return None
     async with session.lock:  # a stanza still being handled on the old connection counts first
+        if session.ending or session.ended:  # the server is ending it (or ended it meanwhile)
+            stream.send(_failed("item-not-found"))
+            return None
         if h is None or not layer.acknowledge(h):
             stream.send(_failed("undefined-condition", h=layer.handled_count))
             return None
@@ -220,7 +231,9 @@ async def on_resume(stream: UnboundStream, resume: ET.Element) -> XmppSession | 
             stream.send(stanza)
     log.info("xmpp session resumed jid=%s", session.jid)
     if not isinstance(previous, Detached):  # the old connection has not noticed it is gone
-        await previous.close_stream("conflict", "The session was resumed on another connection.")
+        # In the background: a half-dead socket (why clients resume) takes seconds to close,
+        # and the new stream must not wait for it, nor lose the session if its own time runs out.
+        layer.in_background(previous.close_stream("conflict", "The session was resumed on another connection."))
     return session
 
 

@@ -22,7 +22,6 @@ from roost.model.users import User
 from roost.xmpp.context import XmppServer
 from roost.xmpp.dispatch import dispatch
 from roost.xmpp.errors import StanzaError, StreamError, error_reply
-from roost.xmpp.ext.xep0045_muc.join import leave_all
 from roost.xmpp.session import XmppSession
 from roost.xmpp.stream import sasl
 from roost.xmpp.stream.parser import StreamClosed, StreamOpened, StreamParser, XmlStreamError
@@ -285,8 +284,6 @@ class Connection:
         session = self.session
         if session is not None and session.sink is self:
             await session.connection_lost(resumable=not (self.closing or self.stream_ended))
-            if session.ended:
-                leave_all(session)  # XEP-0045: its nicks leave their rooms
         if self.stream_ended and not self.closing:  # answer the client's end of the stream
             self.transport.end_stream()
         self.closing = True
