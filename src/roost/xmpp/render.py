@@ -61,9 +61,13 @@ async def message_created(event: MessageCreated, session: XmppSession) -> list[E
         if message.sender_id == session.user_id:
             return await _sent_copy(session, message, origin)
         return await _received_copy(session, message, origin, hub.addressed_resource(session.user_id, origin))
-    if not plain or not session.give(message.id, mark=session.available):
+    if not plain or not session.give(message.id, mark=False):
         return []  # not for this session, or already handed over (by offline delivery)
-    return [await chat_stanza(session, message, origin, to=session.jid_text)]
+    stanza = await chat_stanza(session, message, origin, to=session.jid_text)
+    # The mark moves once the stanza exists: a session ended during the await never sent it.
+    if session.available:
+        session.mark_delivered(message.id)
+    return [stanza]
 
 
 async def _sent_copy(session: XmppSession, message: Message, origin: Origin | None) -> list[ET.Element]:
@@ -78,10 +82,11 @@ async def _received_copy(
     session: XmppSession, message: Message, origin: Origin | None, target: str | None
 ) -> list[ET.Element]:
     """XEP-0280: a message addressed to another of the user's resources (or to the bare JID)."""
-    if not session.carbons or (origin is not None and origin.private) or not session.give(message.id):
+    if not session.carbons or (origin is not None and origin.private) or not session.give(message.id, mark=False):
         return []
     to = f"{session.bare_text}/{target}" if target else session.bare_text
     inner = await chat_stanza(session, message, origin, to=to)
+    session.mark_delivered(message.id)  # once the copy exists (see message_created)
     return [carbon(session, "received", inner)]
 
 

@@ -275,18 +275,21 @@ class XmppSession:
         resources: every available one got them live."""
         if not message_ids:
             return
-        others = [
-            s for s in self.server.hub.sessions_of(self.user_id) if s.available and not s.ended and s.priority >= 0
-        ]
         try:
+            messages = await self.services.archive.get_many(self.user, message_ids) if self._others() else []
+            others = self._others()  # again: one may have ended during the read
             if not others:
                 await self.services.offline.undelivered(self.user_id, CHANNEL, message_ids)
                 return
-            for message in await self.services.archive.get_many(self.user, message_ids):
+            for message in messages:
                 for other in others:
                     other.deliver(MessageCreated(message, message.id))
         except Exception:  # the store may be gone at shutdown; the session still ends
             log.warning("could not hand back unacknowledged messages", exc_info=True)
+
+    def _others(self) -> list[XmppSession]:
+        """The user's other resources that take messages sent to the bare JID (RFC 6121 §8.5.2.1.1)."""
+        return [s for s in self.server.hub.sessions_of(self.user_id) if s.available and not s.ended and s.priority >= 0]
 
     def end_directed(self) -> None:
         """Unavailable presence to everyone this resource sent directed presence to (RFC 6121 §4.6.3)."""
