@@ -130,6 +130,41 @@ async def test_a_colleague_added_or_disabled_with_the_cli_is_pushed(
         assert (await next_push(queue, f"{newcomer}@localhost")).get("subscription") == "remove"
 
 
+async def test_a_deleted_group_regroups_its_members_in_every_roster(
+    server: ServerProcess, make_person: MakePerson, admin: Person
+) -> None:
+    """Each member's item is pushed to every interested stream, read once per member for all
+    of them: the shared item, or the hand-made one of that stream's owner."""
+    alice, carol = await make_person("alice"), await make_person("carol")
+    members = [await make_person("member") for _ in range(3)]
+    group = f"Doomed {secrets.token_hex(2)}"
+    await admin.post("/api/v1/admin/groups", {"name": group}, 201)
+    async with (
+        connected(server, alice.username, alice.password) as a,
+        connected(server, carol.username, carol.password) as c,
+    ):
+        on_alice, on_carol = pushes(a), pushes(c)
+        await send_iq(a, "get", f"<query xmlns='{ROSTER}'/>")
+        await send_iq(c, "set", roster_set(item(jid(members[0]), "My Mentor", "Mine")))
+        await next_push(on_carol, jid(members[0]))
+        for member in members:
+            added = await admin.http.put(f"/api/v1/admin/groups/{group}/members/{member.username}")
+            assert added.status_code in (200, 204), added.text
+        for member in members:
+            for queue in (on_alice, on_carol):
+                joined = await next_push(queue, jid(member))
+                expected = ["Mine"] if queue is on_carol and member is members[0] else [group]
+                assert [g.text for g in joined.findall(f"{{{ROSTER}}}group")] == expected
+        deleted = await admin.http.delete(f"/api/v1/admin/groups/{group}")
+        assert deleted.status_code in (200, 204), deleted.text
+        for queue, owner in ((on_alice, alice), (on_carol, carol)):
+            for member in members:
+                pushed = await next_push(queue, jid(member))
+                own = owner is carol and member is members[0]
+                assert pushed.get("name") == ("My Mentor" if own else member.username.title())
+                assert [g.text for g in pushed.findall(f"{{{ROSTER}}}group")] == (["Mine"] if own else ["Colleagues"])
+
+
 async def test_colleagues_cannot_be_removed_but_other_addresses_can(
     server: ServerProcess, make_person: MakePerson
 ) -> None:

@@ -18,6 +18,30 @@ ORGANISATION_GROUP = "Colleagues"
 
 
 @dataclass(frozen=True)
+class RosterItems:
+    """One colleague's item in each owner's roster (`DirectoryService.roster_items`)."""
+
+    colleague: User
+    groups: tuple[str, ...]  # their `roster_groups`
+    own: dict[int, Contact]  # hand-made items naming them, by owner
+    shared_roster: bool
+
+    def item_for(self, owner: User) -> Contact | None:
+        """`owner`'s item, or None when there is none (a disabled colleague without a hand-made item)."""
+        colleague = self.colleague
+        if colleague.id == owner.id:
+            return None
+        own = self.own.get(owner.id)
+        if not self.shared_roster or colleague.is_disabled:
+            return own
+        if own is not None:
+            return replace(own, subscription=Subscription.BOTH, ask=False)
+        return Contact(
+            owner.id, colleague.username, colleague.display_name, Subscription.BOTH, False, self.groups, True
+        )
+
+
+@dataclass(frozen=True)
 class DirectoryService:
     """Shared roster: every active member is a contact of every other, with presence both ways."""
 
@@ -72,18 +96,11 @@ class DirectoryService:
         groups = await self.store.groups()
         return tuple(g.name for g in groups if colleague.id in g.member_ids) or (ORGANISATION_GROUP,)
 
-    async def roster_item(self, owner: User, colleague: User, groups: tuple[str, ...]) -> Contact | None:
-        """`owner`'s roster item for one colleague as `roster` lists it now (`groups`: their
-        `roster_groups`), or None when there is none (a disabled colleague without a hand-made
-        item): for pushing one change."""
-        if colleague.id == owner.id:
-            return None
-        own = next((c for c in await self.store.contacts(owner.id) if c.contact == colleague.username), None)
-        if not self.shared_roster or colleague.is_disabled:
-            return own
-        if own is not None:
-            return replace(own, subscription=Subscription.BOTH, ask=False)
-        return Contact(owner.id, colleague.username, colleague.display_name, Subscription.BOTH, False, groups, True)
+    async def roster_items(self, colleague: User) -> RosterItems:
+        """Everyone's roster item for one colleague as `roster` lists it now, from two reads
+        (their groups, the hand-made items naming them): for pushing one change to every stream."""
+        own = {c.owner_id: c for c in await self.store.contacts_naming(colleague.username)}
+        return RosterItems(colleague, await self.roster_groups(colleague), own, self.shared_roster)
 
     def forget(self, user_id: int) -> None:
         """Drop the cached audiences of someone whose subscriptions changed."""

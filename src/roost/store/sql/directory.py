@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Table, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -61,19 +62,13 @@ class SqlDirectoryStore:
     async def contacts(self, owner_id: int) -> list[Contact]:
         query = select(t.contacts).where(t.contacts.c.owner_id == owner_id).order_by(t.contacts.c.contact)
         async with self.db.reader.connect() as conn:
-            rows = list(await conn.execute(query))
-        return [
-            Contact(
-                r.owner_id,
-                r.contact,
-                r.name,
-                Subscription(r.subscription),
-                bool(r.ask),
-                tuple(json.loads(r.groups)),
-                False,
-            )
-            for r in rows
-        ]
+            return [_contact(r) for r in await conn.execute(query)]
+
+    async def contacts_naming(self, contact: str) -> list[Contact]:
+        """Everyone's hand-made roster item for this address."""
+        query = select(t.contacts).where(t.contacts.c.contact == contact)
+        async with self.db.reader.connect() as conn:
+            return [_contact(r) for r in await conn.execute(query)]
 
     async def watchers(self, username: str) -> list[int]:
         """Owners whose roster item for `username` subscribes to its presence (to or both)."""
@@ -138,3 +133,15 @@ async def _set_row(conn: AsyncConnection, table: Table, present: bool, **key: ob
         await conn.execute(table.insert().values(**key))
     elif not present and exists:
         await conn.execute(table.delete().where(where))
+
+
+def _contact(row: Any) -> Contact:
+    return Contact(
+        row.owner_id,
+        row.contact,
+        row.name,
+        Subscription(row.subscription),
+        bool(row.ask),
+        tuple(json.loads(row.groups)),
+        False,
+    )

@@ -17,11 +17,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
+from collections import OrderedDict
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from roost.core.directory.service import DirectoryService, RosterItems
 from roost.core.events import ContactChanged, UserChanged
 from roost.model.directory import Contact, Subscription
 from roost.model.errors import BadRequest, Forbidden
@@ -144,12 +147,28 @@ def roster_push(event: ContactChanged, session: XmppSession) -> list[ET.Element]
 ROSTER_CHANGES = ("created", "renamed", "disabled", "enabled", "deleted", "groups")  # what a colleague's item shows
 
 
-@dataclass
-class _GroupsOfEvent:
-    """The changed colleague's groups, read once per event for all the streams that push it."""
+EVENTS_REMEMBERED = 256  # recent changes whose roster items are kept for the streams still pushing them
 
-    event: UserChanged | None = None
-    groups: tuple[str, ...] = ()
+
+@dataclass
+class _ItemsOfEvent:
+    """Each change's roster items, read once for all the streams that push it (a group of
+    M people deleted with S streams online: M reads, not M×S); streams that render the same
+    change at once await the same read."""
+
+    # By the event's identity: two changes of the same person can be equal (their groups
+    # changed twice) and still have different items. The event is kept with its read.
+    reads: OrderedDict[int, tuple[UserChanged, asyncio.Task[RosterItems]]] = field(default_factory=OrderedDict)
+
+    def of(self, event: UserChanged, directory: DirectoryService) -> asyncio.Task[RosterItems]:
+        found = self.reads.get(id(event))
+        if found is not None and found[0] is event and not (found[1].done() and found[1].exception()):
+            return found[1]
+        read = asyncio.get_running_loop().create_task(directory.roster_items(event.user))
+        self.reads[id(event)] = (event, read)
+        while len(self.reads) > EVENTS_REMEMBERED:
+            self.reads.popitem(last=False)
+        return read
 
 
 async def colleague_changed(event: UserChanged, session: XmppSession) -> list[ET.Element]:
@@ -160,10 +179,8 @@ async def colleague_changed(event: UserChanged, session: XmppSession) -> list[ET
         return []
     if not session.roster_requested or event.user.id == session.user_id:
         return []
-    memo = session.server.state(_GroupsOfEvent)
-    if memo.event is not event:
-        memo.groups, memo.event = await directory.roster_groups(event.user), event
-    contact = await directory.roster_item(session.user, event.user, memo.groups)
+    items = await asyncio.shield(session.server.state(_ItemsOfEvent).of(event, directory))
+    contact = items.item_for(session.user)
     if contact is None:
         gone = Contact(session.user_id, event.user.username, "", Subscription.NONE, False, (), True)
         item = item_element(gone, session.domain, removed=True)
