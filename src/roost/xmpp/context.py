@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import ssl
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -61,6 +62,17 @@ class SessionHub:
     conversations: dict[int, Conversation] = field(default_factory=dict)
     origins: OrderedDict[tuple[int, str], Origin] = field(default_factory=OrderedDict)
     _by_user: dict[int, dict[str, XmppSession]] = field(default_factory=dict)  # user -> resource -> session
+    _offline_locks: dict[int, asyncio.Lock] = field(default_factory=dict)
+
+    def offline_lock(self, user_id: int) -> asyncio.Lock:
+        """Held while a session that ends hands its unacknowledged messages back (the delivery
+        mark may go back), and while a new one reads the user's offline backlog: the backlog
+        is read before the hand-back (which then finds the new session available) or after
+        its mark is written, never between."""
+        lock = self._offline_locks.get(user_id)
+        if lock is None:
+            lock = self._offline_locks[user_id] = asyncio.Lock()
+        return lock
 
     def note_sent(self, sender_id: int, client_id: str, origin: Origin) -> None:
         """Remember how a message was sent, for carbons, until newer ones push it out."""

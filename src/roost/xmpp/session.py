@@ -252,7 +252,8 @@ class XmppSession:
         leave_all(self)  # XEP-0045: its nicks leave their rooms, whether a connection was left or not
         self._stop_rendering()  # what is still queued was never given: the mark does not pass it
         await self._flush_mark()
-        await self._hand_back([m for layer in self.layers for m in layer.unacknowledged_messages()])
+        async with self.server.hub.offline_lock(self.user_id):
+            await self._hand_back([m for layer in self.layers for m in layer.unacknowledged_messages()])
         if self.available:
             self.available = False
             self.end_directed()

@@ -35,14 +35,16 @@ CHANNEL = "xmpp"
 @ext.on_available
 async def deliver_offline(session: XmppSession) -> None:
     """Hand over what came, and what changed, while the user had no available XMPP client."""
-    others = [s for s in session.server.hub.available_sessions(session.user_id) if s is not session]
-    if others:
-        return  # they were online: their deliveries moved the mark
-    backlog = await session.services.offline.backlog(session.user, CHANNEL)
+    async with session.server.hub.offline_lock(session.user_id):  # not while a session ends (its hand-back)
+        others = [s for s in session.server.hub.available_sessions(session.user_id) if s is not session]
+        if others:
+            return  # they were online: their deliveries moved the mark
+        backlog = await session.services.offline.backlog(session.user, CHANNEL)
     for message in backlog.messages:
-        if session.give(message.id):
+        if session.give(message.id, mark=False):
             stanza = await chat_stanza(session, message, None, to=str(session.jid))
             session.send(delay(stanza, message.created_at, session.domain))
+            session.mark_delivered(message.id)  # once sent: a session ended meanwhile never had it
     for change in backlog.changes:
         session.deliver(change)  # rendered as live (XEP-0308, XEP-0424, XEP-0444), after the messages
     await missed_invitations(session, backlog.rooms)  # XEP-0045 §7.8.2, for rooms joined meanwhile
