@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import fcntl
+import os
+import pty
 import re
+import select
 import sqlite3
 import stat
 import subprocess
@@ -87,6 +90,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
 
 def test_admin_commands_take_turns(site: ServerProcess) -> None:
     """The admin commands share one id node: one waits while another holds the folder's lock."""
+    terminal, terminal_end = pty.openpty()  # an admin at a terminal is told why nothing happens
     with open(site.root / "data" / "admin-tool.lock", "a+b") as held:
         fcntl.flock(held.fileno(), fcntl.LOCK_EX)  # as a running `roost user import` would
         waiting = subprocess.Popen(
@@ -95,17 +99,22 @@ def test_admin_commands_take_turns(site: ServerProcess) -> None:
             env=site.env(),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            stderr=terminal_end,
             text=True,
         )
+        os.close(terminal_end)
         try:
-            assert waiting.stderr is not None
-            assert "waiting for another roost admin command" in waiting.stderr.readline()
+            told = b""
+            while b"\n" not in told:
+                assert select.select([terminal], [], [], 60)[0], "the command said nothing"
+                told += os.read(terminal, 1024)
+            assert b"waiting for another roost admin command" in told
             assert query(site, "SELECT username FROM users WHERE username = 'tina'") == []
         finally:
             fcntl.flock(held.fileno(), fcntl.LOCK_UN)
-        out, err = waiting.communicate(timeout=60)
-    assert waiting.returncode == 0, err
+        out, _ = waiting.communicate(timeout=60)
+    os.close(terminal)
+    assert waiting.returncode == 0
     assert SHOWN_ONCE.search(out)
     assert query(site, "SELECT display_name FROM users WHERE username = 'tina'") == [("Tina Turns",)]
 
