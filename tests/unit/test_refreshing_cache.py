@@ -90,21 +90,23 @@ async def test_a_change_made_during_a_read_is_not_undone_by_it() -> None:
 async def test_one_refresh_takes_the_entries_that_would_age_soon_too() -> None:
     """Entries read at different moments are refreshed together, not each in a read of its own."""
     source, clock = Source(), FakeClock()
-    source.values = {name: n for n, name in enumerate(("amy", "bob", "cat", "dan"))}
+    source.values = {name: n for n, name in enumerate(("amy", "bob", "cat", "dan", "eve"))}
     cache = RefreshingCache(clock, source.load_many, seconds=5, stale_limit=30)
     await cache.fetch("amy")
+    await cache.fetch("eve")  # loaded once, never read again: left to age out
     clock.advance(1)
     await cache.fetch("bob")
     clock.advance(1)
     await cache.fetch("cat")
     clock.advance(2)
     await cache.fetch("dan")  # read 1 s before amy ages
+    assert (cache.get("bob"), cache.get("cat"), cache.get("dan")) == (1, 2, 3)  # in use
     source.reads.clear()
     clock.advance(1)  # amy 5 s old, bob 4, cat 3, dan 1
 
     assert cache.get("amy") == 0
     await settle()
-    assert source.reads == [["amy", "bob", "cat"]]  # past half their time; dan is not
+    assert source.reads == [["amy", "bob", "cat"]]  # in use and past half their time; dan is not
     for _ in range(3):  # the next few seconds' reads find them fresh
         clock.advance(1)
         assert (cache.get("bob"), cache.get("cat")) == (1, 2)

@@ -10,6 +10,7 @@ at a terminal it says that it waits).
 from __future__ import annotations
 
 import fcntl
+import os
 import sys
 import time
 from collections.abc import Iterator
@@ -26,22 +27,37 @@ class AdminToolBusy(Exception):
 
 @contextmanager
 def one_at_a_time(data_dir: Path, *, wait_seconds: float) -> Iterator[None]:
-    data_dir.mkdir(parents=True, exist_ok=True)
-    with open(data_dir / LOCK_FILE, "a+b") as lock:
-        if not _try_lock(lock.fileno()):
-            if (
-                sys.stderr.isatty()
-            ):  # someone at a terminal learns why nothing happens; a script's output stays as it was
+    fd = _open_lock_file(data_dir)
+    if fd is None:  # a data folder this user cannot write, without the file: run unguarded
+        yield
+        return
+    try:
+        if not _try_lock(fd):
+            if sys.stderr.isatty():  # at a terminal, say why nothing happens (scripts see no change)
                 print("waiting for another roost admin command to finish …", file=sys.stderr, flush=True)
             deadline = time.monotonic() + wait_seconds
-            while not _try_lock(lock.fileno()):
+            while not _try_lock(fd):
                 if time.monotonic() >= deadline:
                     raise AdminToolBusy(f"another roost admin command still runs after {wait_seconds:g} s")
                 time.sleep(POLL_SECONDS)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _open_lock_file(data_dir: Path) -> int | None:
+    """The lock file, made if it is not there; read-only when this user may not write it
+    (flock works on either: another user's or root's file still guards)."""
+    path = data_dir / LOCK_FILE
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        return os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+    except OSError:
+        pass
+    try:
+        return os.open(path, os.O_RDONLY)
+    except OSError:
+        return None
 
 
 def _try_lock(fd: int) -> bool:

@@ -60,10 +60,11 @@ class RefreshingCache(Generic[K, V]):
     instead of one read per key on the path of the request that found it aged.
     A key that `load_many` leaves out (deleted) is dropped.
 
-    A refresh also takes every entry past `refresh_ahead` of its `seconds`: keys cached at
-    different moments (a thousand people logging in over a minute) would otherwise age one
-    by one, each starting a read of its own; this way a busy cache refreshes in a few large
-    reads every `seconds` (bench/README.md, fourteenth session).
+    A refresh also takes every entry past `refresh_ahead` of its `seconds` that was read
+    since it was loaded: keys cached at different moments (a thousand people logging in over
+    a minute) would otherwise age one by one, each starting a read of its own; this way a
+    busy cache refreshes in a few large reads every `seconds` (bench/README.md, fourteenth
+    session). Entries nobody reads are left to age out.
     """
 
     clock: Clock
@@ -74,6 +75,7 @@ class RefreshingCache(Generic[K, V]):
     refresh_ahead: float = 0.5  # a refresh takes the entries past this part of `seconds` too
     _entries: dict[K, tuple[V, float]] = field(default_factory=dict)
     _due: set[K] = field(default_factory=set)
+    _touched: set[K] = field(default_factory=set)  # read (by `get`) since they were loaded
     _refresh: asyncio.Task[None] | None = None
     _epoch: int = 0  # forget() count: a read begun before a forget must not put back what it read
     _forgotten: dict[K, int] = field(default_factory=dict)
@@ -85,6 +87,7 @@ class RefreshingCache(Generic[K, V]):
         if found is None:
             return None
         age = self.clock.monotonic() - found[1]
+        self._touched.add(key)
         if age >= self.seconds:
             if age >= self.stale_limit:
                 del self._entries[key]
@@ -125,9 +128,13 @@ class RefreshingCache(Generic[K, V]):
             self._refresh = None
 
     def _aging(self) -> list[K]:
-        """The keys past `refresh_ahead` of their time: they join the refresh now."""
+        """The keys read lately and past `refresh_ahead` of their time: they join the refresh now."""
         oldest_kept = self.clock.monotonic() - self.seconds * self.refresh_ahead
-        return [key for key, (_, read_at) in self._entries.items() if read_at <= oldest_kept]
+        entries = self._entries
+        aging = [key for key in self._touched if key in entries and entries[key][1] <= oldest_kept]
+        self._touched.difference_update(aging)
+        self._touched.intersection_update(entries)  # forgotten or dropped: nothing to refresh
+        return aging
 
     async def _read(self, keys: list[K]) -> dict[K, V]:
         started = self._epoch

@@ -36,13 +36,16 @@ async def changed_message(event: MessageEdited | MessageDeleted, session: XmppSe
     own = message.sender_id == session.user_id
     if not session.available or (own and not session.carbons):
         return []
-    if await direct(session, message.conversation_id) is None or not session.give(event.event_id):
+    if await direct(session, message.conversation_id) is None or not session.give(event.event_id, mark=False):
         return []  # a room's (MUC), or had already (given by offline delivery, XEP-0160)
     sender = _as_sent(session, message, await jid_of(session, message.sender_id))
-    if not own:
-        return [_stanza(session, event, sender, str(session.jid))]
-    to = await other_jid(session, message.conversation_id, session.user_id)
-    return [carbon(session, "sent", _stanza(session, event, sender, to))]
+    if own:
+        to = await other_jid(session, message.conversation_id, session.user_id)
+        stanza = carbon(session, "sent", _stanza(session, event, sender, to))
+    else:
+        stanza = _stanza(session, event, sender, str(session.jid))
+    session.mark_delivered(event.event_id)  # once the stanza exists (as for messages, render.py)
+    return [stanza]
 
 
 def _stanza(session: XmppSession, event: MessageEdited | MessageDeleted, sender: str, to: str) -> ET.Element:

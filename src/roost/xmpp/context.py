@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import ssl
 from collections import OrderedDict
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeVar
 
@@ -55,6 +57,14 @@ class Origin:
 
 
 @dataclass
+class _Turn:
+    """A user's `SessionHub.offline_turn`: its lock and how many hold it or wait for it."""
+
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    takers: int = 0
+
+
+@dataclass
 class SessionHub:
     """Bound XMPP sessions by user and resource, and the usernames streams render into JIDs."""
 
@@ -62,17 +72,25 @@ class SessionHub:
     conversations: dict[int, Conversation] = field(default_factory=dict)
     origins: OrderedDict[tuple[int, str], Origin] = field(default_factory=OrderedDict)
     _by_user: dict[int, dict[str, XmppSession]] = field(default_factory=dict)  # user -> resource -> session
-    _offline_locks: dict[int, asyncio.Lock] = field(default_factory=dict)
+    _offline_turns: dict[int, _Turn] = field(default_factory=dict)
 
-    def offline_lock(self, user_id: int) -> asyncio.Lock:
-        """Held while a session that ends hands its unacknowledged messages back (the delivery
-        mark may go back), and while a new one reads the user's offline backlog: the backlog
-        is read before the hand-back (which then finds the new session available) or after
-        its mark is written, never between."""
-        lock = self._offline_locks.get(user_id)
-        if lock is None:
-            lock = self._offline_locks[user_id] = asyncio.Lock()
-        return lock
+    @asynccontextmanager
+    async def offline_turn(self, user_id: int) -> AsyncIterator[None]:
+        """Held while a session that ends writes its delivery mark and hands its unacknowledged
+        messages back (the mark may go back), and while a new one reads the user's offline
+        backlog: the backlog is read before the hand-back (which then finds the new session
+        available) or after its mark is written, never between."""
+        turn = self._offline_turns.get(user_id)
+        if turn is None:
+            turn = self._offline_turns[user_id] = _Turn()
+        turn.takers += 1
+        try:
+            async with turn.lock:
+                yield
+        finally:
+            turn.takers -= 1
+            if not turn.takers:  # nobody holds or waits: the next turn makes a new one
+                del self._offline_turns[user_id]
 
     def note_sent(self, sender_id: int, client_id: str, origin: Origin) -> None:
         """Remember how a message was sent, for carbons, until newer ones push it out."""

@@ -192,7 +192,11 @@ class XmppSession:
         return True
 
     def mark_delivered(self, message_id: int) -> None:
-        """Move the user's XMPP delivery mark; the deliveries of MARK_DELAY_SECONDS make one write."""
+        """Move the user's XMPP delivery mark; the deliveries of MARK_DELAY_SECONDS make one write.
+        Not once the session has ended: its last mark is written, and its hand-back may have
+        moved the mark back since."""
+        if self.ended:
+            return
         self._mark = max(self._mark, message_id)
         if self._mark_task is None:
             self._mark_task = asyncio.create_task(self._write_mark(), name=f"xmpp-mark-{self.id}")
@@ -251,8 +255,8 @@ class XmppSession:
         self.server.hub.unbind(self)
         leave_all(self)  # XEP-0045: its nicks leave their rooms, whether a connection was left or not
         self._stop_rendering()  # what is still queued was never given: the mark does not pass it
-        await self._flush_mark()
-        async with self.server.hub.offline_lock(self.user_id):
+        async with self.server.hub.offline_turn(self.user_id):  # a new login's backlog: before or after
+            await self._flush_mark()
             await self._hand_back([m for layer in self.layers for m in layer.unacknowledged_messages()])
         if self.available:
             self.available = False

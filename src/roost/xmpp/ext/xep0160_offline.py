@@ -35,7 +35,7 @@ CHANNEL = "xmpp"
 @ext.on_available
 async def deliver_offline(session: XmppSession) -> None:
     """Hand over what came, and what changed, while the user had no available XMPP client."""
-    async with session.server.hub.offline_lock(session.user_id):  # not while a session ends (its hand-back)
+    async with session.server.hub.offline_turn(session.user_id):  # not while a session ends (its hand-back)
         others = [s for s in session.server.hub.available_sessions(session.user_id) if s is not session]
         if others:
             return  # they were online: their deliveries moved the mark

@@ -67,11 +67,12 @@ async def reactions_changed(event: ReactionsChanged, session: XmppSession) -> li
         return []
     if await direct(session, message.conversation_id) is None:
         return []  # rooms: `xep0045_muc/events.py`
-    if not session.give(event.event_id):
-        return []  # had already (given by offline delivery, XEP-0160); else the delivery mark moves past it
+    if not session.give(event.event_id, mark=False):
+        return []  # had already (given by offline delivery, XEP-0160)
     to = await other_jid(session, message.conversation_id, reactor) if own else str(session.jid)
     attributes = {"type": "chat", "from": await jid_of(session, reactor), "to": to, "id": str(event.event_id)}
     stanza = ET.Element(f"{{{CLIENT}}}message", attributes)
     stanza.append(reactions_element(message, reactor, reference(message)))
     ET.SubElement(stanza, f"{{{HINTS}}}store")
+    session.mark_delivered(event.event_id)  # once the stanza exists: the delivery mark moves past it
     return [carbon(session, "sent", stanza)] if own else [stanza]
