@@ -46,3 +46,15 @@ def test_message_changes_are_found_on_their_own_index(tmp_path: Path) -> None:
     with sqlite3.connect(path) as db:
         plan = " ".join(row[3] for row in db.execute(f"EXPLAIN QUERY PLAN {compiled}", tuple(compiled.params.values())))
     assert "USING INDEX ix_events_message_changes" in plan or "USING COVERING INDEX ix_events_message_changes" in plan
+
+
+def test_roster_items_are_found_by_the_address_they_name(tmp_path: Path) -> None:
+    """Migration 0025: everyone's roster item for one address (a changed colleague's pushes,
+    presence watchers) is read through its index, not by reading every roster."""
+    path = tmp_path / "contacts.db"
+    upgrade(f"sqlite:///{path}")
+    query = select(t.contacts).where(t.contacts.c.contact == "amy")
+    compiled = query.compile(dialect=sqlite.dialect(), compile_kwargs={"render_postcompile": True})
+    with sqlite3.connect(path) as db:
+        plan = " ".join(row[3] for row in db.execute(f"EXPLAIN QUERY PLAN {compiled}", tuple(compiled.params.values())))
+    assert "USING INDEX ix_contacts_contact" in plan, plan

@@ -96,6 +96,7 @@ contacts = Table(
     Column("subscription", String(8), nullable=False, default="none"),
     Column("ask", Boolean, nullable=False, default=False),
     Column("groups", Text, nullable=False, default="[]"),
+    Index("ix_contacts_contact", "contact"),
 )
 
 # RFC 6121 "pending in": someone asked to see the owner's presence and has no answer yet.
