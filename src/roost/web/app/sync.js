@@ -136,7 +136,11 @@ function applyMessage(message) {
     }
     emit('conversations');
   }
-  setReadMarker(message.conversation_id, message.sender_id, message.id); // whoever writes has read up to it
+  // Whoever writes has read up to it: for the members whose markers this page follows (a
+  // replayed message of someone who has left since must not bring their "seen" back).
+  if (state.reads.get(message.conversation_id)?.has(message.sender_id)) {
+    setReadMarker(message.conversation_id, message.sender_id, message.id);
+  }
   upsertMessages(message.conversation_id, [message]);
   setTyping(message.conversation_id, message.sender_id, false);
 }
