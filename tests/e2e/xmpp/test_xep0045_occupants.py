@@ -50,6 +50,28 @@ async def test_a_nick_change_is_announced_with_303(server: ServerProcess, make_p
             assert error.condition == "conflict"
 
 
+async def test_the_show_and_status_sent_to_the_room_are_what_occupants_see(
+    server: ServerProcess, make_person: MakePerson
+) -> None:
+    """Directed presence to the room (RFC 6121 §4.6, XEP-0045 §7.7): a client away in this room
+    shows as away there, with its status, whatever its overall presence says."""
+    alice, bob = await make_person("alice"), await make_person("bob")
+    room = await make_room(alice, "Moods", members=(bob,))
+    async with (
+        connected(server, alice.username, alice.password, plugins=MUC_PLUGINS) as a,
+        connected(server, bob.username, bob.password, plugins=MUC_PLUGINS) as b,
+    ):
+        await a.plugin["xep_0045"].join_muc_wait(room_jid(room), "alice", timeout=TIMEOUT)
+        seen_by_a = watch(a)
+        b.send_presence(pto=room_jid(room, "bob"), pshow="dnd", pstatus="deep in the budget")
+        joined = await wait_for(seen_by_a, lambda p: p["from"] == room_jid(room, "bob"))
+        assert (joined["type"], joined["status"]) == ("dnd", "deep in the budget")
+        b.send_presence(pto=room_jid(room, "bob"), pshow="away", pstatus="lunch")
+        update = await wait_for(seen_by_a, lambda p: p["from"] == room_jid(room, "bob"))
+        assert (update["type"], update["status"]) == ("away", "lunch")
+        assert update["muc"]["role"] == "participant"
+
+
 async def test_private_messages_reach_the_occupant_and_are_not_stored(
     server: ServerProcess, make_person: MakePerson
 ) -> None:

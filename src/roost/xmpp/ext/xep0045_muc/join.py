@@ -21,17 +21,20 @@ from typing import TYPE_CHECKING
 
 from roost.model.errors import BadRequest, NotFound
 from roost.model.jid import Jid
+from roost.model.presence import Presence, Show
 from roost.xmpp.errors import StanzaError
 from roost.xmpp.ext.xep0045_muc.history import HistoryRequest, send_history
 from roost.xmpp.ext.xep0045_muc.nick import change_nick
 from roost.xmpp.ext.xep0045_muc.occupancy import Occupant, RoomOccupants
 from roost.xmpp.ext.xep0045_muc.rooms import NOT_A_MEMBER, create_room, find_room
 from roost.xmpp.ext.xep0045_muc.stanzas import MUC, occupant_presence, room_jid, room_local, subject
+from roost.xmpp.presence import SHOWS, STATUS_MAX
 
 if TYPE_CHECKING:
     from roost.xmpp.session import XmppSession
 
 SELF_CODES = (110, 100, 170)  # self, non-anonymous, logged
+CLIENT = "jabber:client"
 CREATED = 201
 REMOVED = 321  # removed because of an affiliation change: taken out of the room in the core
 
@@ -49,15 +52,26 @@ async def on_presence(session: XmppSession, stanza: ET.Element, to: Jid) -> None
         raise StanzaError("modify", "jid-malformed", "Join a room as room@service/nick.")
     current = occupied.occupant_of(session) if occupied else None
     if occupied is None or current is None:
-        await join(session, to, HistoryRequest.of(stanza.find(f"{{{MUC}}}x")))
+        await join(session, to, HistoryRequest.of(stanza.find(f"{{{MUC}}}x")), stated(session, stanza))
     elif current.nick == to.resource:
+        current.stated = stated(session, stanza)
         announce(session, occupied, current)  # a presence update
     else:
         await check_nick(session, occupied.conversation_id, to.resource)
         change_nick(session, occupied, current, to.resource)
 
 
-async def join(session: XmppSession, to: Jid, history: HistoryRequest) -> None:
+def stated(session: XmppSession, stanza: ET.Element) -> Presence | None:
+    """The show and status of a presence to the room, if it has either (else the room shows
+    the person's overall presence)."""
+    show, status = stanza.find(f"{{{CLIENT}}}show"), stanza.find(f"{{{CLIENT}}}status")
+    if show is None and status is None:
+        return None
+    shown = SHOWS.get((show.text or "").strip() if show is not None else "", Show.AVAILABLE)
+    return Presence(session.user_id, shown, ((status.text or "") if status is not None else "")[:STATUS_MAX])
+
+
+async def join(session: XmppSession, to: Jid, history: HistoryRequest, stated: Presence | None = None) -> None:
     room, created = await find_room(session, to.local), False
     if room is None:
         room, created = await create_room(session, to.local), True
@@ -71,6 +85,8 @@ async def join(session: XmppSession, to: Jid, history: HistoryRequest) -> None:
         room.id, room_local(room), topic=room.topic
     )
     occupant = session.server.rooms.add(occupants, wanted, session)
+    if occupant is wanted or stated is not None:  # another stream of the nick: its own show, if any
+        occupant.stated = stated
     for other in occupants.by_nick.values():
         if other is not occupant:
             session.send(_presence_of(session, occupants, other, session.jid))
@@ -139,7 +155,7 @@ def _presence_of(
         to,
         role=occupant.role,
         real_jid=str(real),
-        presence=session.services.presence.of(occupant.user_id),
+        presence=occupant.stated or session.services.presence.of(occupant.user_id),
         codes=codes,
     )
 

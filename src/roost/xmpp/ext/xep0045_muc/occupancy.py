@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from roost.core.events import MessageCreated, PayloadRelayed
 from roost.model.conversations import Role
 from roost.model.messages import Message
+from roost.model.presence import Presence
 from roost.xmpp.xml import SharedStanza
 
 if TYPE_CHECKING:
@@ -31,6 +32,9 @@ class Occupant:
     user_id: int
     role: Role
     sessions: dict[str, XmppSession] = field(default_factory=dict)  # by session id
+    # The show and status its client last sent to the room (RFC 6121 §4.6 directed presence),
+    # when that presence had any: the room shows them instead of the person's overall presence.
+    stated: Presence | None = None
 
 
 @dataclass
