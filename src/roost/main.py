@@ -151,6 +151,8 @@ def main(argv: list[str] | None = None) -> None:
 
             serve(settings)
         else:
+            if hasattr(args, "password_stdin"):  # user add, user passwd: asked before waiting for a turn
+                args.password = users.read_password(args)
             with one_at_a_time(settings.data_dir, wait_seconds=ADMIN_TOOL_WAIT_SECONDS):
                 if args.command == "init":
                     asyncio.run(_init(settings, config_path, wrote))

@@ -14,7 +14,9 @@ from roost.model.users import NewUser
 
 
 def read_password(args: argparse.Namespace) -> str | None:
-    """From stdin with --password-stdin, asked twice on a terminal, or None to generate one."""
+    """From stdin with --password-stdin, asked twice on a terminal, or None to generate one.
+    Read before the command takes its turn (`cli/exclusive.py`): a prompt left open must not
+    hold up every other admin command."""
     if getattr(args, "password_stdin", False):
         return sys.stdin.readline().rstrip("\n")
     if getattr(args, "generate", False) or not sys.stdin.isatty():
@@ -27,7 +29,7 @@ def read_password(args: argparse.Namespace) -> str | None:
 
 async def add(admin: AdminService, args: argparse.Namespace) -> None:
     new = NewUser(args.username, args.name or "", args.title or "", args.department or "", args.admin)
-    user, generated = await admin.add_user(None, new, read_password(args))
+    user, generated = await admin.add_user(None, new, args.password)
     print(f"created {user.username}")
     if generated:
         print(f"password: {generated}  (shown once)")
@@ -46,7 +48,7 @@ async def show(admin: AdminService, args: argparse.Namespace) -> None:
 
 
 async def passwd(admin: AdminService, args: argparse.Namespace) -> None:
-    generated = await admin.reset_password(None, args.username, read_password(args))
+    generated = await admin.reset_password(None, args.username, args.password)
     print(f"password changed for {args.username}")
     if generated:
         print(f"password: {generated}  (shown once)")
