@@ -36,7 +36,7 @@ async def changed_message(event: MessageEdited | MessageDeleted, session: XmppSe
     own = message.sender_id == session.user_id
     if not session.available or (own and not session.carbons):
         return []
-    if await direct(session, message.conversation_id) is None or not session.give(event.event_id, mark=False):
+    if await direct(session, message.conversation_id) is None or not session.give(event.event_id):
         return []  # a room's (MUC), or had already (given by offline delivery, XEP-0160)
     sender = _as_sent(session, message, await jid_of(session, message.sender_id))
     if own:

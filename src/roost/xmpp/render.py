@@ -61,7 +61,7 @@ async def message_created(event: MessageCreated, session: XmppSession) -> list[E
         if message.sender_id == session.user_id:
             return await _sent_copy(session, message, origin)
         return await _received_copy(session, message, origin, hub.addressed_resource(session.user_id, origin))
-    if not plain or not session.give(message.id, mark=False):
+    if not plain or not session.give(message.id):
         return []  # not for this session, or already handed over (by offline delivery)
     stanza = await chat_stanza(session, message, origin, to=session.jid_text)
     # The mark moves once the stanza exists: a session ended during the await never sent it.
@@ -82,7 +82,7 @@ async def _received_copy(
     session: XmppSession, message: Message, origin: Origin | None, target: str | None
 ) -> list[ET.Element]:
     """XEP-0280: a message addressed to another of the user's resources (or to the bare JID)."""
-    if not session.carbons or (origin is not None and origin.private) or not session.give(message.id, mark=False):
+    if not session.carbons or (origin is not None and origin.private) or not session.give(message.id):
         return []
     to = f"{session.bare_text}/{target}" if target else session.bare_text
     inner = await chat_stanza(session, message, origin, to=to)
@@ -126,10 +126,13 @@ def message_created_now(event: MessageCreated, session: XmppSession) -> list[ET.
     name = hub.usernames.get(message.sender_id)
     if name is None or replies.quotes(session, message):
         return None
-    if not session.give(message.id, mark=session.available):
+    if not session.give(message.id):
         return []  # already handed over (by offline delivery)
     sender = f"{name}@{session.server.limits.domain}"
-    return [_chat_element(session, message, origin, sender=sender, to=session.jid_text)]
+    stanza = _chat_element(session, message, origin, sender=sender, to=session.jid_text)
+    if session.available:
+        session.mark_delivered(message.id)
+    return [stanza]
 
 
 def _gets_plain(session: XmppSession, message: Message, origin: Origin | None) -> bool | None:

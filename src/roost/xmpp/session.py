@@ -176,19 +176,18 @@ class XmppSession:
         if waiting is not None and not waiting.done():
             waiting.set_result(iq)
 
-    def give(self, message_id: int, *, mark: bool = True) -> bool:
+    def give(self, message_id: int) -> bool:
         """Note a message handed to this client (live or offline); False if it already had it.
 
-        `mark=False` leaves the delivery mark alone: a message handed to a session before
-        its initial presence must not hide older ones still waiting for offline delivery."""
+        The caller moves the delivery mark (`mark_delivered`) once the stanza exists: a session
+        ended while it was being rendered never sent it. A session before its initial presence
+        moves no mark: that must not hide older messages still waiting for offline delivery."""
         if message_id in self._given_ids:
             return False
         self._given.append(message_id)
         self._given_ids.add(message_id)
         if len(self._given) > GIVEN_KEPT:
             self._given_ids.discard(self._given.popleft())
-        if mark:
-            self.mark_delivered(message_id)
         return True
 
     def mark_delivered(self, message_id: int) -> None:

@@ -41,7 +41,7 @@ async def deliver_offline(session: XmppSession) -> None:
             return  # they were online: their deliveries moved the mark
         backlog = await session.services.offline.backlog(session.user, CHANNEL)
     for message in backlog.messages:
-        if session.give(message.id, mark=False):
+        if session.give(message.id):
             stanza = await chat_stanza(session, message, None, to=str(session.jid))
             session.send(delay(stanza, message.created_at, session.domain))
             session.mark_delivered(message.id)  # once sent: a session ended meanwhile never had it

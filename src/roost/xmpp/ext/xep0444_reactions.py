@@ -67,7 +67,7 @@ async def reactions_changed(event: ReactionsChanged, session: XmppSession) -> li
         return []
     if await direct(session, message.conversation_id) is None:
         return []  # rooms: `xep0045_muc/events.py`
-    if not session.give(event.event_id, mark=False):
+    if not session.give(event.event_id):
         return []  # had already (given by offline delivery, XEP-0160)
     to = await other_jid(session, message.conversation_id, reactor) if own else str(session.jid)
     attributes = {"type": "chat", "from": await jid_of(session, reactor), "to": to, "id": str(event.event_id)}

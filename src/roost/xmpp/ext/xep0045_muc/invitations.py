@@ -81,7 +81,10 @@ def _told(session: XmppSession, event_id: int) -> bool:
     """An available stream is told of the event now (the delivery mark moves past it, XEP-0160);
     False: it is not available yet, has a negative priority (it gets no 1:1 messages, so it may
     not move the mark past them), or had this event already (given live or at offline delivery)."""
-    return session.available and session.priority >= 0 and session.give(event_id)
+    if not (session.available and session.priority >= 0 and session.give(event_id)):
+        return False
+    session.mark_delivered(event_id)
+    return True
 
 
 def _invitable(session: XmppSession, conversation_id: int) -> bool:
