@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import ssl
 from collections import OrderedDict
 from collections.abc import AsyncIterator
@@ -73,6 +74,11 @@ class SessionHub:
     origins: OrderedDict[tuple[int, str], Origin] = field(default_factory=OrderedDict)
     _by_user: dict[int, dict[str, XmppSession]] = field(default_factory=dict)  # user -> resource -> session
     _offline_turns: dict[int, _Turn] = field(default_factory=dict)
+    _moments: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+    def moment(self) -> int:
+        """A number larger than every one given before: what happened first in this process."""
+        return next(self._moments)
 
     @asynccontextmanager
     async def offline_turn(self, user_id: int) -> AsyncIterator[None]:

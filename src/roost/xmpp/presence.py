@@ -53,6 +53,8 @@ async def _available(session: XmppSession, stanza: ET.Element) -> None:
     show, status, priority = _parse(stanza)
     first = not session.available
     session.available = True
+    if first:
+        session.available_since = session.server.hub.moment()
     session.priority = priority
     await session.services.presence.set(session, show, status, resource=session.resource, priority=priority)
     for presence_hook in session.registry.presence_hooks:

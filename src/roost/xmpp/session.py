@@ -92,6 +92,7 @@ class XmppSession:
         self.jid_text = str(self.jid)
         self.bare_text = str(self.jid.bare)
         self.available = False  # sent its initial presence
+        self.available_since = 0  # the hub's moment of its initial presence (0: not yet)
         self.carbons = False  # XEP-0280 enabled
         self.roster_requested = False  # an interested resource: gets roster pushes (RFC 6121 §2.1.6)
         self.priority = 0  # of the last available presence (RFC 6121 §4.7.2.3)

@@ -13,14 +13,17 @@ delivery mark, and the rooms they were added to after it are invited to then.
 
 from __future__ import annotations
 
+import time
 import xml.etree.ElementTree as ET
+from collections import OrderedDict
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from roost.core.archive.offline import FIRST_USE
 from roost.core.events import ConversationChanged, MembershipChanged
 from roost.model.conversations import Conversation, ConversationKind
 from roost.model.errors import RoostError
-from roost.model.ids import ADMIN_TOOL_NODE, id_node
+from roost.model.ids import ADMIN_TOOL_NODE, id_node, id_time_ms
 from roost.xmpp.ext.xep0045_muc.stanzas import CLIENT, MUC_USER, room_jid, room_local
 from roost.xmpp.render import jid_of
 
@@ -32,7 +35,7 @@ async def added_to_room(event: MembershipChanged, session: XmppSession) -> list[
     """An invitation for this stream's person, added to a room by someone else, elsewhere."""
     if event.change != "added" or event.user_id != session.user_id:
         return []
-    if not _told(session, event.event_id) or event.origin is not None:
+    if not _told(session, event.conversation_id, event.event_id) or event.origin is not None:
         return []
     if event.actor_id == session.user_id or not _invitable(session, event.conversation_id):
         return []
@@ -54,7 +57,7 @@ async def room_made_with_me(event: ConversationChanged, session: XmppSession) ->
         return []
     if room.created_by == session.user_id and not by_tool:
         return []
-    if not _told(session, event.event_id) or not _invitable(session, room.id):
+    if not _told(session, room.id, event.event_id) or not _invitable(session, room.id):
         return []
     return [await _invitation(session, room, None if by_tool else room.created_by, event.event_id)]
 
@@ -67,8 +70,10 @@ async def missed_invitations(session: XmppSession, rooms: list[tuple[int, int]])
     `FIRST_USE`) every room the person is in comes, dated by no event: the mark stays."""
     for room_id, event_id in rooms:
         dated = event_id != FIRST_USE
-        if (dated and not _told(session, event_id)) or not _invitable(session, room_id):
+        if (dated and not _told(session, room_id, event_id)) or not _invitable(session, room_id):
             continue
+        if not dated:
+            session.server.state(_Told).note(session, room_id)
         try:
             room = await session.services.conversations.get(session.user, room_id)
         except RoostError:
@@ -77,12 +82,46 @@ async def missed_invitations(session: XmppSession, rooms: list[tuple[int, int]])
         session.forward(await _invitation(session, room, None, event_id if dated else None))
 
 
-def _told(session: XmppSession, event_id: int) -> bool:
+TOLD_KEPT = 10_000  # rooms remembered per process (the admin tool's changes reach streams seconds late)
+
+
+@dataclass
+class _Told:
+    """Each person's streams' last invitation to each room (recent ones): the hub's moment
+    and the wall-clock millisecond it was given at."""
+
+    last: OrderedDict[tuple[int, int], tuple[int, int]] = field(default_factory=OrderedDict)
+
+    def covers(self, session: XmppSession, room_id: int, event_id: int) -> bool:
+        """Another stream of the person was invited to the room before this stream came, and
+        after the event was made (so that invitation told of it; in the same millisecond: not
+        known, so invited again)."""
+        told = self.last.get((session.user_id, room_id))
+        return told is not None and told[0] < session.available_since and id_time_ms(event_id) < told[1]
+
+    def note(self, session: XmppSession, room_id: int) -> None:
+        key = (session.user_id, room_id)
+        self.last[key] = (session.server.hub.moment(), int(time.time() * 1000))
+        self.last.move_to_end(key)
+        while len(self.last) > TOLD_KEPT:
+            self.last.popitem(last=False)
+
+
+def _told(session: XmppSession, room_id: int, event_id: int) -> bool:
     """An available stream is told of the event now (the delivery mark moves past it, XEP-0160);
     False: it is not available yet, has a negative priority (it gets no 1:1 messages, so it may
-    not move the mark past them), or had this event already (given live or at offline delivery)."""
-    if not (session.available and session.priority >= 0 and session.give(event_id)):
+    not move the mark past them), had this event already (given live or at offline delivery),
+    or another stream of the person was invited to the room since the event, before this one
+    came. That last case is the admin tool's: its room changes reach live streams at the
+    server's next look at them (`core/conversations/elsewhere.py`), seconds late; a login in
+    between is invited at its offline delivery, and the next login must not be invited again
+    when the change arrives live."""
+    if not (session.available and session.priority >= 0):
         return False
+    told = session.server.state(_Told)
+    if told.covers(session, room_id, event_id) or not session.give(event_id):
+        return False
+    told.note(session, room_id)
     session.mark_delivered(event_id)
     return True
 
