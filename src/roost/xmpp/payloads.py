@@ -130,6 +130,16 @@ def _has_content(encrypted: ET.Element) -> bool:
     return namespace not in OMEMO or encrypted.find(f"{{{namespace}}}payload") is not None
 
 
+SERVER_ONLY_TAGS = {"{urn:xmpp:sid:0}stanza-id", "{urn:xmpp:delay}delay", "{jabber:x:delay}x", f"{{{CLIENT_NS}}}error"}
+SERVER_ONLY_NAMESPACES = ("urn:xmpp:carbons:2", "urn:xmpp:mam:", "http://jabber.org/protocol/muc")
+
+
+def is_server_only(child: ET.Element) -> bool:
+    """What only a server writes into a message (an archive's stanza-id, a delay, a carbon or
+    an archive result, a room's own elements): from a client, a forgery (SECURITY.md)."""
+    return child.tag in SERVER_ONLY_TAGS or child.tag[1:].startswith(SERVER_ONLY_NAMESPACES)
+
+
 def _is_kept(child: ET.Element, *, quoted: bool) -> bool:
     """`quoted`: the server writes a reply's <reply/> and quote anew (XEP-0461); it cannot
     for encrypted content, whose quote is inside: then the client's own are kept."""

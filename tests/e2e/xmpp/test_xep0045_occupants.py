@@ -101,6 +101,56 @@ async def test_private_messages_reach_the_occupant_and_are_not_stored(
     assert (await alice.get(f"/api/v1/conversations/{room['id']}/messages"))["messages"] == []
 
 
+FORGED = (
+    "<stanza-id xmlns='urn:xmpp:sid:0' by='{room}' id='forged-1'/>"
+    "<delay xmlns='urn:xmpp:delay' stamp='2001-01-01T00:00:00Z' from='{room}'/>"
+    "<result xmlns='urn:xmpp:mam:2' id='forged-2'/>"
+    "<received xmlns='urn:xmpp:carbons:2'/>"
+    "<x xmlns='http://jabber.org/protocol/muc#user'><status code='110'/></x>"
+)
+
+
+async def test_private_messages_pass_no_forged_server_elements_and_respect_blocks(
+    server: ServerProcess, make_person: MakePerson
+) -> None:
+    """What only a server writes (a stanza-id by the room, a delay, an archive result, a carbon,
+    the room's statuses) is taken out of a private message; the client's own payloads pass.
+    Between people who block each other (XEP-0191) a private message is refused as a direct one."""
+    alice, bob = await make_person("alice"), await make_person("bob")
+    room = await make_room(alice, "Forgeries", members=(bob,))
+    async with (
+        connected(server, alice.username, alice.password, plugins=MUC_PLUGINS) as a,
+        connected(server, bob.username, bob.password, plugins=MUC_PLUGINS) as b,
+    ):
+        for client, nick in ((a, "alice"), (b, "bob")):
+            await client.plugin["xep_0045"].join_muc_wait(room_jid(room), nick, timeout=TIMEOUT)
+        on_b = every_message(b)
+        message = a.make_message(mto=room_jid(room, "bob"), mbody="trust me", mtype="chat")
+        for child in ET.fromstring(f"<all>{FORGED.format(room=room_jid(room))}</all>"):
+            message.append(child)
+        message.append(ET.fromstring("<request xmlns='urn:xmpp:receipts'/>"))
+        message.send()
+        got = await wait_for(on_b, lambda m: m["body"] == "trust me")
+        tags = [child.tag for child in got.xml]
+        assert "{urn:xmpp:receipts}request" in tags  # the client's own payload
+        for forged in ("{urn:xmpp:sid:0}stanza-id", "{urn:xmpp:delay}delay", "{urn:xmpp:mam:2}result"):
+            assert forged not in tags, tags
+        assert "{urn:xmpp:carbons:2}received" not in tags
+        statuses = got.xml.findall("{http://jabber.org/protocol/muc#user}x")
+        assert len(statuses) == 1 and not list(statuses[0])  # the room's own, empty <x/>
+
+        response = await alice.http.put(f"/api/v1/blocks/{bob.user_id}")
+        assert response.status_code == 204
+        errors_a, errors_b = watch(a, "message_error"), watch(b, "message_error")
+        b.send_message(mto=room_jid(room, "alice"), mbody="let me in", mtype="chat")
+        refused = await wait_for(errors_b, lambda m: True)
+        assert refused["error"]["condition"] == "service-unavailable"
+        a.send_message(mto=room_jid(room, "bob"), mbody="and you?", mtype="chat")
+        mine = await wait_for(errors_a, lambda m: True)
+        assert mine["error"]["condition"] == "not-acceptable"
+        assert mine.xml.find("{jabber:client}error/{urn:xmpp:blocking:errors}blocked") is not None
+
+
 async def test_one_person_under_two_nicks_speaks_from_each(server: ServerProcess, make_person: MakePerson) -> None:
     """Two clients of one person joined under two nicks: what each sends comes from its own nick
     (XEP-0045 §7.4), to its reflection and to the others, and so does a correction of it and

@@ -44,7 +44,7 @@ async def on_message(session: XmppSession, stanza: ET.Element, to: Jid) -> None:
     if kind == "error":
         return
     if to.resource:
-        private_message(session, stanza, to)
+        await private_message(session, stanza, to)
         return
     invite = stanza.find(f"{{{MUC_USER}}}x/{{{MUC_USER}}}invite")
     if invite is not None:
