@@ -156,6 +156,29 @@ async def test_failed_logins_slow_down_the_account_then_the_address_but_lock_no_
         assert allowed.status_code == 200, allowed.text
 
 
+async def test_changing_ones_password_checks_the_current_one_as_a_login_does(
+    server: ServerProcess, make_person: MakePerson
+) -> None:
+    """A stolen session guessing the current password is slowed down like failed logins (per
+    account and per address), and the right one changes it."""
+    alice, bob = await make_person("alice"), await make_person("bob")
+    change = "/api/v1/me/password"
+    async with client(server, "127.0.0.24", headers={"Authorization": alice.http.headers["Authorization"]}) as thief:
+        for _ in range(5):  # ROOST_AUTH__THROTTLE_FREE_FAILURES=5 in tests
+            guess = {"current_password": "guess", "new_password": "taken-over-1234"}
+            assert_error(await thief.put(change, json=guess), 401, "auth.failed")
+        right = {"current_password": alice.password, "new_password": "taken-over-1234"}
+        throttled = await thief.put(change, json=right)  # even the right one must wait now
+        assert_error(throttled, 429, "auth.throttled")
+        assert 1 <= int(throttled.headers["Retry-After"]) <= MAX_DELAY
+    async with client(server, "127.0.0.25") as http:
+        assert_error(await http.post(LOGIN, json=credentials(alice)), 429, "auth.throttled")  # the same account
+        new = {"current_password": bob.password, "new_password": "bobs-new-password-1"}
+        assert (await bob.http.put(change, json=new)).status_code == 200
+        assert_error(await http.post(LOGIN, json=credentials(bob)), 401, "auth.failed")
+        assert (await http.post(LOGIN, json=credentials(bob, "bobs-new-password-1"))).status_code == 200
+
+
 async def test_a_disabled_user_cannot_log_in(server: ServerProcess, admin: Person, make_person: MakePerson) -> None:
     alice = await make_person("alice")
     response = await admin.http.patch(f"/api/v1/admin/users/{alice.username}", json={"is_disabled": True})

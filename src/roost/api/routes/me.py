@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from roost.api.deps import Me, ServicesDep
+from roost.api.routes.auth import client_address
 from roost.api.schemas.common import Ok
 from roost.api.schemas.users import PasswordIn, ProfileIn, UserOut
 
@@ -25,6 +26,6 @@ async def update_me(body: ProfileIn, me: Me, services: ServicesDep) -> UserOut:
 
 
 @router.put("/me/password")
-async def change_password(body: PasswordIn, me: Me, services: ServicesDep) -> Ok:
-    await services.accounts.change_own_password(me, body.current_password, body.new_password)
+async def change_password(body: PasswordIn, me: Me, services: ServicesDep, request: Request) -> Ok:
+    await services.auth.change_own_password(me, body.current_password, body.new_password, client_address(request))
     return Ok()

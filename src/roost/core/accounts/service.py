@@ -128,10 +128,6 @@ class AccountsService:
         prepared = passwords.prepare(password, self.password_min)
         await self.users.set_credentials(user_id, await asyncio.to_thread(passwords.derive, prepared))
 
-    async def change_own_password(self, user: User, current: str, new: str) -> None:
-        await self.check_password(user.username, current)
-        await self.set_password(user.id, new)
-
     async def update_profile(
         self, user_id: int, *, display_name: str | None = None, title: str | None = None, department: str | None = None
     ) -> User:

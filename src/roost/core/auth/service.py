@@ -45,6 +45,17 @@ class AuthService:
 
     async def login(self, username: str, password: str, address: str, agent: str = "") -> tuple[User, IssuedToken]:
         """Check a password (throttled per account and per address) and open a session."""
+        user = await self._checked(username, password, address)
+        issued = await self._issue(user.id, TokenKind.SESSION, agent[:TOKEN_NAME_MAX], self.session_lifetime)
+        return user, issued
+
+    async def change_own_password(self, user: User, current: str, new: str, address: str) -> None:
+        """The current password is checked as a login's is: a stolen session must not guess it
+        at full speed (nor burn a hash's CPU per request)."""
+        await self._checked(user.username, current, address)
+        await self.accounts.set_password(user.id, new)
+
+    async def _checked(self, username: str, password: str, address: str) -> User:
         account_key = username.strip().lower()[:256]
         self.account_throttle.check(account_key)
         self.address_throttle.check(address)
@@ -55,8 +66,7 @@ class AuthService:
             self.address_throttle.failed(address)
             raise
         self.account_throttle.succeeded(account_key)
-        issued = await self._issue(user.id, TokenKind.SESSION, agent[:TOKEN_NAME_MAX], self.session_lifetime)
-        return user, issued
+        return user
 
     async def create_api_token(self, user: User, name: str) -> IssuedToken:
         name = name.strip()
