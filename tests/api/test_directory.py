@@ -94,3 +94,34 @@ async def test_presence_follows_the_websockets_and_leaves_a_last_seen_time(
     assert listed[0]["last_seen_at"] is not None
     assert listed[0]["presence"]["show"] == "unavailable"
     assert bob.user_id not in [p["user_id"] for p in await alice.get("/api/v1/presence")]
+
+
+async def test_a_block_hides_presence_in_the_directory_both_ways(make_person: MakePerson, connect: Connect) -> None:
+    """As /presence and XMPP do (XEP-0191): someone blocked, or blocking, sees the other as
+    unavailable, with no status and no last seen time, in /people and /people/{id}."""
+    alice, bob = await make_person("alice"), await make_person("bob")
+    watcher = await connect(bob)
+    alice_events = await connect(alice)
+    await alice_events.command(type="presence", show="dnd", status="Budget review")
+    await watcher.until("presence", user_id=alice.user_id, show="dnd")
+
+    def hidden(entry: dict[str, Any]) -> bool:
+        shown = entry["presence"]
+        return (shown["show"], shown["status"], shown["last_seen_at"], entry["last_seen_at"]) == (
+            "unavailable",
+            "",
+            None,
+            None,
+        )
+
+    assert not hidden(await bob.get(f"/api/v1/people/{alice.user_id}"))
+    response = await alice.http.put(f"/api/v1/blocks/{bob.user_id}")
+    assert response.status_code == 204
+    for viewer, other in ((bob, alice), (alice, bob)):
+        assert hidden(await viewer.get(f"/api/v1/people/{other.user_id}"))
+        listed = (await viewer.get("/api/v1/people", params={"q": other.username}))["items"]
+        assert [p["username"] for p in listed] == [other.username] and hidden(listed[0])
+    response = await alice.http.delete(f"/api/v1/blocks/{bob.user_id}")
+    assert response.status_code == 204
+    shown = (await bob.get(f"/api/v1/people/{alice.user_id}"))["presence"]
+    assert (shown["show"], shown["status"]) == ("dnd", "Budget review")

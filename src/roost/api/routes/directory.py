@@ -16,9 +16,16 @@ from roost.model.users import User
 router = APIRouter(tags=["directory"])
 
 
-def person(services: Services, user: User) -> PersonOut:
-    live = services.presence.of(user.id) or Presence(user.id, Show.UNAVAILABLE, "", user.last_seen_at)
-    return PersonOut(**UserOut.from_model(user).model_dump(), presence=PresenceOut.from_model(live))
+def person(services: Services, user: User, *, visible: bool) -> PersonOut:
+    """A person with their presence, when the caller may see it (as /presence and XMPP decide:
+    the roster's subscriptions, blocks): else unavailable, with no status and no last seen."""
+    fields = UserOut.from_model(user).model_dump()
+    if visible:
+        live = services.presence.of(user.id) or Presence(user.id, Show.UNAVAILABLE, "", user.last_seen_at)
+    else:
+        live = Presence(user.id, Show.UNAVAILABLE, "", None)
+        fields["last_seen_at"] = None
+    return PersonOut(**fields, presence=PresenceOut.from_model(live))
 
 
 @router.get("/people")
@@ -31,12 +38,14 @@ async def people(
 ) -> PeopleOut:
     """Everyone in the organisation, by user id, with presence; `q` searches name, id and title."""
     users, next_cursor = await services.directory.people(q, after=cursor, limit=limit)
-    return PeopleOut(items=[person(services, u) for u in users], next_cursor=next_cursor)
+    visible = await services.presence.visible_among(me.id, [u.id for u in users])
+    return PeopleOut(items=[person(services, u, visible=u.id in visible) for u in users], next_cursor=next_cursor)
 
 
 @router.get("/people/{user_id}")
 async def get_person(user_id: SerialId, me: Me, services: ServicesDep) -> PersonOut:
-    return person(services, await services.accounts.get(user_id))
+    user = await services.accounts.get(user_id)
+    return person(services, user, visible=bool(await services.presence.visible_among(me.id, [user.id])))
 
 
 @router.get("/presence")

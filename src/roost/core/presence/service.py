@@ -81,6 +81,10 @@ class PresenceService:
         """The presences of everyone online whom `viewer_id` may see (their own too)."""
         return [self._current[u] for u in await self._visible_users(viewer_id, self._current)]
 
+    async def visible_among(self, viewer_id: int, user_ids: Collection[int]) -> frozenset[int]:
+        """Those of `user_ids` whose presence `viewer_id` may see, online or not (the directory)."""
+        return frozenset(await self._visible_users(viewer_id, frozenset(user_ids)))
+
     async def visible_resources(self, viewer_id: int) -> list[ResourcePresence]:
         """Every online resource whom `viewer_id` may see (their own resources too)."""
         return [r for user_id in await self._visible_users(viewer_id, self._sessions) for r in self.resources(user_id)]
