@@ -133,6 +133,7 @@ def build_services(
     )
     files = build_files(settings, stores, conversations, ids, clock)
     blocks = Blocklists(stores.blocks, conversations, router, clock)
+    conversations.blocks = blocks
     archive = ArchiveService(
         stores.messages, stores.search, stores.users, conversations, router, ids, clock, limits, files, blocks
     )
@@ -168,7 +169,7 @@ def build_services(
             stores.archive, stores.messages, conversations, settings.limits.history_page_max
         ),
         offline=OfflineService(stores.archive, ids, catchup=catchup),
-        relay=RelayService(conversations, settings.xmpp.max_stanza_bytes),
+        relay=RelayService(conversations, settings.xmpp.max_stanza_bytes, blocks),
         pep=PepService(stores.pep, router, ids, clock, directory.presence_audience),
         private=PrivateStorageService(stores.private),
         blocking=BlockingService(blocks, stores.users, presence, router, clock, settings.limits.blocklist_max),

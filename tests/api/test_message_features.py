@@ -263,3 +263,30 @@ async def test_a_message_may_have_100000_characters_and_no_more(admin: Person) -
     response = await admin.http.post(f"/api/v1/conversations/{chat}/messages", json={"body": "x" * 100_001})
     assert_error(response, 413, "message.too_long")
     assert [m["id"] for m in (await admin.get(f"/api/v1/conversations/{chat}/messages"))["messages"]] == [longest["id"]]
+
+
+async def test_a_block_stops_edits_reactions_and_typing_in_the_direct_conversation(
+    make_person: MakePerson, connect: Connect
+) -> None:
+    """Blocking stops more than new messages (XEP-0191's "all communication"): the blocked person's
+    edits of what they sent before and reactions are refused; typing is dropped silently."""
+    alice, bob = await make_person("alice"), await make_person("bob")
+    chat = await alice.direct(bob)
+    before = await bob.post(f"/api/v1/conversations/{chat}/messages", {"body": "before the block"}, 201)
+    hers = await alice.post(f"/api/v1/conversations/{chat}/messages", {"body": "hers"}, 201)
+    alice_events = await connect(alice)
+    assert (await alice.http.put(f"/api/v1/blocks/{bob.user_id}")).status_code == 204
+
+    edit = await bob.http.patch(f"/api/v1/messages/{before['id']}", json={"body": "rewritten after"})
+    assert_error(edit, 403, "block.blocked")
+    react = await bob.http.post(f"/api/v1/messages/{hers['id']}/reactions", json={"emoji": THUMBS_UP})
+    assert_error(react, 403, "block.blocked")
+    typing = await bob.http.put(f"/api/v1/conversations/{chat}/typing", json={"active": True})
+    assert typing.status_code == 200, typing.text  # dropped: nothing tells bob
+    shown = await alice.get(f"/api/v1/conversations/{chat}/messages")
+    assert [m["body"] for m in shown["messages"]] == ["before the block", "hers"]
+
+    assert (await alice.http.delete(f"/api/v1/blocks/{bob.user_id}")).status_code == 204
+    await bob.http.put(f"/api/v1/conversations/{chat}/typing", json={"active": False})
+    stopped = await alice_events.until("typing", user_id=bob.user_id)
+    assert stopped["active"] is False  # the first frame from bob: the one sent while blocked never came

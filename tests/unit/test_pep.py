@@ -100,10 +100,10 @@ async def test_private_storage_and_relay_and_encrypted_payloads(core: Core) -> N
     direct = await core.conversations.open_direct(amy, bob.id)
     bobs = core.connect(bob)
     relay = RelayService(core.conversations, payload_max_chars=100)
-    await relay.relay(amy.id, PayloadRelayed(direct.id, amy.id, "<received/>", "chat", None, None, None))
+    await relay.relay(amy, PayloadRelayed(direct.id, amy.id, "<received/>", "chat", None, None, None))
     assert len(bobs.of_type(PayloadRelayed)) == 1
     with pytest.raises(NotFound):
-        await relay.relay(bob.id, PayloadRelayed(direct.id, amy.id, "<x/>", "chat", None, None, None))
+        await relay.relay(bob, PayloadRelayed(direct.id, amy.id, "<x/>", "chat", None, None, None))
     stored = await core.archive.send(amy, direct.id, "", payload=Payload("<encrypted/>", "omemo"))
     assert (stored.message.body, stored.message.encryption) == ("", "omemo")
     with pytest.raises(BadRequest):

@@ -107,7 +107,7 @@ async def relay(session: XmppSession, stanza: ET.Element, to: Jid, conversation_
         to_resource=to.resource or None,
         private=_is_private(stanza),
     )
-    await session.services.relay.relay(session.user_id, event, origin=session.id)
+    await session.services.relay.relay(session.user, event, origin=session.id)
 
 
 async def _may_write(session: XmppSession, conversation_id: int) -> bool:

@@ -93,6 +93,15 @@ async def test_a_block_stops_direct_messages_both_ways(server: ServerProcess, ma
         assert response.status_code == 403
         assert response.json()["error"]["code"] == "block.blocked"
         assert (await alice.get(f"/api/v1/conversations/{conversation}/messages"))["messages"] == []
+        for payload in (
+            "<received xmlns='urn:xmpp:receipts' id='r-1'/>",
+            "<propose xmlns='urn:xmpp:jingle-message:0' id='c-1'/>",
+        ):
+            relayed = b.make_message(mto=JID(alice_jid), mtype="chat")
+            relayed.append(ET.fromstring(payload))  # no body: relayed, not stored, and refused too
+            relayed.send()
+            refused = await wait_for(errors, lambda e: e["to"].bare == bob_jid)
+            assert refused["error"]["condition"] == "service-unavailable"
         await send_iq(a, "set", f"<unblock xmlns='{NS}'><item jid='{bob_jid}'/></unblock>")
         b.send_message(mto=JID(alice_jid), mbody="thanks", mtype="chat")
         assert (await wait_for(a.messages, lambda m: m["body"] == "thanks"))["from"].bare == bob_jid

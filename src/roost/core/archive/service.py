@@ -185,6 +185,12 @@ class ArchiveService:
         if self.blocks is not None:
             await self.blocks.check_conversation(sender, conversation_id)
 
+    async def _check_no_block(self, user: User, conversation_id: int) -> None:
+        """A direct conversation between people who block each other takes no edits or reactions
+        either (they reach the other live as a message would)."""
+        if self.blocks is not None:
+            await self.blocks.check_conversation(user, conversation_id)
+
     def _check_payload(self, payload: Payload | None) -> Payload:
         if payload is None:
             return NO_PAYLOAD
@@ -278,6 +284,7 @@ class ArchiveService:
         await self.conversations.check_writable(message.conversation_id)
         if message.sender_id != user.id:
             raise Forbidden("message.not_yours", "Only the sender can edit a message.")
+        await self._check_no_block(user, message.conversation_id)
         if message.is_deleted:
             raise BadRequest("message.deleted", "A deleted message cannot be edited.")
         if payload is None and message.encryption is not None:
@@ -346,6 +353,7 @@ class ArchiveService:
     async def _reactable(self, user: User, message_id: int) -> Message:
         message = await self._visible(user, message_id)
         await self.conversations.check_writable(message.conversation_id)
+        await self._check_no_block(user, message.conversation_id)
         if message.is_deleted:
             raise BadRequest("message.deleted", "You cannot react to a deleted message.")
         return message

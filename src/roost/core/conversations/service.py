@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from roost.core.clock import Clock
 from roost.core.events import (
@@ -30,6 +30,9 @@ from roost.model.errors import BadRequest, Conflict, Forbidden, NotFound
 from roost.model.ids import IdGenerator
 from roost.model.users import User
 from roost.store.protocols import ConversationStore, UserStore
+
+if TYPE_CHECKING:
+    from roost.core.blocking.lists import Blocklists
 
 NAME_MAX = 200
 MEMBER_CACHE_SECONDS = 5.0
@@ -76,6 +79,7 @@ class ConversationService:
     _archived: dict[int, tuple[bool, float]] = field(default_factory=dict)
     _directs: dict[str, int] = field(default_factory=dict)
     _direct_ids: set[int] = field(default_factory=set)  # members fixed, never archived: cached for good
+    blocks: Blocklists | None = None  # set once made (it reads conversations): typing between blockers
 
     def _fresh(self, conversation_id: int, stamp: float) -> bool:
         return conversation_id in self._direct_ids or self.clock.monotonic() - stamp < MEMBER_CACHE_SECONDS
@@ -414,6 +418,11 @@ class ConversationService:
     async def set_typing(self, user: User, conversation_id: int, active: bool) -> None:
         if not await self.is_member(user.id, conversation_id):
             raise NotFound("conversation.not_found", "No such conversation.")
+        if self.blocks is not None:
+            try:
+                await self.blocks.check_conversation(user, conversation_id)
+            except Forbidden:
+                return  # between people who block each other: dropped silently (as XMPP chat states)
         recipients = await self.member_ids(conversation_id)
         self.router.send(TypingChanged(conversation_id, user.id, active), recipients)
 

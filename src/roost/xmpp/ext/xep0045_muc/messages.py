@@ -104,7 +104,7 @@ async def _relay(session: XmppSession, stanza: ET.Element, conversation_id: int,
         sender_resource=session.resource,
         to_resource=None,
     )
-    await session.services.relay.relay(session.user_id, event)
+    await session.services.relay.relay(session.user, event)
 
 
 async def _mediated_invite(session: XmppSession, local: str, invite: ET.Element) -> None:
