@@ -269,7 +269,8 @@ async def test_a_block_stops_edits_reactions_and_typing_in_the_direct_conversati
     make_person: MakePerson, connect: Connect
 ) -> None:
     """Blocking stops more than new messages (XEP-0191's "all communication"): the blocked person's
-    edits of what they sent before and reactions are refused; typing is dropped silently."""
+    edits of what they sent before, reactions and putting the other in a room are refused;
+    typing is dropped silently."""
     alice, bob = await make_person("alice"), await make_person("bob")
     chat = await alice.direct(bob)
     before = await bob.post(f"/api/v1/conversations/{chat}/messages", {"body": "before the block"}, 201)
@@ -285,6 +286,13 @@ async def test_a_block_stops_edits_reactions_and_typing_in_the_direct_conversati
     assert typing.status_code == 200, typing.text  # dropped: nothing tells bob
     shown = await alice.get(f"/api/v1/conversations/{chat}/messages")
     assert [m["body"] for m in shown["messages"]] == ["before the block", "hers"]
+    # Nor is anyone put in a room by the other, made with them or added later.
+    made = await bob.http.post("/api/v1/rooms", json={"name": "Trap", "member_ids": [alice.user_id]})
+    assert_error(made, 403, "block.blocked")
+    own = await room(alice, name="Hers")
+    assert_error(
+        await alice.http.post(f"/api/v1/rooms/{own}/members", json={"user_ids": [bob.user_id]}), 403, "block.blocking"
+    )
 
     assert (await alice.http.delete(f"/api/v1/blocks/{bob.user_id}")).status_code == 204
     await bob.http.put(f"/api/v1/conversations/{chat}/typing", json={"active": False})

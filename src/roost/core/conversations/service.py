@@ -176,6 +176,7 @@ class ConversationService:
 
     async def create_room(self, creator: User, room: NewRoom, member_ids: list[int] | None = None) -> Conversation:
         others = await self._existing_users(member_ids or [])
+        await self._check_no_blocks(creator.id, others)
         conversation = Conversation(
             id=self.ids.next_id(),
             kind=ConversationKind.ROOM,
@@ -201,6 +202,12 @@ class ConversationService:
         self._remember(conversation.id, recipients)
         self.router.send(ConversationChanged(conversation, "created", event_id), recipients)
         return conversation
+
+    async def _check_no_blocks(self, actor_id: int, user_ids: list[int]) -> None:
+        """Nobody is put in a room (and told so) by someone they block or who blocks them."""
+        if self.blocks is not None:
+            for user_id in user_ids:
+                await self.blocks.check_may_write(actor_id, user_id)
 
     async def _existing_users(self, user_ids: list[int] | tuple[int, ...]) -> list[int]:
         wanted = list(dict.fromkeys(user_ids))
@@ -285,7 +292,9 @@ class ConversationService:
         room = await self._room(conversation_id)
         needed = Role.MEMBER if room.visibility is Visibility.OPEN else Role.ADMIN
         await self._require_role(actor.id, room.id, needed)
-        for user_id in await self._existing_users(user_ids):
+        invited = await self._existing_users(user_ids)
+        await self._check_no_blocks(actor.id, invited)
+        for user_id in invited:
             await self._set_member(room.id, user_id, Role.MEMBER, only_new=True, actor_id=actor.id, origin=origin)
 
     async def add_member(self, conversation_id: int, user_id: int) -> None:
