@@ -170,7 +170,7 @@ def build_services(
         ),
         offline=OfflineService(stores.archive, ids, catchup=catchup),
         relay=RelayService(conversations, settings.xmpp.max_stanza_bytes, blocks),
-        pep=PepService(stores.pep, router, ids, clock, directory.presence_audience),
+        pep=PepService(stores.pep, router, ids, clock, audience),  # presence-access nodes: as presence (blocks too)
         private=PrivateStorageService(stores.private),
         blocking=BlockingService(blocks, stores.users, presence, router, clock, settings.limits.blocklist_max),
         push=PushService(stores.push, clock, settings.xmpp.push_registrations_max),

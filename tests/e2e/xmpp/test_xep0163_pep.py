@@ -187,3 +187,26 @@ async def test_an_account_is_a_pep_service_in_disco(server: ServerProcess, make_
         with pytest.raises(IqError) as failed:
             await b.plugin["xep_0030"].get_info(jid=JID("nobody-here@localhost"), timeout=10)
         assert failed.value.condition == "service-unavailable"
+
+
+async def test_a_block_stops_notifications_of_presence_access_nodes(
+    server: ServerProcess, make_person: MakePerson
+) -> None:
+    """Whom one blocks (XEP-0191) gets no notifications of one's presence-access nodes, as no
+    presence; after the unblock the next publish reaches them."""
+    alice, bob = await make_person("alice"), await make_person("bob")
+    alice_jid = f"{alice.username}@localhost"
+    async with (
+        connected(server, alice.username, alice.password, plugins=PLUGINS) as a,
+        connected(server, bob.username, bob.password, plugins=PLUGINS) as b,
+    ):
+        on_bob = every_message(b)
+        await interested(b, TUNE)
+        response = await alice.http.put(f"/api/v1/blocks/{bob.user_id}")
+        assert response.status_code == 204
+        await publish(a, TUNE, "while blocked", "current")
+        response = await alice.http.delete(f"/api/v1/blocks/{bob.user_id}")
+        assert response.status_code == 204
+        await publish(a, TUNE, "after the unblock", "current")
+        first = await events(on_bob, alice_jid)(TUNE)  # the first bob gets: not the one while blocked
+        assert first.findtext(f".//{{{EVENT}}}item/{{{NOTES}}}note") == "after the unblock"
