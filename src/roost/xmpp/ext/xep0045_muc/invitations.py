@@ -35,7 +35,7 @@ async def added_to_room(event: MembershipChanged, session: XmppSession) -> list[
     """An invitation for this stream's person, added to a room by someone else, elsewhere."""
     if event.change != "added" or event.user_id != session.user_id:
         return []
-    if not _told(session, event.conversation_id, event.event_id) or event.origin is not None:
+    if not _told(session, event.conversation_id, event.event_id, live=True) or event.origin is not None:
         return []
     if event.actor_id == session.user_id or not _invitable(session, event.conversation_id):
         return []
@@ -57,7 +57,7 @@ async def room_made_with_me(event: ConversationChanged, session: XmppSession) ->
         return []
     if room.created_by == session.user_id and not by_tool:
         return []
-    if not _told(session, room.id, event.event_id) or not _invitable(session, room.id):
+    if not _told(session, room.id, event.event_id, live=True) or not _invitable(session, room.id):
         return []
     return [await _invitation(session, room, None if by_tool else room.created_by, event.event_id)]
 
@@ -70,7 +70,7 @@ async def missed_invitations(session: XmppSession, rooms: list[tuple[int, int]])
     `FIRST_USE`) every room the person is in comes, dated by no event: the mark stays."""
     for room_id, event_id in rooms:
         dated = event_id != FIRST_USE
-        if (dated and not _told(session, room_id, event_id)) or not _invitable(session, room_id):
+        if (dated and not _told(session, room_id, event_id, live=False)) or not _invitable(session, room_id):
             continue
         if not dated:
             session.server.state(_Told).note(session, room_id)
@@ -107,19 +107,20 @@ class _Told:
             self.last.popitem(last=False)
 
 
-def _told(session: XmppSession, room_id: int, event_id: int) -> bool:
+def _told(session: XmppSession, room_id: int, event_id: int, *, live: bool) -> bool:
     """An available stream is told of the event now (the delivery mark moves past it, XEP-0160);
     False: it is not available yet, has a negative priority (it gets no 1:1 messages, so it may
     not move the mark past them), had this event already (given live or at offline delivery),
-    or another stream of the person was invited to the room since the event, before this one
-    came. That last case is the admin tool's: its room changes reach live streams at the
-    server's next look at them (`core/conversations/elsewhere.py`), seconds late; a login in
-    between is invited at its offline delivery, and the next login must not be invited again
-    when the change arrives live."""
+    or, `live`, another stream of the person was invited to the room since the event, before
+    this one came. That last case is the admin tool's: its room changes reach live streams at
+    the server's next look at them (`core/conversations/elsewhere.py`), seconds late; a login
+    in between is invited at its offline delivery, and the next login must not be invited
+    again when the change arrives live. At offline delivery the mark decides alone: an
+    invitation a stream never acknowledged (XEP-0198) moved it back, to be given again."""
     if not (session.available and session.priority >= 0):
         return False
     told = session.server.state(_Told)
-    if told.covers(session, room_id, event_id) or not session.give(event_id):
+    if (live and told.covers(session, room_id, event_id)) or not session.give(event_id):
         return False
     told.note(session, room_id)
     session.mark_delivered(event_id)
