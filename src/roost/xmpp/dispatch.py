@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import xml.etree.ElementTree as ET
 
-from roost.model.errors import BadRequest, Forbidden, NotFound, RoostError
+from roost.model.errors import BadRequest, NotFound, RoostError
 from roost.model.jid import Jid
 from roost.model.users import User
 from roost.xmpp import im, iq_routing, presence
@@ -149,9 +149,7 @@ async def _check_not_blocked(session: XmppSession, to: Jid) -> None:
     user = session.services.accounts.cached(to.local) or await _lookup(session, to.local)
     if user is None:
         return
-    if user.id in await lists.blocked_by(session.user_id):  # first: one blocked back learns nothing of it
-        raise Forbidden("block.blocking", "You blocked this person: unblock them to reach them.")
-    await lists.check_may_write(session.user_id, user.id)
+    await lists.check_may_reach(session.user_id, user.id)
 
 
 async def _lookup(session: XmppSession, username: str) -> User | None:

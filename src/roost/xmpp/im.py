@@ -15,7 +15,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from roost.core.events import PayloadRelayed
-from roost.model.errors import Forbidden, NotFound
+from roost.model.errors import NotFound
 from roost.model.jid import Jid
 from roost.model.messages import Payload
 from roost.xmpp import payloads
@@ -61,7 +61,7 @@ async def on_message(session: XmppSession, stanza: ET.Element, to: Jid | None) -
     if extras.xml is not None and extras.relayable:
         await relay(session, stanza, to, conversation_id, payload=extras.xml)
     state = _chat_state(stanza)
-    if state is not None and await _may_write(session, conversation_id):
+    if state is not None:  # between people who block each other: dropped (set_typing)
         await session.services.conversations.set_typing(session.user, conversation_id, state == "composing")
 
 
@@ -108,15 +108,6 @@ async def relay(session: XmppSession, stanza: ET.Element, to: Jid, conversation_
         private=_is_private(stanza),
     )
     await session.services.relay.relay(session.user, event, origin=session.id)
-
-
-async def _may_write(session: XmppSession, conversation_id: int) -> bool:
-    """Chat states between people who block each other are dropped silently."""
-    try:
-        await session.services.blocking.lists.check_conversation(session.user, conversation_id)
-    except Forbidden:
-        return False
-    return True
 
 
 def _cached_colleague(session: XmppSession, to: Jid) -> int | None:

@@ -40,21 +40,19 @@ ENCRYPTED = {
     "{urn:xmpp:openpgp:0}openpgp",
     "{jabber:x:encrypted}x",
 }
-DROPPED_TAGS = {
-    f"{{{CLIENT_NS}}}body",
-    f"{{{CLIENT_NS}}}error",
-    "{urn:xmpp:sid:0}stanza-id",
-    "{urn:xmpp:delay}delay",
-    "{jabber:x:delay}x",
-    "{urn:xmpp:hints}no-copy",
-    f"{{{CLIENT_NS}}}subject",  # in a room, a subject without a body changes the topic (room admins)
-}
-DROPPED_NAMESPACES = (
-    "http://jabber.org/protocol/chatstates",
+# What only a server writes into a message: from a client, a forgery (SECURITY.md).
+SERVER_ONLY_TAGS = {"{urn:xmpp:sid:0}stanza-id", "{urn:xmpp:delay}delay", "{jabber:x:delay}x", f"{{{CLIENT_NS}}}error"}
+SERVER_ONLY_NAMESPACES = (
     "urn:xmpp:carbons:2",
     "urn:xmpp:mam:",
     "http://jabber.org/protocol/muc",  # the room's own elements: invitations, statuses
 )
+DROPPED_TAGS = SERVER_ONLY_TAGS | {
+    f"{{{CLIENT_NS}}}body",
+    "{urn:xmpp:hints}no-copy",
+    f"{{{CLIENT_NS}}}subject",  # in a room, a subject without a body changes the topic (room admins)
+}
+DROPPED_NAMESPACES = ("http://jabber.org/protocol/chatstates", *SERVER_ONLY_NAMESPACES)
 NAME_MAX = 64
 REPLY = "urn:xmpp:reply:0"
 REPLY_TAG = f"{{{REPLY}}}reply"
@@ -128,10 +126,6 @@ def _has_content(encrypted: ET.Element) -> bool:
     """OMEMO without <payload/> only moves keys (a key transport message): nothing to show or keep."""
     namespace = encrypted.tag[1:].split("}")[0]
     return namespace not in OMEMO or encrypted.find(f"{{{namespace}}}payload") is not None
-
-
-SERVER_ONLY_TAGS = {"{urn:xmpp:sid:0}stanza-id", "{urn:xmpp:delay}delay", "{jabber:x:delay}x", f"{{{CLIENT_NS}}}error"}
-SERVER_ONLY_NAMESPACES = ("urn:xmpp:carbons:2", "urn:xmpp:mam:", "http://jabber.org/protocol/muc")
 
 
 def is_server_only(child: ET.Element) -> bool:

@@ -182,12 +182,11 @@ class ArchiveService:
         if not await self.conversations.is_member(sender.id, conversation_id):
             raise NotFound("conversation.not_found", "No such conversation.")
         await self.conversations.check_writable(conversation_id)
-        if self.blocks is not None:
-            await self.blocks.check_conversation(sender, conversation_id)
+        await self._check_no_block(sender, conversation_id)
 
     async def _check_no_block(self, user: User, conversation_id: int) -> None:
-        """A direct conversation between people who block each other takes no edits or reactions
-        either (they reach the other live as a message would)."""
+        """A direct conversation between people who block each other takes no messages, and no
+        edits or reactions either (they reach the other live as a message would)."""
         if self.blocks is not None:
             await self.blocks.check_conversation(user, conversation_id)
 

@@ -127,6 +127,13 @@ class Blocklists:
         if recipient_id in await self.blocked_by(sender_id):
             raise Forbidden("block.blocking", "You blocked this person: unblock them to write to them.")
 
+    async def check_may_reach(self, sender_id: int, recipient_id: int) -> None:
+        """`check_may_write` for XMPP (XEP-0191 §3.5, §3.6): someone who blocks the other hears
+        that first, so one blocked back learns nothing of it."""
+        if recipient_id in await self.blocked_by(sender_id):
+            raise Forbidden("block.blocking", "You blocked this person: unblock them to reach them.")
+        await self.check_may_write(sender_id, recipient_id)
+
     async def check_conversation(self, sender: User, conversation_id: int) -> None:
         """Forbidden when the conversation is a direct one and either person blocks the other."""
         others = await self.conversations.member_ids(conversation_id) - {sender.id}

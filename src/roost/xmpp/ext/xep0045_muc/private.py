@@ -18,7 +18,6 @@ import copy
 import xml.etree.ElementTree as ET
 from typing import TYPE_CHECKING
 
-from roost.model.errors import Forbidden
 from roost.model.jid import Jid
 from roost.xmpp import payloads
 from roost.xmpp.errors import StanzaError
@@ -38,10 +37,7 @@ async def private_message(session: XmppSession, stanza: ET.Element, to: Jid) -> 
     recipient = occupants.by_nick.get(to.resource)
     if recipient is None:
         raise StanzaError("cancel", "item-not-found", "No one in the room has that nick.")
-    lists = session.services.blocking.lists
-    if recipient.user_id in await lists.blocked_by(session.user_id):  # first: as dispatch.py
-        raise Forbidden("block.blocking", "You blocked this person: unblock them to reach them.")
-    await lists.check_may_write(session.user_id, recipient.user_id)  # blocked: service-unavailable
+    await session.services.blocking.lists.check_may_reach(session.user_id, recipient.user_id)
     origin = room_jid(session.domain, occupants.local, sender.nick)
     for target in list(recipient.sessions.values()):
         relayed = ET.Element(f"{{{CLIENT}}}message", {"from": str(origin), "to": str(target.jid)})
