@@ -147,7 +147,10 @@ async def test_admin_adds_disables_enables_and_resets(
         page.get_by_role("table", name="Rooms").get_by_role("row", name=re.compile("Dora's hidden room"))
     ).to_contain_text("invite only")
     await dora_page.context.close()
-    assert watch.errors == [] and dora_watch.errors == []
+    # Her session was ended on purpose: a request of her page in flight then gets 401 (which
+    # the browser logs); nothing else may show.
+    unexpected = [e for e in dora_watch.errors if "status of 401 (Unauthorized)" not in e]
+    assert watch.errors == [] and unexpected == []
 
 
 async def test_admin_page_is_hidden_from_others(new_user: NewUser, signed_in: SignedIn) -> None:
